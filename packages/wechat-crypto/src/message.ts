@@ -1,0 +1,130 @@
+import { WechatCryptoError } from './errors.js'
+import { parseJsonLossless } from './json.js'
+import { parseXml, type XmlObject } from './xml.js'
+
+export type PushFormat = 'json' | 'xml'
+/** The fields of a push or of a decrypted message, by WeChat's names (ToUserName, MsgType, …). */
+export type PushFields = Record<string, unknown>
+
+interface MessageBase {
+  toUserName: string
+  fromUserName: string
+  /** CreateTime, unix seconds, as the decimal string WeChat sent. */
+  createTime: string
+  msgType: string
+  /** Every field WeChat sent, 64-bit integers as decimal strings. */
+  fields: PushFields
+}
+export interface TextMessage extends MessageBase { kind: 'text', msgId: string, content: string }
+export interface ImageMessage extends MessageBase { kind: 'image', msgId: string, picUrl: string, mediaId: string }
+export interface MiniProgramPageMessage extends MessageBase {
+  kind: 'miniprogrampage'
+  msgId: string
+  title: string
+  appId: string
+  pagePath: string
+  thumbUrl: string
+  thumbMediaId: string
+}
+export interface EnterSessionEvent extends MessageBase { kind: 'user_enter_tempsession', event: string, sessionFrom: string }
+/** Any other message type or event: nothing is dropped, `fields` holds it all. */
+export interface OtherMessage extends MessageBase { kind: 'other', msgId?: string, event?: string }
+export type CustomerMessage = TextMessage | ImageMessage | MiniProgramPageMessage | EnterSessionEvent | OtherMessage
+
+const DECIMAL = /^\d{1,20}$/
+
+function bad (message: string): never {
+  throw new WechatCryptoError('BAD_MESSAGE', message)
+}
+
+/** Tells JSON from XML by the first character that is not white space. */
+export function detectFormat (text: string): PushFormat {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) continue
+    if (c === 123) return 'json'
+    if (c === 60) return 'xml'
+    break
+  }
+  return bad('content is neither a JSON object nor XML')
+}
+
+/** Parses a push body or a decrypted message into its fields. */
+export function parsePushBody (text: string, format: PushFormat = detectFormat(text)): PushFields {
+  if (format === 'json') {
+    const value = parseJsonLossless(text)
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) bad('JSON body must be an object')
+    return value as PushFields
+  }
+  const root = parseXml(text)
+  if (typeof root.value === 'string' || Array.isArray(root.value)) bad('XML root must hold elements')
+  return root.value as XmlObject
+}
+
+/** A field as a string: strings as they are, finite numbers in decimal; anything else is undefined. */
+export function fieldString (fields: PushFields, name: string): string | undefined {
+  const value = fields[name]
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return Number.isSafeInteger(value) ? value.toFixed(0) : String(value)
+  return undefined
+}
+
+function required (fields: PushFields, name: string): string {
+  const value = fieldString(fields, name)
+  if (value === undefined) bad(`${name} is missing`)
+  return value
+}
+
+function decimal (fields: PushFields, name: string, optional: boolean): string | undefined {
+  const value = fieldString(fields, name)
+  if (value === undefined || value === '') {
+    if (optional) return undefined
+    bad(`${name} is missing`)
+  }
+  if (!DECIMAL.test(value)) bad(`${name} must be a decimal integer`)
+  return value
+}
+
+/** Turns a message's fields into the typed union; unknown types and events become `other`, never an error. */
+export function parseMessage (fields: PushFields): CustomerMessage {
+  const base: MessageBase = {
+    toUserName: required(fields, 'ToUserName'),
+    fromUserName: required(fields, 'FromUserName'),
+    createTime: decimal(fields, 'CreateTime', false)!,
+    msgType: required(fields, 'MsgType'),
+    fields
+  }
+  if (base.fromUserName === '') bad('FromUserName is empty')
+  switch (base.msgType) {
+    case 'text':
+      return { ...base, kind: 'text', msgId: decimal(fields, 'MsgId', false)!, content: required(fields, 'Content') }
+    case 'image':
+      return {
+        ...base,
+        kind: 'image',
+        msgId: decimal(fields, 'MsgId', false)!,
+        picUrl: fieldString(fields, 'PicUrl') ?? '',
+        mediaId: required(fields, 'MediaId')
+      }
+    case 'miniprogrampage':
+      return {
+        ...base,
+        kind: 'miniprogrampage',
+        msgId: decimal(fields, 'MsgId', false)!,
+        title: fieldString(fields, 'Title') ?? '',
+        appId: fieldString(fields, 'AppId') ?? '',
+        pagePath: fieldString(fields, 'PagePath') ?? '',
+        thumbUrl: fieldString(fields, 'ThumbUrl') ?? '',
+        thumbMediaId: fieldString(fields, 'ThumbMediaId') ?? ''
+      }
+    case 'event': {
+      const event = required(fields, 'Event')
+      if (event === 'user_enter_tempsession') {
+        return { ...base, kind: 'user_enter_tempsession', event, sessionFrom: fieldString(fields, 'SessionFrom') ?? '' }
+      }
+      return { ...base, kind: 'other', event, msgId: decimal(fields, 'MsgId', true) }
+    }
+    default:
+      return { ...base, kind: 'other', msgId: decimal(fields, 'MsgId', true) }
+  }
+}

@@ -1,0 +1,66 @@
+import t from 'tap'
+import crypto from 'node:crypto'
+import { MessageCipher, decodeAESKey } from '../src/index.js'
+
+const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
+const APPID = 'wxb11529c136998cb6'
+const cipher = new MessageCipher(KEY, APPID)
+const aesKey = decodeAESKey(KEY)
+
+function rawEncrypt (plain: Buffer): string {
+  const c = crypto.createCipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16))
+  c.setAutoPadding(false)
+  return Buffer.concat([c.update(plain), c.final()]).toString('base64')
+}
+
+function frame (message: string, appid: string, pad?: number): Buffer {
+  const body = Buffer.from(message)
+  const head = Buffer.alloc(20)
+  crypto.randomBytes(16).copy(head)
+  head.writeUInt32BE(body.length, 16)
+  const content = Buffer.concat([head, body, Buffer.from(appid)])
+  const p = pad ?? 32 - (content.length % 32)
+  return Buffer.concat([content, Buffer.alloc(p, p)])
+}
+
+t.test('round trip at every length around the 32-byte block', async (t) => {
+  for (let len = 0; len <= 70; len++) {
+    const message = 'x'.repeat(len)
+    t.equal(cipher.decrypt(cipher.encrypt(message)).message, message, `length ${len}`)
+  }
+})
+
+t.test('a full block of padding (32 bytes of 0x20) is valid: 16-byte unpadders get this wrong', async (t) => {
+  // 20 + 12 + 18 = 50 → pad 14; choose a message so that content is a multiple of 32
+  const message = 'y'.repeat(64 - 20 - APPID.length)
+  const plain = frame(message, APPID)
+  t.equal(plain.length, 96)
+  t.equal(plain[95], 32)
+  t.equal(cipher.decrypt(rawEncrypt(plain)).message, message)
+})
+
+t.test('the ECB-based CBC matches OpenSSL CBC on random inputs', async (t) => {
+  for (let i = 0; i < 50; i++) {
+    const message = crypto.randomBytes(1 + (i * 37) % 700).toString('base64')
+    t.equal(cipher.decrypt(rawEncrypt(frame(message, APPID))).message, message)
+  }
+  t.equal(cipher.decrypt(cipher.encrypt('after many')).message, 'after many', 'no state leaks between calls')
+})
+
+t.test('refuses broken inputs with a code', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    ['empty', '', 'BAD_BASE64'],
+    ['not base64', '!!!!', 'BAD_BASE64'],
+    ['base64 with a space', cipher.encrypt('hi').replace(/^(.{4})/, '$1 ').slice(0, -1), 'BAD_BASE64'],
+    ['truncated (not a multiple of 4)', cipher.encrypt('hi').slice(0, -3), 'BAD_BASE64'],
+    ['truncated by a block', Buffer.from(cipher.encrypt('hello world'), 'base64').subarray(0, 16).toString('base64'), 'BAD_CIPHERTEXT'],
+    ['pad byte 0', rawEncrypt(frame('hi', APPID, 0).length % 32 === 0 ? Buffer.concat([frame('hi', APPID, 0)]) : Buffer.concat([frame('hi', APPID, 0), Buffer.alloc(32 - frame('hi', APPID, 0).length % 32, 0)])), 'BAD_PADDING'],
+    ['pad byte 33', rawEncrypt(Buffer.concat([frame('', APPID, 0), Buffer.alloc(64 - frame('', APPID, 0).length, 33)])), 'BAD_PADDING'],
+    ['inconsistent padding', (() => { const p = frame('hello', APPID); p[p.length - 2] = 1; return rawEncrypt(p) })(), 'BAD_PADDING'],
+    ['length beyond content', (() => { const p = frame('hello', APPID); p.writeUInt32BE(1000, 16); return rawEncrypt(p) })(), 'BAD_LENGTH'],
+    ['wrong appid', rawEncrypt(frame('hello', 'wx0000000000000000')), 'APPID_MISMATCH']
+  ]
+  for (const [name, input, code] of cases) t.throws(() => cipher.decrypt(input), { code }, name)
+  t.throws(() => decodeAESKey('short'), { code: 'BAD_AES_KEY' })
+  t.throws(() => decodeAESKey('a'.repeat(42) + '!'), { code: 'BAD_AES_KEY' })
+})

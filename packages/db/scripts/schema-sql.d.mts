@@ -1,0 +1,1 @@
+export function schemaSql (options: { url: string, from?: string, to?: string }): Promise<string>

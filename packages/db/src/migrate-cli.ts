@@ -1,0 +1,28 @@
+// pnpm db:migrate: applies prisma/migrations to DATABASE_URL, or to the embedded database under ./data without one.
+import path from 'node:path'
+import { startEmbeddedPostgres } from './embedded.js'
+import { migrate } from './migrate.js'
+import { defaultDataDir } from './paths.js'
+
+async function main (): Promise<void> {
+  const log = (line: string): void => { console.log(line) }
+  const url = process.env.DATABASE_URL
+  if (url !== undefined && url !== '') {
+    const result = await migrate(url, { log })
+    console.log(`${result.applied.length} applied, ${result.alreadyApplied.length} already applied`)
+    return
+  }
+  const dataDir = path.join(defaultDataDir(), 'pg')
+  const server = await startEmbeddedPostgres({ dataDir })
+  try {
+    const result = await migrate(server.url, { log })
+    console.log(`embedded database ${dataDir}: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`)
+  } finally {
+    await server.close()
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`db:migrate failed: ${err.message}`)
+  process.exit(1)
+})

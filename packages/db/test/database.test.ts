@@ -1,0 +1,48 @@
+import t from 'tap'
+import { createTestDatabase, createTcpProxy } from '../src/testing.js'
+import { createPrismaClient, openDatabase } from '../src/index.js'
+
+t.test('the Prisma client reads and writes through the pg adapter, 64-bit values intact', async (t) => {
+  const db = await createTestDatabase('client')
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const row = await prisma.customerMessage.create({
+    data: {
+      appId: 'wx1', dedupeKey: 'm:22876340532172986', openid: 'o1', toUsername: 'gh', fromUsername: 'o1', msgType: 'text',
+      msgInfo: '{"text":"hi"}', msgId: '22876340532172986', payload: '{}', format: 'json', wechatCreateTime: 1714112445n
+    }
+  })
+  t.equal(row.msgId, '22876340532172986')
+  t.equal(row.wechatCreateTime, 1714112445n)
+  await t.rejects(prisma.customerMessage.create({
+    data: { appId: 'wx1', dedupeKey: 'm:22876340532172986', openid: 'o1', toUsername: 'gh', fromUsername: 'o1', msgType: 'text', msgInfo: '{}', payload: '{}', format: 'json', wechatCreateTime: 1n }
+  }), { code: 'P2002' }, 'one row per (app_id, dedupe_key)')
+})
+
+t.test('embedded PostgreSQL opens migrated, and persists across restarts', async (t) => {
+  const dir = t.testdir({})
+  const first = await openDatabase({ dataDir: dir })
+  t.equal(first.embedded, true)
+  await first.prisma.account.create({ data: { username: 'persisted', passwordHash: 'x' } })
+  await first.close()
+  const second = await openDatabase({ dataDir: dir })
+  t.teardown(() => second.close())
+  t.equal((await second.prisma.account.findUnique({ where: { username: 'persisted' } }))?.username, 'persisted')
+})
+
+t.test('a database that goes away fails queries fast, and they work again when it returns', async (t) => {
+  const db = await createTestDatabase('outage')
+  t.teardown(db.drop)
+  const proxy = await createTcpProxy(db.url)
+  t.teardown(proxy.close)
+  const prisma = createPrismaClient({ url: proxy.url, poolMax: 1 })
+  t.teardown(() => prisma.$disconnect())
+  t.equal(await prisma.account.count(), 0)
+  proxy.cut()
+  const started = Date.now()
+  await t.rejects(prisma.account.count())
+  t.ok(Date.now() - started < 5000, 'fails within the connect timeout')
+  proxy.restore()
+  t.equal(await prisma.account.count(), 0, 'recovers by itself')
+})

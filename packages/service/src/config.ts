@@ -1,0 +1,80 @@
+/** A bad setting: the message is one line naming the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export type Env = Record<string, string | undefined>
+
+function present (env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}
+
+export function readString (env: Env, name: string, fallback?: string): string {
+  const value = present(env, name) ?? fallback
+  if (value === undefined) throw new ConfigError(`${name} is required`)
+  return value
+}
+
+export function readOptional (env: Env, name: string): string | undefined {
+  return present(env, name)
+}
+
+export function readInt (env: Env, name: string, fallback: number, range: { min?: number, max?: number } = {}): number {
+  const raw = present(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  const min = range.min ?? 0
+  const max = range.max ?? Number.MAX_SAFE_INTEGER
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`)
+  return value
+}
+
+export function readPort (env: Env, fallback: number): number {
+  return readInt(env, 'PORT', fallback, { min: 0, max: 65535 })
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+export function readLogLevel (env: Env): string {
+  const level = present(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`)
+  return level
+}
+
+/** An http(s) URL, returned without a trailing slash (an origin or a base URL). */
+export function readHttpUrl (env: Env, name: string, fallback?: string): string {
+  const raw = present(env, name) ?? fallback
+  if (raw === undefined) throw new ConfigError(`${name} is required (an http:// or https:// URL)`)
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`)
+  return raw.replace(/\/+$/, '')
+}
+
+export function readDatabaseUrl (env: Env): string | undefined {
+  const raw = present(env, 'DATABASE_URL')
+  if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL')
+  return raw
+}
+
+export function readRedisUrl (env: Env): string | undefined {
+  const raw = present(env, 'REDIS_URL')
+  if (raw !== undefined && !/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
+  return raw
+}
+
+/** Parses a JSON setting, naming the variable when it is not JSON. */
+export function readJson (env: Env, name: string): unknown {
+  const raw = present(env, name)
+  if (raw === undefined) return undefined
+  try {
+    return JSON.parse(raw)
+  } catch (err) {
+    throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`)
+  }
+}

@@ -1,0 +1,17 @@
+export { kefuSession, kefuSession as default, requireSession } from './plugin.js'
+export type { KefuSessionOptions, SessionManager } from './plugin.js'
+export { RequestSession } from './request-session.js'
+export type { JsonValue, SessionUser } from './request-session.js'
+export { createRedisStore } from './redis-store.js'
+export type { RedisCommandClient, RedisSessionStore, RedisStoreOptions } from './redis-store.js'
+export { createMemoryStore, MemoryBackend } from './memory-store.js'
+export type { MemoryStoreOptions } from './memory-store.js'
+export type { NewSession, SessionChanges, SessionLimits, SessionStore, SessionSummary, StoredSession } from './store.js'
+export { expiresAt, isLive } from './expiry.js'
+export { isSessionId, newSessionId, sessionHandle } from './id.js'
+export { readSessionConfig } from './config.js'
+export type { ReadSessionConfigOptions, SessionConfig } from './config.js'
+export {
+  SessionConfigError, SessionEndedError, SessionError, SessionRequiredError, SessionStoreUnavailableError
+} from './errors.js'
+export type { SessionErrorCode } from './errors.js'

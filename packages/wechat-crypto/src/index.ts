@@ -9,3 +9,7 @@ export {
   type PushFormat, type PushFields, type CustomerMessage, type TextMessage, type ImageMessage,
   type MiniProgramPageMessage, type EnterSessionEvent, type OtherMessage
 } from './message.js'
+export {
+  buildPush, messageFields,
+  type BuildPushOptions, type BuiltPush, type PushMode, type PushFieldValue, type SimulatedType, type MessageFieldsOptions
+} from './simulate.js'

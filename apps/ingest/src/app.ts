@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { PrismaClient } from '@kefu/db'
+import { installErrorHandler } from '@kefu/service'
+import database from './plugins/database.js'
+import redis, { type RedisClient } from './plugins/redis.js'
+import pushStore from './plugins/push-store.js'
+import healthRoutes from './routes/health.js'
+import wechatRoutes from './routes/wechat.js'
+import type { WechatAppConfig } from './lib/wechat-apps.js'
+
+export interface IngestOptions {
+  apps: WechatAppConfig[]
+  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
+  prisma?: PrismaClient
+  prismaConcurrency?: number
+  databaseUrl?: string
+  dataDir?: string
+  poolMax?: number
+  redis?: RedisClient
+  redisUrl?: string
+  redisPrefix?: string
+  /** ± seconds a push's timestamp may differ from our clock. */
+  timestampWindowS?: number
+  writeTimeoutMs?: number
+  /** Milliseconds since the epoch; tests pass a fixed clock. */
+  now?: () => number
+  docs?: boolean
+}
+
+export default async function ingestApp (fastify: FastifyInstance, opts: IngestOptions): Promise<void> {
+  const now = opts.now ?? Date.now
+  const timestampWindowS = opts.timestampWindowS ?? 300
+  installErrorHandler(fastify, 'KEFU_INGEST')
+
+  if (opts.docs !== false) {
+    await fastify.register(swagger, {
+      openapi: { info: { title: 'kefu ingest', description: 'WeChat customer-service push receiver', version: '0.1.0' } }
+    })
+    await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  }
+  await fastify.register(database, {
+    prisma: opts.prisma,
+    prismaConcurrency: opts.prismaConcurrency,
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    poolMax: opts.poolMax
+  })
+  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now })
+
+  await fastify.register(healthRoutes)
+  await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, writeTimeoutMs: opts.writeTimeoutMs ?? 3000, now })
+}
+
+export { parseWechatApps, type WechatAppConfig } from './lib/wechat-apps.js'

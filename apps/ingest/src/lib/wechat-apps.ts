@@ -1,0 +1,52 @@
+import { ConfigError } from '@kefu/service'
+import { PushCrypto, WechatCryptoError } from '@kefu/wechat-crypto'
+
+export interface WechatAppConfig {
+  appid: string
+  token: string
+  /** 43 characters; without it the app is in plaintext mode. */
+  encodingAESKey?: string
+  previousEncodingAESKey?: string
+  /** AppSecret, for the customer-service send API. */
+  secret?: string
+}
+
+const APPID = /^wx[0-9A-Za-z]{16}$/
+const TOKEN = /^[0-9A-Za-z]{3,32}$/
+const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret'])
+
+/** Validates WECHAT_APPS (already JSON-parsed); `source` names the variable or file in error messages. */
+export function parseWechatApps (value: unknown, source: string): WechatAppConfig[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(`${source} must be a non-empty JSON array of mini programs`)
+  const seen = new Set<string>()
+  return value.map((item: unknown, i) => {
+    const at = `${source}[${i}]`
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(`${at} must be an object`)
+    const entry = item as Record<string, unknown>
+    for (const key of Object.keys(entry)) if (!KEYS.has(key)) throw new ConfigError(`${at} has an unknown field "${key}"`)
+    for (const key of KEYS) {
+      if (entry[key] !== undefined && typeof entry[key] !== 'string') throw new ConfigError(`${at}.${key} must be a string`)
+    }
+    const app = entry as unknown as WechatAppConfig
+    if (typeof app.appid !== 'string' || !APPID.test(app.appid)) throw new ConfigError(`${at}.appid must look like wx followed by 16 letters or digits`)
+    if (seen.has(app.appid)) throw new ConfigError(`${at}.appid ${app.appid} is listed twice`)
+    seen.add(app.appid)
+    if (typeof app.token !== 'string' || !TOKEN.test(app.token)) throw new ConfigError(`${at}.token must be 3 to 32 letters or digits`)
+    try {
+      createPushCrypto(app)
+    } catch (err) {
+      if (err instanceof WechatCryptoError) throw new ConfigError(`${at}: ${err.message}`)
+      throw err
+    }
+    return app
+  })
+}
+
+export function createPushCrypto (app: WechatAppConfig): PushCrypto {
+  return new PushCrypto({
+    appid: app.appid,
+    token: app.token,
+    encodingAESKey: app.encodingAESKey,
+    previousEncodingAESKey: app.previousEncodingAESKey
+  })
+}

@@ -1,0 +1,215 @@
+import crypto from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  detectFormat, fieldString, parseMessage, parsePushBody, WechatCryptoError,
+  type CustomerMessage, type PushCrypto, type PushFormat
+} from '@kefu/wechat-crypto'
+import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
+import { findNulColumn, toRow } from '../lib/message-row.js'
+import { createPushCrypto, type WechatAppConfig } from '../lib/wechat-apps.js'
+
+export interface WechatRoutesOptions {
+  apps: WechatAppConfig[]
+  timestampWindowS: number
+  /** Longest a push waits for its row to commit before answering 503 (WeChat gives up after 5 s). */
+  writeTimeoutMs: number
+  now: () => number
+}
+
+interface PushQuery {
+  signature?: string
+  timestamp?: string
+  nonce?: string
+  echostr?: string
+  openid?: string
+  encrypt_type?: string
+  msg_signature?: string
+}
+
+interface PushLog { appid: string, type?: string, msg_id?: string | null, outcome?: string }
+
+declare module 'fastify' {
+  interface FastifyRequest { push?: PushLog }
+}
+
+const XML_TYPES = ['text/xml', 'application/xml']
+const JSON_TYPES = ['application/json']
+const TIMESTAMP = /^\d{1,12}$/
+
+const querySchema = {
+  type: 'object',
+  properties: {
+    signature: { type: 'string', description: "sha1 of the sorted token, timestamp and nonce" },
+    timestamp: { type: 'string', description: 'unix seconds' },
+    nonce: { type: 'string' },
+    echostr: { type: 'string' },
+    openid: { type: 'string' },
+    encrypt_type: { type: 'string', enum: ['aes', 'raw'] },
+    msg_signature: { type: 'string', description: 'sha1 of the sorted token, timestamp, nonce and Encrypt' }
+  }
+} as const
+const paramsSchema = { type: 'object', required: ['appid'], properties: { appid: { type: 'string', maxLength: 64 } } } as const
+const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } }
+} as const
+const errorResponses = Object.fromEntries([400, 401, 404, 413, 415, 503].map((s) => [s, errorSchema]))
+
+function bodyFormat (request: FastifyRequest): PushFormat {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  return XML_TYPES.includes(type) ? 'xml' : 'json'
+}
+
+function cryptoReason (err: unknown): string {
+  return err instanceof WechatCryptoError ? err.message : 'unexpected error'
+}
+
+export default async function wechatRoutes (fastify: FastifyInstance, opts: WechatRoutesOptions): Promise<void> {
+  const apps = new Map<string, PushCrypto>(opts.apps.map((app) => [app.appid, createPushCrypto(app)]))
+
+  // Bodies stay raw strings: signatures cover exact bytes, and JSON must be parsed losslessly (64-bit MsgId).
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser([...JSON_TYPES, ...XML_TYPES], { parseAs: 'string' }, function rawBody (_req, body, done) {
+    done(null, body)
+  })
+
+  fastify.addHook('onResponse', async function logPush (request, reply) {
+    const push = request.push
+    if (push === undefined) return
+    request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
+  })
+  fastify.addHook('onError', async function noteError (request, _reply, err) {
+    if (request.push !== undefined) request.push.outcome = (err as { code?: string }).code ?? 'error'
+  })
+
+  function lookup (request: FastifyRequest<{ Params: { appid: string } }>): PushCrypto {
+    const appid = request.params.appid
+    request.push = { appid }
+    const app = apps.get(appid)
+    if (app === undefined) throw new UnknownApp(appid)
+    return app
+  }
+
+  /** signature over (token, timestamp, nonce), and the timestamp inside the window. */
+  function verifyQuery (app: PushCrypto, query: PushQuery): { timestamp: string, nonce: string, signature: string } {
+    const { signature, timestamp, nonce } = query
+    if (signature === undefined || signature === '') throw new BadSignature('signature is missing')
+    if (timestamp === undefined || !TIMESTAMP.test(timestamp)) throw new BadSignature('timestamp is missing or not unix seconds')
+    if (nonce === undefined || nonce === '' || nonce.length > 64) throw new BadSignature('nonce is missing or too long')
+    if (!app.verifySignature(timestamp, nonce, signature)) throw new BadSignature('signature does not match')
+    const skew = Math.round(Number(timestamp) - opts.now() / 1000)
+    if (Math.abs(skew) > opts.timestampWindowS) throw new StaleTimestamp(skew, opts.timestampWindowS)
+    return { timestamp, nonce, signature }
+  }
+
+  fastify.get<{ Params: { appid: string }, Querystring: PushQuery }>('/wechat/:appid', {
+    schema: {
+      summary: 'URL verification: answers echostr when the signature is valid',
+      params: paramsSchema,
+      querystring: querySchema,
+      response: { 200: { type: 'string' }, ...errorResponses }
+    }
+  }, async function verifyUrl (request, reply) {
+    const app = lookup(request)
+    verifyQuery(app, request.query)
+    const echostr = request.query.echostr
+    if (echostr === undefined) throw new BadBody('echostr is missing')
+    request.push!.outcome = 'verified'
+    return reply.type('text/plain; charset=utf-8').send(echostr)
+  })
+
+  fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/:appid', {
+    schema: {
+      summary: 'A customer-service push: answers success once the message is stored',
+      params: paramsSchema,
+      querystring: querySchema,
+      response: { 200: { type: 'string' }, ...errorResponses }
+    }
+  }, async function receivePush (request, reply) {
+    const app = lookup(request)
+    const query = request.query
+    const { timestamp, nonce, signature } = verifyQuery(app, query)
+    const body = request.body
+    if (body === undefined || body.trim() === '') throw new BadBody('body is empty')
+    const format = bodyFormat(request)
+
+    let outer
+    try {
+      outer = parsePushBody(body, format)
+    } catch (err) {
+      throw new BadBody(`body is not valid ${format.toUpperCase()}: ${cryptoReason(err)}`)
+    }
+
+    let payload: string
+    let encrypt: string | null = null
+    if (app.encrypted) {
+      // Safe and compatible modes alike: only Encrypt, checked by msg_signature, is trusted. Compatible mode's
+      // plaintext copy is ignored, and a plaintext push to an app with a key is refused (no downgrade).
+      const msgSignature = query.msg_signature
+      if (msgSignature === undefined || msgSignature === '') throw new BadSignature(`msg_signature is missing: ${app.appid} accepts only encrypted pushes`)
+      if (query.encrypt_type !== 'aes') throw new BadBody('encrypt_type must be aes for an app with an encodingAESKey')
+      const value = outer.Encrypt
+      if (typeof value !== 'string' || value === '') throw new BadBody('Encrypt is missing')
+      if (!app.verifyMsgSignature(timestamp, nonce, value, msgSignature)) throw new BadSignature('msg_signature does not match')
+      try {
+        payload = app.decrypt(value).message
+      } catch (err) {
+        if (err instanceof WechatCryptoError && err.code === 'APPID_MISMATCH') throw new AppidMismatch()
+        throw new DecryptFailed(cryptoReason(err))
+      }
+      encrypt = value
+    } else {
+      if (query.encrypt_type === 'aes' || outer.Encrypt !== undefined) throw new BadBody(`${app.appid} has no encodingAESKey: send plaintext pushes`)
+      payload = body
+    }
+
+    let message: CustomerMessage
+    let payloadFormat: PushFormat
+    try {
+      payloadFormat = encrypt === null ? format : detectFormat(payload)
+      message = parseMessage(encrypt === null ? outer : parsePushBody(payload, payloadFormat))
+    } catch (err) {
+      throw new BadBody(`message is malformed: ${cryptoReason(err)}`)
+    }
+    request.push!.type = message.kind === 'other' ? (fieldString(message.fields, 'Event') ?? message.msgType) : message.kind
+    request.push!.msg_id = 'msgId' in message ? message.msgId : null
+
+    const row = toRow(message, {
+      appId: app.appid,
+      signature,
+      timestamp,
+      nonce,
+      encryptType: query.encrypt_type ?? null,
+      msgSignature: query.msg_signature ?? null,
+      encrypt,
+      payload,
+      format: payloadFormat
+    })
+    const nul = findNulColumn(row)
+    if (nul !== undefined) throw new BadBody(`message carries a NUL character (${nul})`)
+
+    const bodyHash = crypto.createHash('sha256').update(body).digest('base64')
+    let claim
+    try {
+      claim = await fastify.nonceStore.claim(`${app.appid}:${timestamp}:${nonce}`, bodyHash)
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'nonce store unavailable')
+      throw new StoreUnavailable('replay protection is unavailable')
+    }
+    if (claim === 'conflict') throw new ReplayedNonce()
+
+    let timer: NodeJS.Timeout | undefined
+    try {
+      request.push!.outcome = await Promise.race([
+        fastify.messageWriter.write(row),
+        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('write timed out')), opts.writeTimeoutMs) })
+      ])
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'message not stored')
+      throw new StoreUnavailable('the message could not be stored')
+    } finally {
+      clearTimeout(timer)
+    }
+    return reply.type('text/plain; charset=utf-8').send('success')
+  })
+}

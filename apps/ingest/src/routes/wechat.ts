@@ -97,7 +97,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     if (timestamp === undefined || !TIMESTAMP.test(timestamp)) throw new BadSignature('timestamp is missing or not unix seconds')
     if (nonce === undefined || nonce === '' || nonce.length > 64) throw new BadSignature('nonce is missing or too long')
     if (!app.verifySignature(timestamp, nonce, signature)) throw new BadSignature('signature does not match')
-    const skew = Math.round(Number(timestamp) - opts.now() / 1000)
+    const skew = Number(timestamp) - Math.floor(opts.now() / 1000)
     if (Math.abs(skew) > opts.timestampWindowS) throw new StaleTimestamp(skew, opts.timestampWindowS)
     return { timestamp, nonce, signature }
   }

@@ -1,0 +1,47 @@
+import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { loadConfig } from '../src/config.js'
+
+const app = { appid: 'wx00000000000000a1', token: 'token123' }
+
+t.test('defaults and WECHAT_APPS', async (t) => {
+  const config = loadConfig({ WECHAT_APPS: JSON.stringify([app]) })
+  t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.timestampWindowS, 300)
+  t.equal(config.databaseUrl, undefined)
+  t.same(config.apps, [app])
+})
+
+t.test('WECHAT_APPS_FILE', async (t) => {
+  const dir = t.testdir({})
+  const file = path.join(dir, 'apps.json')
+  writeFileSync(file, JSON.stringify([app]))
+  t.same(loadConfig({ WECHAT_APPS_FILE: file }).apps, [app])
+  t.throws(() => loadConfig({ WECHAT_APPS_FILE: path.join(dir, 'missing.json') }), /WECHAT_APPS_FILE .*missing\.json cannot be read: ENOENT/)
+})
+
+t.test('bad configuration stops with one line naming the variable', async (t) => {
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{}, /^WECHAT_APPS \(a JSON array of mini programs\) or WECHAT_APPS_FILE is required$/],
+    [{ WECHAT_APPS: '{' }, /^WECHAT_APPS is not valid JSON/],
+    [{ WECHAT_APPS: '[]' }, /^WECHAT_APPS must be a non-empty JSON array/],
+    [{ WECHAT_APPS: '[{"appid":"nope","token":"abc"}]' }, /^WECHAT_APPS\[0\]\.appid must look like wx/],
+    [{ WECHAT_APPS: '[{"appid":"wx00000000000000a1","token":"a"}]' }, /^WECHAT_APPS\[0\]\.token must be 3 to 32/],
+    [{ WECHAT_APPS: '[{"appid":"wx00000000000000a1","token":"abc","encodingAESKey":"short"}]' }, /^WECHAT_APPS\[0\]: EncodingAESKey must be 43 characters/],
+    [{ WECHAT_APPS: '[{"appid":"wx00000000000000a1","token":"abc","previousEncodingAESKey":"' + 'A'.repeat(43) + '"}]' }, /previousEncodingAESKey needs encodingAESKey/],
+    [{ WECHAT_APPS: JSON.stringify([app, app]) }, /^WECHAT_APPS\[1\]\.appid wx00000000000000a1 is listed twice$/],
+    [{ WECHAT_APPS: '[{"appid":"wx00000000000000a1","token":"abc","tokn":"x"}]' }, /unknown field "tokn"/],
+    [{ WECHAT_APPS: JSON.stringify([app]), PORT: 'eighty' }, /^PORT must be a whole number/],
+    [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgresql/],
+    [{ WECHAT_APPS: JSON.stringify([app]), REDIS_URL: 'localhost:6379' }, /^REDIS_URL must be a redis/],
+    [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_TIMESTAMP_WINDOW_S: '0' }, /^WECHAT_TIMESTAMP_WINDOW_S must be between 1/],
+    [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_APPS_FILE: '/x' }, /not both/]
+  ]
+  for (const [env, message] of bad) {
+    const err = t.throws(() => loadConfig(env), { name: 'ConfigError' }) as Error
+    t.match(err.message, message)
+    t.notMatch(err.message, /\n/)
+  }
+})

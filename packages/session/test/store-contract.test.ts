@@ -1,0 +1,216 @@
+// One contract, both stores: the in-process store always, Redis too when REDIS_URL is set.
+import t, { type Test } from 'tap'
+import { newSessionId, sessionHandle, type SessionLimits, type SessionStore } from '../src/index.js'
+import { FakeClock, makeStore, STORE_KINDS, testPrefix, type RedisClient } from './helpers.js'
+
+const limits: SessionLimits = { idleMs: 10_000, absoluteMs: 30_000 }
+const defaults: SessionLimits = { idleMs: 1_800_000, absoluteMs: 43_200_000 }
+
+async function open (store: SessionStore, clock: FakeClock, userId = 'u1', data: Record<string, string> = {}, l = limits): Promise<string> {
+  const id = newSessionId()
+  await store.create({ id, userId, username: 'name-' + userId, data }, clock.now, l)
+  return id
+}
+
+/** Uses the session every idle − 1 ms until the clock reads `until`. */
+async function keepAlive (t: Test, store: SessionStore, id: string, clock: FakeClock, until: number): Promise<void> {
+  while (clock.now < until) {
+    clock.now = Math.min(until, clock.now + limits.idleMs - 1)
+    t.ok(await store.touch(id, clock.now, limits), 'kept alive')
+  }
+}
+
+for (const kind of STORE_KINDS) {
+  t.test(`${kind} store`, async (t) => {
+    const prefix = testPrefix('store-contract-' + kind)
+    const { store, redis } = await makeStore(t, kind, prefix)
+    const key = (id: string): string => prefix + 's:' + id
+    const index = (userId: string): string => prefix + 'u:' + userId
+
+    t.test('idle: live at limit − 1 ms, gone at the limit (default 1800 s)', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'idle', {}, defaults)
+      clock.advance(1_800_000 - 1)
+      const s = await store.touch(id, clock.now, defaults)
+      t.ok(s, 'idle for 1 ms less than the limit: valid')
+      t.equal(s?.lastSeenAt, clock.now, 'the read touched it')
+      clock.advance(1_800_000 - 1)
+      t.ok(await store.touch(id, clock.now, defaults), 'the touch restarted the idle clock')
+      clock.advance(1_800_000)
+      t.equal(await store.touch(id, clock.now, defaults), null, 'idle for exactly the limit: gone')
+      clock.advance(-1_800_000)
+      t.equal(await store.touch(id, clock.now, defaults), null, 'and it stays gone (deleted, not just hidden)')
+    })
+
+    t.test('absolute: live at limit − 1 ms even while in use, gone at the limit (default 43200 s)', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'abs', {}, defaults)
+      const created = clock.now
+      while (clock.now + 1_700_000 < created + 43_200_000 - 1) {
+        clock.advance(1_700_000)
+        t.ok(await store.touch(id, clock.now, defaults))
+      }
+      clock.now = created + 43_200_000 - 1
+      t.ok(await store.touch(id, clock.now, defaults), 'absolute − 1 ms: valid')
+      clock.now = created + 43_200_000
+      t.equal(await store.touch(id, clock.now, defaults), null, 'absolute limit reached 1 ms after the last use: gone')
+    })
+
+    t.test('a session never used again is gone exactly at the idle limit', async (t) => {
+      const clock = new FakeClock()
+      const a = await open(store, clock)
+      const b = await open(store, clock)
+      clock.advance(limits.idleMs - 1)
+      t.ok(await store.touch(a, clock.now, limits))
+      clock.advance(1)
+      t.equal(await store.touch(b, clock.now, limits), null)
+    })
+
+    t.test('update writes only its keys and keeps the others', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'u-upd', { keep: '"k"', drop: '1' })
+      const [x, y] = await Promise.all([
+        store.update(id, { set: { x: '1' }, unset: [] }, clock.now, limits),
+        store.update(id, { set: { y: '[2]' }, unset: ['drop'] }, clock.now, limits)
+      ])
+      t.ok(x && y)
+      const s = await store.touch(id, clock.now, limits)
+      t.same({ ...s?.data }, { keep: '"k"', x: '1', y: '[2]' })
+    })
+
+    t.test('update cannot resurrect a destroyed session', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'u-res')
+      t.equal(await store.destroy(id, 'u-res'), true)
+      t.equal(await store.update(id, { set: { late: '1' }, unset: [] }, clock.now, limits), false)
+      t.equal(await store.touch(id, clock.now, limits), null)
+      if (redis) t.equal(await redis.exists(key(id)), 0, 'no key was recreated')
+      t.equal(await store.destroy(id, 'u-res'), false, 'destroying twice is harmless')
+    })
+
+    t.test('update of an expired session is refused and the session deleted', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'u-exp')
+      clock.advance(limits.idleMs)
+      t.equal(await store.update(id, { set: { late: '1' }, unset: [] }, clock.now, limits), false)
+      clock.advance(-limits.idleMs)
+      t.equal(await store.touch(id, clock.now, limits), null)
+      if (redis) t.equal(await redis.zScore(index('u-exp'), id), null, 'pruned from the user index')
+    })
+
+    t.test('create with `replaces` kills the old session in the same step', async (t) => {
+      const clock = new FakeClock()
+      const old = await open(store, clock, 'u-rep')
+      const id = newSessionId()
+      await store.create({ id, userId: 'u-rep', username: 'n', data: {} }, clock.now, limits, { id: old, userId: 'u-rep' })
+      t.equal(await store.touch(old, clock.now, limits), null)
+      t.ok(await store.touch(id, clock.now, limits))
+      t.same((await store.listForUser('u-rep', clock.now, limits)).map((s) => s.handle), [sessionHandle(id)])
+    })
+
+    t.test('listForUser lists live sessions only, and prunes the index', async (t) => {
+      const clock = new FakeClock()
+      const first = await open(store, clock, 'u-list')
+      clock.advance(1000)
+      await store.touch(first, clock.now, limits)
+      const second = await open(store, clock, 'u-list')
+      const stale = await open(store, clock, 'u-list')
+      await open(store, clock, 'someone-else')
+      clock.advance(limits.idleMs - 1)
+      await store.touch(first, clock.now, limits)
+      await store.touch(second, clock.now, limits)
+      clock.advance(1) // `stale` is now idle for exactly the limit
+      const list = await store.listForUser('u-list', clock.now, limits)
+      t.same(list.map((s) => s.handle), [sessionHandle(first), sessionHandle(second)])
+      t.equal(list[0]?.username, 'name-u-list')
+      t.equal(list[0]?.lastSeenAt, clock.now - 1)
+      t.equal(list[0]?.expiresAt, clock.now - 1 + limits.idleMs)
+      t.equal(list[1]?.createdAt, clock.now - limits.idleMs)
+      t.notOk(list.some((s) => s.handle === stale), 'handles are not session ids')
+      t.equal(await store.touch(stale, clock.now, limits), null)
+      if (redis) t.same((await redis.zRange(index('u-list'), 0, -1)).sort(), [first, second].sort())
+    })
+
+    t.test('listForUser near the absolute limit reports the absolute deadline', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'u-near')
+      await keepAlive(t, store, id, clock, clock.now + limits.absoluteMs - 5000)
+      const [s] = await store.listForUser('u-near', clock.now, limits)
+      t.equal(s?.expiresAt, clock.now + 5000, 'near the absolute deadline the idle one is further away')
+    })
+
+    t.test('destroyAllForUser ends every session of that user only', async (t) => {
+      const clock = new FakeClock()
+      const a = await open(store, clock, 'u-all')
+      const b = await open(store, clock, 'u-all')
+      const dead = await open(store, clock, 'u-all')
+      const other = await open(store, clock, 'u-all-other')
+      clock.advance(limits.idleMs - 1)
+      await store.touch(a, clock.now, limits)
+      await store.touch(b, clock.now, limits)
+      await store.touch(other, clock.now, limits)
+      clock.advance(1)
+      t.equal(await store.destroyAllForUser('u-all', clock.now, limits), 2, 'counts the live ones')
+      for (const id of [a, b, dead]) t.equal(await store.touch(id, clock.now, limits), null)
+      t.same(await store.listForUser('u-all', clock.now, limits), [])
+      t.ok(await store.touch(other, clock.now, limits), 'another user is untouched')
+      t.equal(await store.destroyAllForUser('u-all', clock.now, limits), 0)
+      if (redis) t.equal(await redis.exists(index('u-all')), 0)
+    })
+
+    if (redis) redisOnly(t, store, redis, key, index)
+  })
+}
+
+function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: string) => string,
+  index: (u: string) => string): void {
+  t.test('redis: expiry is decided from the stored timestamps, whatever the TTL says', async (t) => {
+    const clock = new FakeClock()
+    const id = await open(store, clock, 'ttl')
+    clock.advance(limits.idleMs)
+    t.ok(await redis.pTTL(key(id)) > 50_000, 'Redis still holds the key with plenty of TTL left')
+    t.equal(await store.touch(id, clock.now, limits), null, 'but at the idle limit it is gone')
+    t.equal(await redis.exists(key(id)), 0, 'and deleted')
+    t.equal(await redis.zScore(index('ttl'), id), null, 'and pruned from the user index')
+  })
+
+  t.test('redis: TTL only reclaims memory, one grace minute after the deadline', async (t) => {
+    const clock = new FakeClock()
+    const id = await open(store, clock, 'ttl2')
+    const created = clock.now
+    await keepAlive(t, store, id, clock, created + 4000)
+    const ttl = await redis.pTTL(key(id))
+    t.ok(ttl > limits.idleMs + 60_000 - 1000 && ttl <= limits.idleMs + 60_000, `session TTL ${ttl} = idle + grace`)
+    await keepAlive(t, store, id, clock, created + limits.absoluteMs - 3000)
+    const late = await redis.pTTL(key(id))
+    t.ok(late > 3000 + 60_000 - 1000 && late <= 3000 + 60_000, `near the absolute deadline the TTL shrinks to it: ${late}`)
+    const indexTtl = await redis.pTTL(index('ttl2'))
+    t.ok(indexTtl > 0 && indexTtl <= limits.absoluteMs + 60_000, 'the user index expires with its last session')
+  })
+
+  t.test('redis: a login prunes index entries past their absolute deadline', async (t) => {
+    const clock = new FakeClock()
+    const old = await open(store, clock, 'prune')
+    clock.advance(limits.absoluteMs)
+    const fresh = await open(store, clock, 'prune')
+    t.same(await redis.zRange(index('prune'), 0, -1), [fresh])
+    t.equal(await store.touch(old, clock.now, limits), null)
+  })
+
+  t.test('redis: one round trip (EVALSHA) per touch; session data lives in one hash', async (t) => {
+    const clock = new FakeClock()
+    const id = await open(store, clock, 'rt', { a: '1' })
+    let sent: string[][] = []
+    const spy = {
+      get isReady () { return redis.isReady },
+      sendCommand: (args: readonly string[]) => { sent.push([...args]); return redis.sendCommand([...args]) }
+    }
+    const { createRedisStore } = await import('../src/index.js')
+    const spied = await createRedisStore({ client: spy, prefix: store.prefix })
+    sent = []
+    t.ok(await spied.touch(id, clock.now, limits))
+    t.equal(sent.length, 1)
+    t.equal(sent[0]?.[0], 'EVALSHA')
+    t.same(await redis.hGetAll(key(id)), { u: 'rt', n: 'name-rt', c: String(clock.now), l: String(clock.now), 'd:a': '1' })
+  })
+}

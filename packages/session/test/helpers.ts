@@ -74,7 +74,8 @@ export function gate (): { wait: Promise<void>, open: () => void } {
 export class Browser {
   readonly jar = new Map<string, string>()
 
-  constructor (readonly app: FastifyInstance, readonly headers: Record<string, string> = {}) {}
+  /** `ignoreMaxAge`: a client that keeps replaying the cookie (curl, a thief); only a cleared cookie is dropped. */
+  constructor (readonly app: FastifyInstance, readonly headers: Record<string, string> = {}, readonly ignoreMaxAge = false) {}
 
   get cookieHeader (): string | undefined {
     if (this.jar.size === 0) return undefined
@@ -83,7 +84,7 @@ export class Browser {
 
   absorb (res: InjectResponse): InjectResponse {
     for (const c of res.cookies) {
-      if (c.maxAge === 0 || c.value === '') this.jar.delete(c.name)
+      if (c.value === '' || (c.maxAge === 0 && !this.ignoreMaxAge)) this.jar.delete(c.name)
       else this.jar.set(c.name, c.value)
     }
     return res
@@ -104,7 +105,7 @@ export class Browser {
   post (url: string, payload?: Record<string, unknown>): Promise<InjectResponse> { return this.request('POST', url, payload ?? {}) }
 
   clone (): Browser {
-    const b = new Browser(this.app, this.headers)
+    const b = new Browser(this.app, this.headers, this.ignoreMaxAge)
     for (const [k, v] of this.jar) b.jar.set(k, v)
     return b
   }

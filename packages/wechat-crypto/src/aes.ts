@@ -3,7 +3,6 @@ import { WechatCryptoError } from './errors.js'
 
 /** WeChat pads to 32-byte blocks (PKCS#7 with k = 32), not AES's 16. */
 const PAD_BLOCK = 32
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/
 
 export interface DecryptedMessage {
@@ -13,6 +12,25 @@ export interface DecryptedMessage {
   message: string
   /** The appid WeChat appended; already checked against the cipher's appid. */
   appid: string
+}
+
+/**
+ * Decodes standard, padded base64 into a buffer that starts with `prefix`. Node's decoder skips characters outside
+ * the alphabet, so a decoded size short of what the length promises exposes them; it also takes the URL-safe
+ * alphabet, which is refused separately.
+ */
+function decodeBase64After (prefix: Buffer, text: string): { buffer: Buffer, length: number } {
+  const n = typeof text === 'string' ? text.length : 0
+  if (n === 0 || n % 4 !== 0 || text.indexOf('-') !== -1 || text.indexOf('_') !== -1) {
+    throw new WechatCryptoError('BAD_BASE64', 'Encrypt is not valid base64')
+  }
+  const pads = text.charCodeAt(n - 1) !== 61 ? 0 : text.charCodeAt(n - 2) !== 61 ? 1 : 2
+  const expected = (n >>> 2) * 3 - pads
+  const buffer = Buffer.allocUnsafe(prefix.length + expected + 3)
+  prefix.copy(buffer, 0)
+  const length = buffer.write(text, prefix.length, 'base64')
+  if (length !== expected) throw new WechatCryptoError('BAD_BASE64', 'Encrypt is not valid base64')
+  return { buffer: buffer.subarray(0, prefix.length + length), length }
 }
 
 /** Decodes a 43-character EncodingAESKey into the 32-byte AES key. */
@@ -29,14 +47,15 @@ export function decodeAESKey (encodingAESKey: string): Buffer {
  * AES-256-CBC message crypto for one mini program (one appid, one EncodingAESKey).
  * Plaintext layout: random(16) | msg_len(4, big-endian) | msg | appid, PKCS#7-padded to 32 bytes; IV = key[0..16].
  *
- * Decryption runs CBC by hand over one long-lived ECB decipher: every input is a whole number of blocks and padding
- * is off, so the ECB context carries no state between calls, and no cipher is built per message.
+ * Decryption keeps one CBC decipher alive instead of building one per message: CBC decrypts each block with the
+ * previous ciphertext block, so feeding the IV as a leading block (its output discarded) sets up the chain for the
+ * real first block, whatever came before. Inputs are whole blocks and padding is off, so nothing carries over.
  */
 export class MessageCipher {
   readonly appid: string
   readonly #key: Buffer
   readonly #iv: Buffer
-  #ecb: crypto.Decipher | undefined
+  #cbc: crypto.Decipher | undefined
 
   constructor (encodingAESKey: string, appid: string) {
     this.#key = decodeAESKey(encodingAESKey)
@@ -46,14 +65,11 @@ export class MessageCipher {
 
   /** Decrypts a base64 `Encrypt` value and checks padding, length and appid. Throws `WechatCryptoError`. */
   decrypt (encrypt: string): DecryptedMessage {
-    if (typeof encrypt !== 'string' || encrypt.length === 0 || encrypt.length % 4 !== 0 || !BASE64.test(encrypt)) {
-      throw new WechatCryptoError('BAD_BASE64', 'Encrypt is not valid base64')
-    }
-    const cipherText = Buffer.from(encrypt, 'base64')
-    if (cipherText.length === 0 || cipherText.length % PAD_BLOCK !== 0) {
+    const decoded = decodeBase64After(this.#iv, encrypt)
+    if (decoded.length === 0 || decoded.length % PAD_BLOCK !== 0) {
       throw new WechatCryptoError('BAD_CIPHERTEXT', 'Encrypt does not hold a whole number of 32-byte blocks')
     }
-    const plain = this.#decryptBlocks(cipherText)
+    const plain = this.#decryptBlocks(decoded.buffer)
     const length = plain.length
     const pad = plain[length - 1]!
     if (pad < 1 || pad > PAD_BLOCK) throw new WechatCryptoError('BAD_PADDING', 'bad PKCS#7 padding')
@@ -67,7 +83,7 @@ export class MessageCipher {
     const appid = plain.toString('utf8', 20 + messageLength, end)
     if (appid !== this.appid) throw new WechatCryptoError('APPID_MISMATCH', 'appid in the decrypted message does not match')
     return {
-      random: Buffer.from(plain.subarray(0, 16)),
+      random: plain.subarray(0, 16),
       message: plain.toString('utf8', 20, 20 + messageLength),
       appid
     }
@@ -91,19 +107,17 @@ export class MessageCipher {
     return Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64')
   }
 
-  #decryptBlocks (cipherText: Buffer): Buffer {
-    if (this.#ecb === undefined) {
-      this.#ecb = crypto.createDecipheriv('aes-256-ecb', this.#key, null)
-      this.#ecb.setAutoPadding(false)
+  /** `blocks` = IV | ciphertext; returns the plaintext of the ciphertext. */
+  #decryptBlocks (blocks: Buffer): Buffer {
+    if (this.#cbc === undefined) {
+      this.#cbc = crypto.createDecipheriv('aes-256-cbc', this.#key, this.#iv)
+      this.#cbc.setAutoPadding(false)
     }
-    const plain = this.#ecb.update(cipherText)
-    if (plain.length !== cipherText.length) {
-      this.#ecb = undefined
+    const out = this.#cbc.update(blocks)
+    if (out.length !== blocks.length) {
+      this.#cbc = undefined
       throw new WechatCryptoError('BAD_CIPHERTEXT', 'block decryption returned a partial result')
     }
-    const iv = this.#iv
-    for (let i = 0; i < 16; i++) plain[i] = plain[i]! ^ iv[i]!
-    for (let i = 16; i < plain.length; i++) plain[i] = plain[i]! ^ cipherText[i - 16]!
-    return plain
+    return out.subarray(16)
   }
 }

@@ -1,8 +1,28 @@
 import crypto from 'node:crypto'
 
-const sha1Hex: (data: string) => string = typeof (crypto as { hash?: unknown }).hash === 'function'
-  ? function sha1OneShot (data) { return crypto.hash('sha1', data, 'hex') }
-  : function sha1Stream (data) { return crypto.createHash('sha1').update(data).digest('hex') }
+const oneShotHash = (crypto as { hash?: typeof crypto.hash }).hash
+
+function sha1Hex (data: string): string {
+  return oneShotHash !== undefined ? oneShotHash('sha1', data, 'hex') : crypto.createHash('sha1').update(data).digest('hex')
+}
+
+/** Sorts in place by UTF-16 code units, as Array.prototype.sort does for strings, without its per-call setup. */
+function sortStrings (parts: string[]): string[] {
+  for (let i = 1; i < parts.length; i++) {
+    const value = parts[i]!
+    let j = i - 1
+    while (j >= 0 && parts[j]! > value) {
+      parts[j + 1] = parts[j]!
+      j--
+    }
+    parts[j + 1] = value
+  }
+  return parts
+}
+
+function digest (parts: string[]): string {
+  return sha1Hex(sortStrings(parts).join(''))
+}
 
 /**
  * WeChat's signature: sha1 over the lexicographically sorted parts, concatenated.
@@ -11,7 +31,7 @@ const sha1Hex: (data: string) => string = typeof (crypto as { hash?: unknown }).
  * https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html
  */
 export function sha1Signature (...parts: string[]): string {
-  return sha1Hex(parts.sort().join(''))
+  return digest(parts)
 }
 
 export function computeSignature (token: string, timestamp: string, nonce: string): string {
@@ -22,18 +42,26 @@ export function computeMsgSignature (token: string, timestamp: string, nonce: st
   return sha1Signature(token, timestamp, nonce, encrypt)
 }
 
-/** Constant-time comparison of two hex signatures; false for anything that is not 40 hex chars. */
+/**
+ * Compares a given signature with the expected lowercase hex digest in time that does not depend on where they differ
+ * (no early exit); hex case is ignored. Anything that is not a 40-character string is simply false.
+ */
+function matches (expected: string, given: unknown): boolean {
+  if (typeof given !== 'string' || given.length !== 40 || expected.length !== 40) return false
+  let diff = 0
+  for (let i = 0; i < 40; i++) diff |= expected.charCodeAt(i) ^ (given.charCodeAt(i) | 0x20)
+  return diff === 0
+}
+
+/** Constant-time comparison of two hex signatures; false for anything that is not 40 hex digits. */
 export function safeEqualHex (expected: string, given: unknown): boolean {
-  if (typeof given !== 'string' || given.length !== expected.length) return false
-  const a = Buffer.from(expected, 'latin1')
-  const b = Buffer.from(given.toLowerCase(), 'latin1')
-  return a.length === b.length && crypto.timingSafeEqual(a, b)
+  return /^[0-9a-f]{40}$/.test(expected) && matches(expected, given)
 }
 
 export function verifySignature (token: string, timestamp: string, nonce: string, signature: unknown): boolean {
-  return safeEqualHex(computeSignature(token, timestamp, nonce), signature)
+  return matches(digest([token, timestamp, nonce]), signature)
 }
 
 export function verifyMsgSignature (token: string, timestamp: string, nonce: string, encrypt: string, msgSignature: unknown): boolean {
-  return safeEqualHex(computeMsgSignature(token, timestamp, nonce, encrypt), msgSignature)
+  return matches(digest([token, timestamp, nonce, encrypt]), msgSignature)
 }

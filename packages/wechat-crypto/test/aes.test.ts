@@ -39,18 +39,23 @@ t.test('a full block of padding (32 bytes of 0x20) is valid: 16-byte unpadders g
   t.equal(cipher.decrypt(rawEncrypt(plain)).message, message)
 })
 
-t.test('the ECB-based CBC matches OpenSSL CBC on random inputs', async (t) => {
+t.test('the long-lived CBC decipher matches a fresh OpenSSL CBC on random inputs, in any order', async (t) => {
   for (let i = 0; i < 50; i++) {
     const message = crypto.randomBytes(1 + (i * 37) % 700).toString('base64')
     t.equal(cipher.decrypt(rawEncrypt(frame(message, APPID))).message, message)
   }
   t.equal(cipher.decrypt(cipher.encrypt('after many')).message, 'after many', 'no state leaks between calls')
+  t.throws(() => cipher.decrypt(rawEncrypt(frame('x', 'wx0000000000000000'))))
+  t.throws(() => cipher.decrypt(Buffer.from(cipher.encrypt('y'), 'base64').subarray(0, 48).toString('base64')))
+  t.equal(cipher.decrypt(cipher.encrypt('after failures')).message, 'after failures', 'failures leave no state behind')
 })
 
 t.test('refuses broken inputs with a code', async (t) => {
   const cases: Array<[string, string, string]> = [
     ['empty', '', 'BAD_BASE64'],
     ['not base64', '!!!!', 'BAD_BASE64'],
+    ['URL-safe base64', cipher.encrypt('hi?>?>?>').replace(/\+/g, '-').replace(/\//g, '_').padEnd(4, 'A'), 'BAD_BASE64'],
+    ['= inside', 'AAAA=AAA', 'BAD_BASE64'],
     ['base64 with a space', cipher.encrypt('hi').replace(/^(.{4})/, '$1 ').slice(0, -1), 'BAD_BASE64'],
     ['truncated (not a multiple of 4)', cipher.encrypt('hi').slice(0, -3), 'BAD_BASE64'],
     ['truncated by a block', Buffer.from(cipher.encrypt('hello world'), 'base64').subarray(0, 16).toString('base64'), 'BAD_CIPHERTEXT'],

@@ -54,7 +54,8 @@ t.test('refuses broken inputs with a code', async (t) => {
   const cases: Array<[string, string, string]> = [
     ['empty', '', 'BAD_BASE64'],
     ['not base64', '!!!!', 'BAD_BASE64'],
-    ['URL-safe base64', cipher.encrypt('hi?>?>?>').replace(/\+/g, '-').replace(/\//g, '_').padEnd(4, 'A'), 'BAD_BASE64'],
+    ['URL-safe base64 (-)', '-' + cipher.encrypt('hi').slice(1), 'BAD_BASE64'],
+    ['URL-safe base64 (_)', '_' + cipher.encrypt('hi').slice(1), 'BAD_BASE64'],
     ['= inside', 'AAAA=AAA', 'BAD_BASE64'],
     ['base64 with a space', cipher.encrypt('hi').replace(/^(.{4})/, '$1 ').slice(0, -1), 'BAD_BASE64'],
     ['truncated (not a multiple of 4)', cipher.encrypt('hi').slice(0, -3), 'BAD_BASE64'],

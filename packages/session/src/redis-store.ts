@@ -51,7 +51,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   if (options.url !== undefined) {
     const own = await connect(options.url, options.connectTimeoutMs ?? 5000, options.onError)
     client = own
-    close = async () => { own.destroy() }
+    close = async () => {
+      if (own.isReady) await own.close()
+      else own.destroy()
+    }
   } else {
     client = options.client as RedisCommandClient
   }

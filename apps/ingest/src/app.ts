@@ -24,6 +24,8 @@ export interface IngestOptions {
   /** ± seconds a push's timestamp may differ from our clock. */
   timestampWindowS?: number
   writeTimeoutMs?: number
+  /** Batches written at once (group commit); defaults to 2 (at most the pool size). */
+  writeConcurrency?: number
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   now?: () => number
   docs?: boolean
@@ -48,7 +50,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
     poolMax: opts.poolMax
   })
   await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
-  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now })
+  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency })
 
   await fastify.register(healthRoutes)
   await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, writeTimeoutMs: opts.writeTimeoutMs ?? 3000, now })

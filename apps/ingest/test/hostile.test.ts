@@ -137,6 +137,16 @@ t.test('a replayed nonce with another body is refused; the first body stays the 
   t.equal(res.json().code, 'KEFU_INGEST_REPLAYED_NONCE')
   t.equal((await send(app, PLAIN_APP.appid, first)).statusCode, 200, 'the original request again is still fine')
   t.equal(await app.prisma.customerMessage.count(), 1)
+
+  // Encrypted modes: msg_signature binds the pair to Encrypt, so another Encrypt under the same pair fails it.
+  const safeFirst = push(SAFE_APP, 'safe', 'json', fields('text', { fromUserName: 'o_replay' }))
+  t.equal((await send(app, SAFE_APP.appid, safeFirst)).statusCode, 200)
+  const other = push(SAFE_APP, 'safe', 'json', fields('text', { fromUserName: 'o_replay', content: 'forged' }), { timestamp: safeFirst.query.timestamp, nonce: safeFirst.query.nonce })
+  const safeReplay = await send(app, SAFE_APP.appid, { ...safeFirst, body: other.body })
+  t.equal(safeReplay.statusCode, 401)
+  t.equal(safeReplay.json().code, 'KEFU_INGEST_BAD_SIGNATURE')
+  t.equal((await send(app, SAFE_APP.appid, safeFirst)).statusCode, 200, 'the original encrypted request again is fine')
+  t.equal(await app.prisma.customerMessage.count(), 2)
 })
 
 t.test('the timestamp window is exact: ±300 s accepted, ±301 s refused', async (t) => {

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions, type FastifyServerOptions } from 'fastify'
 
 export interface RunServiceOptions<O extends FastifyPluginOptions> {
   /** Shown in the start line, e.g. "ingest". */
@@ -18,7 +18,8 @@ export interface RunServiceOptions<O extends FastifyPluginOptions> {
 export async function runService<O extends FastifyPluginOptions> (options: RunServiceOptions<O>): Promise<FastifyInstance> {
   const fastify = Fastify({
     logger: { level: options.logLevel },
-    disableRequestLogging: true,
+    // Services log one line per request of their own (e.g. ingest's per-push line), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,

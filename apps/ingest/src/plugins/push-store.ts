@@ -14,10 +14,15 @@ export interface PushStoreOptions {
   nonceTtlMs: number
   redisPrefix: string
   now: () => number
+  /** Batches written at once; fewer make bigger batches (group commit). Defaults to 2. */
+  writeConcurrency?: number
 }
 
 export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
-  fastify.decorate('messageWriter', new MessageWriter(fastify.prisma, { concurrency: fastify.dbConcurrency }))
+  // Two batches in flight: one commits while the next one fills. More connections mean smaller batches and more
+  // per-statement overhead; the pool's other connections serve everything else.
+  const concurrency = Math.min(fastify.dbConcurrency, opts.writeConcurrency ?? 2)
+  fastify.decorate('messageWriter', new MessageWriter(fastify.prisma, { concurrency }))
   fastify.decorate('nonceStore', fastify.redis === null
     ? createMemoryNonceStore(opts.nonceTtlMs, opts.now)
     : createRedisNonceStore(fastify.redis, opts.redisPrefix + 'nonce:', opts.nonceTtlMs))

@@ -188,15 +188,20 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     const nul = findNulColumn(row)
     if (nul !== undefined) throw new BadBody(`message carries a NUL character (${nul})`)
 
-    const bodyHash = crypto.createHash('sha256').update(body).digest('base64')
-    let claim
-    try {
-      claim = await fastify.nonceStore.claim(`${app.appid}:${timestamp}:${nonce}`, bodyHash)
-    } catch (err) {
-      request.log.warn({ err: (err as Error).message }, 'nonce store unavailable')
-      throw new StoreUnavailable('replay protection is unavailable')
+    // A (timestamp, nonce) pair carries one body. In the encrypted modes msg_signature already binds the pair to
+    // Encrypt, the only content trusted, so another body under a used pair cannot pass it. In plaintext mode the
+    // body is unsigned: the nonce store remembers which body each pair carried.
+    if (encrypt === null) {
+      const bodyHash = crypto.createHash('sha256').update(body).digest('base64')
+      let claim
+      try {
+        claim = await fastify.nonceStore.claim(`${app.appid}:${timestamp}:${nonce}`, bodyHash)
+      } catch (err) {
+        request.log.warn({ err: (err as Error).message }, 'nonce store unavailable')
+        throw new StoreUnavailable('replay protection is unavailable')
+      }
+      if (claim === 'conflict') throw new ReplayedNonce()
     }
-    if (claim === 'conflict') throw new ReplayedNonce()
 
     let timer: NodeJS.Timeout | undefined
     try {

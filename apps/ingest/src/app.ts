@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { PrismaClient } from '@kefu/db'
-import { installErrorHandler } from '@kefu/service'
+import { installErrorHandler, type EventBus } from '@kefu/service'
 import database from './plugins/database.js'
 import redis, { type RedisClient } from './plugins/redis.js'
+import bus from './plugins/bus.js'
 import pushStore from './plugins/push-store.js'
 import healthRoutes from './routes/health.js'
 import wechatRoutes from './routes/wechat.js'
@@ -21,6 +22,8 @@ export interface IngestOptions {
   redis?: RedisClient
   redisUrl?: string
   redisPrefix?: string
+  /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
+  bus?: EventBus
   /** ± seconds a push's timestamp may differ from our clock. */
   timestampWindowS?: number
   writeTimeoutMs?: number
@@ -50,6 +53,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
     poolMax: opts.poolMax
   })
   await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(bus, { bus: opts.bus, redisUrl: opts.redisUrl })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency })
 
   await fastify.register(healthRoutes)
@@ -57,3 +61,5 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
 }
 
 export { parseWechatApps, type WechatAppConfig } from './lib/wechat-apps.js'
+export { MESSAGES_CHANNEL } from './plugins/push-store.js'
+export { loadConfig, readWechatApps, type IngestConfig } from './config.js'

@@ -4,3 +4,5 @@ export {
 } from './config.js'
 export { installErrorHandler } from './errors.js'
 export { runService, exitOnStartError, type RunServiceOptions } from './server.js'
+export { createRedisClient, type RedisClient } from './redis.js'
+export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'

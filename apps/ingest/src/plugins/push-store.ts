@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin'
 import { MessageWriter } from '../lib/message-writer.js'
+
+/** Channel of the announcements `{"messages":[{"id","appId","openid"}]}` that live consoles follow. */
+export const MESSAGES_CHANNEL = 'kefu:messages'
 import { createMemoryNonceStore, createRedisNonceStore, type NonceStore } from '../lib/nonce-store.js'
 
 declare module 'fastify' {
@@ -22,8 +25,15 @@ export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
   // Two batches in flight: one commits while the next one fills. More connections mean smaller batches and more
   // per-statement overhead; the pool's other connections serve everything else.
   const concurrency = Math.min(fastify.dbConcurrency, opts.writeConcurrency ?? 2)
-  fastify.decorate('messageWriter', new MessageWriter(fastify.prisma, { concurrency }))
+  fastify.decorate('messageWriter', new MessageWriter(fastify.prisma, {
+    concurrency,
+    onStored: (rows) => {
+      fastify.bus.publish(MESSAGES_CHANNEL, JSON.stringify({ messages: rows })).catch((err: Error) => {
+        fastify.log.warn({ err: err.message }, 'stored messages not announced; consoles catch up on their next fetch')
+      })
+    }
+  }))
   fastify.decorate('nonceStore', fastify.redis === null
     ? createMemoryNonceStore(opts.nonceTtlMs, opts.now)
     : createRedisNonceStore(fastify.redis, opts.redisPrefix + 'nonce:', opts.nonceTtlMs))
-}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-ingest-database', 'kefu-ingest-redis'] })
+}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-ingest-database', 'kefu-ingest-redis', 'kefu-ingest-bus'] })

@@ -28,3 +28,19 @@ export type CustomerMessage = Prisma.CustomerMessageModel
  * An account of the A site (staff and users who sign in once for every B site).
  */
 export type Account = Prisma.AccountModel
+/**
+ * Model Conversation
+ * One conversation per mini program and user, kept current by ingest in the same statement that stores messages,
+ * so the console lists conversations without scanning customer_message.
+ */
+export type Conversation = Prisma.ConversationModel
+/**
+ * Model OutboundMessage
+ * A reply an agent sent (or tried to send) through WeChat's customer-service API.
+ */
+export type OutboundMessage = Prisma.OutboundMessageModel
+/**
+ * Model AgentApp
+ * Which mini programs an agent may see and answer. An agent with no row sees nothing.
+ */
+export type AgentApp = Prisma.AgentAppModel

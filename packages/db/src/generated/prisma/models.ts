@@ -10,4 +10,7 @@
  */
 export type * from './models/CustomerMessage.js'
 export type * from './models/Account.js'
+export type * from './models/Conversation.js'
+export type * from './models/OutboundMessage.js'
+export type * from './models/AgentApp.js'
 export type * from './commonInputTypes.js'

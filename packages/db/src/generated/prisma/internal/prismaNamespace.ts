@@ -398,7 +398,10 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 
 export const ModelName = {
   CustomerMessage: 'CustomerMessage',
-  Account: 'Account'
+  Account: 'Account',
+  Conversation: 'Conversation',
+  OutboundMessage: 'OutboundMessage',
+  AgentApp: 'AgentApp'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -414,7 +417,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "customerMessage" | "account"
+    modelProps: "customerMessage" | "account" | "conversation" | "outboundMessage" | "agentApp"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -566,6 +569,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Conversation: {
+      payload: Prisma.$ConversationPayload<ExtArgs>
+      fields: Prisma.ConversationFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ConversationFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ConversationFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        findFirst: {
+          args: Prisma.ConversationFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ConversationFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        findMany: {
+          args: Prisma.ConversationFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>[]
+        }
+        create: {
+          args: Prisma.ConversationCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        createMany: {
+          args: Prisma.ConversationCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ConversationCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>[]
+        }
+        delete: {
+          args: Prisma.ConversationDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        update: {
+          args: Prisma.ConversationUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        deleteMany: {
+          args: Prisma.ConversationDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ConversationUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ConversationUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>[]
+        }
+        upsert: {
+          args: Prisma.ConversationUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConversationPayload>
+        }
+        aggregate: {
+          args: Prisma.ConversationAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateConversation>
+        }
+        groupBy: {
+          args: Prisma.ConversationGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConversationGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ConversationCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConversationCountAggregateOutputType> | number
+        }
+      }
+    }
+    OutboundMessage: {
+      payload: Prisma.$OutboundMessagePayload<ExtArgs>
+      fields: Prisma.OutboundMessageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.OutboundMessageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.OutboundMessageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        findFirst: {
+          args: Prisma.OutboundMessageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.OutboundMessageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        findMany: {
+          args: Prisma.OutboundMessageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>[]
+        }
+        create: {
+          args: Prisma.OutboundMessageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        createMany: {
+          args: Prisma.OutboundMessageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.OutboundMessageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>[]
+        }
+        delete: {
+          args: Prisma.OutboundMessageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        update: {
+          args: Prisma.OutboundMessageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        deleteMany: {
+          args: Prisma.OutboundMessageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.OutboundMessageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.OutboundMessageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>[]
+        }
+        upsert: {
+          args: Prisma.OutboundMessageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$OutboundMessagePayload>
+        }
+        aggregate: {
+          args: Prisma.OutboundMessageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateOutboundMessage>
+        }
+        groupBy: {
+          args: Prisma.OutboundMessageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OutboundMessageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.OutboundMessageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.OutboundMessageCountAggregateOutputType> | number
+        }
+      }
+    }
+    AgentApp: {
+      payload: Prisma.$AgentAppPayload<ExtArgs>
+      fields: Prisma.AgentAppFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AgentAppFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AgentAppFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        findFirst: {
+          args: Prisma.AgentAppFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AgentAppFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        findMany: {
+          args: Prisma.AgentAppFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>[]
+        }
+        create: {
+          args: Prisma.AgentAppCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        createMany: {
+          args: Prisma.AgentAppCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AgentAppCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>[]
+        }
+        delete: {
+          args: Prisma.AgentAppDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        update: {
+          args: Prisma.AgentAppUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        deleteMany: {
+          args: Prisma.AgentAppDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AgentAppUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AgentAppUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>[]
+        }
+        upsert: {
+          args: Prisma.AgentAppUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentAppPayload>
+        }
+        aggregate: {
+          args: Prisma.AgentAppAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAgentApp>
+        }
+        groupBy: {
+          args: Prisma.AgentAppGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentAppGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AgentAppCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentAppCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -642,6 +867,47 @@ export const AccountScalarFieldEnum = {
 } as const
 
 export type AccountScalarFieldEnum = (typeof AccountScalarFieldEnum)[keyof typeof AccountScalarFieldEnum]
+
+
+export const ConversationScalarFieldEnum = {
+  appId: 'appId',
+  openid: 'openid',
+  lastMessageId: 'lastMessageId',
+  lastMessageAt: 'lastMessageAt',
+  lastInboundAt: 'lastInboundAt',
+  lastEnterAt: 'lastEnterAt',
+  unreadCount: 'unreadCount',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ConversationScalarFieldEnum = (typeof ConversationScalarFieldEnum)[keyof typeof ConversationScalarFieldEnum]
+
+
+export const OutboundMessageScalarFieldEnum = {
+  id: 'id',
+  appId: 'appId',
+  openid: 'openid',
+  msgType: 'msgType',
+  content: 'content',
+  status: 'status',
+  errcode: 'errcode',
+  errmsg: 'errmsg',
+  agent: 'agent',
+  createdAt: 'createdAt',
+  sentAt: 'sentAt'
+} as const
+
+export type OutboundMessageScalarFieldEnum = (typeof OutboundMessageScalarFieldEnum)[keyof typeof OutboundMessageScalarFieldEnum]
+
+
+export const AgentAppScalarFieldEnum = {
+  username: 'username',
+  appId: 'appId',
+  createdAt: 'createdAt'
+} as const
+
+export type AgentAppScalarFieldEnum = (typeof AgentAppScalarFieldEnum)[keyof typeof AgentAppScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -896,6 +1162,9 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   customerMessage?: Prisma.CustomerMessageOmit
   account?: Prisma.AccountOmit
+  conversation?: Prisma.ConversationOmit
+  outboundMessage?: Prisma.OutboundMessageOmit
+  agentApp?: Prisma.AgentAppOmit
 }
 
 /* Types for Logging */

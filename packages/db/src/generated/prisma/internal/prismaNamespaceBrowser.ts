@@ -52,7 +52,10 @@ export const AnyNull = runtime.AnyNull
 
 export const ModelName = {
   CustomerMessage: 'CustomerMessage',
-  Account: 'Account'
+  Account: 'Account',
+  Conversation: 'Conversation',
+  OutboundMessage: 'OutboundMessage',
+  AgentApp: 'AgentApp'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -108,6 +111,47 @@ export const AccountScalarFieldEnum = {
 } as const
 
 export type AccountScalarFieldEnum = (typeof AccountScalarFieldEnum)[keyof typeof AccountScalarFieldEnum]
+
+
+export const ConversationScalarFieldEnum = {
+  appId: 'appId',
+  openid: 'openid',
+  lastMessageId: 'lastMessageId',
+  lastMessageAt: 'lastMessageAt',
+  lastInboundAt: 'lastInboundAt',
+  lastEnterAt: 'lastEnterAt',
+  unreadCount: 'unreadCount',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ConversationScalarFieldEnum = (typeof ConversationScalarFieldEnum)[keyof typeof ConversationScalarFieldEnum]
+
+
+export const OutboundMessageScalarFieldEnum = {
+  id: 'id',
+  appId: 'appId',
+  openid: 'openid',
+  msgType: 'msgType',
+  content: 'content',
+  status: 'status',
+  errcode: 'errcode',
+  errmsg: 'errmsg',
+  agent: 'agent',
+  createdAt: 'createdAt',
+  sentAt: 'sentAt'
+} as const
+
+export type OutboundMessageScalarFieldEnum = (typeof OutboundMessageScalarFieldEnum)[keyof typeof OutboundMessageScalarFieldEnum]
+
+
+export const AgentAppScalarFieldEnum = {
+  username: 'username',
+  appId: 'appId',
+  createdAt: 'createdAt'
+} as const
+
+export type AgentAppScalarFieldEnum = (typeof AgentAppScalarFieldEnum)[keyof typeof AgentAppScalarFieldEnum]
 
 
 export const SortOrder = {

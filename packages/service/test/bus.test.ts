@@ -1,0 +1,34 @@
+import t from 'tap'
+import crypto from 'node:crypto'
+import { once } from 'node:events'
+import { EventEmitter } from 'node:events'
+import { createMemoryBus, createRedisBus, type EventBus } from '../src/index.js'
+
+const kinds: Array<[string, () => Promise<EventBus>]> = [['memory', async () => createMemoryBus()]]
+if (process.env.REDIS_URL !== undefined) kinds.push(['redis', () => createRedisBus(process.env.REDIS_URL!)])
+
+for (const [kind, make] of kinds) {
+  t.test(`${kind} bus: subscribers get what is published, until they unsubscribe`, async (t) => {
+    const bus = await make()
+    t.teardown(() => bus.close())
+    const channel = `kefu:test:${crypto.randomBytes(4).toString('hex')}`
+    const got = new EventEmitter()
+    const received: string[] = []
+    const stop = await bus.subscribe(channel, (m) => { received.push(m); got.emit('message') })
+    const other = await bus.subscribe(channel + ':other', () => { t.fail('another channel') })
+    const arrived = once(got, 'message')
+    await bus.publish(channel, 'hello')
+    await arrived
+    t.same(received, ['hello'])
+    await stop()
+    await other()
+    await bus.publish(channel, 'after')
+    // A round trip on the same connection proves 'after' had its chance to arrive.
+    const stop2 = await bus.subscribe(channel, (m) => { if (m === 'probe') got.emit('probe') })
+    const probed = once(got, 'probe')
+    await bus.publish(channel, 'probe')
+    await probed
+    await stop2()
+    t.same(received, ['hello'], 'nothing after unsubscribe')
+  })
+}

@@ -1,0 +1,104 @@
+// pnpm wechat:push — WeChat's push debugging tool, locally: signs (and encrypts) a customer-service message exactly as
+// WeChat does, posts it to ingest, and prints what came back.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { findRepoRoot } from '@kefu/db'
+import { buildPush, messageFields, type PushMode, type SimulatedType } from '@kefu/wechat-crypto'
+import { readWechatApps } from '../config.js'
+import type { WechatAppConfig } from '../lib/wechat-apps.js'
+
+const USAGE = `usage: pnpm wechat:push [--appid wx…] [--type text|image|miniprogrampage|enter|event] [--content …]
+                      [--mode safe|compat|plain] [--format json|xml] [--from <openid>] [--event <name>]
+                      [--url http://127.0.0.1:3000] [--count N]
+Mini programs come from WECHAT_APPS / WECHAT_APPS_FILE, else config/demo-wechat-apps.json (the demo of pnpm start).`
+
+const TYPES: Record<string, SimulatedType> = {
+  text: 'text', image: 'image', miniprogrampage: 'miniprogrampage', card: 'miniprogrampage',
+  enter: 'user_enter_tempsession', user_enter_tempsession: 'user_enter_tempsession', event: 'event'
+}
+
+function fail (message: string): never {
+  process.stderr.write(`wechat:push: ${message}\n`)
+  process.exit(2)
+}
+
+function loadApps (): WechatAppConfig[] {
+  if (process.env.WECHAT_APPS !== undefined || process.env.WECHAT_APPS_FILE !== undefined) return readWechatApps(process.env)
+  const demo = path.join(findRepoRoot(), 'config', 'demo-wechat-apps.json')
+  return readWechatApps({ WECHAT_APPS: readFileSync(demo, 'utf8') })
+}
+
+async function main (): Promise<void> {
+  let values
+  try {
+    ({ values } = parseArgs({
+      options: {
+        appid: { type: 'string' },
+        type: { type: 'string', default: 'text' },
+        content: { type: 'string' },
+        mode: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+        from: { type: 'string' },
+        event: { type: 'string' },
+        url: { type: 'string', default: process.env.INGEST_URL ?? 'http://127.0.0.1:3000' },
+        count: { type: 'string', default: '1' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }))
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`)
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE + '\n')
+    return
+  }
+  const apps = loadApps()
+  const app = values.appid === undefined ? apps[0]! : apps.find((a) => a.appid === values.appid)
+  if (app === undefined) fail(`no mini program ${values.appid} in the configuration (have: ${apps.map((a) => a.appid).join(', ')})`)
+  const type = TYPES[values.type!]
+  if (type === undefined) fail(`--type must be one of ${Object.keys(TYPES).join(', ')}`)
+  const mode = (values.mode ?? (app.encodingAESKey !== undefined ? 'safe' : 'plain')) as PushMode
+  if (!['safe', 'compat', 'plain'].includes(mode)) fail('--mode must be safe, compat or plain')
+  const format = values.format as 'json' | 'xml'
+  if (format !== 'json' && format !== 'xml') fail('--format must be json or xml')
+  const count = Number(values.count)
+  if (!Number.isInteger(count) || count < 1 || count > 10000) fail('--count must be between 1 and 10000')
+
+  let failures = 0
+  for (let i = 0; i < count; i++) {
+    const fields = messageFields({
+      type,
+      content: values.content === undefined ? undefined : (count > 1 ? `${values.content} #${i + 1}` : values.content),
+      fromUserName: values.from,
+      event: values.event
+    })
+    let push
+    try {
+      push = buildPush({ appid: app.appid, token: app.token, encodingAESKey: app.encodingAESKey, mode, format, fields })
+    } catch (err) {
+      fail((err as Error).message)
+    }
+    const url = `${values.url!.replace(/\/+$/, '')}/wechat/${app.appid}?${new URLSearchParams(push.query).toString()}`
+    const started = performance.now()
+    let status: number
+    let body: string
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': push.contentType }, body: push.body, signal: AbortSignal.timeout(10_000) })
+      status = res.status
+      body = await res.text()
+    } catch (err) {
+      fail(`cannot reach ${values.url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message} (is pnpm start running?)`)
+    }
+    const ms = (performance.now() - started).toFixed(1)
+    if (i === 0 || count === 1) {
+      process.stdout.write(`POST ${url.replace(/(signature|msg_signature)=[0-9a-f]{40}/g, '$1=…')}\n`)
+      process.stdout.write(`${mode} mode, ${format}, ${fields.MsgType}${fields.Event !== undefined ? `/${String(fields.Event)}` : ''} from ${String(fields.FromUserName)}${fields.MsgId !== undefined ? `, MsgId ${String(fields.MsgId)}` : ''}\n`)
+    }
+    process.stdout.write(`→ ${status} ${body.slice(0, 300)} (${ms} ms)\n`)
+    if (status !== 200 || body !== 'success') failures++
+  }
+  if (failures > 0) process.exit(1)
+}
+
+main().catch((err: Error) => fail(err.message))

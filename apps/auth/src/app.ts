@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import type { PrismaClient } from '@kefu/db'
+import { installErrorHandler } from '@kefu/service'
+import type { SsoClient } from './lib/clients.js'
+import type { AuthContext } from './lib/context.js'
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
+import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
+import { CsrfTokens } from './lib/request-guard.js'
+import database from './plugins/database.js'
+import redis, { type RedisClient } from './plugins/redis.js'
+import stores, { type AuthSessionOptions } from './plugins/stores.js'
+import accountRoutes from './routes/account.js'
+import healthRoutes from './routes/health.js'
+import ssoRoutes from './routes/sso.js'
+
+export interface AuthOptions {
+  /** A's origin as browsers see it (PUBLIC_URL), e.g. `http://127.0.0.1:3001`. */
+  publicUrl: string
+  /** The registered B sites (SSO_CLIENTS). */
+  clients: SsoClient[]
+  session: AuthSessionOptions
+  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
+  prisma?: PrismaClient
+  databaseUrl?: string
+  dataDir?: string
+  poolMax?: number
+  redis?: RedisClient
+  /** With Redis, sessions, tickets and login counters are shared by every instance; without, they live in this process. */
+  redisUrl?: string
+  /** Key prefix in Redis, default `kefu:auth:`. */
+  redisPrefix?: string
+  /** How long a ticket may wait for its redemption (1–60 s, default 30). */
+  ticketTtlS?: number
+  loginLimits?: LoginLimits
+  /** Cost of new password hashes (stored hashes keep theirs until the next login rehashes them). */
+  scrypt?: ScryptParams
+  /** Bound on each back-channel logout call (default 2000 ms). */
+  backChannelTimeoutMs?: number
+  /** Milliseconds since the epoch; sessions, tickets and counters use this one clock. Tests move it by hand. */
+  now?: () => number
+  /** Used for the back-channel logout calls. */
+  fetch?: typeof fetch
+}
+
+export default async function authApp (fastify: FastifyInstance, opts: AuthOptions): Promise<void> {
+  const now = opts.now ?? Date.now
+  const origin = new URL(opts.publicUrl).origin
+  const ticketTtlS = opts.ticketTtlS ?? 30
+  if (!Number.isInteger(ticketTtlS) || ticketTtlS < 1 || ticketTtlS > 60) throw new RangeError('@kefu/auth option ticketTtlS must be 1 to 60 seconds')
+  const secrets = typeof opts.session.secret === 'string' ? [opts.session.secret] : opts.session.secret
+  const scrypt = opts.scrypt ?? DEFAULT_SCRYPT
+  let dummy: Promise<string> | undefined
+  const ctx: AuthContext = {
+    origin,
+    clients: new Map(opts.clients.map((c) => [c.clientId, c])),
+    csrf: new CsrfTokens(secrets[0] ?? '', (opts.session.cookieName ?? 'kefu_auth') + '_csrf'),
+    ticketTtlMs: ticketTtlS * 1000,
+    scrypt,
+    dummyHash: () => (dummy ??= createDummyHash(scrypt)),
+    backChannelTimeoutMs: opts.backChannelTimeoutMs ?? 2000,
+    now,
+    fetch: opts.fetch ?? fetch
+  }
+  installErrorHandler(fastify, 'KEFU_AUTH')
+
+  await fastify.register(cookie)
+  // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.
+  fastify.removeContentTypeParser('text/plain')
+  await fastify.register(formbody, { bodyLimit: 16 * 1024 })
+  await fastify.register(database, { prisma: opts.prisma, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, poolMax: opts.poolMax })
+  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(stores, {
+    redisPrefix: opts.redisPrefix ?? 'kefu:auth:',
+    session: opts.session,
+    loginLimits: opts.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+    now
+  })
+  // The dummy hash is made once, before the first login needs it.
+  fastify.addHook('onReady', async () => { await ctx.dummyHash() })
+
+  await fastify.register(healthRoutes)
+  await fastify.register(accountRoutes, { ctx })
+  await fastify.register(ssoRoutes, { ctx })
+}
+
+export { loadConfig, type AuthConfig } from './config.js'
+export { parseSsoClients, type SsoClient } from './lib/clients.js'
+export { upsertAccount, accountProblem } from './lib/accounts.js'
+export { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
+export type { LoginLimits } from './lib/login-limiter.js'
+export type { AuthSessionOptions } from './plugins/stores.js'

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs'
+import {
+  ConfigError, readDatabaseUrl, readHttpUrl, readInt, readJson, readLogLevel, readOptional, readPort, readRedisUrl, readString, type Env
+} from '@kefu/service'
+import { readSessionConfig } from '@kefu/session'
+import { parseSsoClients, type SsoClient } from './lib/clients.js'
+import type { LoginLimits } from './lib/login-limiter.js'
+
+export interface AuthConfig {
+  port: number
+  host: string
+  logLevel: string
+  /** TRUST_PROXY: behind a reverse proxy, true or a hop count, so that per-IP login limits see the client's IP. */
+  trustProxy: boolean | number
+  databaseUrl?: string
+  redisUrl?: string
+  poolMax: number
+  publicUrl: string
+  clients: SsoClient[]
+  session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
+  ticketTtlS: number
+  loginLimits: LoginLimits
+}
+
+/** PUBLIC_URL and friends are origins: what browsers put in `Origin`, compared byte for byte. */
+export function readOrigin (env: Env, name: string, fallback: string): string {
+  const value = readHttpUrl(env, name, fallback)
+  if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://auth.example (scheme, host, optional port; no path), got "${value}"`)
+  return value
+}
+
+export function readSsoClients (env: Env): SsoClient[] {
+  const inline = readJson(env, 'SSO_CLIENTS')
+  const file = readOptional(env, 'SSO_CLIENTS_FILE')
+  if (inline !== undefined && file !== undefined) throw new ConfigError('set SSO_CLIENTS or SSO_CLIENTS_FILE, not both')
+  if (inline !== undefined) return parseSsoClients(inline, 'SSO_CLIENTS')
+  if (file === undefined) return []
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`SSO_CLIENTS_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`SSO_CLIENTS_FILE ${file} is not valid JSON: ${(err as Error).message}`)
+  }
+  return parseSsoClients(value, `SSO_CLIENTS_FILE ${file}`)
+}
+
+function readTrustProxy (env: Env): boolean | number {
+  const raw = readOptional(env, 'TRUST_PROXY')
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d{1,2}$/.test(raw)) return Number(raw)
+  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
+}
+
+export function loadConfig (env: Env): AuthConfig {
+  const port = readPort(env, 3001)
+  const redisUrl = readRedisUrl(env)
+  const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`)
+  const clients = readSsoClients(env)
+  for (const [i, c] of clients.entries()) {
+    if (c.origins.includes(publicUrl)) throw new ConfigError(`SSO_CLIENTS[${i}].origins lists PUBLIC_URL ${publicUrl}: a B site needs its own origin`)
+  }
+  // Without Redis every session lives in this one process, so a per-start secret loses nothing.
+  const session = readSessionConfig(env, { generateMissingSecret: redisUrl === undefined })
+  const window = readInt(env, 'LOGIN_LIMIT_WINDOW_S', 900, { min: 1, max: 86400 })
+  return {
+    port,
+    host: readString(env, 'HOST', '127.0.0.1'),
+    logLevel: readLogLevel(env),
+    trustProxy: readTrustProxy(env),
+    databaseUrl: readDatabaseUrl(env),
+    redisUrl,
+    poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
+    publicUrl,
+    clients,
+    session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },
+    ticketTtlS: readInt(env, 'SSO_TICKET_TTL_S', 30, { min: 1, max: 60 }),
+    loginLimits: {
+      account: { max: readInt(env, 'LOGIN_MAX_ATTEMPTS_PER_ACCOUNT', 10, { min: 1, max: 10_000 }), windowS: window },
+      ip: { max: readInt(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 100, { min: 1, max: 1_000_000 }), windowS: window }
+    }
+  }
+}

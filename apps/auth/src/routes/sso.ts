@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto'
+import cors from '@fastify/cors'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parseBasicAuthorization, secretsEqual, SID_RE, STATE_RE, TICKET_RE, type Redemption, type TicketAnswer } from '@kefu/sso-client'
+import type { SsoClient } from '../lib/clients.js'
+import { logRefusal, type AuthContext } from '../lib/context.js'
+import { BadRedirectUri, BadState, ClientAuthFailed, InvalidTicket, OriginNotRegistered, UnknownClient, BadRequest } from '../lib/errors.js'
+import { escapeHtml, sendPage } from '../lib/html.js'
+import { messages, pickLang } from '../lib/i18n.js'
+
+const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } }
+} as const
+const errors = Object.fromEntries([400, 401, 403, 503].map((s) => [s, errorSchema]))
+
+/** Compared against when the client id is unknown, so that both failures take the same time. */
+const NO_SECRET = randomBytes(32).toString('base64url')
+
+export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: AuthContext }): Promise<void> {
+  const { ctx } = opts
+
+  async function issueTicket (client: SsoClient, user: { id: string, username: string }, sid: string): Promise<string> {
+    return await fastify.tickets.issue({ clientId: client.clientId, sub: user.id, username: user.username, sid, expiresAt: ctx.now() + ctx.ticketTtlMs })
+  }
+
+  function authenticateClient (request: FastifyRequest): SsoClient {
+    const creds = parseBasicAuthorization(request.headers.authorization)
+    const client = creds === null ? undefined : ctx.clients.get(creds.clientId)
+    const secretOk = secretsEqual(creds?.clientSecret ?? '', client?.clientSecret ?? NO_SECRET)
+    if (client === undefined || !secretOk) {
+      logRefusal(request, 'KEFU_AUTH_CLIENT_AUTH', { clientId: creds?.clientId.slice(0, 64) ?? null, reason: client === undefined ? 'unknown client or no credentials' : 'wrong client secret' })
+      throw Object.assign(new ClientAuthFailed(), { headers: { 'www-authenticate': 'Basic realm="kefu-sso", charset="UTF-8"' } })
+    }
+    return client
+  }
+
+  // The same-site path: B's page asks with credentials. Only registered exact origins get CORS headers (never `*`,
+  // never JSONP); the route itself also refuses any other origin, since CORS only stops the *reading*.
+  await fastify.register(async function ticketEndpoint (scope) {
+    await scope.register(cors, {
+      // Per request: only the origins registered for the client_id asked about.
+      delegator: async function corsFor (request: FastifyRequest) {
+        const clientId = (request.query as { client_id?: unknown }).client_id
+        const origin = request.headers.origin
+        const client = typeof clientId === 'string' ? ctx.clients.get(clientId) : undefined
+        return { origin: origin !== undefined && client !== undefined && client.origins.includes(origin), credentials: true, methods: ['POST'], maxAge: 600 }
+      }
+    })
+    scope.post<{ Querystring: { client_id: string } }>('/sso/ticket', {
+      schema: {
+        querystring: { type: 'object', required: ['client_id'], properties: { client_id: { type: 'string', maxLength: 64 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', enum: ['ticket', 'anonymous', 'redirect'] }, ticket: { type: 'string' } }
+          },
+          ...errors
+        }
+      }
+    }, async function ticket (request, reply): Promise<TicketAnswer> {
+      void reply.header('cache-control', 'no-store')
+      const client = ctx.clients.get(request.query.client_id)
+      if (client === undefined) {
+        logRefusal(request, 'KEFU_AUTH_UNKNOWN_CLIENT', { clientId: request.query.client_id })
+        throw new UnknownClient()
+      }
+      const origin = request.headers.origin
+      if (origin === undefined || !client.origins.includes(origin)) {
+        const reason = origin === undefined ? 'no Origin header (not a CORS request from a registered page)' : `origin ${origin.slice(0, 100)} is not registered for ${client.clientId}`
+        logRefusal(request, 'KEFU_AUTH_ORIGIN_NOT_REGISTERED', { clientId: client.clientId, origin: origin ?? null })
+        throw new OriginNotRegistered(reason)
+      }
+      const mode = request.headers['sec-fetch-mode']
+      if (mode !== undefined && mode !== 'cors') {
+        logRefusal(request, 'KEFU_AUTH_ORIGIN_NOT_REGISTERED', { clientId: client.clientId, reason: `Sec-Fetch-Mode ${String(mode)}` })
+        throw new OriginNotRegistered('only a fetch() from the registered page may ask')
+      }
+      // A SameSite=Lax cookie never rides on a cross-site fetch: the browser says so, and the page falls back to
+      // the top-level redirect check.
+      const site = request.headers['sec-fetch-site']
+      if (site === 'cross-site') return { status: 'redirect' }
+      const user = await request.kefuSession.load()
+      if (user !== null) {
+        const ticket = await issueTicket(client, user, request.kefuSession.handle!)
+        request.log.info({ clientId: client.clientId, username: user.username, path: 'same-site' }, 'ticket issued')
+        return { status: 'ticket', ticket }
+      }
+      return site === 'same-site' || site === 'same-origin' ? { status: 'anonymous' } : { status: 'redirect' }
+    })
+  })
+
+  // The cross-site path: a top-level navigation, where A's Lax cookie is sent even from another site.
+  fastify.get<{ Querystring: { client_id?: string, redirect_uri?: string, state?: string, prompt?: string } }>('/sso/authorize', {
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          client_id: { type: 'string', maxLength: 64 },
+          redirect_uri: { type: 'string', maxLength: 2048 },
+          state: { type: 'string', maxLength: 128 },
+          prompt: { type: 'string', maxLength: 16 }
+        }
+      }
+    }
+  }, async function authorize (request, reply) {
+    void reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+    const m = messages(pickLang(request.headers['accept-language']))
+    const { client_id: clientId, redirect_uri: redirectUri, state, prompt } = request.query
+    // Nothing here redirects before client_id and redirect_uri are proven: an error never goes to an unverified URL.
+    const refuse = (code: string, text: string, detail: Record<string, unknown>): FastifyReply => {
+      logRefusal(request, code, detail)
+      return sendPage(reply, 400, { lang: pickLang(request.headers['accept-language']), title: m.errorTitle, body: `<h1>${escapeHtml(m.errorTitle)}</h1>\n<p class="error" role="alert">${escapeHtml(text)}</p>\n<p><a href="/">${escapeHtml(m.backHome)}</a></p>` })
+    }
+    const client = clientId === undefined ? undefined : ctx.clients.get(clientId)
+    if (client === undefined) return refuse(new UnknownClient().code, m.unknownClient, { clientId: clientId ?? null })
+    if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
+      return refuse(new BadRedirectUri().code, m.badRedirect, { clientId, redirectUri: redirectUri?.slice(0, 200) ?? null })
+    }
+    if (state === undefined || !STATE_RE.test(state)) return refuse(new BadState().code, m.badState, { clientId })
+    if (prompt !== undefined && prompt !== 'none') return refuse('KEFU_AUTH_BAD_REQUEST', m.badPrompt, { clientId, prompt })
+    const back = new URL(redirectUri)
+    const user = await request.kefuSession.load()
+    if (user !== null) {
+      back.searchParams.set('ticket', await issueTicket(client, user, request.kefuSession.handle!))
+      request.log.info({ clientId, username: user.username, path: 'cross-site' }, 'ticket issued')
+    } else if (prompt === 'none') {
+      back.searchParams.set('error', 'login_required')
+    } else {
+      return reply.redirect('/login?return_to=' + encodeURIComponent(request.url), 303)
+    }
+    back.searchParams.set('state', state)
+    return reply.redirect(back.href, 303)
+  })
+
+  fastify.post<{ Body: { ticket: string } }>('/sso/redeem', {
+    schema: {
+      body: { type: 'object', required: ['ticket'], properties: { ticket: { type: 'string', maxLength: 128 } } },
+      response: {
+        200: { type: 'object', required: ['sub', 'username', 'sid'], properties: { sub: { type: 'string' }, username: { type: 'string' }, sid: { type: 'string' } } },
+        ...errors
+      }
+    }
+  }, async function redeem (request, reply): Promise<Redemption> {
+    void reply.header('cache-control', 'no-store')
+    const { ticket } = request.body
+    // Burned before anything else is checked: the first attempt, right or wrong, is the only one.
+    const grant = TICKET_RE.test(ticket) ? await fastify.tickets.take(ticket) : null
+    const client = authenticateClient(request)
+    const refuse = (reason: string): never => {
+      logRefusal(request, 'KEFU_AUTH_INVALID_TICKET', { clientId: client.clientId, reason })
+      throw new InvalidTicket()
+    }
+    if (grant === null) return refuse('unknown or already used ticket')
+    if (grant.clientId !== client.clientId) return refuse(`ticket was issued to ${grant.clientId}`)
+    if (ctx.now() >= grant.expiresAt) return refuse('expired ticket')
+    // The A login may have ended between issue and redemption (a logout in another tab).
+    const live = (await fastify.kefuSessions.listForUser(grant.sub)).some((s) => s.handle === grant.sid)
+    if (!live) return refuse('the A login behind the ticket has ended')
+    await fastify.tickets.addParticipant(grant.sid, client.clientId, fastify.kefuSessions.limits.absoluteMs)
+    request.log.info({ clientId: client.clientId, username: grant.username }, 'ticket redeemed')
+    return { sub: grant.sub, username: grant.username, sid: grant.sid }
+  })
+
+  fastify.post<{ Body: { sub: string, sid: string } }>('/sso/check', {
+    schema: {
+      body: {
+        type: 'object',
+        required: ['sub', 'sid'],
+        properties: { sub: { type: 'string', minLength: 1, maxLength: 64 }, sid: { type: 'string', maxLength: 64 } }
+      },
+      response: { 200: { type: 'object', required: ['active'], properties: { active: { type: 'boolean' } } }, ...errors }
+    }
+  }, async function check (request, reply) {
+    void reply.header('cache-control', 'no-store')
+    authenticateClient(request)
+    const { sub, sid } = request.body
+    if (!SID_RE.test(sid)) throw new BadRequest('sid is malformed')
+    const active = (await fastify.kefuSessions.listForUser(sub)).some((s) => s.handle === sid)
+    return { active }
+  })
+}

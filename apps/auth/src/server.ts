@@ -1,0 +1,40 @@
+import { exitOnStartError, runService } from '@kefu/service'
+import authApp from './app.js'
+import { loadConfig } from './config.js'
+
+function trustHops (hops: number): (address: string, hop: number) => boolean {
+  return function trustNearest (_address, hop) { return hop < hops }
+}
+
+async function main (): Promise<void> {
+  const config = loadConfig(process.env)
+  await runService({
+    name: 'auth',
+    app: authApp,
+    appOptions: {
+      publicUrl: config.publicUrl,
+      clients: config.clients,
+      session: config.session,
+      databaseUrl: config.databaseUrl,
+      poolMax: config.poolMax,
+      redisUrl: config.redisUrl,
+      ticketTtlS: config.ticketTtlS,
+      loginLimits: config.loginLimits
+    },
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+    fastify: {
+      bodyLimit: 64 * 1024,
+      // A hop count trusts that many proxies nearest to us (X-Forwarded-For read from the right).
+      trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy
+    },
+    banner: (url) => {
+      const clients = config.clients.length === 0 ? 'no SSO clients registered (set SSO_CLIENTS)' : `SSO clients: ${config.clients.map((c) => c.clientId).join(', ')}`
+      const secret = config.session.secretGenerated ? '; SESSION_SECRET generated for this start' : ''
+      return `auth listening on ${url}: sign in at ${config.publicUrl}/login; ${clients}${secret}; add accounts with pnpm --filter @kefu/auth user:add <username> <password>`
+    }
+  })
+}
+
+main().catch(exitOnStartError('auth'))

@@ -1,0 +1,77 @@
+import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { loadConfig } from '../src/config.js'
+
+const secret = 's'.repeat(32)
+const client = { clientId: 'sync', clientSecret: 'c'.repeat(32), origins: ['http://127.0.0.1:3002'], redirectUris: ['http://127.0.0.1:3002/sso/callback'], logoutUri: 'http://127.0.0.1:3002/sso/logout' }
+
+t.test('embedded defaults: port 3001, PUBLIC_URL from it, no clients, a generated session secret', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 3001)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.publicUrl, 'http://127.0.0.1:3001')
+  t.same(config.clients, [])
+  t.equal(config.databaseUrl, undefined)
+  t.equal(config.redisUrl, undefined)
+  t.equal(config.session.secretGenerated, true)
+  t.ok(config.session.secret.length >= 32)
+  t.equal(config.session.idleTimeoutS, 1800)
+  t.equal(config.session.absoluteTimeoutS, 43200)
+  t.equal(config.ticketTtlS, 30)
+  t.same(config.loginLimits, { account: { max: 10, windowS: 900 }, ip: { max: 100, windowS: 900 } })
+  t.equal(config.trustProxy, false)
+  t.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://127.0.0.1:4000')
+})
+
+t.test('SSO_CLIENTS and SSO_CLIENTS_FILE', async (t) => {
+  t.same(loadConfig({ SSO_CLIENTS: JSON.stringify([client]) }).clients, [client])
+  const dir = t.testdir({})
+  const file = path.join(dir, 'clients.json')
+  writeFileSync(file, JSON.stringify([client]))
+  t.same(loadConfig({ SSO_CLIENTS_FILE: file }).clients, [client])
+  t.throws(() => loadConfig({ SSO_CLIENTS_FILE: path.join(dir, 'missing.json') }), /SSO_CLIENTS_FILE .*missing\.json cannot be read: ENOENT/)
+})
+
+t.test('bad configuration stops with one line naming the variable', async (t) => {
+  const c = (patch: Record<string, unknown>) => JSON.stringify([{ ...client, ...patch }])
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ SSO_CLIENTS: '{' }, /^SSO_CLIENTS is not valid JSON/],
+    [{ SSO_CLIENTS: '{}' }, /^SSO_CLIENTS must be a JSON array/],
+    [{ SSO_CLIENTS: '[1]' }, /^SSO_CLIENTS\[0\] must be an object/],
+    [{ SSO_CLIENTS: c({ clientId: 'has space' }) }, /^SSO_CLIENTS\[0\]\.clientId must be 1 to 64/],
+    [{ SSO_CLIENTS: c({ clientSecret: 'short' }) }, /^SSO_CLIENTS\[0\]\.clientSecret must be a string of 32 to 512/],
+    [{ SSO_CLIENTS: c({ origins: [] }) }, /^SSO_CLIENTS\[0\]\.origins must be a non-empty array/],
+    [{ SSO_CLIENTS: c({ origins: ['*'] }) }, /^SSO_CLIENTS\[0\]\.origins\[0\] "\*" must be an exact origin/],
+    [{ SSO_CLIENTS: c({ origins: ['http://127.0.0.1:3002/'] }) }, /origins\[0\] "http:\/\/127\.0\.0\.1:3002\/" must be an exact origin/],
+    [{ SSO_CLIENTS: c({ origins: ['http://B.example'] }) }, /origins\[0\] .* must be an exact origin/],
+    [{ SSO_CLIENTS: c({ origins: ['null'] }) }, /must be an exact origin/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['http://evil.example/sso/callback'] }) }, /redirectUris\[0\] "http:\/\/evil\.example\/sso\/callback" is not on one of the client's origins/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['http://127.0.0.1:3002/sso/callback#x'] }) }, /must not have a #fragment/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['http://127.0.0.1:3002/sso/callback?a=1'] }) }, /must not have a query/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['http://user@127.0.0.1:3002/sso/callback'] }) }, /must not carry a user or password/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['http://127.0.0.1:3002/sso/../sso/callback'] }) }, /must be written exactly as http:\/\/127\.0\.0\.1:3002\/sso\/callback/],
+    [{ SSO_CLIENTS: c({ redirectUris: ['ftp://127.0.0.1:3002/x'] }) }, /must be http:\/\/ or https:\/\//],
+    [{ SSO_CLIENTS: c({ logoutUri: 'not a url' }) }, /logoutUri "not a url" is not a URL/],
+    [{ SSO_CLIENTS: c({ secret: 'x' }) }, /SSO_CLIENTS\[0\] has an unknown field "secret"/],
+    [{ SSO_CLIENTS: JSON.stringify([client, client]) }, /^SSO_CLIENTS\[1\]\.clientId sync is listed twice$/],
+    [{ SSO_CLIENTS: JSON.stringify([client, { ...client, clientId: 'other' }]) }, /^SSO_CLIENTS\[1\]\.clientSecret is the same as another client's/],
+    [{ SSO_CLIENTS: c({ origins: ['http://127.0.0.1:3001'], redirectUris: ['http://127.0.0.1:3001/cb'] }) }, /^SSO_CLIENTS\[0\]\.origins lists PUBLIC_URL/],
+    [{ SSO_CLIENTS: '[]', SSO_CLIENTS_FILE: '/x' }, /not both/],
+    [{ PUBLIC_URL: 'http://a.example/path' }, /^PUBLIC_URL must be an origin/],
+    [{ PUBLIC_URL: 'a.example' }, /^PUBLIC_URL must be an http/],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^SESSION_SECRET is required/],
+    [{ SESSION_SECRET: 'short' }, /^SESSION_SECRET must be at least 32 characters/],
+    [{ SESSION_SECRET: secret, SESSION_IDLE_TIMEOUT_S: '0' }, /^SESSION_IDLE_TIMEOUT_S must be a positive integer/],
+    [{ SSO_TICKET_TTL_S: '61' }, /^SSO_TICKET_TTL_S must be between 1 and 60/],
+    [{ LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '0' }, /^LOGIN_MAX_ATTEMPTS_PER_ACCOUNT must be between 1/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be true, false or a number/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgresql/],
+    [{ PORT: 'http' }, /^PORT must be a whole number/]
+  ]
+  for (const [env, message] of bad) {
+    const err = t.throws(() => loadConfig(env)) as Error
+    t.match(err.message, message, JSON.stringify(env))
+    t.notMatch(err.message, /\n/)
+  }
+})

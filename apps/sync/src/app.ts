@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify'
+import { createMemoryStore, createRedisStore } from '@kefu/session'
+import { installErrorHandler } from '@kefu/service'
+import { ssoClient } from '@kefu/sso-client'
+import redis, { type RedisClient } from './plugins/redis.js'
+import healthRoutes from './routes/health.js'
+import pageRoutes from './routes/page.js'
+
+export interface SyncSessionOptions {
+  /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
+  secret: string | string[]
+  idleTimeoutS?: number
+  absoluteTimeoutS?: number
+  /** Default `kefu_sync`; give each B site on one host its own. */
+  cookieName?: string
+  secure?: 'auto' | boolean
+}
+
+export interface SyncOptions {
+  /** This B site's origin as browsers see it (PUBLIC_URL), e.g. `http://127.0.0.1:3002`. */
+  publicUrl: string
+  /** A's origin as browsers see it (AUTH_URL). */
+  authUrl: string
+  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
+  authInternalUrl?: string
+  clientId: string
+  clientSecret: string
+  session: SyncSessionOptions
+  redis?: RedisClient
+  /** With Redis, sessions are shared by every instance; without, they live in this process. */
+  redisUrl?: string
+  /** Key prefix in Redis, default `kefu:sync:<clientId>:`. */
+  redisPrefix?: string
+  /** How long A's word that a login is live is trusted (default 4000 ms). */
+  checkIntervalMs?: number
+  /** After a redirect check found nobody at A, how long before the next (default 60 s). */
+  silentCheckIntervalS?: number
+  /** Milliseconds since the epoch; sessions and sync login use this one clock. */
+  now?: () => number
+  fetch?: typeof fetch
+}
+
+export default async function syncApp (fastify: FastifyInstance, opts: SyncOptions): Promise<void> {
+  installErrorHandler(fastify, 'KEFU_SYNC')
+  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
+  const store = fastify.redis === null
+    ? createMemoryStore({ prefix })
+    : await createRedisStore({ client: fastify.redis, prefix })
+  await fastify.register(ssoClient, {
+    authUrl: opts.authUrl,
+    authInternalUrl: opts.authInternalUrl,
+    clientId: opts.clientId,
+    clientSecret: opts.clientSecret,
+    publicUrl: opts.publicUrl,
+    checkIntervalMs: opts.checkIntervalMs,
+    silentCheckIntervalS: opts.silentCheckIntervalS,
+    now: opts.now,
+    fetch: opts.fetch,
+    session: {
+      store,
+      secret: opts.session.secret,
+      cookieName: opts.session.cookieName ?? 'kefu_sync',
+      idleTimeoutS: opts.session.idleTimeoutS,
+      absoluteTimeoutS: opts.session.absoluteTimeoutS,
+      secure: opts.session.secure,
+      clock: opts.now
+    }
+  })
+  await fastify.register(healthRoutes)
+  await fastify.register(pageRoutes)
+}
+
+export { loadConfig, type SyncConfig } from './config.js'

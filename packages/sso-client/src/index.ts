@@ -1,0 +1,13 @@
+export { ssoClient, ssoClient as default } from './plugin.js'
+export type { SsoClientApi, SsoClientOptions, SsoUser } from './plugin.js'
+export { renderPageScript, type PageScriptConfig } from './page-script.js'
+export { pickLang, type Lang } from './lang.js'
+export { AuthClient, type AuthClientOptions } from './auth-client.js'
+export {
+  AuthUnavailableError, BadLogoutError, CsrfError, LoginRequiredError, SsoConfigError, SsoError, TicketRefusedError
+} from './errors.js'
+export {
+  basicAuthorization, CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH, parseBasicAuthorization, safeReturnPath,
+  secretsEqual, SID_RE, SIGNATURE_HEADER, signBody, signLogoutMessage, STATE_RE, TICKET_RE, verifyLogoutMessage,
+  type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
+} from './protocol.js'

@@ -1,0 +1,361 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type {} from '@fastify/cookie'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { kefuSession, type KefuSessionOptions } from '@kefu/session'
+import { AuthClient } from './auth-client.js'
+import { BadLogoutError, CsrfError, LoginRequiredError, SsoConfigError, TicketRefusedError } from './errors.js'
+import { LivenessCache } from './liveness.js'
+import { pickLang } from './lang.js'
+import { renderPageScript } from './page-script.js'
+import {
+  CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH, safeReturnPath, SIGNATURE_HEADER, STATE_RE, TICKET_RE,
+  verifyLogoutMessage, type Redemption
+} from './protocol.js'
+
+export interface SsoClientOptions {
+  /** A's origin as the browser sees it (AUTH_URL). */
+  authUrl: string
+  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
+  authInternalUrl?: string
+  clientId: string
+  clientSecret: string
+  /** This B site's origin (PUBLIC_URL); `<publicUrl>/sso/callback` must be registered at A as a redirect URI. */
+  publicUrl: string
+  /** Registers `@kefu/session` with these options; omit when the app registered it already. */
+  session?: KefuSessionOptions
+  /** How long A's word that a login is live is trusted (default 4000 ms): a missed logout is seen within it. */
+  checkIntervalMs?: number
+  /** After a redirect check found nobody logged in at A, how long B does not run another (default 60 s). */
+  silentCheckIntervalS?: number
+  /** How old a back-channel logout may be (default 30 s). */
+  logoutMaxAgeS?: number
+  /** Bound on each call to A (default 3000 ms). */
+  requestTimeoutMs?: number
+  /** Serve `GET /me` (default true). */
+  meRoute?: boolean
+  /** Milliseconds since the epoch, for the liveness cache and the redirect-check marker. */
+  now?: () => number
+  fetch?: typeof fetch
+}
+
+/** The user of a B request: A's account id and name, and the A login (`sid`) the B session came from. */
+export interface SsoUser {
+  id: string
+  username: string
+  sid: string
+}
+
+export interface SsoClientApi {
+  readonly authUrl: string
+  readonly clientId: string
+  /** The logged-in user, after checking that the A login behind the B session is still live. */
+  user (request: FastifyRequest): Promise<SsoUser | null>
+  /** The inline page script (put it in `<head>`); sets the CSRF cookie it needs on `reply`. */
+  pageScript (request: FastifyRequest, reply: FastifyReply, options?: { nonce?: string }): Promise<string>
+  /** Where a "log in" link should point: an interactive login at A that comes back to `returnTo`. */
+  loginPath (returnTo?: string): string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sso: SsoClientApi
+    /** preHandler: 401 `KEFU_SSO_LOGIN_REQUIRED` without a user. */
+    ssoRequired: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+  interface FastifyRequest {
+    /** Memoized `fastify.sso.user(request)`. */
+    ssoUser: () => Promise<SsoUser | null>
+  }
+}
+
+function option (ok: boolean, message: string): void {
+  if (!ok) throw new SsoConfigError(`@kefu/sso-client option ${message}`)
+}
+
+function baseUrl (value: string): string {
+  return value.replace(/\/+$/, '')
+}
+
+const NONCE_RE = /^[A-Za-z0-9_-]{43}$/
+
+async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions): Promise<void> {
+  option(typeof opts.authUrl === 'string' && exactOrigin(opts.authUrl) !== null, `authUrl must be an origin like https://auth.example, got ${JSON.stringify(opts.authUrl)}`)
+  option(typeof opts.publicUrl === 'string' && exactOrigin(opts.publicUrl) !== null, `publicUrl must be an origin like https://b.example, got ${JSON.stringify(opts.publicUrl)}`)
+  option(typeof opts.clientId === 'string' && CLIENT_ID_RE.test(opts.clientId), `clientId must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(opts.clientId)}`)
+  option(typeof opts.clientSecret === 'string' && opts.clientSecret.length >= MIN_CLIENT_SECRET_LENGTH, `clientSecret must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`)
+  const internal = baseUrl(opts.authInternalUrl ?? opts.authUrl)
+  option(/^https?:\/\/[^/]/.test(internal), `authInternalUrl must be an http(s) URL, got ${JSON.stringify(opts.authInternalUrl)}`)
+  const checkIntervalMs = opts.checkIntervalMs ?? 4000
+  option(Number.isInteger(checkIntervalMs) && checkIntervalMs >= 0 && checkIntervalMs <= 60_000, 'checkIntervalMs must be 0 to 60000')
+  const silentMs = (opts.silentCheckIntervalS ?? 60) * 1000
+  option(Number.isInteger(silentMs) && silentMs >= 1000, 'silentCheckIntervalS must be a whole number ≥ 1')
+  const logoutMaxAgeMs = (opts.logoutMaxAgeS ?? 30) * 1000
+  const now = opts.now ?? Date.now
+
+  if (opts.session !== undefined) await fastify.register(kefuSession, opts.session)
+  else if (!fastify.hasDecorator('kefuSessions')) throw new SsoConfigError('@kefu/sso-client needs @kefu/session: pass the session option or register @kefu/session first')
+
+  const authUrl = opts.authUrl
+  const publicOrigin = opts.publicUrl
+  const callbackUrl = publicOrigin + '/sso/callback'
+  const auth = new AuthClient({ baseUrl: internal, clientId: opts.clientId, clientSecret: opts.clientSecret, timeoutMs: opts.requestTimeoutMs ?? 3000, fetch: opts.fetch ?? fetch })
+  const liveness = new LivenessCache(auth, checkIntervalMs, now)
+  const csrfKey = createHmac('sha256', opts.clientSecret).update('kefu-sso-csrf-key').digest()
+  const base = `kefu_sso_${opts.clientId}`
+
+  function cookieName (request: FastifyRequest, name: string): string {
+    return request.protocol === 'https' ? `__Host-${base}_${name}` : `${base}_${name}`
+  }
+  function setCookie (request: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAgeS: number): void {
+    void reply.setCookie(cookieName(request, name), value, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: maxAgeS })
+  }
+  function clearCookie (request: FastifyRequest, reply: FastifyReply, name: string): void {
+    void reply.clearCookie(cookieName(request, name), { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https' })
+  }
+  function refusal (request: FastifyRequest, code: string, detail: Record<string, unknown> = {}): void {
+    request.log.warn({ code, method: request.method, path: request.url.split('?')[0], ...detail }, 'refused')
+  }
+  function csrfToken (nonce: string): string {
+    return createHmac('sha256', csrfKey).update(nonce).digest('base64url')
+  }
+
+  async function user (request: FastifyRequest): Promise<SsoUser | null> {
+    const sessionUser = await request.kefuSession.load()
+    if (sessionUser === null) return null
+    const sub = request.kefuSession.get<string>('sub')
+    const sid = request.kefuSession.get<string>('sid')
+    if (typeof sub !== 'string' || typeof sid !== 'string') {
+      await request.kefuSession.logout()
+      return null
+    }
+    if (!await liveness.isActive(sub, sid)) {
+      request.log.info({ username: sessionUser.username }, 'A login ended: B session closed')
+      await request.kefuSession.logout()
+      return null
+    }
+    return { id: sub, username: sessionUser.username, sid }
+  }
+
+  /** B's session is keyed by the A login it came from, so a back-channel logout ends exactly those sessions. */
+  function sessionUserId (sub: string, sid: string): string {
+    return `${sub}:${sid}`
+  }
+
+  async function startSession (request: FastifyRequest, r: Redemption): Promise<void> {
+    // A new B session id; the one the request carried (if any) is destroyed with it: no fixation.
+    await request.kefuSession.login({ id: sessionUserId(r.sub, r.sid), username: r.username }, { sub: r.sub, sid: r.sid })
+    liveness.markActive(r.sid)
+    request.log.info({ username: r.username }, 'logged in from A')
+  }
+
+  async function redeem (request: FastifyRequest, ticket: string): Promise<Redemption> {
+    const result = await auth.redeem(ticket)
+    if (!result.ok) {
+      refusal(request, 'KEFU_SSO_TICKET_REFUSED', { reason: result.code })
+      throw new TicketRefusedError()
+    }
+    return result.redemption
+  }
+
+  const api: SsoClientApi = {
+    authUrl,
+    clientId: opts.clientId,
+    user,
+    async pageScript (request, reply, options = {}) {
+      const current = await request.ssoUser()
+      const name = cookieName(request, 'csrf')
+      let nonce = request.cookies[name]
+      if (nonce === undefined || !NONCE_RE.test(nonce)) {
+        nonce = randomBytes(32).toString('base64url')
+        setCookie(request, reply, 'csrf', nonce, 12 * 3600)
+      }
+      const checkedAt = Number(request.cookies[cookieName(request, 'checked')])
+      const t = now()
+      const due = !(Number.isFinite(checkedAt) && checkedAt <= t && t - checkedAt < silentMs)
+      return renderPageScript({
+        authUrl,
+        clientId: opts.clientId,
+        user: current !== null,
+        due,
+        csrf: csrfToken(nonce),
+        ticketUrl: '/sso/ticket',
+        checkUrl: '/sso/login?prompt=none&return_to='
+      }, options.nonce)
+    },
+    loginPath (returnTo = '/') {
+      return '/sso/login?return_to=' + encodeURIComponent(safeReturnPath(returnTo))
+    }
+  }
+  fastify.decorate('sso', api)
+  fastify.decorate('ssoRequired', async function ssoRequired (request: FastifyRequest) {
+    if (await request.ssoUser() === null) throw new LoginRequiredError()
+  })
+  const memo = new WeakMap<FastifyRequest, Promise<SsoUser | null>>()
+  fastify.decorateRequest('ssoUser', function ssoUser (this: FastifyRequest) {
+    let p = memo.get(this)
+    if (p === undefined) {
+      p = user(this)
+      memo.set(this, p)
+    }
+    return p
+  })
+
+  // Same-site path, step 7: the page posts A's ticket here. Only this site's own pages may (Origin, and the
+  // signed double-submit token in a custom header, which no cross-site form can send).
+  fastify.post<{ Body: { ticket: string } }>('/sso/ticket', {
+    schema: {
+      body: { type: 'object', required: ['ticket'], properties: { ticket: { type: 'string', maxLength: 128 } } },
+      response: { 200: { type: 'object', properties: { username: { type: 'string' } } } }
+    }
+  }, async function ticketPost (request, reply) {
+    void reply.header('cache-control', 'no-store')
+    const origin = request.headers.origin
+    const site = request.headers['sec-fetch-site']
+    let reason: string | null = null
+    if (origin !== publicOrigin) reason = `Origin ${String(origin).slice(0, 100)} is not ${publicOrigin}`
+    else if (site !== undefined && site !== 'same-origin') reason = `Sec-Fetch-Site is ${String(site).slice(0, 20)}`
+    else {
+      const nonce = request.cookies[cookieName(request, 'csrf')]
+      const token = request.headers['x-kefu-csrf']
+      if (nonce === undefined || typeof token !== 'string' || !NONCE_RE.test(token) ||
+        !timingSafeEqual(Buffer.from(token), Buffer.from(csrfToken(nonce)))) reason = 'missing or invalid CSRF token'
+    }
+    if (reason !== null) {
+      refusal(request, 'KEFU_SSO_CSRF', { reason })
+      throw new CsrfError(reason)
+    }
+    if (!TICKET_RE.test(request.body.ticket)) {
+      refusal(request, 'KEFU_SSO_TICKET_REFUSED', { reason: 'malformed ticket' })
+      throw new TicketRefusedError('malformed ticket')
+    }
+    const r = await redeem(request, request.body.ticket)
+    await startSession(request, r)
+    return { username: r.username }
+  })
+
+  // Cross-site path: the top-level redirect check. `state` is bound to this browser by a cookie named after it,
+  // so that two tabs checking at once do not overwrite each other.
+  fastify.get<{ Querystring: { return_to?: string, prompt?: string } }>('/sso/login', {
+    schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 2048 }, prompt: { type: 'string', enum: ['none'] } } } }
+  }, async function ssoLogin (request, reply) {
+    const state = randomBytes(16).toString('base64url')
+    const returnTo = safeReturnPath(request.query.return_to)
+    setCookie(request, reply, 'state_' + state.slice(0, 8), `${state}.${Buffer.from(returnTo).toString('base64url')}`, 600)
+    const target = new URL(authUrl + '/sso/authorize')
+    target.searchParams.set('client_id', opts.clientId)
+    target.searchParams.set('redirect_uri', callbackUrl)
+    target.searchParams.set('state', state)
+    if (request.query.prompt === 'none') target.searchParams.set('prompt', 'none')
+    return reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(target.href, 303)
+  })
+
+  fastify.get<{ Querystring: { state?: string, ticket?: string, error?: string } }>('/sso/callback', {
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: { state: { type: 'string', maxLength: 128 }, ticket: { type: 'string', maxLength: 128 }, error: { type: 'string', maxLength: 64 } }
+      }
+    }
+  }, async function ssoCallback (request, reply) {
+    // The ticket is in this URL: it must not reach another site as a Referer, nor stay in the address bar.
+    void reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+    const { state, ticket, error } = request.query
+    const stateName = state === undefined || !STATE_RE.test(state) ? undefined : 'state_' + state.slice(0, 8)
+    const stored = stateName === undefined ? undefined : request.cookies[cookieName(request, stateName)]
+    if (stateName !== undefined) clearCookie(request, reply, stateName)
+    const [expected = '', encodedReturn = ''] = (stored ?? '').split('.')
+    if (state === undefined || stored === undefined || expected.length !== state.length ||
+      !timingSafeEqual(Buffer.from(expected), Buffer.from(state))) {
+      refusal(request, 'KEFU_SSO_BAD_STATE', { reason: state === undefined ? 'no state' : 'state not bound to this browser' })
+      return sendError(request, reply, 400, 'state')
+    }
+    const returnTo = safeReturnPath(Buffer.from(encodedReturn, 'base64url').toString('utf8'))
+    if (ticket === undefined) {
+      // "login_required" (nobody at A) or any other answer: remember that we checked, so the page does not loop.
+      setCookie(request, reply, 'checked', String(now()), Math.ceil(silentMs / 1000))
+      if (error !== 'login_required') refusal(request, 'KEFU_SSO_CALLBACK_ERROR', { error: error ?? 'no ticket' })
+      return reply.redirect(returnTo, 303)
+    }
+    if (!TICKET_RE.test(ticket)) {
+      refusal(request, 'KEFU_SSO_TICKET_REFUSED', { reason: 'malformed ticket' })
+      return sendError(request, reply, 400, 'malformed')
+    }
+    let r: Redemption
+    try {
+      r = await redeem(request, ticket)
+    } catch (err) {
+      if (err instanceof TicketRefusedError) return sendError(request, reply, 400, 'refused')
+      throw err
+    }
+    await startSession(request, r)
+    return reply.redirect(returnTo, 303)
+  })
+
+  // A's back-channel logout. The signature covers the exact bytes, so the body is kept as a string.
+  await fastify.register(async function backChannel (scope) {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, function rawJson (_req, body, done) {
+      done(null, body)
+    })
+    scope.post<{ Body: string }>('/sso/logout', async function backChannelLogout (request, reply) {
+      const signature = request.headers[SIGNATURE_HEADER]
+      const verdict = verifyLogoutMessage(request.body, typeof signature === 'string' ? signature : undefined, {
+        secret: opts.clientSecret, issuer: authUrl, audience: opts.clientId, now: now(), maxAgeMs: logoutMaxAgeMs
+      })
+      if (!verdict.ok) {
+        refusal(request, 'KEFU_SSO_BAD_LOGOUT', { reason: verdict.reason })
+        throw new BadLogoutError(verdict.reason)
+      }
+      const { sub, sids } = verdict.message
+      let ended = 0
+      for (const sid of sids) {
+        liveness.markEnded(sid)
+        ended += await fastify.kefuSessions.destroyAllForUser(sessionUserId(sub, sid))
+      }
+      request.log.info({ sub, logins: sids.length, sessions: ended }, 'back-channel logout')
+      return reply.code(204).send()
+    })
+  })
+
+  if (opts.meRoute !== false) {
+    fastify.get('/me', {
+      schema: { response: { 200: { type: 'object', required: ['username'], properties: { username: { type: 'string' } } } } }
+    }, async function me (request, reply) {
+      void reply.header('cache-control', 'no-store')
+      const current = await request.ssoUser()
+      if (current === null) throw new LoginRequiredError()
+      return { username: current.username }
+    })
+  }
+}
+
+const ERROR_TEXT = {
+  'zh-CN': {
+    title: '登录检查失败',
+    state: '无法验证这次登录检查（state 缺失或不属于此浏览器）。',
+    malformed: '登录票据格式无效。',
+    refused: '登录票据被拒绝（已过期或已使用）。请刷新页面重试。',
+    home: '返回首页'
+  },
+  en: {
+    title: 'Sign-in check failed',
+    state: 'This sign-in check could not be verified (state missing or not from this browser).',
+    malformed: 'The sign-in ticket is malformed.',
+    refused: 'The sign-in ticket was refused (expired or already used). Reload the page to try again.',
+    home: 'Home'
+  }
+} as const
+
+function sendError (request: FastifyRequest, reply: FastifyReply, status: number, which: 'state' | 'malformed' | 'refused'): FastifyReply {
+  const lang = pickLang(request.headers['accept-language'])
+  const t = ERROR_TEXT[lang]
+  return reply.code(status).headers({
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff'
+  }).send(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t.title}</title></head><body><main><h1>${t.title}</h1><p role="alert">${t[which]}</p><p><a href="/">${t.home}</a></p></main></body></html>`)
+}
+
+/** The Fastify plugin: `fastify.register(ssoClient, { authUrl, clientId, clientSecret, publicUrl, session })`. */
+export const ssoClient = fp(ssoClientPlugin, { fastify: '5.x', name: '@kefu/sso-client' })

@@ -9,11 +9,17 @@ export interface WechatAppConfig {
   previousEncodingAESKey?: string
   /** AppSecret, for the customer-service send API. */
   secret?: string
+  /**
+   * Answer user messages with transfer_customer_service, handing the conversation to WeChat's own web customer-service
+   * tool instead of kefu's console (messages are still stored).
+   */
+  transferCustomerService?: boolean
 }
 
 const APPID = /^wx[0-9A-Za-z]{16}$/
 const TOKEN = /^[0-9A-Za-z]{3,32}$/
-const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret'])
+const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService'])
+const STRING_KEYS = ['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret']
 
 /** Validates WECHAT_APPS (already JSON-parsed); `source` names the variable or file in error messages. */
 export function parseWechatApps (value: unknown, source: string): WechatAppConfig[] {
@@ -24,8 +30,11 @@ export function parseWechatApps (value: unknown, source: string): WechatAppConfi
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(`${at} must be an object`)
     const entry = item as Record<string, unknown>
     for (const key of Object.keys(entry)) if (!KEYS.has(key)) throw new ConfigError(`${at} has an unknown field "${key}"`)
-    for (const key of KEYS) {
+    for (const key of STRING_KEYS) {
       if (entry[key] !== undefined && typeof entry[key] !== 'string') throw new ConfigError(`${at}.${key} must be a string`)
+    }
+    if (entry.transferCustomerService !== undefined && typeof entry.transferCustomerService !== 'boolean') {
+      throw new ConfigError(`${at}.transferCustomerService must be true or false`)
     }
     const app = entry as unknown as WechatAppConfig
     if (typeof app.appid !== 'string' || !APPID.test(app.appid)) throw new ConfigError(`${at}.appid must look like wx followed by 16 letters or digits`)

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
-  detectFormat, fieldString, parseMessage, parsePushBody, WechatCryptoError,
+  detectFormat, fieldString, parseMessage, parsePushBody, stringifyFlat, stringifyFlatXml, WechatCryptoError,
   type CustomerMessage, type PushCrypto, type PushFormat
 } from '@kefu/wechat-crypto'
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
@@ -66,6 +66,21 @@ function cryptoReason (err: unknown): string {
 
 export default async function wechatRoutes (fastify: FastifyInstance, opts: WechatRoutesOptions): Promise<void> {
   const apps = new Map<string, PushCrypto>(opts.apps.map((app) => [app.appid, createPushCrypto(app)]))
+  const transferring = new Set(opts.apps.filter((app) => app.transferCustomerService === true).map((app) => app.appid))
+
+  /**
+   * The passive reply that hands a user message to WeChat's web customer-service tool, in the push's own format,
+   * encrypted (with its MsgSignature) when the push was.
+   * https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/customer-message/trans.html
+   */
+  function transferReply (app: PushCrypto, message: CustomerMessage, outerFormat: PushFormat, innerFormat: PushFormat, encrypted: boolean): string {
+    const now = Math.floor(opts.now() / 1000)
+    const fields = { ToUserName: message.fromUserName, FromUserName: message.toUserName, CreateTime: now, MsgType: 'transfer_customer_service' }
+    const inner = innerFormat === 'json' ? stringifyFlat(fields) : stringifyFlatXml(fields)
+    if (!encrypted) return inner
+    const reply = app.encryptReply(inner, String(now), crypto.randomInt(1e9, 1e10 - 1).toString())
+    return outerFormat === 'json' ? stringifyFlat({ ...reply }) : stringifyFlatXml({ ...reply })
+  }
 
   // Bodies stay raw strings: signatures cover exact bytes, and JSON must be parsed losslessly (64-bit MsgId).
   fastify.removeAllContentTypeParsers()
@@ -214,6 +229,12 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       throw new StoreUnavailable('the message could not be stored')
     } finally {
       clearTimeout(timer)
+    }
+    if (transferring.has(app.appid) && message.msgType !== 'event') {
+      request.push!.outcome += '+transfer'
+      return reply
+        .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8')
+        .send(transferReply(app, message, format, payloadFormat, encrypt !== null))
     }
     return reply.type('text/plain; charset=utf-8').send('success')
   })

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
-import { createClient, type RedisClientType } from 'redis'
+import { createRedisClient, type RedisClient } from '@kefu/service'
 
-export type RedisClient = RedisClientType<any, any, any, any, any>
+export type { RedisClient }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,20 +20,7 @@ export default fp<RedisPluginOptions>(async function redis (fastify, opts) {
     fastify.decorate('redis', opts.redis ?? null)
     return
   }
-  // Commands fail at once while Redis is away (no offline queue), so requests answer 503 instead of hanging;
-  // the client reconnects by itself.
-  const client: RedisClient = createClient({
-    url: opts.redisUrl,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) }
-  })
-  let lastError = ''
-  client.on('error', (err: Error) => {
-    if (err.message !== lastError) fastify.log.warn({ err: err.message }, 'redis error')
-    lastError = err.message
-  })
-  client.on('ready', () => { lastError = '' })
-  await client.connect()
+  const client = await createRedisClient(opts.redisUrl, (message) => fastify.log.warn({ err: message }, 'redis error'))
   fastify.decorate('redis', client)
   fastify.addHook('onClose', async () => { client.destroy() })
 }, { name: 'kefu-auth-redis' })

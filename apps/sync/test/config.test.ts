@@ -1,0 +1,38 @@
+import t from 'tap'
+import { loadConfig } from '../src/config.js'
+
+const secret = 'c'.repeat(32)
+
+t.test('defaults: port 3002, A at 127.0.0.1:3001, client "sync", a generated session secret without Redis', async (t) => {
+  const config = loadConfig({ CLIENT_SECRET: secret })
+  t.equal(config.port, 3002)
+  t.equal(config.publicUrl, 'http://127.0.0.1:3002')
+  t.equal(config.authUrl, 'http://127.0.0.1:3001')
+  t.equal(config.authInternalUrl, 'http://127.0.0.1:3001', 'AUTH_INTERNAL_URL defaults to AUTH_URL')
+  t.equal(config.clientId, 'sync')
+  t.equal(config.session.secretGenerated, true)
+  const set = loadConfig({ CLIENT_SECRET: secret, PUBLIC_URL: 'https://b.example', AUTH_URL: 'https://a.example', AUTH_INTERNAL_URL: 'http://auth:3001/', CLIENT_ID: 'b-1', SESSION_SECRET: 's'.repeat(32), REDIS_URL: 'redis://r:6379' })
+  t.equal(set.authInternalUrl, 'http://auth:3001')
+  t.equal(set.clientId, 'b-1')
+  t.equal(set.session.secretGenerated, false)
+})
+
+t.test('bad configuration stops with one line naming the variable', async (t) => {
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{}, /^CLIENT_SECRET is required: the clientSecret of sync in the A site's SSO_CLIENTS$/],
+    [{ CLIENT_SECRET: 'short' }, /^CLIENT_SECRET must be at least 32 characters, got 5$/],
+    [{ CLIENT_SECRET: secret, CLIENT_ID: 'two words' }, /^CLIENT_ID must be 1 to 64/],
+    [{ CLIENT_SECRET: secret, PUBLIC_URL: 'https://b.example/app' }, /^PUBLIC_URL must be an origin/],
+    [{ CLIENT_SECRET: secret, AUTH_URL: 'a.example' }, /^AUTH_URL must be an http/],
+    [{ CLIENT_SECRET: secret, AUTH_URL: 'http://127.0.0.1:3002' }, /^AUTH_URL and PUBLIC_URL are both/],
+    [{ CLIENT_SECRET: secret, AUTH_INTERNAL_URL: 'tcp://x' }, /^AUTH_INTERNAL_URL must be an http/],
+    [{ CLIENT_SECRET: secret, REDIS_URL: 'redis://r:6379' }, /^SESSION_SECRET is required/],
+    [{ CLIENT_SECRET: secret, SESSION_ABSOLUTE_TIMEOUT_S: '10' }, /^SESSION_IDLE_TIMEOUT_S \(1800\) must not exceed SESSION_ABSOLUTE_TIMEOUT_S \(10\)$/],
+    [{ CLIENT_SECRET: secret, PORT: '99999' }, /^PORT must be between 0 and 65535/]
+  ]
+  for (const [env, message] of bad) {
+    const err = t.throws(() => loadConfig(env)) as Error
+    t.match(err.message, message, JSON.stringify(env))
+    t.notMatch(err.message, /\n/)
+  }
+})

@@ -9,7 +9,7 @@ import bus from './plugins/bus.js'
 import pushStore from './plugins/push-store.js'
 import healthRoutes from './routes/health.js'
 import wechatRoutes from './routes/wechat.js'
-import type { WechatAppConfig } from './lib/wechat-apps.js'
+import type { WechatAppConfig } from '@kefu/service'
 
 export interface IngestOptions {
   apps: WechatAppConfig[]
@@ -60,6 +60,6 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, writeTimeoutMs: opts.writeTimeoutMs ?? 3000, now })
 }
 
-export { parseWechatApps, type WechatAppConfig } from './lib/wechat-apps.js'
+export { parseWechatApps, readWechatApps, type WechatAppConfig } from '@kefu/service'
 export { MESSAGES_CHANNEL } from './plugins/push-store.js'
-export { loadConfig, readWechatApps, type IngestConfig } from './config.js'
+export { loadConfig, type IngestConfig } from './config.js'

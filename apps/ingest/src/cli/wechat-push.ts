@@ -5,8 +5,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { findRepoRoot } from '@kefu/db'
 import { buildPush, messageFields, type PushMode, type SimulatedType } from '@kefu/wechat-crypto'
-import { readWechatApps } from '../config.js'
-import type { WechatAppConfig } from '../lib/wechat-apps.js'
+import { readWechatApps, type WechatAppConfig } from '@kefu/service'
 
 const USAGE = `usage: pnpm wechat:push [--appid wx…] [--type text|image|miniprogrampage|enter|event] [--content …]
                       [--mode safe|compat|plain] [--format json|xml] [--from <openid>] [--event <name>]

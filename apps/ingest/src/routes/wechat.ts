@@ -6,7 +6,7 @@ import {
 } from '@kefu/wechat-crypto'
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
 import { findNulColumn, toRow } from '../lib/message-row.js'
-import { createPushCrypto, type WechatAppConfig } from '../lib/wechat-apps.js'
+import { createPushCrypto, type WechatAppConfig } from '@kefu/service'
 
 export interface WechatRoutesOptions {
   apps: WechatAppConfig[]

@@ -1,0 +1,71 @@
+/**
+ * The message objects of `cgi-bin/message/custom/send`, without `touser`, in WeChat's own field names
+ * (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/kf-mgnt/kf-message/sendCustomMessage.html).
+ * This is also what kefu stores in `outbound_message.content`.
+ */
+export type CustomMessage = TextMessageBody | ImageMessageBody | LinkMessageBody | MiniProgramPageMessageBody
+
+export interface TextMessageBody { msgtype: 'text', text: { content: string } }
+export interface ImageMessageBody { msgtype: 'image', image: { media_id: string } }
+export interface LinkMessageBody {
+  msgtype: 'link'
+  link: { title: string, description: string, url: string, thumb_url: string }
+}
+export interface MiniProgramPageMessageBody {
+  msgtype: 'miniprogrampage'
+  miniprogrampage: { title: string, pagepath: string, thumb_media_id: string }
+}
+
+export interface LinkCard {
+  title: string
+  description: string
+  /** Where a tap on the card leads. */
+  url: string
+  /** The card's picture (JPG or PNG). */
+  thumbUrl: string
+}
+
+export interface MiniProgramPageCard {
+  title: string
+  /** A page of the mini program as in app.json, with a query if wanted: `pages/index/index?foo=bar`. */
+  pagePath: string
+  /** An image uploaded with `uploadTempImage`. */
+  thumbMediaId: string
+}
+
+export function textMessage (content: string): TextMessageBody {
+  return { msgtype: 'text', text: { content } }
+}
+
+export function imageMessage (mediaId: string): ImageMessageBody {
+  return { msgtype: 'image', image: { media_id: mediaId } }
+}
+
+export function linkMessage (card: LinkCard): LinkMessageBody {
+  return { msgtype: 'link', link: { title: card.title, description: card.description, url: card.url, thumb_url: card.thumbUrl } }
+}
+
+export function miniProgramPageMessage (card: MiniProgramPageCard): MiniProgramPageMessageBody {
+  return {
+    msgtype: 'miniprogrampage',
+    miniprogrampage: { title: card.title, pagepath: card.pagePath, thumb_media_id: card.thumbMediaId }
+  }
+}
+
+/** The JSON body of `custom/send`: `touser` first, then the message, exactly WeChat's fields and nothing else. */
+export function customSendBody (openid: string, message: CustomMessage): Record<string, unknown> {
+  switch (message.msgtype) {
+    case 'text': return { touser: openid, msgtype: 'text', text: { content: message.text.content } }
+    case 'image': return { touser: openid, msgtype: 'image', image: { media_id: message.image.media_id } }
+    case 'link': {
+      const { title, description, url, thumb_url: thumbUrl } = message.link
+      return { touser: openid, msgtype: 'link', link: { title, description, url, thumb_url: thumbUrl } }
+    }
+    case 'miniprogrampage': {
+      const { title, pagepath, thumb_media_id: thumbMediaId } = message.miniprogrampage
+      return { touser: openid, msgtype: 'miniprogrampage', miniprogrampage: { title, pagepath, thumb_media_id: thumbMediaId } }
+    }
+    default:
+      throw new TypeError(`unknown customer-service msgtype ${JSON.stringify((message as { msgtype?: unknown }).msgtype)}`)
+  }
+}

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { PrismaClient } from '@kefu/db'
-import { installErrorHandler, type EventBus } from '@kefu/service'
-import database from './plugins/database.js'
-import redis, { type RedisClient } from './plugins/redis.js'
-import bus from './plugins/bus.js'
+import { databasePlugin, type PrismaClient } from '@kefu/db'
+import { busPlugin, installErrorHandler, redisPlugin, type EventBus, type RedisClient } from '@kefu/service'
 import pushStore from './plugins/push-store.js'
 import healthRoutes from './routes/health.js'
 import wechatRoutes from './routes/wechat.js'
@@ -45,15 +42,15 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
     })
     await fastify.register(swaggerUi, { routePrefix: '/docs' })
   }
-  await fastify.register(database, {
+  await fastify.register(databasePlugin, {
     prisma: opts.prisma,
     prismaConcurrency: opts.prismaConcurrency,
     databaseUrl: opts.databaseUrl,
     dataDir: opts.dataDir,
     poolMax: opts.poolMax
   })
-  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
-  await fastify.register(bus, { bus: opts.bus, redisUrl: opts.redisUrl })
+  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency })
 
   await fastify.register(healthRoutes)

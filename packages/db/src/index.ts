@@ -4,3 +4,4 @@ export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOpti
 export { migrate, readMigrations, MigrationError, type MigrateResult, type MigrateOptions, type MigrationFile } from './migrate.js'
 export { MIGRATIONS_DIR, findRepoRoot, defaultDataDir } from './paths.js'
 export { isUniqueViolation } from './errors.js'
+export { databasePlugin, type DatabasePluginOptions } from './fastify.js'

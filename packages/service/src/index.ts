@@ -7,3 +7,4 @@ export { runService, exitOnStartError, type RunServiceOptions } from './server.j
 export { createRedisClient, type RedisClient } from './redis.js'
 export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'
+export { redisPlugin, busPlugin, type RedisPluginOptions, type BusPluginOptions } from './plugins.js'

@@ -36,4 +36,4 @@ export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
   fastify.decorate('nonceStore', fastify.redis === null
     ? createMemoryNonceStore(opts.nonceTtlMs, opts.now)
     : createRedisNonceStore(fastify.redis, opts.redisPrefix + 'nonce:', opts.nonceTtlMs))
-}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-ingest-database', 'kefu-ingest-redis', 'kefu-ingest-bus'] })
+}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { openDatabase, type PrismaClient } from '@kefu/db'
+import type { PrismaClient } from './generated/prisma/client.js'
+import { openDatabase } from './database.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,15 +11,18 @@ declare module 'fastify' {
 }
 
 export interface DatabasePluginOptions {
-  /** A client owned by the caller (the all-in-one launcher shares one embedded database). */
+  /** A client owned by the caller (the all-in-one launcher shares one embedded database); not closed here. */
   prisma?: PrismaClient
+  /** Connections behind an injected client (default 1). */
   prismaConcurrency?: number
+  /** DATABASE_URL; without it, the embedded database under dataDir. */
   databaseUrl?: string
   dataDir?: string
   poolMax?: number
 }
 
-export default fp<DatabasePluginOptions>(async function database (fastify, opts) {
+/** Decorates `fastify.prisma`: the caller's client, or one this plugin opens and closes with the app. */
+export const databasePlugin = fp<DatabasePluginOptions>(async function database (fastify, opts) {
   if (opts.prisma !== undefined) {
     fastify.decorate('prisma', opts.prisma)
     fastify.decorate('dbConcurrency', opts.prismaConcurrency ?? 1)
@@ -34,4 +38,4 @@ export default fp<DatabasePluginOptions>(async function database (fastify, opts)
   fastify.decorate('prisma', db.prisma)
   fastify.decorate('dbConcurrency', db.embedded ? 1 : (opts.poolMax ?? 10))
   fastify.addHook('onClose', async () => { await db.close() })
-}, { name: 'kefu-ingest-database' })
+}, { name: 'kefu-database' })

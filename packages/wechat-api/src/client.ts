@@ -12,7 +12,8 @@ export const TOKEN_REJECTED_ERRCODES: ReadonlySet<number> = new Set([40001, 4001
 
 export interface WechatApp {
   appid: string
-  secret: string
+  /** AppSecret. An app without one is known but cannot be called for (e.g. one handed to WeChat's own tool). */
+  secret?: string
 }
 
 /** The part of a pino / Fastify logger the client uses. Nothing logged ever contains a token or a secret. */
@@ -70,7 +71,8 @@ const SILENT: WechatApiLogger = { info () {}, warn () {} }
  */
 export class WechatApi {
   readonly baseUrl: string
-  private readonly apps: ReadonlyMap<string, WechatApp>
+  private readonly apps: ReadonlyMap<string, Required<WechatApp>>
+  private readonly withoutSecret: ReadonlySet<string>
   private readonly store: TokenStore
   private readonly fetchImpl: typeof fetch
   private readonly clock: () => number
@@ -81,17 +83,21 @@ export class WechatApi {
 
   constructor (options: WechatApiOptions) {
     this.baseUrl = normalizeBase(options.baseUrl ?? DEFAULT_WECHAT_API_BASE)
-    const apps = new Map<string, WechatApp>()
+    const apps = new Map<string, Required<WechatApp>>()
+    const withoutSecret = new Set<string>()
     for (const app of options.apps) {
       if (typeof app.appid !== 'string' || !/^\S+$/.test(app.appid)) {
         throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `WeChat appid must be a non-empty string without spaces, got ${JSON.stringify(app.appid)}`)
       }
-      if (typeof app.secret !== 'string' || app.secret === '') {
-        throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `WeChat app ${app.appid} has no secret`)
+      if (apps.has(app.appid) || withoutSecret.has(app.appid)) throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `WeChat app ${app.appid} is configured twice`)
+      if (app.secret === undefined || app.secret === '') {
+        withoutSecret.add(app.appid)
+        continue
       }
-      if (apps.has(app.appid)) throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `WeChat app ${app.appid} is configured twice`)
+      if (typeof app.secret !== 'string') throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `WeChat app ${app.appid} has a secret that is not a string`)
       apps.set(app.appid, { appid: app.appid, secret: app.secret })
     }
+    this.withoutSecret = withoutSecret
     this.apps = apps
     this.store = options.tokenStore
     this.fetchImpl = options.fetch ?? globalThis.fetch
@@ -107,7 +113,7 @@ export class WechatApi {
     }
   }
 
-  /** Whether `appid` is one of the configured mini programs. */
+  /** Whether calls can be made for `appid`: it is configured, with a secret. */
   hasApp (appid: string): boolean {
     return this.apps.has(appid)
   }
@@ -161,10 +167,11 @@ export class WechatApi {
     return await this.call(appid, { api: 'cgi-bin/media/get', method: 'GET', query: { media_id: mediaId }, read: readMedia })
   }
 
-  private app (appid: string, api: string): WechatApp {
+  private app (appid: string, api: string): Required<WechatApp> {
     const app = this.apps.get(appid)
-    if (app === undefined) throw new WechatApiError('KEFU_WECHAT_API_UNKNOWN_APP', `mini program ${appid} is not configured`, { appid, api })
-    return app
+    if (app !== undefined) return app
+    const why = this.withoutSecret.has(appid) ? 'has no AppSecret configured' : 'is not configured'
+    throw new WechatApiError('KEFU_WECHAT_API_UNKNOWN_APP', `mini program ${appid} ${why}`, { appid, api })
   }
 
   private async call<T> (appid: string, call: Call<T>): Promise<T> {
@@ -184,7 +191,7 @@ export class WechatApi {
   }
 
   /** The cached token while it is fresh; otherwise a renewed one (one renewal at a time across the store's users). */
-  private async currentToken (app: WechatApp, api: string): Promise<CachedToken> {
+  private async currentToken (app: Required<WechatApp>, api: string): Promise<CachedToken> {
     let cached: CachedToken | undefined
     try {
       cached = await this.store.get(app.appid)
@@ -210,7 +217,7 @@ export class WechatApi {
    * makes one refresh. Forces (invalidating the token for everyone) only for 40001/40014 on the current token; an
    * expired token (42001) is replaced by normal mode, which WeChat answers with a new one.
    */
-  private async renewRejected (app: WechatApp, api: string, rejected: string, errcode: number): Promise<CachedToken> {
+  private async renewRejected (app: Required<WechatApp>, api: string, rejected: string, errcode: number): Promise<CachedToken> {
     try {
       return await this.store.renew(app.appid,
         (t) => t !== undefined && t.accessToken !== rejected && this.clock() < t.refreshAt,
@@ -220,7 +227,7 @@ export class WechatApi {
     }
   }
 
-  private async fetchToken (app: WechatApp, force: boolean): Promise<CachedToken> {
+  private async fetchToken (app: Required<WechatApp>, force: boolean): Promise<CachedToken> {
     const api = 'cgi-bin/stable_token'
     const obtainedAt = this.clock()
     const json = JSON.stringify({ grant_type: 'client_credential', appid: app.appid, secret: app.secret, force_refresh: force })
@@ -237,7 +244,7 @@ export class WechatApi {
   }
 
   /** One HTTP exchange. Whatever goes wrong becomes a WechatApiError with the token and secret scrubbed out. */
-  private async attempt<T> (app: WechatApp, call: Call<T>, token: string | undefined): Promise<Answer<T>> {
+  private async attempt<T> (app: Required<WechatApp>, call: Call<T>, token: string | undefined): Promise<Answer<T>> {
     const hidden = token === undefined ? [app.secret] : [token, app.secret]
     const params = new URLSearchParams()
     if (token !== undefined) params.set('access_token', token)

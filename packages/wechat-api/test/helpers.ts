@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import { createRedisClient, type RedisClient } from '@kefu/service'
-import { createMemoryTokenStore, WechatApi, type WechatApiOptions } from '../src/index.js'
+import { createMemoryTokenStore, WechatApi, WechatApiError, type WechatApiOptions } from '../src/index.js'
 import { FAKE_APP, startFakeWechat, type FakeWechat, type FakeWechatOptions } from '../src/testing/fake-wechat.js'
 
 export const REDIS_URL = process.env.REDIS_URL
@@ -52,4 +52,12 @@ export async function deleteKeys (client: RedisClient, prefix: string): Promise<
 /** Requests to one API, by its short name. */
 export function callsTo (fake: FakeWechat, api: string): FakeWechat['requests'] {
   return fake.requests.filter((r) => r.api === api)
+}
+
+/** The error `promise` rejects with; fails loudly if it resolves. */
+export async function rejection (promise: Promise<unknown>): Promise<WechatApiError> {
+  const outcome = await promise.then(() => undefined, (err: unknown) => ({ err }))
+  if (outcome === undefined) throw new Error('expected a rejection, but the call succeeded')
+  if (!(outcome.err instanceof WechatApiError)) throw outcome.err
+  return outcome.err
 }

@@ -74,6 +74,11 @@ export interface FakeWechat {
   messages: (appid?: string) => unknown[]
   /** The next `times` (default 1) calls to `api` that would have succeeded answer `errcode` instead. */
   failNext: (api: FakeApi, errcode: number, options?: { times?: number, errmsg?: string }) => void
+  /**
+   * stable_token calls wait (in progress, counted) until the returned function is called: lets a test line up
+   * every caller behind one refresh without guessing how long it takes.
+   */
+  holdTokenRequests: () => () => void
   /** The next `times` calls to `api` get no answer until `close()` (for timeouts). */
   hangNext: (api: FakeApi, times?: number) => void
   /** The current tokens (of one app, or all) expire: calls with them get 42001, stable_token mints new ones. */
@@ -156,6 +161,8 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
   let maxConcurrentTokenRequests = 0
   let tokenSeq = 0
   let closing = false
+  let tokenHold: Promise<void> | undefined
+  let releaseTokenHold: (() => void) | undefined
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   app.removeAllContentTypeParsers()
@@ -248,6 +255,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     maxConcurrentTokenRequests = Math.max(maxConcurrentTokenRequests, tokensInFlight)
     try {
       if (tokenDelayMs > 0) await delay(tokenDelayMs)
+      if (tokenHold !== undefined) await tokenHold
       const force = body.force_refresh === true
       if (force) forcedRefreshes++
       const live = liveToken(appid)
@@ -424,6 +432,19 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
       for (let i = 0; i < times; i++) queue.push(opts.errmsg === undefined ? { errcode } : { errcode, errmsg: opts.errmsg })
       failures.set(api, queue)
     },
+    holdTokenRequests () {
+      if (tokenHold === undefined) {
+        tokenHold = new Promise<void>((resolve) => { releaseTokenHold = resolve })
+      }
+      const release = releaseTokenHold as () => void
+      return () => {
+        if (releaseTokenHold === release) {
+          tokenHold = undefined
+          releaseTokenHold = undefined
+        }
+        release()
+      }
+    },
     hangNext (api, times = 1) {
       hangs.set(api, (hangs.get(api) ?? 0) + times)
     },
@@ -472,6 +493,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     },
     async close () {
       closing = true
+      releaseTokenHold?.()
       for (const release of [...hung]) release()
       await app.close()
     }

@@ -176,12 +176,12 @@ export class WechatApi {
 
   private async call<T> (appid: string, call: Call<T>): Promise<T> {
     const app = this.app(appid, call.api)
-    let token = await this.currentToken(app, call.api)
-    let answer = await this.attempt(app, call, token.accessToken)
+    const first = await this.currentToken(app, call.api)
+    let answer = await this.attempt(app, call, first.accessToken, [])
     if (!answer.ok && TOKEN_REJECTED_ERRCODES.has(answer.errcode)) {
       this.log.warn({ appid, api: call.api, errcode: answer.errcode }, 'WeChat rejected the access token; renewing it unless another caller already did')
-      token = await this.renewRejected(app, call.api, token.accessToken, answer.errcode)
-      answer = await this.attempt(app, call, token.accessToken)
+      const second = await this.renewRejected(app, call.api, first.accessToken, answer.errcode)
+      answer = await this.attempt(app, call, second.accessToken, [first.accessToken])
     }
     if (!answer.ok) {
       throw new WechatApiError('KEFU_WECHAT_API_ERRCODE', `WeChat ${call.api} failed for ${appid}: errcode ${answer.errcode} ${answer.errmsg}`,
@@ -231,7 +231,7 @@ export class WechatApi {
     const api = 'cgi-bin/stable_token'
     const obtainedAt = this.clock()
     const json = JSON.stringify({ grant_type: 'client_credential', appid: app.appid, secret: app.secret, force_refresh: force })
-    const answer = await this.attempt(app, { api, method: 'POST', body: () => ({ body: json, contentType: 'application/json' }), read: readStableToken }, undefined)
+    const answer = await this.attempt(app, { api, method: 'POST', body: () => ({ body: json, contentType: 'application/json' }), read: readStableToken }, undefined, [])
     if (!answer.ok) {
       throw new WechatApiError('KEFU_WECHAT_API_ERRCODE', `WeChat ${api} failed for ${app.appid}: errcode ${answer.errcode} ${answer.errmsg}`,
         { appid: app.appid, api, errcode: answer.errcode, errmsg: answer.errmsg })
@@ -243,9 +243,12 @@ export class WechatApi {
     return { accessToken: token, obtainedAt, expiresAt: obtainedAt + lifetime, refreshAt: obtainedAt + lifetime - margin }
   }
 
-  /** One HTTP exchange. Whatever goes wrong becomes a WechatApiError with the token and secret scrubbed out. */
-  private async attempt<T> (app: Required<WechatApp>, call: Call<T>, token: string | undefined): Promise<Answer<T>> {
-    const hidden = token === undefined ? [app.secret] : [token, app.secret]
+  /**
+   * One HTTP exchange. Whatever goes wrong becomes a WechatApiError with the secret and the tokens of this call
+   * (`token`, and `earlier` ones WeChat might still quote) scrubbed out.
+   */
+  private async attempt<T> (app: Required<WechatApp>, call: Call<T>, token: string | undefined, earlier: string[]): Promise<Answer<T>> {
+    const hidden = token === undefined ? [app.secret, ...earlier] : [token, app.secret, ...earlier]
     const params = new URLSearchParams()
     if (token !== undefined) params.set('access_token', token)
     for (const [k, v] of Object.entries(call.query ?? {})) params.set(k, v)
@@ -382,12 +385,15 @@ async function readLimited (res: Response, ctx: CallContext): Promise<Buffer> {
   return Buffer.concat(chunks, size)
 }
 
+/** WeChat's access tokens look like `86_` followed by a long opaque string: hide any, not only the ones we know. */
+const TOKEN_LIKE = /\b\d{1,4}_[A-Za-z0-9_-]{60,}/g
+
 function scrub (text: string, hidden: readonly string[]): string {
   let out = text
   for (const secret of hidden) {
     if (secret !== '') out = out.split(secret).join('***')
   }
-  return out
+  return out.replace(TOKEN_LIKE, '***')
 }
 
 function normalizeBase (raw: string): string {

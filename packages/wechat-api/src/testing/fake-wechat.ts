@@ -379,7 +379,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
           } else {
             record(request, api, token, appid, undefined, 0)
             return reply.code(200).type(media.contentType)
-              .header('content-disposition', `attachment; filename="${media.filename.replace(/["\\\r\n]/g, '_')}"`)
+              .header('content-disposition', contentDisposition(media.filename))
               .send(media.bytes)
           }
         } else {
@@ -533,6 +533,12 @@ function parseJsonBody (raw: unknown): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Refusal(47001)
   return value as Record<string, unknown>
+}
+
+/** An ASCII fallback name and the UTF-8 one (RFC 6266): header values must be Latin-1. */
+function contentDisposition (filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
 
 function jsonBodyForRecord (request: FastifyRequest): unknown {

@@ -7,6 +7,7 @@ import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
 import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
+import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
 import database from './plugins/database.js'
 import redis, { type RedisClient } from './plugins/redis.js'
@@ -52,10 +53,12 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   const secrets = typeof opts.session.secret === 'string' ? [opts.session.secret] : opts.session.secret
   const scrypt = opts.scrypt ?? DEFAULT_SCRYPT
   let dummy: Promise<string> | undefined
+  const cookieBase = opts.session.cookieName ?? 'kefu_auth'
   const ctx: AuthContext = {
     origin,
+    cookiesReach: (request) => request.cookies[presenceCookieName(request, cookieBase)] !== undefined,
     clients: new Map(opts.clients.map((c) => [c.clientId, c])),
-    csrf: new CsrfTokens(secrets[0] ?? '', (opts.session.cookieName ?? 'kefu_auth') + '_csrf'),
+    csrf: new CsrfTokens(secrets[0] ?? '', cookieBase + '_csrf'),
     ticketTtlMs: ticketTtlS * 1000,
     scrypt,
     dummyHash: () => (dummy ??= createDummyHash(scrypt)),
@@ -79,6 +82,8 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   })
   // The dummy hash is made once, before the first login needs it.
   fastify.addHook('onReady', async () => { await ctx.dummyHash() })
+
+  installPresenceCookie(fastify, cookieBase)
 
   await fastify.register(healthRoutes)
   await fastify.register(accountRoutes, { ctx })

@@ -85,8 +85,16 @@ t.test('anonymous same-site request: "anonymous"; a cross-site or silent browser
   const cross = await b.request('POST', '/sso/ticket?client_id=b2', { headers: { origin: 'http://b2.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' } })
   t.same(cross.json(), { status: 'redirect' }, 'cross-site: no ticket even if a cookie came along')
   t.equal(cross.headers['access-control-allow-origin'], 'http://b2.example')
-  const old = await anon.request('POST', '/sso/ticket?client_id=b1', { headers: { origin: 'http://b1.kefu.test' } })
-  t.same(old.json(), { status: 'redirect' }, 'without Sec-Fetch-Site, "no cookie" may mean "blocked": check at the top level')
+  // Plain HTTP: browsers send no Sec-Fetch-Site. Then only A's presence cookie tells "no session" from "blocked".
+  const fresh = new Browser(app)
+  const first = await fresh.request('POST', '/sso/ticket?client_id=b1', { headers: { origin: 'http://b1.kefu.test' } })
+  t.same(first.json(), { status: 'redirect' }, 'no cookie at all may mean "blocked": check at the top level')
+  t.ok(fresh.jar.has('kefu_auth_seen'), 'the presence cookie is set on the way')
+  const second = await fresh.request('POST', '/sso/ticket?client_id=b1', { headers: { origin: 'http://b1.kefu.test' } })
+  t.same(second.json(), { status: 'anonymous' }, 'once A sees its cookies arrive, no session means nobody is logged in')
+  const seenCookie = first.cookies.find((c) => c.name === 'kefu_auth_seen')
+  t.equal(seenCookie?.maxAge, 365 * 24 * 3600)
+  t.equal(seenCookie?.sameSite, 'Lax')
   t.equal((await b.request('POST', '/sso/ticket?client_id=b2', { headers: { origin: 'http://www.b2.example', 'sec-fetch-site': 'same-site' } })).json().status, 'ticket', 'any registered origin of the client')
 })
 

@@ -2,9 +2,10 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import authApp, { upsertAccount, type AuthOptions, type SsoClient } from '@kefu/auth'
+import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import syncApp, { type SyncOptions } from '../src/app.js'
 
@@ -126,7 +127,7 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
     ...(opts.noBackChannel?.includes(b.clientId) === true ? {} : { logoutUri: b.internalUrl + '/sso/logout' })
   }))
 
-  async function site<O> (server: http.Server, plugin: (f: FastifyInstance, o: O) => Promise<void>, options: O, keyPrefix: string): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
+  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O, keyPrefix: string): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
     const { logs, stream } = capture()
     const app = Fastify({
       logger: { level: 'info', stream },
@@ -156,7 +157,7 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
     scrypt: { N: 1024, r: 8, p: 1 },
     ...opts.auth
   }, prefix + 'auth:')
-  await upsertAccount(a.app.prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
+  await upsertAccount((a.app as unknown as { prisma: PrismaClient }).prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
 
   const bSites: BSite[] = []
   for (const [i, b] of bs.entries()) {

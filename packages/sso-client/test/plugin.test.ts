@@ -179,7 +179,7 @@ t.test('options are checked at registration with one line naming the option', as
       session: { store: createMemoryStore(), secret: SESSION_SECRET, cookieName: 'b1' },
       ...patch
     })
-    await t.rejects(app.ready(), message)
+    await t.rejects(async () => { await app.ready() }, message)
     await app.close()
   }
 })

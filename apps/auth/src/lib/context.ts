@@ -8,6 +8,8 @@ export interface AuthContext {
   /** A's origin as browsers see it (PUBLIC_URL). */
   origin: string
   clients: ReadonlyMap<string, SsoClient>
+  /** A's presence cookie came with the request: its cookies reach it on this path. */
+  cookiesReach: (request: FastifyRequest) => boolean
   csrf: CsrfTokens
   ticketTtlMs: number
   scrypt: ScryptParams

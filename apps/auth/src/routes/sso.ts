@@ -77,8 +77,8 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
         logRefusal(request, 'KEFU_AUTH_ORIGIN_NOT_REGISTERED', { clientId: client.clientId, reason: `Sec-Fetch-Mode ${String(mode)}` })
         throw new OriginNotRegistered('only a fetch() from the registered page may ask')
       }
-      // A SameSite=Lax cookie never rides on a cross-site fetch: the browser says so, and the page falls back to
-      // the top-level redirect check.
+      // A SameSite=Lax cookie never rides on a cross-site fetch: the browser says so (over HTTPS), and the page
+      // falls back to the top-level redirect check.
       const site = request.headers['sec-fetch-site']
       if (site === 'cross-site') return { status: 'redirect' }
       const user = await request.kefuSession.load()
@@ -87,7 +87,9 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
         request.log.info({ clientId: client.clientId, username: user.username, path: 'same-site' }, 'ticket issued')
         return { status: 'ticket', ticket }
       }
-      return site === 'same-site' || site === 'same-origin' ? { status: 'anonymous' } : { status: 'redirect' }
+      // No session. It is "nobody is logged in" only if A's cookies can reach A from this page at all.
+      const reach = site === 'same-site' || site === 'same-origin' || ctx.cookiesReach(request)
+      return reach ? { status: 'anonymous' } : { status: 'redirect' }
     })
   })
 

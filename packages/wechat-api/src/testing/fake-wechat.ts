@@ -79,8 +79,8 @@ export interface FakeWechat {
    * every caller behind one refresh without guessing how long it takes.
    */
   holdTokenRequests: () => () => void
-  /** The next `times` calls to `api` get no answer until `close()` (for timeouts). */
-  hangNext: (api: FakeApi, times?: number) => void
+  /** The next `times` calls to `api` get no answer until `close()` (for timeouts); resolves when the first arrives. */
+  hangNext: (api: FakeApi, times?: number) => Promise<void>
   /** The current tokens (of one app, or all) expire: calls with them get 42001, stable_token mints new ones. */
   expireTokens: (appid?: string) => void
   /** The current tokens become invalid, as when leaked and reset: calls get 40001, stable_token mints new ones. */
@@ -111,6 +111,7 @@ const ERRMSG: Record<number, string> = {
   40008: 'invalid message type',
   40009: 'invalid image size',
   40013: 'invalid appid',
+  40014: 'invalid access_token',
   40035: 'invalid args',
   40066: 'invalid url',
   40125: 'invalid appsecret',
@@ -219,6 +220,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     const left = hangs.get(api) ?? 0
     if (left <= 0) return
     hangs.set(api, left - 1)
+    events.emit(`hang:${api}`)
     await new Promise<void>((resolve) => {
       const release = (): void => { hung.delete(release); resolve() }
       hung.add(release)
@@ -445,8 +447,9 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
         release()
       }
     },
-    hangNext (api, times = 1) {
+    async hangNext (api, times = 1) {
       hangs.set(api, (hangs.get(api) ?? 0) + times)
+      await once(events, `hang:${api}`)
     },
     expireTokens (appid) {
       for (const id of appsOf(appid)) {

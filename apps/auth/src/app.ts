@@ -7,6 +7,7 @@ import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
 import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
+import { redirectToPublicUrl } from './lib/canonical-host.js'
 import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
 import database from './plugins/database.js'
@@ -67,6 +68,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
     fetch: opts.fetch ?? fetch
   }
   installErrorHandler(fastify, 'KEFU_AUTH')
+  redirectToPublicUrl(fastify, origin)
 
   await fastify.register(cookie)
   // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.

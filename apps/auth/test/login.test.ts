@@ -230,3 +230,13 @@ t.test('bad bodies are 400 or 415 with one line, never a stack', async (t) => {
   t.ok([400, 415].includes(noType.statusCode))
   t.equal((await b.get('/nowhere')).json().code, 'KEFU_AUTH_NOT_FOUND')
 })
+
+t.test('a page opened under another host name is sent to PUBLIC_URL; API calls are not', async (t) => {
+  const page = await app.inject({ method: 'GET', url: '/login?return_to=%2F', headers: { host: '127.0.0.1:3001', accept: 'text/html,*/*' } })
+  t.equal(page.statusCode, 308)
+  t.equal(page.headers.location, `${ORIGIN}/login?return_to=%2F`)
+  const same = await app.inject({ method: 'GET', url: '/login', headers: { host: new URL(ORIGIN).host, accept: 'text/html' } })
+  t.equal(same.statusCode, 200)
+  const health = await app.inject({ method: 'GET', url: '/healthz', headers: { host: 'auth-internal:3001' } })
+  t.equal(health.statusCode, 200)
+})

@@ -8,6 +8,8 @@ export interface SyncConfig {
   port: number
   host: string
   logLevel: string
+  /** TRUST_PROXY: behind a TLS-terminating proxy, true or a hop count, so that cookies become Secure (__Host-). */
+  trustProxy: boolean | number
   redisUrl?: string
   publicUrl: string
   authUrl: string
@@ -21,6 +23,14 @@ function readOrigin (env: Env, name: string, fallback: string): string {
   const value = readHttpUrl(env, name, fallback)
   if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://b.example (scheme, host, optional port; no path), got "${value}"`)
   return value
+}
+
+function readTrustProxy (env: Env): boolean | number {
+  const raw = readOptional(env, 'TRUST_PROXY')
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d{1,2}$/.test(raw)) return Number(raw)
+  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
 }
 
 export function loadConfig (env: Env): SyncConfig {
@@ -39,6 +49,7 @@ export function loadConfig (env: Env): SyncConfig {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
     logLevel: readLogLevel(env),
+    trustProxy: readTrustProxy(env),
     redisUrl,
     publicUrl,
     authUrl,

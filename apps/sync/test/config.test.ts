@@ -28,7 +28,8 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret, AUTH_INTERNAL_URL: 'tcp://x' }, /^AUTH_INTERNAL_URL must be an http/],
     [{ CLIENT_SECRET: secret, REDIS_URL: 'redis://r:6379' }, /^SESSION_SECRET is required/],
     [{ CLIENT_SECRET: secret, SESSION_ABSOLUTE_TIMEOUT_S: '10' }, /^SESSION_IDLE_TIMEOUT_S \(1800\) must not exceed SESSION_ABSOLUTE_TIMEOUT_S \(10\)$/],
-    [{ CLIENT_SECRET: secret, PORT: '99999' }, /^PORT must be between 0 and 65535/]
+    [{ CLIENT_SECRET: secret, PORT: '99999' }, /^PORT must be between 0 and 65535/],
+    [{ CLIENT_SECRET: secret, TRUST_PROXY: 'maybe' }, /^TRUST_PROXY must be true, false or a number/]
   ]
   for (const [env, message] of bad) {
     const err = t.throws(() => loadConfig(env)) as Error

@@ -193,3 +193,11 @@ t.test('log out everywhere at A ends the B sessions of every device', async (t) 
   t.equal((await laptop.request(b1, 'GET', '/me')).status, 401)
   t.equal((await phone.request(b1, 'GET', '/me')).status, 401)
 })
+
+t.test('B\'s page opened under another host name is sent to PUBLIC_URL (origins are compared exactly)', async (t) => {
+  const res = await fetch(b1.internalUrl + '/?x=1', { redirect: 'manual', headers: { accept: 'text/html' } })
+  t.equal(res.status, 308)
+  t.equal(res.headers.get('location'), b1.url + '/?x=1')
+  const me = await fetch(b1.internalUrl + '/me', { redirect: 'manual' })
+  t.equal(me.status, 401, 'API calls are answered where they arrive')
+})

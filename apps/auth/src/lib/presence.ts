@@ -15,7 +15,8 @@ export function presenceCookieName (request: FastifyRequest, base: string): stri
 
 export function installPresenceCookie (fastify: FastifyInstance, base: string): void {
   fastify.addHook('onSend', async function presenceCookie (request, reply, payload) {
-    if (SERVER_TO_SERVER.has(request.url.split('?')[0]!)) return payload
+    // No cookies parsed: the reply was sent before the cookie plugin ran (the canonical-host redirect).
+    if (request.cookies == null || SERVER_TO_SERVER.has(request.url.split('?')[0]!)) return payload
     const name = presenceCookieName(request, base)
     if (request.cookies[name] === undefined) {
       void reply.setCookie(name, '1', { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: ONE_YEAR_S })

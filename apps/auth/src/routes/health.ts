@@ -16,4 +16,9 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
       return reply.code(503).send({ status: 'database unreachable' })
     }
   })
+
+  // Browsers ask for it on every first visit; an empty answer keeps their consoles free of 404s.
+  fastify.get('/favicon.ico', async function favicon (_request, reply) {
+    return reply.code(204).header('cache-control', 'public, max-age=86400').send()
+  })
 }

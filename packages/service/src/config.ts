@@ -78,3 +78,10 @@ export function readJson (env: Env, name: string): unknown {
     throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`)
   }
 }
+
+/** An origin (scheme, host, optional port; no path), as browsers compare them. */
+export function readOrigin (env: Env, name: string, fallback?: string): string {
+  const value = readHttpUrl(env, name, fallback)
+  if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://b.example (scheme, host, optional port; no path), got "${value}"`)
+  return value
+}

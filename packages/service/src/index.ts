@@ -1,5 +1,5 @@
 export {
-  ConfigError, readString, readOptional, readInt, readPort, readLogLevel, readHttpUrl, readDatabaseUrl,
+  ConfigError, readString, readOptional, readInt, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
   readRedisUrl, readJson, type Env
 } from './config.js'
 export { installErrorHandler } from './errors.js'

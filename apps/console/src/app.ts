@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify'
+import { databasePlugin, type PrismaClient } from '@kefu/db'
+import { busPlugin, installErrorHandler, redisPlugin, type EventBus, type RedisClient, type WechatAppConfig } from '@kefu/service'
+import { createMemoryStore, createRedisStore } from '@kefu/session'
+import { ssoClient } from '@kefu/sso-client'
+import { createMemoryRateLimiter, createRedisRateLimiter } from './lib/rate-limit.js'
+import type { WechatSender } from './lib/sender.js'
+import { ConsoleStore } from './lib/store.js'
+import { createWechatSender } from './lib/wechat.js'
+import agentPlugin from './plugins/agent.js'
+import apiRoutes from './routes/api.js'
+import assetRoutes from './routes/assets.js'
+import eventsRoutes from './routes/events.js'
+import healthRoutes from './routes/health.js'
+import pageRoutes from './routes/page.js'
+
+export interface ConsoleSessionOptions {
+  /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
+  secret: string | string[]
+  idleTimeoutS?: number
+  absoluteTimeoutS?: number
+  /** Default `kefu_console`. */
+  cookieName?: string
+  secure?: 'auto' | boolean
+}
+
+export interface ConsoleOptions {
+  /** The console's origin as browsers see it (PUBLIC_URL). */
+  publicUrl: string
+  /** A's origin as browsers see it (AUTH_URL). */
+  authUrl: string
+  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
+  authInternalUrl?: string
+  clientId: string
+  clientSecret: string
+  session: ConsoleSessionOptions
+  /** WECHAT_APPS: the mini programs (their secrets are needed to reply). */
+  apps: WechatAppConfig[]
+  prisma?: PrismaClient
+  prismaConcurrency?: number
+  databaseUrl?: string
+  dataDir?: string
+  poolMax?: number
+  redis?: RedisClient
+  redisUrl?: string
+  /** Default `kefu:console:`. */
+  redisPrefix?: string
+  /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */
+  bus?: EventBus
+  /** WECHAT_API_BASE, default https://api.weixin.qq.com */
+  wechatApiBase?: string
+  /** Replaces the WeChat API client (tests). */
+  sender?: WechatSender
+  /** Replies per agent per minute (default 30). */
+  repliesPerMinute?: number
+  /** How often an open live stream checks its session (default 4000 ms). */
+  sessionCheckMs?: number
+  now?: () => number
+  fetch?: typeof fetch
+}
+
+export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
+  const now = opts.now ?? Date.now
+  const prefix = opts.redisPrefix ?? 'kefu:console:'
+  installErrorHandler(fastify, 'KEFU_CONSOLE')
+
+  await fastify.register(databasePlugin, {
+    prisma: opts.prisma,
+    prismaConcurrency: opts.prismaConcurrency,
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    poolMax: opts.poolMax
+  })
+  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
+
+  const sessions = fastify.redis === null
+    ? createMemoryStore({ prefix: prefix + 'session:' })
+    : await createRedisStore({ client: fastify.redis, prefix: prefix + 'session:' })
+  await fastify.register(ssoClient, {
+    authUrl: opts.authUrl,
+    authInternalUrl: opts.authInternalUrl,
+    clientId: opts.clientId,
+    clientSecret: opts.clientSecret,
+    publicUrl: opts.publicUrl,
+    now: opts.now,
+    fetch: opts.fetch,
+    meRoute: false,
+    session: {
+      store: sessions,
+      secret: opts.session.secret,
+      cookieName: opts.session.cookieName ?? 'kefu_console',
+      idleTimeoutS: opts.session.idleTimeoutS,
+      absoluteTimeoutS: opts.session.absoluteTimeoutS,
+      secure: opts.session.secure,
+      clock: opts.now
+    }
+  })
+
+  const store = new ConsoleStore(fastify.prisma, now)
+  await fastify.register(agentPlugin, { store, configuredApps: opts.apps.map((a) => a.appid) })
+
+  const sender = opts.sender ?? await createWechatSender({
+    baseUrl: opts.wechatApiBase,
+    apps: opts.apps,
+    redis: fastify.redis,
+    redisPrefix: prefix + 'wechat:',
+    fetch: opts.fetch,
+    now,
+    logger: fastify.log
+  })
+  fastify.addHook('onClose', async () => { await sender.close() })
+  const perMinute = opts.repliesPerMinute ?? 30
+  const replyLimiter = fastify.redis === null
+    ? createMemoryRateLimiter(perMinute, 60_000, now)
+    : createRedisRateLimiter(fastify.redis, prefix + 'replies:', perMinute, 60_000)
+
+  await fastify.register(healthRoutes)
+  await fastify.register(assetRoutes)
+  await fastify.register(pageRoutes)
+  await fastify.register(apiRoutes, {
+    sender,
+    appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
+    replyLimiter
+  })
+  await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
+}
+
+export { loadConfig, type ConsoleConfig } from './config.js'
+export { ConsoleStore } from './lib/store.js'
+export type { WechatSender, OutboundBody, SendFailure } from './lib/sender.js'

@@ -1,0 +1,41 @@
+import type { RedisClient, WechatAppConfig } from '@kefu/service'
+import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenStore } from '@kefu/wechat-api'
+import type { WechatSender } from './sender.js'
+
+export interface WechatSenderOptions {
+  baseUrl?: string
+  apps: WechatAppConfig[]
+  /** Tokens shared by every process through Redis (one refresh at a time); in-process without. */
+  redis: RedisClient | null
+  redisPrefix: string
+  fetch?: typeof fetch
+  now: () => number
+  logger?: { warn: (obj: object, msg: string) => void, info: (obj: object, msg: string) => void }
+}
+
+export async function createWechatSender (options: WechatSenderOptions): Promise<WechatSender> {
+  const tokenStore: TokenStore = options.redis === null
+    ? createMemoryTokenStore()
+    : await createRedisTokenStore({ client: options.redis, prefix: options.redisPrefix + 'token:' })
+  const api = new WechatApi({
+    baseUrl: options.baseUrl,
+    apps: options.apps.map((a) => ({ appid: a.appid, secret: a.secret })),
+    tokenStore,
+    fetch: options.fetch,
+    clock: options.now,
+    logger: options.logger
+  })
+  return {
+    send: (appid, openid, body) => api.sendMessage(appid, openid, body),
+    typing: (appid, openid, typing) => api.setTyping(appid, openid, typing),
+    uploadImage: (appid, bytes, filename, contentType) => api.uploadTempImage(appid, bytes, filename, contentType),
+    getMedia: (appid, mediaId) => api.getMedia(appid, mediaId),
+    failure (err, lang) {
+      if (!(err instanceof WechatApiError) || err.errcode === null) return null
+      return { errcode: err.errcode, errmsg: err.errmsg ?? '', explanation: err.explain(lang === 'zh-CN' ? 'zh' : 'en') }
+    },
+    async close () {
+      await tokenStore.close()
+    }
+  }
+}

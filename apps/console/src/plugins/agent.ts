@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { LoginRequiredError } from '@kefu/sso-client'
+import type { ConsoleStore } from '../lib/store.js'
+
+export interface Agent {
+  username: string
+  /** The mini programs this agent may see: assigned to them and configured here. */
+  apps: string[]
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in agent and their mini programs; 401 without a sign-in. Memoized per request. */
+    agent: () => Promise<Agent>
+  }
+  interface FastifyInstance {
+    consoleStore: ConsoleStore
+  }
+}
+
+export interface AgentPluginOptions {
+  store: ConsoleStore
+  /** appids configured in WECHAT_APPS */
+  configuredApps: string[]
+}
+
+export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts) {
+  const configured = new Set(opts.configuredApps)
+  fastify.decorate('consoleStore', opts.store)
+  const memo = new WeakMap<FastifyRequest, Promise<Agent>>()
+  fastify.decorateRequest('agent', function agent (this: FastifyRequest): Promise<Agent> {
+    let found = memo.get(this)
+    if (found === undefined) {
+      found = (async () => {
+        const user = await this.ssoUser()
+        if (user === null) throw new LoginRequiredError()
+        const apps = (await opts.store.agentApps(user.username)).filter((appId) => configured.has(appId))
+        return { username: user.username, apps }
+      })()
+      memo.set(this, found)
+    }
+    return found
+  })
+}, { name: 'kefu-console-agent' })

@@ -1,0 +1,139 @@
+import { EventEmitter } from 'node:events'
+import type { FastifyInstance } from 'fastify'
+import type { TimelineItem } from '../lib/messages.js'
+import { OUTBOUND_CHANNEL } from './api.js'
+
+/** The channel ingest announces stored pushes on (see @kefu/ingest). */
+export const MESSAGES_CHANNEL = 'kefu:messages'
+
+export interface EventsRoutesOptions {
+  /** How often an open stream checks that its session is still live (a logout at A ends it within this). */
+  sessionCheckMs?: number
+  heartbeatMs?: number
+  /** At most this many missed messages are replayed on reconnect; more means "reload". */
+  catchUpLimit?: number
+}
+
+interface Announcement { id: string, appId: string, openid: string }
+
+/**
+ * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
+ * customer_message id) and every reply status change (`event: outbound`). A reconnecting EventSource sends
+ * Last-Event-ID and gets what it missed first. The stream never touches the session (an open tab is not activity):
+ * it checks, without extending it, that the session is live, and ends with `event: ended` when it is not.
+ */
+export default async function eventsRoutes (fastify: FastifyInstance, opts: EventsRoutesOptions): Promise<void> {
+  const store = fastify.consoleStore
+  const local = new EventEmitter()
+  local.setMaxListeners(0)
+  const sessionCheckMs = opts.sessionCheckMs ?? 4000
+  const heartbeatMs = opts.heartbeatMs ?? 15_000
+  const catchUpLimit = opts.catchUpLimit ?? 200
+
+  // One subscription per process, fanned out to the open streams.
+  const unsubscribe: Array<() => Promise<void>> = []
+  fastify.addHook('onReady', async () => {
+    unsubscribe.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, (m) => {
+      try { local.emit('messages', (JSON.parse(m) as { messages: Announcement[] }).messages) } catch {}
+    }))
+    unsubscribe.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, (m) => {
+      try { local.emit('outbound', (JSON.parse(m) as { outbound: Announcement[] }).outbound) } catch {}
+    }))
+  })
+  fastify.addHook('preClose', async () => {
+    local.emit('close')
+    for (const stop of unsubscribe) await stop().catch(() => {})
+  })
+
+  fastify.get<{ Querystring: { last_id?: string } }>('/api/events', {
+    schema: { querystring: { type: 'object', properties: { last_id: { type: 'string', pattern: '^[0-9]{1,19}$' } } } }
+  }, async function events (request, reply) {
+    const agent = await request.agent()
+    const session = request.kefuSession
+    const userId = session.user?.id
+    const handle = session.handle
+    const apps = new Set(agent.apps)
+    const header = request.headers['last-event-id']
+    const lastId = typeof header === 'string' && /^[0-9]{1,19}$/.test(header) ? header : request.query.last_id
+
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
+    let open = true
+    const write = (chunk: string): void => { if (open) res.write(chunk) }
+    const send = (event: string, data: unknown, id?: string): void => {
+      write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    }
+    write('retry: 2000\n\n')
+
+    // Live updates that arrive while catching up wait in order behind it.
+    let chain: Promise<void> = Promise.resolve()
+    const enqueue = (job: () => Promise<void>): void => {
+      chain = chain.then(job).catch((err: Error) => { request.log.warn({ err: err.message }, 'live update failed') })
+    }
+    const onMessages = (list: Announcement[]): void => {
+      const mine = list.filter((a) => apps.has(a.appId))
+      if (mine.length === 0) return
+      enqueue(async () => {
+        for (const item of await store.inboundByIds(mine.map((a) => a.id), agent.apps)) send('message', item, item.id)
+      })
+    }
+    const onOutbound = (list: Announcement[]): void => {
+      for (const a of list) {
+        if (!apps.has(a.appId)) continue
+        enqueue(async () => {
+          const item: TimelineItem | null = await store.outboundById(a.id, agent.apps)
+          if (item !== null) send('outbound', item)
+        })
+      }
+    }
+    local.on('messages', onMessages)
+    local.on('outbound', onOutbound)
+
+    enqueue(async () => {
+      if (lastId === undefined) {
+        send('hello', { username: agent.username, apps: agent.apps }, await store.latestInboundId())
+        return
+      }
+      const missed = await store.inboundAfter(lastId, agent.apps, catchUpLimit + 1)
+      if (missed.length > catchUpLimit) {
+        send('resync', { reason: 'too many missed messages' }, missed.at(-1)!.id)
+        return
+      }
+      for (const item of missed) send('message', item, item.id)
+    })
+
+    const checkSession = async (): Promise<void> => {
+      if (userId === undefined || handle === null) return end('ended')
+      try {
+        const live = await fastify.kefuSessions.listForUser(userId)
+        if (!live.some((s) => s.handle === handle)) end('ended')
+      } catch {
+        // The store is away: nobody is treated as logged in.
+        end('unavailable')
+      }
+    }
+    const heartbeat = setInterval(() => { write(': ping\n\n') }, heartbeatMs)
+    const sessionTimer = setInterval(() => { void checkSession() }, sessionCheckMs)
+    const onClose = (): void => { end() }
+    local.once('close', onClose)
+
+    function end (reason?: string): void {
+      if (!open) return
+      if (reason !== undefined) send(reason, {})
+      open = false
+      clearInterval(heartbeat)
+      clearInterval(sessionTimer)
+      local.off('messages', onMessages)
+      local.off('outbound', onOutbound)
+      local.off('close', onClose)
+      res.end()
+    }
+    request.raw.on('close', () => { end() })
+  })
+}

@@ -1,0 +1,189 @@
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import authApp, { upsertAccount } from '@kefu/auth'
+import { createPrismaClient, type PrismaClient } from '@kefu/db'
+import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
+import ingestApp from '@kefu/ingest'
+import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
+import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
+import { buildPush, messageFields, type SimulatedType } from '@kefu/wechat-crypto'
+import consoleApp, { type ConsoleOptions } from '../src/app.js'
+
+interface Tap { teardown: (fn: () => unknown) => void }
+
+export const PASSWORD = 'agent-password-123'
+const SESSION_SECRET = 'session-secret-session-secret-0123456789'
+/** Two mini programs with secrets (replies work) and one without. */
+export const APPS: WechatAppConfig[] = [
+  { appid: 'wxc0501e0000000001', token: 'consoleToken1', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', secret: 'console-secret-000000000000000001' },
+  { appid: 'wxc0501e0000000002', token: 'consoleToken2', secret: 'console-secret-000000000000000002' },
+  { appid: 'wxc0501e0000000003', token: 'consoleToken3' }
+]
+
+export interface Site { app: FastifyInstance, url: string, internalUrl: string }
+
+export interface ConsoleSystem {
+  db: TestDatabase
+  prisma: PrismaClient
+  bus: EventBus
+  fake: FakeWechat
+  a: Site
+  console: Site
+  ingest: Site
+  hosts: string[]
+  /** Sends a push through ingest, signed and encrypted as WeChat does; resolves when it is acknowledged. */
+  push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number }) => Promise<void>
+}
+
+async function bindServer (): Promise<{ server: http.Server, port: number }> {
+  const server = http.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+/**
+ * The A site, the console (a B site of it), ingest and a fake WeChat API, on loopback ports, sharing one database
+ * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
+ * (assigned to none) exist.
+ */
+export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions> }): Promise<ConsoleSystem> {
+  const db = await createTestDatabase(opts.label)
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
+  const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl)
+  t.teardown(() => bus.close())
+  const fake = await startFakeWechat({ apps: APPS.filter((a) => a.secret !== undefined).map((a) => ({ appid: a.appid, secret: a.secret! })) })
+  t.teardown(() => fake.close())
+  const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
+
+  const aBound = await bindServer()
+  const cBound = await bindServer()
+  const iBound = await bindServer()
+  const aHost = opts.aHost ?? '127.0.0.1'
+  const cHost = opts.consoleHost ?? 'localhost'
+  const aUrl = `http://${aHost}:${aBound.port}`
+  const cUrl = `http://${cHost}:${cBound.port}`
+  const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
+
+  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O): Promise<FastifyInstance> {
+    const app = Fastify({ logger: process.env.KEFU_TEST_LOG === '1' ? { level: 'warn' } : false, serverFactory: (handler) => { server.on('request', handler); return server } })
+    await app.register(fp(plugin), options)
+    await app.ready()
+    t.teardown(async () => {
+      await app.close()
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() })
+    })
+    return app
+  }
+
+  const a = await site(aBound.server, authApp, {
+    publicUrl: aUrl,
+    clients: [{ clientId: 'console', clientSecret, origins: [cUrl], redirectUris: [cUrl + '/sso/callback'], logoutUri: `http://127.0.0.1:${cBound.port}/sso/logout` }],
+    session: { secret: SESSION_SECRET },
+    prisma,
+    redisUrl,
+    redisPrefix: prefix + 'auth:',
+    scrypt: { N: 1024, r: 8, p: 1 }
+  })
+  await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
+  await upsertAccount(prisma, 'mallory', PASSWORD, { N: 1024, r: 8, p: 1 })
+  await prisma.agentApp.createMany({ data: APPS.map((x) => ({ username: 'alice', appId: x.appid })) })
+
+  const c = await site(cBound.server, consoleApp, {
+    publicUrl: cUrl,
+    authUrl: aUrl,
+    authInternalUrl: `http://127.0.0.1:${aBound.port}`,
+    clientId: 'console',
+    clientSecret,
+    session: { secret: SESSION_SECRET },
+    apps: APPS,
+    prisma,
+    redisUrl,
+    redisPrefix: prefix + 'console:',
+    bus,
+    wechatApiBase: fake.url,
+    ...opts.console
+  })
+  const i = await site(iBound.server, ingestApp, { apps: APPS, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
+
+  const ingestUrl = `http://127.0.0.1:${iBound.port}`
+  return {
+    db,
+    prisma,
+    bus,
+    fake,
+    a: { app: a, url: aUrl, internalUrl: `http://127.0.0.1:${aBound.port}` },
+    console: { app: c, url: cUrl, internalUrl: `http://127.0.0.1:${cBound.port}` },
+    ingest: { app: i, url: ingestUrl, internalUrl: ingestUrl },
+    hosts: [aHost, cHost],
+    async push (appid, type, options = {}) {
+      const app = APPS.find((x) => x.appid === appid)!
+      const built = buildPush({
+        appid,
+        token: app.token,
+        encodingAESKey: app.encodingAESKey,
+        mode: app.encodingAESKey === undefined ? 'plain' : 'safe',
+        format: 'json',
+        fields: messageFields({ type, fromUserName: options.from, content: options.content, createTime: options.createTime })
+      })
+      const res = await fetch(`${ingestUrl}/wechat/${appid}?${new URLSearchParams(built.query).toString()}`, { method: 'POST', headers: { 'content-type': built.contentType }, body: built.body })
+      const text = await res.text()
+      if (res.status !== 200 || text !== 'success') throw new Error(`push refused: ${res.status} ${text}`)
+    }
+  }
+}
+
+/** An HTTP client with a cookie jar per host, speaking to loopback with the Host header a browser would send. */
+export class Agent {
+  readonly jars = new Map<string, Map<string, string>>()
+
+  async request (site: Site, method: string, path: string, opts: { headers?: Record<string, string>, body?: string | FormData } = {}): Promise<{ status: number, headers: Headers, text: string, json: () => any }> {
+    const host = new URL(site.url).hostname
+    const jar = this.jars.get(host) ?? new Map<string, string>()
+    this.jars.set(host, jar)
+    const cookie = [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const res = await fetch(site.internalUrl + path, {
+      method,
+      redirect: 'manual',
+      headers: { host: new URL(site.url).host, ...(cookie === '' ? {} : { cookie }), ...opts.headers },
+      body: opts.body
+    })
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq).trim()
+      const value = decodeURIComponent(pair.slice(eq + 1).trim())
+      if (value === '' || /max-age=0/i.test(line)) jar.delete(name)
+      else jar.set(name, value)
+    }
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) }
+  }
+
+  /** Signs in at A, then into the console through the sync login's same-site path (ticket → console backend). */
+  async signIn (sys: ConsoleSystem, username = 'alice'): Promise<void> {
+    const login = await this.request(sys.a, 'POST', '/login', { headers: { 'content-type': 'application/json', origin: sys.a.url }, body: JSON.stringify({ username, password: PASSWORD }) })
+    if (login.status !== 200) throw new Error(`login at A: ${login.status} ${login.text}`)
+    const ticket = (await this.request(sys.a, 'POST', '/sso/ticket?client_id=console', { headers: { origin: sys.console.url, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' } })).json()
+    if (ticket.status !== 'ticket') throw new Error('no ticket')
+    const page = await this.request(sys.console, 'GET', '/')
+    const csrf = /"csrf":"([^"]+)"/.exec(page.text)?.[1]
+    if (csrf === undefined) throw new Error('no csrf on the console page')
+    const posted = await this.request(sys.console, 'POST', '/sso/ticket', {
+      headers: { origin: sys.console.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', 'x-kefu-csrf': csrf },
+      body: JSON.stringify({ ticket: ticket.ticket })
+    })
+    if (posted.status >= 300) throw new Error(`ticket at the console: ${posted.status} ${posted.text}`)
+  }
+
+  api (sys: ConsoleSystem, method: string, path: string, json?: unknown): Promise<{ status: number, headers: Headers, text: string, json: () => any }> {
+    return this.request(sys.console, method, path, json === undefined
+      ? { headers: { origin: sys.console.url } }
+      : { headers: { 'content-type': 'application/json', origin: sys.console.url }, body: JSON.stringify(json) })
+  }
+}

@@ -69,6 +69,12 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   }
   installErrorHandler(fastify, 'KEFU_AUTH')
   redirectToPublicUrl(fastify, origin)
+  // Fastify's own refusals (unsupported media type, schema validation) are logged too, once, with their code.
+  fastify.addHook('onError', async function logRejection (request, _reply, err) {
+    if (err.code?.startsWith('FST_') === true && (err.statusCode ?? 500) < 500) {
+      request.log.info({ code: err.code, method: request.method, path: request.url.split('?')[0] }, 'rejected')
+    }
+  })
 
   await fastify.register(cookie)
   // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.

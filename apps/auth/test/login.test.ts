@@ -128,6 +128,7 @@ t.test('hostile: login CSRF — a form post from another site or without a valid
   t.equal(sfs.statusCode, 403, 'Sec-Fetch-Site: cross-site without Origin is refused')
   const textPlain = await b.request('POST', '/login', { headers: { 'content-type': 'text/plain', origin: ORIGIN }, payload: 'username=alice' })
   t.equal(textPlain.statusCode, 415, 'text/plain (the no-preflight CSRF trick) is not a login body')
+  t.ok(logs.some((l) => l.msg === 'rejected' && l.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'), 'and logged')
 })
 
 t.test('hostile: session fixation at A — a planted cookie is never promoted to a login', async (t) => {

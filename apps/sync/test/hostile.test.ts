@@ -38,6 +38,7 @@ t.test('hostile: CSRF post to B\'s ticket endpoint (foreign Origin, no token, an
   const before = b1.refusals('KEFU_SSO_CSRF').length
   const attempts: Array<[string, Record<string, string>, string]> = [
     ['foreign Origin', { origin: 'http://evil.example' }, csrf],
+    ['cross-site form post (text/plain, no preflight)', { origin: 'http://evil.example', 'content-type': 'text/plain', 'x-kefu-csrf': '' }, csrf],
     ['sibling site Origin', { origin: b2.url, 'sec-fetch-site': 'same-site' }, csrf],
     ['no Origin', { origin: '' }, csrf],
     ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, csrf],

@@ -207,24 +207,27 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
     schema: {
       body: { type: 'object', required: ['ticket'], properties: { ticket: { type: 'string', maxLength: 128 } } },
       response: { 200: { type: 'object', properties: { username: { type: 'string' } } } }
+    },
+    // Before the body is validated, so that a cross-site form post of any content type is refused (and logged) as such.
+    preValidation: async function ticketCsrf (request) {
+      const origin = request.headers.origin
+      const site = request.headers['sec-fetch-site']
+      let reason: string | null = null
+      if (origin !== publicOrigin) reason = `Origin ${String(origin).slice(0, 100)} is not ${publicOrigin}`
+      else if (site !== undefined && site !== 'same-origin') reason = `Sec-Fetch-Site is ${String(site).slice(0, 20)}`
+      else {
+        const nonce = request.cookies[cookieName(request, 'csrf')]
+        const token = request.headers['x-kefu-csrf']
+        if (nonce === undefined || typeof token !== 'string' || !NONCE_RE.test(token) ||
+          !timingSafeEqual(Buffer.from(token), Buffer.from(csrfToken(nonce)))) reason = 'missing or invalid CSRF token'
+      }
+      if (reason !== null) {
+        refusal(request, 'KEFU_SSO_CSRF', { reason })
+        throw new CsrfError(reason)
+      }
     }
   }, async function ticketPost (request, reply) {
     void reply.header('cache-control', 'no-store')
-    const origin = request.headers.origin
-    const site = request.headers['sec-fetch-site']
-    let reason: string | null = null
-    if (origin !== publicOrigin) reason = `Origin ${String(origin).slice(0, 100)} is not ${publicOrigin}`
-    else if (site !== undefined && site !== 'same-origin') reason = `Sec-Fetch-Site is ${String(site).slice(0, 20)}`
-    else {
-      const nonce = request.cookies[cookieName(request, 'csrf')]
-      const token = request.headers['x-kefu-csrf']
-      if (nonce === undefined || typeof token !== 'string' || !NONCE_RE.test(token) ||
-        !timingSafeEqual(Buffer.from(token), Buffer.from(csrfToken(nonce)))) reason = 'missing or invalid CSRF token'
-    }
-    if (reason !== null) {
-      refusal(request, 'KEFU_SSO_CSRF', { reason })
-      throw new CsrfError(reason)
-    }
     if (!TICKET_RE.test(request.body.ticket)) {
       refusal(request, 'KEFU_SSO_TICKET_REFUSED', { reason: 'malformed ticket' })
       throw new TicketRefusedError('malformed ticket')

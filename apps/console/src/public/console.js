@@ -151,7 +151,7 @@
 
   // ---- timeline ----
   function messageNode (item) {
-    const cls = ['msg', item.direction, item.type === 'event' ? 'event' : '', item.status === 'failed' ? 'failed' : ''].filter(Boolean).join(' ')
+    const cls = ['msg', item.direction, item.type === 'event' ? 'event' : '', item.status === 'failed' ? 'msg-failed' : ''].filter(Boolean).join(' ')
     const node = el('div', { class: cls, 'data-key': item.key, 'data-status': item.status })
     switch (item.type) {
       case 'text': node.append(el('span', { class: 'text', text: item.text || '' })); break

@@ -1,20 +1,16 @@
 import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import type { PrismaClient } from '@kefu/db'
-import { installErrorHandler } from '@kefu/service'
+import { databasePlugin, type PrismaClient } from '@kefu/db'
+import { healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
 import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
-import { redirectToPublicUrl } from './lib/canonical-host.js'
 import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
-import database from './plugins/database.js'
-import redis, { type RedisClient } from './plugins/redis.js'
 import stores, { type AuthSessionOptions } from './plugins/stores.js'
 import accountRoutes from './routes/account.js'
-import healthRoutes from './routes/health.js'
 import ssoRoutes from './routes/sso.js'
 
 export interface AuthOptions {
@@ -80,8 +76,8 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.
   fastify.removeContentTypeParser('text/plain')
   await fastify.register(formbody, { bodyLimit: 16 * 1024 })
-  await fastify.register(database, { prisma: opts.prisma, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, poolMax: opts.poolMax })
-  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(databasePlugin, { prisma: opts.prisma, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, poolMax: opts.poolMax })
+  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(stores, {
     redisPrefix: opts.redisPrefix ?? 'kefu:auth:',
     session: opts.session,
@@ -93,7 +89,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
 
   installPresenceCookie(fastify, cookieBase)
 
-  await fastify.register(healthRoutes)
+  await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') }, favicon: true })
   await fastify.register(accountRoutes, { ctx })
   await fastify.register(ssoRoutes, { ctx })
 }

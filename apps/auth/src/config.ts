@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import {
-  ConfigError, readDatabaseUrl, readHttpUrl, readInt, readJson, readLogLevel, readOptional, readPort, readRedisUrl, readString, type Env
+  ConfigError, readDatabaseUrl, readInt, readJson, readLogLevel, readOptional, readOrigin, readPort, readRedisUrl, readString,
+  readTrustProxy, type Env
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { parseSsoClients, type SsoClient } from './lib/clients.js'
@@ -20,13 +21,6 @@ export interface AuthConfig {
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
   ticketTtlS: number
   loginLimits: LoginLimits
-}
-
-/** PUBLIC_URL and friends are origins: what browsers put in `Origin`, compared byte for byte. */
-export function readOrigin (env: Env, name: string, fallback: string): string {
-  const value = readHttpUrl(env, name, fallback)
-  if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://auth.example (scheme, host, optional port; no path), got "${value}"`)
-  return value
 }
 
 export function readSsoClients (env: Env): SsoClient[] {
@@ -50,13 +44,6 @@ export function readSsoClients (env: Env): SsoClient[] {
   return parseSsoClients(value, `SSO_CLIENTS_FILE ${file}`)
 }
 
-function readTrustProxy (env: Env): boolean | number {
-  const raw = readOptional(env, 'TRUST_PROXY')
-  if (raw === undefined || raw === 'false') return false
-  if (raw === 'true') return true
-  if (/^\d{1,2}$/.test(raw)) return Number(raw)
-  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
-}
 
 export function loadConfig (env: Env): AuthConfig {
   const port = readPort(env, 3001)

@@ -1,10 +1,7 @@
-import { exitOnStartError, runService } from '@kefu/service'
+import { exitOnStartError, runService, trustProxyOption } from '@kefu/service'
 import authApp from './app.js'
 import { loadConfig } from './config.js'
 
-function trustHops (hops: number): (address: string, hop: number) => boolean {
-  return function trustNearest (_address, hop) { return hop < hops }
-}
 
 async function main (): Promise<void> {
   const config = loadConfig(process.env)
@@ -26,8 +23,7 @@ async function main (): Promise<void> {
     logLevel: config.logLevel,
     fastify: {
       bodyLimit: 64 * 1024,
-      // A hop count trusts that many proxies nearest to us (X-Forwarded-For read from the right).
-      trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy
+      trustProxy: trustProxyOption(config.trustProxy)
     },
     banner: (url) => {
       const clients = config.clients.length === 0 ? 'no SSO clients registered (set SSO_CLIENTS)' : `SSO clients: ${config.clients.map((c) => c.clientId).join(', ')}`

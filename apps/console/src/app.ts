@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { busPlugin, installErrorHandler, redisPlugin, type EventBus, type RedisClient, type WechatAppConfig } from '@kefu/service'
+import {
+  busPlugin, healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type EventBus, type RedisClient, type WechatAppConfig
+} from '@kefu/service'
 import { createMemoryStore, createRedisStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './lib/rate-limit.js'
@@ -11,7 +13,6 @@ import agentPlugin from './plugins/agent.js'
 import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
-import healthRoutes from './routes/health.js'
 import pageRoutes from './routes/page.js'
 
 export interface ConsoleSessionOptions {
@@ -63,6 +64,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   const now = opts.now ?? Date.now
   const prefix = opts.redisPrefix ?? 'kefu:console:'
   installErrorHandler(fastify, 'KEFU_CONSOLE')
+  redirectToPublicUrl(fastify, opts.publicUrl)
 
   await fastify.register(databasePlugin, {
     prisma: opts.prisma,
@@ -115,7 +117,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     ? createMemoryRateLimiter(perMinute, 60_000, now)
     : createRedisRateLimiter(fastify.redis, prefix + 'replies:', perMinute, 60_000)
 
-  await fastify.register(healthRoutes)
+  await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') }, favicon: true })
   await fastify.register(assetRoutes)
   await fastify.register(pageRoutes)
   await fastify.register(apiRoutes, {

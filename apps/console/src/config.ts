@@ -1,6 +1,6 @@
 import {
   ConfigError, readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readOptional, readOrigin, readPort, readRedisUrl,
-  readString, readWechatApps, type Env, type WechatAppConfig
+  readString, readTrustProxy, readWechatApps, type Env, type WechatAppConfig
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from '@kefu/sso-client'
@@ -21,6 +21,8 @@ export interface ConsoleConfig {
   apps: WechatAppConfig[]
   wechatApiBase: string
   repliesPerMinute: number
+  /** TRUST_PROXY: behind a TLS-terminating proxy, so that cookies become Secure (__Host-). */
+  trustProxy: boolean | number
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
@@ -50,6 +52,7 @@ export function loadConfig (env: Env): ConsoleConfig {
     session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },
     apps: readWechatApps(env),
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
-    repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 })
+    repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
+    trustProxy: readTrustProxy(env)
   }
 }

@@ -1,4 +1,4 @@
-import { exitOnStartError, runService } from '@kefu/service'
+import { exitOnStartError, runService, trustProxyOption } from '@kefu/service'
 import consoleApp from './app.js'
 import { loadConfig } from './config.js'
 
@@ -24,7 +24,7 @@ async function main (): Promise<void> {
     port: config.port,
     host: config.host,
     logLevel: config.logLevel,
-    fastify: { bodyLimit: 1024 * 1024 },
+    fastify: { bodyLimit: 1024 * 1024, trustProxy: trustProxyOption(config.trustProxy) },
     banner: (url) => `console listening on ${url} (public ${config.publicUrl}), signing in through ${config.authUrl}`
   })
 }

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { busPlugin, installErrorHandler, redisPlugin, type EventBus, type RedisClient } from '@kefu/service'
+import { busPlugin, healthRoutes, installErrorHandler, redisPlugin, type EventBus, type RedisClient } from '@kefu/service'
 import pushStore from './plugins/push-store.js'
-import healthRoutes from './routes/health.js'
 import wechatRoutes from './routes/wechat.js'
 import type { WechatAppConfig } from '@kefu/service'
 
@@ -53,7 +52,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency })
 
-  await fastify.register(healthRoutes)
+  await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
   await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, writeTimeoutMs: opts.writeTimeoutMs ?? 3000, now })
 }
 

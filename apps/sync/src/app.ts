@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { createMemoryStore, createRedisStore } from '@kefu/session'
-import { installErrorHandler } from '@kefu/service'
+import { healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
 import { ssoClient } from '@kefu/sso-client'
-import { redirectToPublicUrl } from './lib/canonical-host.js'
-import redis, { type RedisClient } from './plugins/redis.js'
-import healthRoutes from './routes/health.js'
 import pageRoutes from './routes/page.js'
 
 export interface SyncSessionOptions {
@@ -44,7 +41,7 @@ export interface SyncOptions {
 export default async function syncApp (fastify: FastifyInstance, opts: SyncOptions): Promise<void> {
   installErrorHandler(fastify, 'KEFU_SYNC')
   redirectToPublicUrl(fastify, opts.publicUrl)
-  await fastify.register(redis, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
   const store = fastify.redis === null
     ? createMemoryStore({ prefix })
@@ -69,7 +66,7 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
       clock: opts.now
     }
   })
-  await fastify.register(healthRoutes)
+  await fastify.register(healthRoutes, { favicon: true })
   await fastify.register(pageRoutes)
 }
 

@@ -1,5 +1,5 @@
 import {
-  ConfigError, readHttpUrl, readLogLevel, readOptional, readPort, readRedisUrl, readString, type Env
+  ConfigError, readHttpUrl, readLogLevel, readOptional, readOrigin, readPort, readRedisUrl, readString, readTrustProxy, type Env
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from '@kefu/sso-client'
@@ -17,20 +17,6 @@ export interface SyncConfig {
   clientId: string
   clientSecret: string
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
-}
-
-function readOrigin (env: Env, name: string, fallback: string): string {
-  const value = readHttpUrl(env, name, fallback)
-  if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://b.example (scheme, host, optional port; no path), got "${value}"`)
-  return value
-}
-
-function readTrustProxy (env: Env): boolean | number {
-  const raw = readOptional(env, 'TRUST_PROXY')
-  if (raw === undefined || raw === 'false') return false
-  if (raw === 'true') return true
-  if (/^\d{1,2}$/.test(raw)) return Number(raw)
-  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
 }
 
 export function loadConfig (env: Env): SyncConfig {

@@ -1,10 +1,7 @@
-import { exitOnStartError, runService } from '@kefu/service'
+import { exitOnStartError, runService, trustProxyOption } from '@kefu/service'
 import syncApp from './app.js'
 import { loadConfig } from './config.js'
 
-function trustHops (hops: number): (address: string, hop: number) => boolean {
-  return function trustNearest (_address, hop) { return hop < hops }
-}
 
 async function main (): Promise<void> {
   const config = loadConfig(process.env)
@@ -25,7 +22,7 @@ async function main (): Promise<void> {
     logLevel: config.logLevel,
     fastify: {
       bodyLimit: 64 * 1024,
-      trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy
+      trustProxy: trustProxyOption(config.trustProxy)
     },
     banner: (url) => `sync listening on ${url}: open ${config.publicUrl}/ (client ${config.clientId} of ${config.authUrl}; register ${config.publicUrl}/sso/callback as its redirect URI and ${config.publicUrl}/sso/logout as its logoutUri)`
   })

@@ -85,3 +85,21 @@ export function readOrigin (env: Env, name: string, fallback?: string): string {
   if (new URL(value).origin !== value) throw new ConfigError(`${name} must be an origin like https://b.example (scheme, host, optional port; no path), got "${value}"`)
   return value
 }
+
+/**
+ * TRUST_PROXY: behind a reverse proxy, `true` or a hop count, so that request.ip is the client's and request.protocol
+ * the one the browser used (Secure cookies behind a TLS-terminating proxy).
+ */
+export function readTrustProxy (env: Env): boolean | number {
+  const raw = present(env, 'TRUST_PROXY')
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d{1,2}$/.test(raw)) return Number(raw)
+  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
+}
+
+/** Fastify's trustProxy for a TRUST_PROXY value: a hop count trusts that many proxies nearest to us. */
+export function trustProxyOption (value: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'boolean') return value
+  return function trustNearest (_address, hop) { return hop < value }
+}

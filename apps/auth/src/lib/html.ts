@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
+import { escapeHtml } from '@kefu/service'
 import type { Lang } from './i18n.js'
 
-export function escapeHtml (value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
+export { escapeHtml }
 
 const STYLE = `
 :root { color-scheme: light dark; --accent: #0a66c2; --bad: #b3261e; }

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../plugins/redis.js'
+import type { RedisClient } from '@kefu/service'
 
 export interface LimitRule {
   /** Attempts allowed in one window (a successful login gives its attempt back). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { RedisClient } from '../plugins/redis.js'
+import type { RedisClient } from '@kefu/service'
 
 /** What a ticket stands for: one A login, for one client, until `expiresAt`. */
 export interface TicketGrant {

@@ -50,4 +50,4 @@ export default fp<StoresOptions>(async function stores (fastify, opts) {
   fastify.decorate('loginLimiter', redis === null
     ? createMemoryLoginLimiter(opts.loginLimits, opts.now)
     : createRedisLoginLimiter(redis, opts.redisPrefix + 'login:', opts.loginLimits, opts.now))
-}, { name: 'kefu-auth-stores', dependencies: ['kefu-auth-redis'] })
+}, { name: 'kefu-auth-stores', dependencies: ['kefu-redis'] })

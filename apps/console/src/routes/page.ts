@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { AuthUnavailableError, pickLang, type SsoUser } from '@kefu/sso-client'
+import { escapeHtml } from '@kefu/service'
 import { messages } from '../lib/i18n.js'
-
-function escapeHtml (value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
 
 /** GET / — the console for a signed-in agent; otherwise the sync-login check, then a sign-in link. */
 export default async function pageRoutes (fastify: FastifyInstance): Promise<void> {

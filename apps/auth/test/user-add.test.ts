@@ -59,10 +59,10 @@ t.test('on the embedded database: refuses while kefu holds it, works when it is 
   const dir = t.testdir({})
   const pg = path.join(dir, 'pg')
   mkdirSync(pg, { recursive: true })
-  writeFileSync(path.join(pg, 'postmaster.pid'), '-42\n')
+  writeFileSync(path.join(pg, 'kefu.lock'), String(process.ppid)) // held by a live process
   const busy = await run(['kate', 'kate-password'], { DATA_DIR: dir })
   t.equal(busy.code, 1)
-  t.match(busy.out, /the embedded database in .* is in use: stop kefu/)
+  t.match(busy.out, /the embedded database in .* is in use by process \d+/)
   const free = path.join(dir, 'free')
   const ok = await run(['kate', 'kate-password'], { DATA_DIR: free })
   t.equal(ok.code, 0, ok.out)

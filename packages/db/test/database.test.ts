@@ -1,6 +1,9 @@
 import t from 'tap'
 import { createTestDatabase, createTcpProxy } from '../src/testing.js'
-import { createPrismaClient, openDatabase } from '../src/index.js'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { createPrismaClient, openDatabase, startEmbeddedPostgres } from '../src/index.js'
 
 t.test('the Prisma client reads and writes through the pg adapter, 64-bit values intact', async (t) => {
   const db = await createTestDatabase('client')
@@ -45,4 +48,20 @@ t.test('a database that goes away fails queries fast, and they work again when i
   t.ok(Date.now() - started < 5000, 'fails within the connect timeout')
   proxy.restore()
   t.equal(await prisma.account.count(), 0, 'recovers by itself')
+})
+
+t.test('one process at a time opens an embedded data directory; a crashed owner’s lock is taken over', async (t) => {
+  const dir = t.testdir({})
+  const first = await startEmbeddedPostgres({ dataDir: dir })
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { startEmbeddedPostgres } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)}
+    try { await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)} }); console.log('opened') } catch (err) { console.log(err.name + ': ' + err.message); process.exit(3) }
+  `], { encoding: 'utf8' })
+  t.equal(child.status, 3, 'a second process is refused')
+  t.match(child.stdout, /EmbeddedDatabaseBusyError: the embedded database in .* is in use by process \d+/)
+  await first.close()
+  writeFileSync(path.join(dir, 'kefu.lock'), '999999999')
+  const again = await startEmbeddedPostgres({ dataDir: dir })
+  t.equal(readFileSync(path.join(dir, 'kefu.lock'), 'utf8'), String(process.pid), 'a stale lock is replaced')
+  await again.close()
 })

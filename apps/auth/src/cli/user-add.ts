@@ -1,9 +1,8 @@
 // pnpm --filter @kefu/auth user:add <username> [<password> | -]
 // Creates the account or sets a new password. Without a password argument (or with "-") the password is read
 // from standard input, so it stays out of the shell history.
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { defaultDataDir, openDatabase } from '@kefu/db'
+import { defaultDataDir, EmbeddedDatabaseBusyError, openDatabase } from '@kefu/db'
 import { ConfigError, readDatabaseUrl } from '@kefu/service'
 import { accountProblem, upsertAccount } from '../lib/accounts.js'
 
@@ -29,18 +28,18 @@ export async function userAdd (argv: readonly string[], env: NodeJS.ProcessEnv, 
     return 1
   }
   const url = readDatabaseUrl(env)
-  let dataDir: string | undefined
-  if (url === undefined) {
-    // The embedded database (PGlite) is one process's files: opening them from a second process while kefu runs
-    // would corrupt them. PGlite keeps postmaster.pid in the directory while it has it open.
-    dataDir = path.join(defaultDataDir(env), 'pg')
-    if (existsSync(path.join(dataDir, 'postmaster.pid'))) {
-      out(`user:add: the embedded database in ${dataDir} is in use: stop kefu (pnpm start) first, then run user:add again ` +
-        '(or set DATABASE_URL to a PostgreSQL server). If nothing is running, a crash left postmaster.pid behind: delete it.')
+  const dataDir = url === undefined ? path.join(defaultDataDir(env), 'pg') : undefined
+  let db
+  try {
+    db = await openDatabase({ url, dataDir })
+  } catch (err) {
+    // The embedded database is one process's files: while kefu runs, it holds them.
+    if (err instanceof EmbeddedDatabaseBusyError) {
+      out(`user:add: ${err.message}`)
       return 1
     }
+    throw err
   }
-  const db = await openDatabase({ url, dataDir })
   try {
     const outcome = await upsertAccount(db.prisma, username, password)
     out(outcome === 'created' ? `created account ${username}` : `set a new password for ${username}`)

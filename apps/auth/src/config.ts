@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import {
-  ConfigError, readDatabaseUrl, readInt, readJson, readLogLevel, readOptional, readOrigin, readPort, readRedisUrl, readString,
+  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readOrigin, readPort, readRedisUrl, readString,
   readTrustProxy, type Env
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
@@ -24,26 +23,9 @@ export interface AuthConfig {
 }
 
 export function readSsoClients (env: Env): SsoClient[] {
-  const inline = readJson(env, 'SSO_CLIENTS')
-  const file = readOptional(env, 'SSO_CLIENTS_FILE')
-  if (inline !== undefined && file !== undefined) throw new ConfigError('set SSO_CLIENTS or SSO_CLIENTS_FILE, not both')
-  if (inline !== undefined) return parseSsoClients(inline, 'SSO_CLIENTS')
-  if (file === undefined) return []
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new ConfigError(`SSO_CLIENTS_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError(`SSO_CLIENTS_FILE ${file} is not valid JSON: ${(err as Error).message}`)
-  }
-  return parseSsoClients(value, `SSO_CLIENTS_FILE ${file}`)
+  const setting = readJsonSetting(env, 'SSO_CLIENTS', 'SSO_CLIENTS_FILE')
+  return setting === undefined ? [] : parseSsoClients(setting.value, setting.source)
 }
-
 
 export function loadConfig (env: Env): AuthConfig {
   const port = readPort(env, 3001)

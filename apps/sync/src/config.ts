@@ -1,8 +1,6 @@
-import {
-  ConfigError, readHttpUrl, readLogLevel, readOptional, readOrigin, readPort, readRedisUrl, readString, readTrustProxy, type Env
-} from '@kefu/service'
+import { readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, type Env } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
-import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from '@kefu/sso-client'
+import { readSsoClientConfig } from '@kefu/sso-client'
 
 export interface SyncConfig {
   port: number
@@ -22,14 +20,7 @@ export interface SyncConfig {
 export function loadConfig (env: Env): SyncConfig {
   const port = readPort(env, 3002)
   const redisUrl = readRedisUrl(env)
-  const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`)
-  const authUrl = readOrigin(env, 'AUTH_URL', 'http://127.0.0.1:3001')
-  if (authUrl === publicUrl) throw new ConfigError(`AUTH_URL and PUBLIC_URL are both ${publicUrl}: the B site needs its own origin`)
-  const clientId = readString(env, 'CLIENT_ID', 'sync')
-  if (!CLIENT_ID_RE.test(clientId)) throw new ConfigError(`CLIENT_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${clientId}"`)
-  const clientSecret = readOptional(env, 'CLIENT_SECRET')
-  if (clientSecret === undefined) throw new ConfigError(`CLIENT_SECRET is required: the clientSecret of ${clientId} in the A site's SSO_CLIENTS`)
-  if (clientSecret.length < MIN_CLIENT_SECRET_LENGTH) throw new ConfigError(`CLIENT_SECRET must be at least ${MIN_CLIENT_SECRET_LENGTH} characters, got ${clientSecret.length}`)
+  const sso = readSsoClientConfig(env, { port, clientId: 'sync' })
   const session = readSessionConfig(env, { generateMissingSecret: redisUrl === undefined })
   return {
     port,
@@ -37,11 +28,7 @@ export function loadConfig (env: Env): SyncConfig {
     logLevel: readLogLevel(env),
     trustProxy: readTrustProxy(env),
     redisUrl,
-    publicUrl,
-    authUrl,
-    authInternalUrl: readHttpUrl(env, 'AUTH_INTERNAL_URL', authUrl),
-    clientId,
-    clientSecret,
+    ...sso,
     session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS }
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 /** A bad setting: the message is one line naming the variable and what is wrong with it. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -102,4 +104,27 @@ export function readTrustProxy (env: Env): boolean | number {
 export function trustProxyOption (value: boolean | number): boolean | ((address: string, hop: number) => boolean) {
   if (typeof value === 'boolean') return value
   return function trustNearest (_address, hop) { return hop < value }
+}
+
+/**
+ * A JSON setting given inline (`name`) or as a file (`fileName`), never both. Returns the parsed value and where it came
+ * from (for error messages), or undefined when neither is set.
+ */
+export function readJsonSetting (env: Env, name: string, fileName: string): { value: unknown, source: string } | undefined {
+  const inline = readJson(env, name)
+  const file = present(env, fileName)
+  if (inline !== undefined && file !== undefined) throw new ConfigError(`set ${name} or ${fileName}, not both`)
+  if (inline !== undefined) return { value: inline, source: name }
+  if (file === undefined) return undefined
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${fileName} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  try {
+    return { value: JSON.parse(text), source: `${fileName} ${file}` }
+  } catch (err) {
+    throw new ConfigError(`${fileName} ${file} is not valid JSON: ${(err as Error).message}`)
+  }
 }

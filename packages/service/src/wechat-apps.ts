@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { ConfigError, readJson, readOptional, type Env } from './config.js'
+import { ConfigError, readJsonSetting, type Env } from './config.js'
 import { PushCrypto, WechatCryptoError } from '@kefu/wechat-crypto'
 
 export interface WechatAppConfig {
@@ -63,22 +62,7 @@ export function createPushCrypto (app: WechatAppConfig): PushCrypto {
 
 /** WECHAT_APPS (inline JSON) or WECHAT_APPS_FILE (a JSON file with the same content), validated. */
 export function readWechatApps (env: Env): WechatAppConfig[] {
-  const inline = readJson(env, 'WECHAT_APPS')
-  const file = readOptional(env, 'WECHAT_APPS_FILE')
-  if (inline !== undefined && file !== undefined) throw new ConfigError('set WECHAT_APPS or WECHAT_APPS_FILE, not both')
-  if (inline !== undefined) return parseWechatApps(inline, 'WECHAT_APPS')
-  if (file === undefined) throw new ConfigError('WECHAT_APPS (a JSON array of mini programs) or WECHAT_APPS_FILE is required')
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new ConfigError(`WECHAT_APPS_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError(`WECHAT_APPS_FILE ${file} is not valid JSON: ${(err as Error).message}`)
-  }
-  return parseWechatApps(value, `WECHAT_APPS_FILE ${file}`)
+  const setting = readJsonSetting(env, 'WECHAT_APPS', 'WECHAT_APPS_FILE')
+  if (setting === undefined) throw new ConfigError('WECHAT_APPS (a JSON array of mini programs) or WECHAT_APPS_FILE is required')
+  return parseWechatApps(setting.value, setting.source)
 }

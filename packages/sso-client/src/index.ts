@@ -11,3 +11,4 @@ export {
   secretsEqual, SID_RE, SIGNATURE_HEADER, signBody, signLogoutMessage, STATE_RE, TICKET_RE, verifyLogoutMessage,
   type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
 } from './protocol.js'
+export { readSsoClientConfig, type SsoClientConfig } from './config.js'

@@ -11,7 +11,7 @@ import closeWithGrace from 'close-with-grace'
 import Fastify, { LogController } from 'fastify'
 import authApp, { upsertAccount } from '@kefu/auth'
 import consoleApp from '@kefu/console'
-import { migrate, openDatabase } from '@kefu/db'
+import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, readLogLevel, readWechatApps } from '@kefu/service'
 import syncApp from '@kefu/sync'
@@ -91,15 +91,18 @@ async function main () {
     await db.close()
   })
 
-  const where = db.embedded ? `embedded PostgreSQL under ${path.relative(process.cwd(), path.join(root, 'data', 'pg')) || '.'}` : 'PostgreSQL at DATABASE_URL'
+  const where = db.embedded ? `embedded PostgreSQL under ${path.relative(process.cwd(), path.join(defaultDataDir(), 'pg')) || '.'}` : 'PostgreSQL at DATABASE_URL'
   process.stdout.write(`
 kefu is running on ${where}, ${redisUrl === undefined ? 'in-process stores' : 'Redis at REDIS_URL'}.
 
-  ingest   ${url(PORTS.ingest)}/wechat/<appid>   WeChat's push URL; API docs at ${url(PORTS.ingest)}/docs
-  A site   ${authUrl}/login                  sign in as ${DEMO_USER.username} / ${DEMO_USER.password}
-  B site   ${syncUrl}/                       signs you in by itself once you are signed in at A
-  console  ${consoleUrl}/                       conversations live; replies go to WeChat's customer-service API
-${fakeWechat ? `  WeChat   ${fakeWechat.url}                        a local stand-in for api.weixin.qq.com (the demo has no real AppSecret)\n` : ''}
+${[
+  ['ingest', `${url(PORTS.ingest)}/wechat/<appid>`, `WeChat's push URL; API docs at ${url(PORTS.ingest)}/docs`],
+  ['A site', `${authUrl}/login`, `sign in as ${DEMO_USER.username} / ${DEMO_USER.password}`],
+  ['B site', `${syncUrl}/`, 'signs you in by itself once you are signed in at A'],
+  ['console', `${consoleUrl}/`, "conversations live; replies go to WeChat's customer-service API"],
+  ...(fakeWechat ? [['WeChat', fakeWechat.url, 'a local stand-in for api.weixin.qq.com (the demo has no real AppSecret)']] : [])
+].map(([name, where, what]) => `  ${name.padEnd(8)} ${where.padEnd(38)} ${what}`).join('\n')}
+
 Mini programs${demoApps ? ' (demo: config/demo-wechat-apps.json)' : ''}:
 ${apps.map((a) => `  ${a.appid}  token ${demoApps ? a.token : '…'}  ${a.encodingAESKey ? 'safe mode (encodingAESKey set)' : 'plaintext mode'}`).join('\n')}
 

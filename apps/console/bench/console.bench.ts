@@ -68,7 +68,6 @@ try {
   const live = stats(latencies)
 
   // 100 000 messages over 5 000 conversations, written straight into the tables ingest fills.
-  const existing = await sys.prisma.customerMessage.count()
   await sys.prisma.$executeRawUnsafe(`
     INSERT INTO customer_message (app_id, dedupe_key, openid, to_username, from_username, msg_type, msg_info, msg_id, payload, format, wechat_create_time)
     SELECT $1, 'm:' || (900000000000 + g), 'oSeed' || lpad((g % 5000)::text, 23, '0'), 'gh_seed', 'oSeed' || lpad((g % 5000)::text, 23, '0'),

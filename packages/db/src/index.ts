@@ -5,5 +5,4 @@ export { createPrismaClient, openDatabase, type Database, type OpenDatabaseOptio
 export { startEmbeddedPostgres, EmbeddedDatabaseBusyError, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js'
 export { migrate, readMigrations, MigrationError, type MigrateResult, type MigrateOptions, type MigrationFile } from './migrate.js'
 export { MIGRATIONS_DIR, findRepoRoot, defaultDataDir } from './paths.js'
-export { isUniqueViolation } from './errors.js'
 export { databasePlugin, type DatabasePluginOptions } from './fastify.js'

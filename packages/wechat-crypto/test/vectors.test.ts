@@ -1,7 +1,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import {
-  computeSignature, computeMsgSignature, verifySignature, MessageCipher, PushCrypto, parsePushBody, parseMessage
+  computeSignature, computeMsgSignature, verifySignature, safeEqualHex, MessageCipher, PushCrypto, parsePushBody, parseMessage
 } from '../src/index.js'
 
 const vectors = JSON.parse(readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'))
@@ -13,6 +13,9 @@ t.test('URL verification signature', async (t) => {
   t.ok(verifySignature(v.token, v.timestamp, v.nonce, v.signature.toUpperCase()), 'hex case does not matter')
   t.notOk(verifySignature(v.token, v.timestamp, v.nonce, v.signature.replace(/.$/, '0')))
   t.notOk(verifySignature(v.token, v.timestamp, v.nonce, undefined))
+  t.ok(safeEqualHex(v.signature, v.signature.toUpperCase()))
+  t.notOk(safeEqualHex(v.signature, v.signature.slice(0, 39)))
+  t.notOk(safeEqualHex('not hex', 'not hex'), 'only 40-digit hex digests compare equal')
 })
 
 t.test('safe-mode push: signature, msg_signature, decryption, parsing', async (t) => {

@@ -45,13 +45,11 @@ t.test('an agent signs in at A, sees a push arrive live, replies, and sees it se
 
   let navigations = 0
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations++ })
-  const pushed = Date.now()
   await sys.push(SAFE, 'text', { from: USER, content: '你好，我的订单到哪了？' })
+  // How fast is pnpm bench:console's question; here: it arrives at all, by itself, without a reload.
   const row = page.locator(`[data-conversation="${SAFE}/${USER}"]`)
   await row.waitFor({ timeout: 5000 })
-  const shownAfterMs = Date.now() - pushed
-  t.ok(shownAfterMs < 2000, `the push appeared live in ${shownAfterMs} ms`)
-  t.equal(navigations, 0, 'without a reload')
+  t.equal(navigations, 0, 'the push appeared live, without a reload')
   t.match(await row.textContent(), /你好，我的订单到哪了？/)
   t.match(await row.textContent(), /1/, 'one unread')
 

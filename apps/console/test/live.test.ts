@@ -62,11 +62,9 @@ t.test('pushes arrive on the live stream of agents of that mini program only, in
   t.match(await a.next(), { event: 'hello', data: { username: 'alice' } })
   t.match(await m.next(), { event: 'hello', data: { username: 'mallory', apps: [PLAIN] } })
 
-  const started = Date.now()
   await sys.push(SAFE, 'text', { from: 'o_live_safe', content: 'first' })
   await sys.push(PLAIN, 'text', { from: 'o_live_plain', content: 'second' })
   const first = await a.next()
-  t.ok(Date.now() - started < 1000, 'within a second')
   t.match(first, { event: 'message', data: { appId: SAFE, openid: 'o_live_safe', text: 'first', direction: 'in' } })
   t.equal(first.id, first.data.id, 'the event id is the message id (for Last-Event-ID)')
   t.match(await a.next(), { event: 'message', data: { appId: PLAIN, text: 'second' } })

@@ -1,3 +1,4 @@
+import { escapeHtml } from '@kefu/service'
 /** What the page script needs; rendered into the page as JSON. */
 export interface PageScriptConfig {
   authUrl: string
@@ -63,4 +64,18 @@ function jsonForScript (value: unknown): string {
 export function renderPageScript (config: PageScriptConfig, nonce?: string): string {
   const attr = nonce === undefined ? '' : ` nonce="${nonce.replace(/[^A-Za-z0-9+/=_-]/g, '')}"`
   return `<script${attr}>${SOURCE}(${jsonForScript(config)});</script>`
+}
+
+export interface SignInGateText { checking: string, anonymous: string, anonymousHint: string, error: string, signIn: string }
+
+/**
+ * What an anonymous page shows while the page script works: "checking" while `<html data-sso>` is checking,
+ * reloading or redirecting; the sign-in link once it settled on anonymous; the error line on error. The classes
+ * match the states the script sets (style them: `.checking`, `.anonymous-only`, `.failed`).
+ */
+export function renderSignInGate (text: SignInGateText, loginPath: string): string {
+  return `<p class="checking" role="status">${escapeHtml(text.checking)}</p>
+<div class="anonymous-only"><p id="anonymous">${escapeHtml(text.anonymous)}</p><p>${escapeHtml(text.anonymousHint)}</p>
+<p class="failed" role="alert">${escapeHtml(text.error)}</p>
+<a class="button primary" href="${escapeHtml(loginPath)}">${escapeHtml(text.signIn)}</a></div>`
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { kefuSession, type KefuSessionOptions } from '@kefu/session'
 import { AuthClient } from './auth-client.js'
-import { BadLogoutError, CsrfError, LoginRequiredError, SsoConfigError, TicketRefusedError } from './errors.js'
+import { AuthUnavailableError, BadLogoutError, CsrfError, LoginRequiredError, SsoConfigError, TicketRefusedError } from './errors.js'
 import { LivenessCache } from './liveness.js'
 import { pickLang } from './lang.js'
 import { renderPageScript } from './page-script.js'
@@ -55,6 +55,8 @@ export interface SsoClientApi {
   pageScript (request: FastifyRequest, reply: FastifyReply, options?: { nonce?: string }): Promise<string>
   /** Where a "log in" link should point: an interactive login at A that comes back to `returnTo`. */
   loginPath (returnTo?: string): string
+  /** For a page: the user, or `unavailable` when A cannot be asked (logged once; nobody is treated as logged in). */
+  pageState (request: FastifyRequest): Promise<{ user: SsoUser | null, unavailable: boolean }>
 }
 
 declare module 'fastify' {
@@ -185,6 +187,15 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
     },
     loginPath (returnTo = '/') {
       return '/sso/login?return_to=' + encodeURIComponent(safeReturnPath(returnTo))
+    },
+    async pageState (request) {
+      try {
+        return { user: await request.ssoUser(), unavailable: false }
+      } catch (err) {
+        if (!(err instanceof AuthUnavailableError)) throw err
+        request.log.warn({ err: (err.cause as Error | undefined)?.message }, 'account site unreachable')
+        return { user: null, unavailable: true }
+      }
     }
   }
   fastify.decorate('sso', api)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { AuthUnavailableError, pickLang, type SsoUser } from '@kefu/sso-client'
+import { pickLang, renderSignInGate } from '@kefu/sso-client'
 import { escapeHtml } from '@kefu/service'
 import { messages } from '../lib/i18n.js'
 
@@ -10,15 +10,7 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const lang = pickLang(request.headers['accept-language'])
     const m = messages(lang)
     const nonce = randomBytes(16).toString('base64')
-    let user: SsoUser | null = null
-    let unavailable = false
-    try {
-      user = await request.ssoUser()
-    } catch (err) {
-      if (!(err instanceof AuthUnavailableError)) throw err
-      request.log.warn({ err: (err.cause as Error | undefined)?.message }, 'account site unreachable')
-      unavailable = true
-    }
+    const { user, unavailable } = await fastify.sso.pageState(request)
     const script = unavailable || user !== null ? '' : await fastify.sso.pageScript(request, reply, { nonce })
     const body = user !== null
       ? `<div id="app" data-username="${escapeHtml(user.username)}" data-auth-url="${escapeHtml(fastify.sso.authUrl)}"></div>
@@ -29,10 +21,7 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
 <div class="card" aria-live="polite">
 ${unavailable
   ? `<p role="alert">${escapeHtml(m.unavailable)}</p>`
-  : `<p class="checking" role="status">${escapeHtml(m.checking)}</p>
-<div class="anonymous-only"><p id="anonymous">${escapeHtml(m.anonymous)}</p><p>${escapeHtml(m.anonymousHint)}</p>
-<p class="failed" role="alert">${escapeHtml(m.error)}</p>
-<a class="button primary" href="${escapeHtml(fastify.sso.loginPath('/'))}">${escapeHtml(m.signIn)}</a></div>`}
+  : renderSignInGate(m, fastify.sso.loginPath('/'))}
 </div>
 <p><a class="button" href="${escapeHtml(fastify.sso.authUrl + '/')}">${escapeHtml(m.account)}</a></p>
 </main>`

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { AuthUnavailableError, pickLang, type SsoUser } from '@kefu/sso-client'
+import { pickLang, renderSignInGate } from '@kefu/sso-client'
 import { escapeHtml } from '@kefu/service'
 import { messages } from '../lib/i18n.js'
 
@@ -28,24 +28,13 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const lang = pickLang(request.headers['accept-language'])
     const m = messages(lang)
     const nonce = randomBytes(16).toString('base64')
-    let user: SsoUser | null = null
-    let unavailable = false
-    try {
-      user = await request.ssoUser()
-    } catch (err) {
-      if (!(err instanceof AuthUnavailableError)) throw err
-      request.log.warn({ err: (err.cause as Error | undefined)?.message }, 'account site unreachable')
-      unavailable = true
-    }
+    const { user, unavailable } = await fastify.sso.pageState(request)
     const script = unavailable ? '' : await fastify.sso.pageScript(request, reply, { nonce })
     const state = user !== null
       ? `<p class="user">${escapeHtml(m.signedInAs)}<strong id="username">${escapeHtml(user.username)}</strong></p>`
       : unavailable
         ? `<p role="alert">${escapeHtml(m.unavailable)}</p>`
-        : `<p class="checking" role="status">${escapeHtml(m.checking)}</p>
-<div class="anonymous-only"><p id="anonymous">${escapeHtml(m.anonymous)}</p><p>${escapeHtml(m.anonymousHint)}</p>
-<p class="failed" role="alert">${escapeHtml(m.error)}</p>
-<a class="button primary" href="${escapeHtml(fastify.sso.loginPath('/'))}">${escapeHtml(m.signIn)}</a></div>`
+        : renderSignInGate(m, fastify.sso.loginPath('/'))
     return reply.code(unavailable ? 503 : 200).headers({
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,

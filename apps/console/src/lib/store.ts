@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@kefu/db'
+import type { Conversation, CustomerMessage as InboundRow, PrismaClient } from '@kefu/db'
 import { inboundItem, outboundItem, type TimelineItem } from './messages.js'
 import { replyWindow, MESSAGE_WINDOW_MS, type ReplyWindow } from './reply-window.js'
 
@@ -55,33 +55,20 @@ export class ConsoleStore {
     const lastMessages = await this.#prisma.customerMessage.findMany({ where: { id: { in: rows.map((r) => r.lastMessageId) } } })
     const byId = new Map(lastMessages.map((m) => [m.id, m]))
     const replies = await this.#recentReplies(rows.map((r) => ({ appId: r.appId, openid: r.openid })))
-    const now = this.#now()
-    return rows.map((r) => {
-      const last = byId.get(r.lastMessageId)
-      return {
-        appId: r.appId,
-        openid: r.openid,
-        lastMessageAt: r.lastMessageAt.getTime(),
-        unreadCount: r.unreadCount,
-        last: last === undefined ? null : inboundItem(last),
-        window: replyWindow({
-          now,
-          lastInboundAt: r.lastInboundAt?.getTime() ?? null,
-          lastEnterAt: r.lastEnterAt?.getTime() ?? null,
-          replies: replies.get(`${r.appId}\u0000${r.openid}`) ?? []
-        })
-      }
-    })
+    return rows.map((r) => this.#summary(r, byId.get(r.lastMessageId) ?? null, replies))
   }
 
   async conversation (appId: string, openid: string): Promise<ConversationSummary | null> {
     const row = await this.#prisma.conversation.findUnique({ where: { appId_openid: { appId, openid } } })
     if (row === null) return null
     const last = await this.#prisma.customerMessage.findUnique({ where: { id: row.lastMessageId } })
-    const replies = await this.#recentReplies([{ appId, openid }])
+    return this.#summary(row, last, await this.#recentReplies([{ appId, openid }]))
+  }
+
+  #summary (row: Conversation, last: InboundRow | null, replies: Map<string, number[]>): ConversationSummary {
     return {
-      appId,
-      openid,
+      appId: row.appId,
+      openid: row.openid,
       lastMessageAt: row.lastMessageAt.getTime(),
       unreadCount: row.unreadCount,
       last: last === null ? null : inboundItem(last),
@@ -89,7 +76,7 @@ export class ConsoleStore {
         now: this.#now(),
         lastInboundAt: row.lastInboundAt?.getTime() ?? null,
         lastEnterAt: row.lastEnterAt?.getTime() ?? null,
-        replies: replies.get(`${appId}\u0000${openid}`) ?? []
+        replies: replies.get(`${row.appId}\u0000${row.openid}`) ?? []
       })
     }
   }

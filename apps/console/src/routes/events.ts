@@ -30,15 +30,31 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const catchUpLimit = opts.catchUpLimit ?? 200
 
-  // One subscription per process, fanned out to the open streams.
+  // One subscription per process; each announced row is read once here, then fanned out to the open streams,
+  // which keep the rows of their agent's mini programs.
   const unsubscribe: Array<() => Promise<void>> = []
+  let reads: Promise<void> = Promise.resolve()
+  function relay (event: 'messages' | 'outbound', read: (list: Announcement[]) => Promise<TimelineItem[]>) {
+    return (m: string): void => {
+      let list: Announcement[]
+      try {
+        list = (JSON.parse(m) as Record<string, Announcement[]>)[event] ?? []
+      } catch {
+        return
+      }
+      if (local.listenerCount(event) === 0 || list.length === 0) return
+      // In order: a reply's `sent` must not overtake its `sending`.
+      reads = reads.then(async () => { local.emit(event, await read(list)) })
+        .catch((err: Error) => { fastify.log.warn({ err: err.message }, 'live update failed') })
+    }
+  }
   fastify.addHook('onReady', async () => {
-    unsubscribe.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, (m) => {
-      try { local.emit('messages', (JSON.parse(m) as { messages: Announcement[] }).messages) } catch {}
-    }))
-    unsubscribe.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, (m) => {
-      try { local.emit('outbound', (JSON.parse(m) as { outbound: Announcement[] }).outbound) } catch {}
-    }))
+    unsubscribe.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, relay('messages', (list) =>
+      store.inboundByIds(list.map((a) => a.id), [...new Set(list.map((a) => a.appId))]))))
+    unsubscribe.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, relay('outbound', async (list) => {
+      const items = await Promise.all(list.map((a) => store.outboundById(a.id, [a.appId])))
+      return items.filter((item) => item !== null)
+    })))
   })
   fastify.addHook('preClose', async () => {
     local.emit('close')
@@ -76,21 +92,13 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const enqueue = (job: () => Promise<void>): void => {
       chain = chain.then(job).catch((err: Error) => { request.log.warn({ err: err.message }, 'live update failed') })
     }
-    const onMessages = (list: Announcement[]): void => {
-      const mine = list.filter((a) => apps.has(a.appId))
-      if (mine.length === 0) return
-      enqueue(async () => {
-        for (const item of await store.inboundByIds(mine.map((a) => a.id), agent.apps)) send('message', item, item.id)
-      })
+    const onMessages = (items: TimelineItem[]): void => {
+      const mine = items.filter((item) => apps.has(item.appId))
+      if (mine.length > 0) enqueue(async () => { for (const item of mine) send('message', item, item.id) })
     }
-    const onOutbound = (list: Announcement[]): void => {
-      for (const a of list) {
-        if (!apps.has(a.appId)) continue
-        enqueue(async () => {
-          const item: TimelineItem | null = await store.outboundById(a.id, agent.apps)
-          if (item !== null) send('outbound', item)
-        })
-      }
+    const onOutbound = (items: TimelineItem[]): void => {
+      const mine = items.filter((item) => apps.has(item.appId))
+      if (mine.length > 0) enqueue(async () => { for (const item of mine) send('outbound', item) })
     }
     local.on('messages', onMessages)
     local.on('outbound', onOutbound)

@@ -4,11 +4,13 @@ import { once } from 'node:events'
 import { EventEmitter } from 'node:events'
 import { createMemoryBus, createRedisBus, type EventBus } from '../src/index.js'
 
-const kinds: Array<[string, () => Promise<EventBus>]> = [['memory', async () => createMemoryBus()]]
-if (process.env.REDIS_URL !== undefined) kinds.push(['redis', () => createRedisBus(process.env.REDIS_URL!)])
+const kinds: Array<[string, () => Promise<EventBus>, string | false]> = [
+  ['memory', async () => createMemoryBus(), false],
+  ['redis', () => createRedisBus(process.env.REDIS_URL!), process.env.REDIS_URL === undefined && 'REDIS_URL is not set (embedded run)']
+]
 
-for (const [kind, make] of kinds) {
-  t.test(`${kind} bus: subscribers get what is published, until they unsubscribe`, async (t) => {
+for (const [kind, make, skip] of kinds) {
+  t.test(`${kind} bus: subscribers get what is published, until they unsubscribe`, { skip }, async (t) => {
     const bus = await make()
     t.teardown(() => bus.close())
     const channel = `kefu:test:${crypto.randomBytes(4).toString('hex')}`

@@ -1,0 +1,135 @@
+// pnpm test — builds and runs every workspace's tap tests (turbo, one package at a time), then prints what ran.
+//
+// Two modes, chosen by the environment:
+// - real: DATABASE_URL and REDIS_URL both set. Every test runs against those servers; a test that needs one of them
+//   and cannot reach it fails. Nothing may be skipped: a skipped test fails the run (KEFU_TEST_SERVICES=real makes a
+//   half-set environment an error too, so CI cannot silently fall back to the embedded run).
+// - embedded: neither set. Embedded PostgreSQL (PGlite) and the in-process stores; tests that need a real server
+//   (two transactions racing, Redis pub/sub across processes, two instances of a service) are skipped and counted.
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const env = process.env
+const databaseUrl = env.DATABASE_URL?.trim() || undefined
+const redisUrl = env.REDIS_URL?.trim() || undefined
+const wanted = env.KEFU_TEST_SERVICES
+
+function fail (line) {
+  process.stderr.write(`pnpm test: ${line}\n`)
+  process.exit(1)
+}
+
+function redact (url) {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
+}
+
+/** Resolves when a TCP connection to the URL's host and port opens within 3 s. */
+function reachable (url, defaultPort) {
+  const u = new URL(url)
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || defaultPort) })
+    const done = (ok) => { socket.destroy(); resolve(ok) }
+    socket.setTimeout(3000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+const real = databaseUrl !== undefined && redisUrl !== undefined
+if (wanted !== undefined && wanted !== 'real' && wanted !== 'embedded') fail(`KEFU_TEST_SERVICES must be real or embedded, got "${wanted}"`)
+if (wanted === 'real' && !real) fail(`KEFU_TEST_SERVICES=real needs both DATABASE_URL and REDIS_URL (DATABASE_URL is ${databaseUrl ? 'set' : 'unset'}, REDIS_URL is ${redisUrl ? 'set' : 'unset'})`)
+if (wanted === 'embedded' && (databaseUrl !== undefined || redisUrl !== undefined)) fail('KEFU_TEST_SERVICES=embedded needs DATABASE_URL and REDIS_URL unset')
+if (!real && (databaseUrl !== undefined || redisUrl !== undefined)) {
+  fail(`set both DATABASE_URL and REDIS_URL (real servers) or neither (embedded); only ${databaseUrl ? 'DATABASE_URL' : 'REDIS_URL'} is set`)
+}
+if (real) {
+  if (!await reachable(databaseUrl, 5432)) fail(`PostgreSQL at DATABASE_URL ${redact(databaseUrl)} does not answer`)
+  if (!await reachable(redisUrl, 6379)) fail(`Redis at REDIS_URL ${redact(redisUrl)} does not answer`)
+}
+const mode = real ? `real PostgreSQL (${redact(databaseUrl)}) and Redis (${redact(redisUrl)})` : 'embedded PostgreSQL and in-process stores'
+process.stdout.write(`pnpm test: ${mode}\n`)
+
+const started = Date.now()
+const turbo = spawn('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
+  cwd: root, stdio: 'inherit', env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded' }
+})
+const code = await new Promise((resolve) => turbo.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
+
+/** Every tap result file written by this run, per workspace. */
+function results () {
+  const out = []
+  for (const group of ['apps', 'packages', 'tests']) {
+    const dir = path.join(root, group)
+    let names = []
+    try { names = readdirSync(dir) } catch { continue }
+    for (const name of names) {
+      const base = path.join(dir, name, '.tap', 'test-results')
+      const files = []
+      const walk = (d) => {
+        let entries = []
+        try { entries = readdirSync(d, { withFileTypes: true }) } catch { return }
+        for (const e of entries) {
+          const p = path.join(d, e.name)
+          if (e.isDirectory()) walk(p)
+          else if (e.name.endsWith('.tap') && statSync(p).mtimeMs >= started) files.push(p)
+        }
+      }
+      walk(base)
+      if (files.length > 0) out.push({ workspace: `${group}/${name}`, files })
+    }
+  }
+  return out
+}
+
+const OK = /^(\s*)(not ok|ok) \d+(?: - (.*?))?(?: # (SKIP|TODO)\b(.*))?$/
+const totals = { files: 0, tests: 0, assertions: 0, skipped: 0, failed: 0 }
+const skips = []
+const rows = []
+for (const { workspace, files } of results()) {
+  const row = { workspace, files: files.length, tests: 0, assertions: 0, skipped: 0, failed: 0 }
+  for (const file of files) {
+    const lines = readFileSync(file, 'utf8').split('\n')
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]
+      if (/^\s*# Subtest: /.test(line)) { row.tests++; continue }
+      const m = OK.exec(line)
+      if (m === null) continue
+      // A subtest's closing line follows its own, deeper-indented lines; it is not an assertion of its own.
+      let j = i - 1
+      while (j >= 0 && lines[j].trim() === '') j--
+      const closesSubtest = j >= 0 && lines[j].length - lines[j].trimStart().length > m[1].length
+      if (m[4] === 'SKIP') {
+        row.skipped++
+        skips.push(`${workspace}/${path.relative(path.join(root, workspace, '.tap', 'test-results'), file).replace(/\.tap$/, '')}: ${m[3] ?? ''} (${(m[5] ?? '').trim()})`)
+        continue
+      }
+      if (closesSubtest) continue
+      if (m[2] === 'not ok' && m[4] !== 'TODO') row.failed++
+      row.assertions++
+    }
+  }
+  rows.push(row)
+  for (const k of Object.keys(totals)) totals[k] += row[k]
+}
+
+const pad = (s, n) => String(s).padStart(n)
+process.stdout.write(`\npnpm test (${mode}):\n`)
+process.stdout.write(`  ${'workspace'.padEnd(24)} ${pad('files', 6)} ${pad('tests', 6)} ${pad('asserts', 8)} ${pad('skipped', 8)} ${pad('failed', 7)}\n`)
+for (const r of rows) process.stdout.write(`  ${r.workspace.padEnd(24)} ${pad(r.files, 6)} ${pad(r.tests, 6)} ${pad(r.assertions, 8)} ${pad(r.skipped, 8)} ${pad(r.failed, 7)}\n`)
+process.stdout.write(`  ${'total'.padEnd(24)} ${pad(totals.files, 6)} ${pad(totals.tests, 6)} ${pad(totals.assertions, 8)} ${pad(totals.skipped, 8)} ${pad(totals.failed, 7)}\n`)
+process.stdout.write(`  executed ${totals.tests} tests (${totals.assertions} assertions) in ${totals.files} files, skipped ${totals.skipped}, in ${Math.round((Date.now() - started) / 1000)} s\n`)
+if (skips.length > 0) process.stdout.write(`  skipped:\n${skips.map((s) => '    ' + s).join('\n')}\n`)
+
+if (code !== 0) process.exit(code)
+if (real && totals.skipped > 0) fail(`${totals.skipped} tests were skipped in the real run; with real PostgreSQL and Redis every test must run`)
+if (totals.files === 0) fail('no test results were written')

@@ -1,6 +1,6 @@
 import { expiresAt, isLive } from './expiry.js'
 import { sessionHandle } from './id.js'
-import { bySessionAge, type NewSession, type SessionChanges, type SessionLimits, type SessionStore, type SessionSummary, type StoredSession } from './store.js'
+import { bySessionAge, type HandleState, type NewSession, type SessionChanges, type SessionLimits, type SessionStore, type SessionSummary, type StoredSession } from './store.js'
 
 interface Entry {
   readonly userId: string
@@ -11,7 +11,10 @@ interface Entry {
 }
 
 interface Namespace {
-  /** Insertion order is touch order, so the front holds the longest-idle sessions (swept first). */
+  /**
+   * By handle, like the Redis store (no session id is kept). Insertion order is touch order, so the front holds the
+   * longest-idle sessions (swept first).
+   */
   readonly sessions: Map<string, Entry>
   readonly users: Map<string, Set<string>>
 }
@@ -49,24 +52,39 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
   const ns = (options.backend ?? new MemoryBackend()).namespace(prefix)
   const { sessions, users } = ns
 
-  function unindex (userId: string, id: string): void {
-    const ids = users.get(userId)
-    if (ids === undefined) return
-    ids.delete(id)
-    if (ids.size === 0) users.delete(userId)
+  function unindex (userId: string, handle: string): void {
+    const handles = users.get(userId)
+    if (handles === undefined) return
+    handles.delete(handle)
+    if (handles.size === 0) users.delete(userId)
   }
 
-  function remove (id: string, entry: Entry): void {
-    sessions.delete(id)
-    unindex(entry.userId, id)
+  function remove (handle: string, entry: Entry): void {
+    sessions.delete(handle)
+    unindex(entry.userId, handle)
   }
 
   function sweep (now: number, limits: SessionLimits): void {
     let n = 0
-    for (const [id, entry] of sessions) {
+    for (const [handle, entry] of sessions) {
       if (n++ >= SWEEP_BATCH || now - entry.lastSeenAt < limits.idleMs) return
-      remove(id, entry)
+      remove(handle, entry)
     }
+  }
+
+  function destroyHandle (handle: string, userId: string): boolean {
+    const entry = sessions.get(handle)
+    const existed = entry !== undefined && entry.userId === userId
+    if (existed) sessions.delete(handle)
+    unindex(userId, handle)
+    return existed
+  }
+
+  /** Moves a session to the back of the touch order. */
+  function seen (handle: string, entry: Entry, at: number): void {
+    entry.lastSeenAt = at
+    sessions.delete(handle)
+    sessions.set(handle, entry)
   }
 
   function snapshot (id: string, e: Entry): StoredSession {
@@ -85,52 +103,66 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
     prefix,
 
     async touch (id, now, limits) {
-      const entry = sessions.get(id)
+      const handle = sessionHandle(id)
+      const entry = sessions.get(handle)
       if (entry === undefined) return null
       if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
-        remove(id, entry)
+        remove(handle, entry)
         return null
       }
-      if (now > entry.lastSeenAt) {
-        entry.lastSeenAt = now
-        sessions.delete(id)
-        sessions.set(id, entry)
-      }
+      if (now > entry.lastSeenAt) seen(handle, entry, now)
       sweep(now, limits)
       return snapshot(id, entry)
     },
 
+    async touchHandle (handle, userId, activityAt, now, limits): Promise<HandleState | null> {
+      const entry = sessions.get(handle)
+      if (entry === undefined || entry.userId !== userId) return null
+      if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
+        remove(handle, entry)
+        return null
+      }
+      if (activityAt !== null) {
+        const at = Math.min(Math.floor(activityAt), now)
+        if (at > entry.lastSeenAt) seen(handle, entry, at)
+      }
+      return { createdAt: entry.createdAt, lastSeenAt: entry.lastSeenAt, expiresAt: expiresAt(entry.createdAt, entry.lastSeenAt, limits) }
+    },
+
     async create (session: NewSession, now, limits, replaces) {
-      if (sessions.has(session.id)) throw new Error('session id collision')
-      sessions.set(session.id, {
+      const handle = sessionHandle(session.id)
+      if (sessions.has(handle)) throw new Error('session id collision')
+      sessions.set(handle, {
         userId: session.userId,
         username: session.username,
         createdAt: now,
         lastSeenAt: now,
         data: new Map(Object.entries(session.data))
       })
-      let ids = users.get(session.userId)
-      if (ids === undefined) {
-        ids = new Set()
-        users.set(session.userId, ids)
+      let handles = users.get(session.userId)
+      if (handles === undefined) {
+        handles = new Set()
+        users.set(session.userId, handles)
       }
-      for (const other of ids) {
+      for (const other of handles) {
         const e = sessions.get(other)
-        if (e === undefined || now - e.createdAt >= limits.absoluteMs) ids.delete(other)
+        if (e === undefined || now - e.createdAt >= limits.absoluteMs) handles.delete(other)
       }
-      ids.add(session.id)
+      handles.add(handle)
       if (replaces !== undefined) {
-        sessions.delete(replaces.id)
-        unindex(replaces.userId, replaces.id)
+        const replaced = sessionHandle(replaces.id)
+        sessions.delete(replaced)
+        unindex(replaces.userId, replaced)
       }
       sweep(now, limits)
     },
 
     async update (id, changes: SessionChanges, now, limits) {
-      const entry = sessions.get(id)
+      const handle = sessionHandle(id)
+      const entry = sessions.get(handle)
       if (entry === undefined) return false
       if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
-        remove(id, entry)
+        remove(handle, entry)
         return false
       }
       for (const [key, value] of Object.entries(changes.set)) entry.data.set(key, value)
@@ -139,24 +171,26 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
     },
 
     async destroy (id, userId) {
-      const existed = sessions.delete(id)
-      unindex(userId, id)
-      return existed
+      return destroyHandle(sessionHandle(id), userId)
+    },
+
+    async destroyHandle (handle, userId) {
+      return destroyHandle(handle, userId)
     },
 
     async listForUser (userId, now, limits) {
-      const ids = users.get(userId)
-      if (ids === undefined) return []
+      const handles = users.get(userId)
+      if (handles === undefined) return []
       const list: SessionSummary[] = []
-      for (const id of [...ids]) {
-        const e = sessions.get(id)
+      for (const handle of [...handles]) {
+        const e = sessions.get(handle)
         if (e === undefined || e.userId !== userId) {
-          unindex(userId, id)
+          unindex(userId, handle)
         } else if (!isLive(e.createdAt, e.lastSeenAt, now, limits)) {
-          remove(id, e)
+          remove(handle, e)
         } else {
           list.push({
-            handle: sessionHandle(id),
+            handle,
             userId,
             username: e.username,
             createdAt: e.createdAt,
@@ -169,16 +203,16 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
     },
 
     async destroyAllForUser (userId, now, limits) {
-      const ids = users.get(userId)
-      if (ids === undefined) return 0
+      const handles = users.get(userId)
+      if (handles === undefined) return 0
       let live = 0
-      for (const id of [...ids]) {
-        const e = sessions.get(id)
+      for (const handle of [...handles]) {
+        const e = sessions.get(handle)
         if (e !== undefined && e.userId === userId) {
           if (isLive(e.createdAt, e.lastSeenAt, now, limits)) live++
-          sessions.delete(id)
+          sessions.delete(handle)
         }
-        unindex(userId, id)
+        unindex(userId, handle)
       }
       return live
     },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { SessionConfigError } from './errors.js'
 import { RequestSession, type SessionContext } from './request-session.js'
-import type { SessionLimits, SessionStore, SessionSummary } from './store.js'
+import type { HandleState, SessionLimits, SessionStore, SessionSummary } from './store.js'
 
 export interface KefuSessionOptions {
   /** `createRedisStore(...)` or `createMemoryStore(...)`; its prefix is this app's namespace. */
@@ -30,6 +30,13 @@ export interface SessionManager {
   listForUser (userId: string): Promise<SessionSummary[]>
   /** Logs the user out everywhere (in this app); resolves to how many sessions were live. */
   destroyAllForUser (userId: string): Promise<number>
+  /**
+   * A session of `userId` known by its handle: `null` unless live now. With `activityAt` (milliseconds), activity
+   * reported from elsewhere moves its last-seen forward to that time (never backward, never past now).
+   */
+  touchHandle (handle: string, userId: string, activityAt?: number | null): Promise<HandleState | null>
+  /** Ends one session of `userId` known by its handle; `true` when it existed. */
+  destroyHandle (handle: string, userId: string): Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -103,7 +110,9 @@ async function kefuSessionPlugin (fastify: FastifyInstance, opts: KefuSessionOpt
     store: ctx.store,
     limits: ctx.limits,
     listForUser: (userId) => ctx.store.listForUser(userId, ctx.now(), ctx.limits),
-    destroyAllForUser: (userId) => ctx.store.destroyAllForUser(userId, ctx.now(), ctx.limits)
+    destroyAllForUser: (userId) => ctx.store.destroyAllForUser(userId, ctx.now(), ctx.limits),
+    touchHandle: (handle, userId, activityAt = null) => ctx.store.touchHandle(handle, userId, activityAt, ctx.now(), ctx.limits),
+    destroyHandle: (handle, userId) => ctx.store.destroyHandle(handle, userId)
   }
   fastify.decorate('kefuSessions', manager)
   fastify.decorate('requireSession', requireSession)

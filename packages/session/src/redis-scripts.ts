@@ -48,8 +48,8 @@ return h
 
 /**
  * Login: create the new session, index it under its user, and kill the session it replaces, atomically.
- * KEYS: session, user index[, replaced session, its user index]. ARGV: now, idleMs, absoluteMs, graceMs, id,
- * replacedId or '', then the hash as field/value pairs.
+ * KEYS: session, user index[, replaced session, its user index]. ARGV: now, idleMs, absoluteMs, graceMs, handle,
+ * replaced handle or '', then the hash as field/value pairs.
  */
 export const CREATE = script('create', INT + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR session id collision') end
@@ -86,16 +86,45 @@ if #ARGV > 4 + n then redis.call('HDEL', KEYS[1], unpack(ARGV, 5 + n)) end
 return 1
 `)
 
-/** KEYS: session, user index. ARGV: id. Returns how many keys were deleted (0 or 1). */
+/**
+ * A session named by its handle, without its id: is it live now, and (with an activity time) move its last-seen
+ * forward to that time — never backward, never past now (so never past the absolute deadline: it is live now).
+ * KEYS: session, user index. ARGV: now, idleMs, absoluteMs, graceMs, handle, userId, activityAt or ''.
+ * Returns {createdAt, lastSeenAt} when live and owned by userId; 0 otherwise (an expired session is deleted).
+ */
+export const TOUCH_HANDLE = script('touch-handle', INT + `
+local v = redis.call('HMGET', KEYS[1], 'c', 'l', 'u')
+if not v[3] or v[3] ~= ARGV[6] then return 0 end
+local now, idle, abs, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local c, l = tonumber(v[1]), tonumber(v[2])
+if not live(c, l, now, idle, abs) then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  return 0
+end
+if ARGV[7] ~= '' then
+  local at = math.min(tonumber(ARGV[7]), now)
+  if at > l then
+    l = at
+    redis.call('HSET', KEYS[1], 'l', int(l))
+    redis.call('PEXPIRE', KEYS[1], int(math.min(l + idle, c + abs) - now + grace))
+  end
+end
+return {int(c), int(l)}
+`)
+
+/** KEYS: session, user index. ARGV: handle, userId. Deletes the session if it is that user's; returns 1 if it did. */
 export const DESTROY = script('destroy', `
-local n = redis.call('DEL', KEYS[1])
+local n = 0
+if redis.call('HGET', KEYS[1], 'u') == ARGV[2] then n = redis.call('DEL', KEYS[1]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 return n
 `)
 
 /**
- * List a user's live sessions and prune the index. KEYS: user index, then one session key per id.
- * ARGV: now, idleMs, absoluteMs, userId, then the ids. Returns id, username, createdAt, lastSeenAt per live session.
+ * List a user's live sessions and prune the index. KEYS: user index, then one session key per handle.
+ * ARGV: now, idleMs, absoluteMs, userId, then the handles. Returns handle, username, createdAt, lastSeenAt per live
+ * session.
  */
 export const LIST = script('list', `
 local now, idle, abs, user = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]

@@ -2,8 +2,8 @@ import { createClient } from 'redis'
 import { SessionConfigError, SessionStoreUnavailableError } from './errors.js'
 import { expiresAt } from './expiry.js'
 import { sessionHandle } from './id.js'
-import { CREATE, DESTROY, DESTROY_ALL, LIST, TOUCH, UPDATE, type Script } from './redis-scripts.js'
-import { bySessionAge, type SessionLimits, type SessionStore, type SessionSummary, type StoredSession } from './store.js'
+import { CREATE, DESTROY, DESTROY_ALL, LIST, TOUCH, TOUCH_HANDLE, UPDATE, type Script } from './redis-scripts.js'
+import { bySessionAge, type HandleState, type SessionLimits, type SessionStore, type SessionSummary, type StoredSession } from './store.js'
 
 /**
  * The part of a node-redis client the store uses. A client from `createClient()` (node-redis 5 or 6) fits.
@@ -125,7 +125,11 @@ class RedisStore implements RedisSessionStore {
     this.#close = close
   }
 
-  #sessionKey (id: string): string { return this.prefix + 's:' + id }
+  /**
+   * Sessions are keyed by their handle (a hash of the id), never by the id: a dump of Redis or a look at its
+   * keyspace hands out nothing a browser could present as a session cookie.
+   */
+  #sessionKey (handle: string): string { return this.prefix + 's:' + handle }
   #userKey (userId: string): string { return this.prefix + 'u:' + userId }
 
   async #send (args: string[]): Promise<unknown> {
@@ -154,17 +158,18 @@ class RedisStore implements RedisSessionStore {
   }
 
   /** The session expired and its key is gone; drop it from the user's index too (best effort, rare path). */
-  async #pruneIndex (userId: unknown, id: string): Promise<void> {
+  async #pruneIndex (userId: unknown, handle: string): Promise<void> {
     if (typeof userId !== 'string' || userId === '') return
-    await this.#send(['ZREM', this.#userKey(userId), id]).catch(() => {})
+    await this.#send(['ZREM', this.#userKey(userId), handle]).catch(() => {})
   }
 
   async touch (id: string, now: number, limits: SessionLimits): Promise<StoredSession | null> {
-    const reply = await this.#run(TOUCH, [this.#sessionKey(id)],
+    const handle = sessionHandle(id)
+    const reply = await this.#run(TOUCH, [this.#sessionKey(handle)],
       [String(now), String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS)])
     if (reply === null || reply === undefined) return null
     if (!Array.isArray(reply)) {
-      await this.#pruneIndex(reply, id)
+      await this.#pruneIndex(reply, handle)
       return null
     }
     let userId = ''
@@ -189,10 +194,12 @@ class RedisStore implements RedisSessionStore {
 
   async create (session: { id: string, userId: string, username: string, data: Readonly<Record<string, string>> },
     now: number, limits: SessionLimits, replaces?: { id: string, userId: string }): Promise<void> {
-    const keys = [this.#sessionKey(session.id), this.#userKey(session.userId)]
-    if (replaces !== undefined) keys.push(this.#sessionKey(replaces.id), this.#userKey(replaces.userId))
+    const handle = sessionHandle(session.id)
+    const replaced = replaces === undefined ? undefined : sessionHandle(replaces.id)
+    const keys = [this.#sessionKey(handle), this.#userKey(session.userId)]
+    if (replaces !== undefined && replaced !== undefined) keys.push(this.#sessionKey(replaced), this.#userKey(replaces.userId))
     const t = String(now)
-    const args = [t, String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), session.id, replaces?.id ?? '',
+    const args = [t, String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), handle, replaced ?? '',
       'u', session.userId, 'n', session.username, 'c', t, 'l', t]
     for (const [key, value] of Object.entries(session.data)) args.push('d:' + key, value)
     await this.#run(CREATE, keys, args)
@@ -204,15 +211,29 @@ class RedisStore implements RedisSessionStore {
     for (const [key, value] of Object.entries(changes.set)) pairs.push('d:' + key, value)
     const args = [String(now), String(limits.idleMs), String(limits.absoluteMs), String(pairs.length), ...pairs]
     for (const key of changes.unset) args.push('d:' + key)
-    const reply = await this.#run(UPDATE, [this.#sessionKey(id)], args)
+    const handle = sessionHandle(id)
+    const reply = await this.#run(UPDATE, [this.#sessionKey(handle)], args)
     if (reply === 1) return true
-    await this.#pruneIndex(reply, id)
+    await this.#pruneIndex(reply, handle)
     return false
   }
 
   async destroy (id: string, userId: string): Promise<boolean> {
-    const reply = await this.#run(DESTROY, [this.#sessionKey(id), this.#userKey(userId)], [id])
+    return await this.destroyHandle(sessionHandle(id), userId)
+  }
+
+  async destroyHandle (handle: string, userId: string): Promise<boolean> {
+    const reply = await this.#run(DESTROY, [this.#sessionKey(handle), this.#userKey(userId)], [handle, userId])
     return reply === 1
+  }
+
+  async touchHandle (handle: string, userId: string, activityAt: number | null, now: number, limits: SessionLimits): Promise<HandleState | null> {
+    const reply = await this.#run(TOUCH_HANDLE, [this.#sessionKey(handle), this.#userKey(userId)],
+      [String(now), String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), handle, userId, activityAt === null ? '' : String(Math.floor(activityAt))])
+    if (!Array.isArray(reply)) return null
+    const createdAt = Number(reply[0])
+    const lastSeenAt = Number(reply[1])
+    return { createdAt, lastSeenAt, expiresAt: expiresAt(createdAt, lastSeenAt, limits) }
   }
 
   async #indexed (userId: string): Promise<string[]> {
@@ -221,17 +242,17 @@ class RedisStore implements RedisSessionStore {
   }
 
   async listForUser (userId: string, now: number, limits: SessionLimits): Promise<SessionSummary[]> {
-    const ids = await this.#indexed(userId)
-    if (ids.length === 0) return []
-    const reply = await this.#run(LIST, [this.#userKey(userId), ...ids.map((id) => this.#sessionKey(id))],
-      [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...ids])
+    const handles = await this.#indexed(userId)
+    if (handles.length === 0) return []
+    const reply = await this.#run(LIST, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(h))],
+      [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...handles])
     const flat = Array.isArray(reply) ? reply.map(String) : []
     const list: SessionSummary[] = []
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const createdAt = Number(flat[i + 2])
       const lastSeenAt = Number(flat[i + 3])
       list.push({
-        handle: sessionHandle(flat[i] as string),
+        handle: flat[i] as string,
         userId,
         username: flat[i + 1] as string,
         createdAt,
@@ -243,10 +264,10 @@ class RedisStore implements RedisSessionStore {
   }
 
   async destroyAllForUser (userId: string, now: number, limits: SessionLimits): Promise<number> {
-    const ids = await this.#indexed(userId)
-    if (ids.length === 0) return 0
-    const reply = await this.#run(DESTROY_ALL, [this.#userKey(userId), ...ids.map((id) => this.#sessionKey(id))],
-      [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...ids])
+    const handles = await this.#indexed(userId)
+    if (handles.length === 0) return 0
+    const reply = await this.#run(DESTROY_ALL, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(h))],
+      [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...handles])
     return Number(reply)
   }
 

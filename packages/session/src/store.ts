@@ -41,6 +41,14 @@ export interface SessionSummary {
   readonly expiresAt: number
 }
 
+/** A live session seen through its handle: enough to tell when it ends. */
+export interface HandleState {
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  /** min(lastSeenAt + idle, createdAt + absolute). */
+  readonly expiresAt: number
+}
+
 /**
  * A namespace of sessions (one app). Every method that decides expiry takes `now` and the limits from the caller,
  * so there is one clock (the app's) and the store never consults its own.
@@ -57,6 +65,15 @@ export interface SessionStore {
   update (id: string, changes: SessionChanges, now: number, limits: SessionLimits): Promise<boolean>
   /** `true` when a session was deleted. */
   destroy (id: string, userId: string): Promise<boolean>
+  /** Like `destroy`, for a session known only by its handle (another site's report, a revocation). */
+  destroyHandle (handle: string, userId: string): Promise<boolean>
+  /**
+   * Checks a session known only by its handle, in one step: `null` unless it is live at `now` and belongs to
+   * `userId` (an expired one is deleted). With `activityAt`, its last-seen moves forward to `min(activityAt, now)`
+   * when that is later: activity reported from elsewhere (a B site) — never backward, never past now, so never
+   * past the absolute deadline. With `null` it only looks (a liveness check is not activity).
+   */
+  touchHandle (handle: string, userId: string, activityAt: number | null, now: number, limits: SessionLimits): Promise<HandleState | null>
   /** Live sessions of a user; dead index entries are pruned on the way. */
   listForUser (userId: string, now: number, limits: SessionLimits): Promise<SessionSummary[]>
   /** Destroys every session of the user; resolves to how many of them were live. */

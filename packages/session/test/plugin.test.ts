@@ -276,6 +276,8 @@ t.test('an unreachable store means 503 for routes that need a session, never "lo
     destroy: async () => { throw new SessionStoreUnavailableError(new Error('ECONNREFUSED')) },
     listForUser: async () => { throw new SessionStoreUnavailableError(new Error('ECONNREFUSED')) },
     destroyAllForUser: async () => { throw new SessionStoreUnavailableError(new Error('ECONNREFUSED')) },
+    destroyHandle: async () => { throw new SessionStoreUnavailableError(new Error('ECONNREFUSED')) },
+    touchHandle: async () => { throw new SessionStoreUnavailableError(new Error('ECONNREFUSED')) },
     close: async () => {}
   }
   const app = await buildApp(t, { store: down })

@@ -24,7 +24,7 @@ for (const kind of STORE_KINDS) {
   t.test(`${kind} store`, { skip: skipKind(kind) }, async (t) => {
     const prefix = testPrefix('store-contract-' + kind)
     const { store, redis } = await makeStore(t, kind, prefix)
-    const key = (id: string): string => prefix + 's:' + id
+    const key = (id: string): string => prefix + 's:' + sessionHandle(id)
     const index = (userId: string): string => prefix + 'u:' + userId
 
     t.test('idle: live at limit − 1 ms, gone at the limit (default 1800 s)', async (t) => {
@@ -128,7 +128,7 @@ for (const kind of STORE_KINDS) {
       t.equal(list[1]?.createdAt, clock.now - limits.idleMs)
       t.notOk(list.some((s) => s.handle === stale), 'handles are not session ids')
       t.equal(await store.touch(stale, clock.now, limits), null)
-      if (redis) t.same((await redis.zRange(index('u-list'), 0, -1)).sort(), [first, second].sort())
+      if (redis) t.same((await redis.zRange(index('u-list'), 0, -1)).sort(), [first, second].map(sessionHandle).sort(), 'the index holds handles')
     })
 
     t.test('listForUser near the absolute limit reports the absolute deadline', async (t) => {
@@ -158,6 +158,66 @@ for (const kind of STORE_KINDS) {
       if (redis) t.equal(await redis.exists(index('u-all')), 0)
     })
 
+    t.test('touchHandle without activity: live at idle − 1 ms, gone at the limit, and it does not extend', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'h-peek')
+      const handle = sessionHandle(id)
+      clock.advance(limits.idleMs - 1)
+      t.same(await store.touchHandle(handle, 'h-peek', null, clock.now, limits),
+        { createdAt: clock.now - limits.idleMs + 1, lastSeenAt: clock.now - limits.idleMs + 1, expiresAt: clock.now + 1 }, 'limit − 1 ms: live, last-seen unchanged')
+      clock.advance(1)
+      t.equal(await store.touchHandle(handle, 'h-peek', null, clock.now, limits), null, 'at the limit: gone (a look is not activity)')
+      t.equal(await store.touch(id, clock.now - 1, limits), null, 'and deleted')
+      t.same(await store.listForUser('h-peek', clock.now - 1, limits), [], 'and out of the index')
+    })
+
+    t.test('touchHandle with activity: moves last-seen forward, never backward, never past now', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'h-act')
+      const handle = sessionHandle(id)
+      const created = clock.now
+      clock.advance(5000)
+      t.equal((await store.touchHandle(handle, 'h-act', created + 3000, clock.now, limits))?.lastSeenAt, created + 3000, 'moved to the activity time')
+      t.equal((await store.touchHandle(handle, 'h-act', created + 1000, clock.now, limits))?.lastSeenAt, created + 3000, 'an older report does not move it back')
+      t.equal((await store.touchHandle(handle, 'h-act', clock.now + 60_000, clock.now, limits))?.lastSeenAt, clock.now, 'a report from the future counts as now')
+      const seen = clock.now
+      clock.advance(limits.idleMs - 1)
+      t.ok(await store.touchHandle(handle, 'h-act', null, clock.now, limits), 'idle from the reported activity: live at limit − 1 ms')
+      t.ok(await store.touch(id, clock.now, limits), 'the session itself agrees')
+      clock.now = seen + limits.idleMs - 1 + limits.idleMs
+      t.equal(await store.touchHandle(handle, 'h-act', clock.now, clock.now, limits), null, 'activity reported after the idle limit does not revive it')
+    })
+
+    t.test('touchHandle with activity cannot pass the absolute limit', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'h-abs')
+      const handle = sessionHandle(id)
+      const created = clock.now
+      while (clock.now + limits.idleMs - 1 < created + limits.absoluteMs - 1) {
+        clock.advance(limits.idleMs - 1)
+        t.ok(await store.touchHandle(handle, 'h-abs', clock.now, clock.now, limits))
+      }
+      clock.now = created + limits.absoluteMs - 1
+      const last = await store.touchHandle(handle, 'h-abs', clock.now, clock.now, limits)
+      t.equal(last?.expiresAt, created + limits.absoluteMs, 'absolute − 1 ms: live, ending at the absolute deadline')
+      clock.now = created + limits.absoluteMs
+      t.equal(await store.touchHandle(handle, 'h-abs', clock.now, clock.now, limits), null, 'at the absolute limit: gone, whatever the activity')
+    })
+
+    t.test('touchHandle and destroyHandle act only on that user’s session', async (t) => {
+      const clock = new FakeClock()
+      const id = await open(store, clock, 'h-own')
+      const handle = sessionHandle(id)
+      t.equal(await store.touchHandle(handle, 'someone-else', clock.now, clock.now, limits), null)
+      t.equal(await store.destroyHandle(handle, 'someone-else'), false)
+      t.equal(await store.touchHandle('x'.repeat(22), 'h-own', null, clock.now, limits), null, 'an unknown handle')
+      t.equal(await store.touchHandle(id, 'h-own', null, clock.now, limits), null, 'the id is not a handle')
+      t.ok(await store.touch(id, clock.now, limits), 'still live')
+      t.equal(await store.destroyHandle(handle, 'h-own'), true)
+      t.equal(await store.touch(id, clock.now, limits), null)
+      t.same(await store.listForUser('h-own', clock.now, limits), [])
+    })
+
     if (redis) redisOnly(t, store, redis, key, index)
   })
 }
@@ -171,7 +231,7 @@ function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: 
     t.ok(await redis.pTTL(key(id)) > 50_000, 'Redis still holds the key with plenty of TTL left')
     t.equal(await store.touch(id, clock.now, limits), null, 'but at the idle limit it is gone')
     t.equal(await redis.exists(key(id)), 0, 'and deleted')
-    t.equal(await redis.zScore(index('ttl'), id), null, 'and pruned from the user index')
+    t.equal(await redis.zScore(index('ttl'), sessionHandle(id)), null, 'and pruned from the user index')
   })
 
   t.test('redis: TTL only reclaims memory, one grace minute after the deadline', async (t) => {
@@ -193,8 +253,42 @@ function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: 
     const old = await open(store, clock, 'prune')
     clock.advance(limits.absoluteMs)
     const fresh = await open(store, clock, 'prune')
-    t.same(await redis.zRange(index('prune'), 0, -1), [fresh])
+    t.same(await redis.zRange(index('prune'), 0, -1), [sessionHandle(fresh)])
     t.equal(await store.touch(old, clock.now, limits), null)
+  })
+
+  t.test('redis: no session id appears anywhere in Redis (keys, index, values): a dump opens no session', async (t) => {
+    const clock = new FakeClock()
+    const ids = [await open(store, clock, 'dump', { x: '1' }), await open(store, clock, 'dump')]
+    await store.touch(ids[0]!, clock.now, limits)
+    const keys: string[] = []
+    for await (const batch of redis.scanIterator({ MATCH: store.prefix + '*', COUNT: 500 })) keys.push(...batch)
+    let everything = keys.join('\n')
+    for (const k of keys) {
+      const type = await redis.type(k)
+      if (type === 'hash') everything += JSON.stringify(await redis.hGetAll(k))
+      else if (type === 'zset') everything += (await redis.zRange(k, 0, -1)).join(',')
+    }
+    t.ok(keys.length >= 3, 'the sessions and the index are there')
+    for (const id of ids) {
+      t.notOk(everything.includes(id), 'the id is nowhere')
+      t.ok(everything.includes(sessionHandle(id)), 'only its handle (a hash of it)')
+    }
+  })
+
+  t.test('redis: touchHandle is one round trip', async (t) => {
+    const clock = new FakeClock()
+    const id = await open(store, clock, 'rt-h')
+    const sent: string[][] = []
+    const spy = {
+      get isReady () { return redis.isReady },
+      sendCommand: (args: readonly string[]) => { sent.push([...args]); return redis.sendCommand([...args]) }
+    }
+    const { createRedisStore } = await import('../src/index.js')
+    const spied = await createRedisStore({ client: spy, prefix: store.prefix })
+    t.ok(await spied.touchHandle(sessionHandle(id), 'rt-h', clock.now, clock.now, limits))
+    t.equal(sent.length, 1)
+    t.equal(sent[0]?.[0], 'EVALSHA')
   })
 
   t.test('redis: one round trip (EVALSHA) per touch; session data lives in one hash', async (t) => {

@@ -9,6 +9,7 @@ import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
 import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
 import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
+import passwordResets from './plugins/password-resets.js'
 import stores, { type AuthSessionOptions } from './plugins/stores.js'
 import accountRoutes from './routes/account.js'
 import ssoRoutes from './routes/sso.js'
@@ -36,6 +37,8 @@ export interface AuthOptions {
   scrypt?: ScryptParams
   /** Bound on each back-channel logout call (default 2000 ms). */
   backChannelTimeoutMs?: number
+  /** How often password resets made elsewhere (user:add) are looked for, to end earlier sign-ins (default 2000 ms). */
+  passwordResetPollMs?: number
   /** Milliseconds since the epoch; sessions, tickets and counters use this one clock. Tests move it by hand. */
   now?: () => number
   /** Used for the back-channel logout calls. */
@@ -88,6 +91,8 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   fastify.addHook('onReady', async () => { await ctx.dummyHash() })
 
   installPresenceCookie(fastify, cookieBase)
+
+  await fastify.register(passwordResets, { ctx, pollMs: opts.passwordResetPollMs ?? 2000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') }, favicon: true })
   await fastify.register(accountRoutes, { ctx })

@@ -51,12 +51,12 @@ function redeem (ticket: string, clientId = 'b1', secret = B1.clientSecret) {
   })
 }
 
-function check (sub: string, sid: string, clientId = 'b1', secret = B1.clientSecret) {
+function check (sub: string, sid: string, clientId = 'b1', secret = B1.clientSecret, extra: Record<string, unknown> = {}) {
   return app.inject({
     method: 'POST',
     url: '/sso/check',
     headers: { authorization: basicAuthorization(clientId, secret), 'content-type': 'application/json' },
-    payload: { sub, sid }
+    payload: { sub, sid, ...extra }
   })
 }
 
@@ -250,12 +250,59 @@ t.test('hostile: unregistered or look-alike redirect_uri, unknown client, missin
 t.test('/sso/check: live while the A login lasts, not after', async (t) => {
   const b = await loggedIn()
   const { sid, sub } = (await redeem(await ticketFor(b))).json()
-  t.same((await check(sub, sid)).json(), { active: true })
+  const idleMs = 1_800_000
+  t.same((await check(sub, sid)).json(), { active: true, expiresAt: clock.now + idleMs, capAt: clock.now + 43_200_000, idleMs, now: clock.now })
   t.same((await check(sub, 'Z'.repeat(22))).json(), { active: false })
   t.same((await check('999999', sid)).json(), { active: false }, 'the sid belongs to its account only')
   await b.postJson('/logout', {})
   t.same((await check(sub, sid)).json(), { active: false })
   t.equal((await check(sub, 'bad sid!')).statusCode, 400)
+})
+
+t.test('/sso/check with activeAt: activity on B keeps the A login alive; a check alone does not', async (t) => {
+  const idleMs = 1_800_000
+  const b = await loggedIn()
+  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const signedIn = clock.now
+  clock.advance(idleMs - 1000)
+  t.equal((await check(sub, sid)).json().expiresAt, signedIn + idleMs, 'a check without activity moves nothing')
+  const worked = clock.now - 500
+  t.equal((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: worked })).json().expiresAt, worked + idleMs, 'moved to the reported activity')
+  t.equal((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: worked - 10_000 })).json().expiresAt, worked + idleMs, 'never backward')
+  clock.now = signedIn + idleMs + 5000
+  t.equal((await b.get('/me')).statusCode, 200, 'past the idle limit counted from the sign-in, A is still signed in: the person worked on B')
+  clock.now += idleMs
+  t.same((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: clock.now })).json(), { active: false }, 'idle everywhere for the limit: ended, and a late report does not revive it')
+  t.equal((await b.get('/me')).statusCode, 401)
+})
+
+t.test('/sso/check with activeAt at the limits: limit − 1 ms live, the limit ends it; the absolute cap wins over activity', async (t) => {
+  const idleMs = 1_800_000
+  const absoluteMs = 43_200_000
+  const b = await loggedIn()
+  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const signedIn = clock.now
+  clock.advance(idleMs - 1)
+  t.equal((await check(sub, sid)).json().active, true, 'idle − 1 ms: live')
+  while (clock.now + idleMs - 1 < signedIn + absoluteMs) {
+    t.equal((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: clock.now })).json().active, true)
+    clock.advance(idleMs - 1)
+  }
+  t.equal((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: clock.now })).json().active, true)
+  clock.now = signedIn + absoluteMs - 1
+  t.same((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: clock.now })).json().expiresAt, signedIn + absoluteMs, 'absolute − 1 ms: live until the cap')
+  clock.now = signedIn + absoluteMs
+  t.same((await check(sub, sid, 'b1', B1.clientSecret, { activeAt: clock.now })).json(), { active: false }, 'the absolute cap ends it while the person works')
+  t.equal((await b.get('/me')).statusCode, 401)
+})
+
+t.test('/sso/check refuses malformed activity', async (t) => {
+  const b = await loggedIn()
+  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  for (const activeAt of [-1, 1.5, 'soon', 9e18]) {
+    const res = await check(sub, sid, 'b1', B1.clientSecret, { activeAt })
+    t.equal(res.statusCode, 400, `activeAt ${JSON.stringify(activeAt)}`)
+  }
 })
 
 t.test('logout sends a signed back-channel call to each client that holds a session from that login', async (t) => {

@@ -9,6 +9,6 @@ export {
 export {
   basicAuthorization, CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH, parseBasicAuthorization, safeReturnPath,
   secretsEqual, SID_RE, SIGNATURE_HEADER, signBody, signLogoutMessage, STATE_RE, TICKET_RE, verifyLogoutMessage,
-  type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
+  type LoginState, type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
 } from './protocol.js'
 export { readSsoClientConfig, type SsoClientConfig } from './config.js'

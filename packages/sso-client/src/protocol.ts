@@ -5,7 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
  *
  * Browser → A: `POST /sso/ticket?client_id=` (CORS, credentials; same-site only) and `GET /sso/authorize`
  * (top-level redirect; any site). B → A, server to server with HTTP Basic client authentication
- * (RFC 6749 §2.3.1): `POST /sso/redeem {ticket}` and `POST /sso/check {sub, sid}`. A → B: the back-channel logout,
+ * (RFC 6749 §2.3.1): `POST /sso/redeem {ticket}` and `POST /sso/check {sub, sid, activeAt?}`. A → B: the back-channel logout,
  * `POST <logoutUri>` with a JSON body signed by HMAC-SHA256 under the client secret (header `kefu-sso-signature`).
  */
 
@@ -36,6 +36,24 @@ export interface Redemption {
   /** A's session handle: B ties its session to it and asks A whether it is still live. */
   sid: string
 }
+
+/**
+ * A's answer to `/sso/check`. `activeAt` in the request is the time of the latest request the person made on B
+ * (milliseconds): A moves the login's last-seen forward to it (never backward, never past now).
+ */
+export type LoginState =
+  | { active: false }
+  | {
+    active: true
+    /** When the A login ends unless the person does something: min(last-seen + idle, sign-in + absolute). */
+    expiresAt: number
+    /** The absolute deadline: nothing moves it. */
+    capAt: number
+    /** A's idle limit, so B can tell how far activity it has not reported yet moves `expiresAt`. */
+    idleMs: number
+    /** A's clock when it answered. */
+    now: number
+  }
 
 /** The back-channel logout message: the A logins (`sids`) of account `sub` that ended. */
 export interface LogoutMessage {

@@ -42,7 +42,9 @@ export async function userAdd (argv: readonly string[], env: NodeJS.ProcessEnv, 
   }
   try {
     const outcome = await upsertAccount(db.prisma, username, password)
-    out(outcome === 'created' ? `created account ${username}` : `set a new password for ${username}`)
+    out(outcome === 'created'
+      ? `created account ${username}`
+      : `set a new password for ${username}; its earlier sign-ins end within seconds, on A and every B site (a running auth ends them)`)
     return 0
   } finally {
     await db.close()

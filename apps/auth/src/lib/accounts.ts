@@ -14,13 +14,15 @@ export function accountProblem (username: string, password: string): string | nu
 
 /**
  * Creates the account, or sets a new password on an existing one. Resolves to which of the two happened.
- * The launcher seeds its demo account with this; `pnpm --filter @kefu/auth user:add` calls it too.
+ * A reset also ends every sign-in that began before `now` (`sessions_valid_from`): each running auth instance ends
+ * those sessions within its poll interval and tells the B sites. The launcher seeds its demo account with this;
+ * `pnpm --filter @kefu/auth user:add` calls it too.
  */
-export async function upsertAccount (prisma: PrismaClient, username: string, password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<'created' | 'reset'> {
+export async function upsertAccount (prisma: PrismaClient, username: string, password: string, params: ScryptParams = DEFAULT_SCRYPT, now: Date = new Date()): Promise<'created' | 'reset'> {
   const problem = accountProblem(username, password)
   if (problem !== null) throw new RangeError(problem)
   const passwordHash = await hashPassword(password, params)
   const existing = await prisma.account.findUnique({ where: { username }, select: { id: true } })
-  await prisma.account.upsert({ where: { username }, create: { username, passwordHash }, update: { passwordHash } })
+  await prisma.account.upsert({ where: { username }, create: { username, passwordHash }, update: { passwordHash, sessionsValidFrom: now } })
   return existing === null ? 'created' : 'reset'
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { safeReturnPath } from '@kefu/sso-client'
-import { sendBackChannelLogout } from '../lib/back-channel.js'
+import { endLogins } from '../lib/end-logins.js'
 import { logRefusal, type AuthContext } from '../lib/context.js'
 import { BadCredentials, BadCsrfToken, CrossSite, TooManyAttempts, UnsupportedBody } from '../lib/errors.js'
 import { escapeHtml, sendPage } from '../lib/html.js'
@@ -186,19 +186,12 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
     const everywhere = request.body?.everywhere === 'true'
     const user = await request.kefuSession.load()
     if (user !== null) {
-      let sids: string[]
-      if (everywhere) {
-        sids = (await fastify.kefuSessions.listForUser(user.id)).map((s) => s.handle)
-        await fastify.kefuSessions.destroyAllForUser(user.id)
-      } else {
-        sids = [request.kefuSession.handle!]
-      }
+      const sids = everywhere
+        ? (await fastify.kefuSessions.listForUser(user.id)).map((s) => s.handle)
+        : [request.kefuSession.handle!]
       await request.kefuSession.logout()
-      const participants = await fastify.tickets.takeParticipants(sids)
-      request.log.info({ username: user.username, sessions: sids.length, everywhere, clients: participants.size }, 'logged out')
-      await sendBackChannelLogout({
-        issuer: ctx.origin, clients: ctx.clients, timeoutMs: ctx.backChannelTimeoutMs, now: ctx.now, fetch: ctx.fetch, log: request.log
-      }, user.id, participants)
+      request.log.info({ username: user.username, sessions: sids.length, everywhere }, 'logged out')
+      await endLogins(fastify, ctx, request.log, user.id, sids)
     } else {
       await request.kefuSession.logout()
     }

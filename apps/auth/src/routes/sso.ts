@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { parseBasicAuthorization, secretsEqual, SID_RE, STATE_RE, TICKET_RE, type Redemption, type TicketAnswer } from '@kefu/sso-client'
+import { parseBasicAuthorization, secretsEqual, SID_RE, STATE_RE, TICKET_RE, type LoginState, type Redemption, type TicketAnswer } from '@kefu/sso-client'
 import type { SsoClient } from '../lib/clients.js'
 import { logRefusal, type AuthContext } from '../lib/context.js'
 import { BadRedirectUri, BadState, ClientAuthFailed, InvalidTicket, OriginNotRegistered, UnknownClient, BadRequest } from '../lib/errors.js'
@@ -158,28 +158,51 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
     if (grant.clientId !== client.clientId) return refuse(`ticket was issued to ${grant.clientId}`)
     if (ctx.now() >= grant.expiresAt) return refuse('expired ticket')
     // The A login may have ended between issue and redemption (a logout in another tab).
-    const live = (await fastify.kefuSessions.listForUser(grant.sub)).some((s) => s.handle === grant.sid)
-    if (!live) return refuse('the A login behind the ticket has ended')
+    const live = await fastify.kefuSessions.touchHandle(grant.sid, grant.sub, null)
+    if (live === null) return refuse('the A login behind the ticket has ended')
     await fastify.tickets.addParticipant(grant.sid, client.clientId, fastify.kefuSessions.limits.absoluteMs)
     request.log.info({ clientId: client.clientId, username: grant.username }, 'ticket redeemed')
     return { sub: grant.sub, username: grant.username, sid: grant.sid }
   })
 
-  fastify.post<{ Body: { sub: string, sid: string } }>('/sso/check', {
+  // B asks whether an A login is still live, and reports the latest request the person made on B (`activeAt`):
+  // activity on any site keeps the login alive (SPEC: what "idle" means). A liveness check alone is not activity.
+  fastify.post<{ Body: { sub: string, sid: string, activeAt?: number } }>('/sso/check', {
     schema: {
       body: {
         type: 'object',
+        additionalProperties: false,
         required: ['sub', 'sid'],
-        properties: { sub: { type: 'string', minLength: 1, maxLength: 64 }, sid: { type: 'string', maxLength: 64 } }
+        properties: {
+          sub: { type: 'string', minLength: 1, maxLength: 64 },
+          sid: { type: 'string', maxLength: 64 },
+          activeAt: { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 }
+        }
       },
-      response: { 200: { type: 'object', required: ['active'], properties: { active: { type: 'boolean' } } }, ...errors }
+      response: {
+        200: {
+          type: 'object',
+          required: ['active'],
+          properties: {
+            active: { type: 'boolean' },
+            expiresAt: { type: 'integer' },
+            capAt: { type: 'integer' },
+            idleMs: { type: 'integer' },
+            now: { type: 'integer' }
+          }
+        },
+        ...errors
+      }
     }
-  }, async function check (request, reply) {
+  }, async function check (request, reply): Promise<LoginState> {
     void reply.header('cache-control', 'no-store')
-    authenticateClient(request)
-    const { sub, sid } = request.body
+    const client = authenticateClient(request)
+    const { sub, sid, activeAt } = request.body
     if (!SID_RE.test(sid)) throw new BadRequest('sid is malformed')
-    const active = (await fastify.kefuSessions.listForUser(sub)).some((s) => s.handle === sid)
-    return { active }
+    const state = await fastify.kefuSessions.touchHandle(sid, sub, activeAt ?? null)
+    if (state === null) return { active: false }
+    if (activeAt !== undefined) request.log.debug({ clientId: client.clientId, sid, activeAt }, 'activity on a B site')
+    const { idleMs, absoluteMs } = fastify.kefuSessions.limits
+    return { active: true, expiresAt: state.expiresAt, capAt: state.createdAt + absoluteMs, idleMs, now: ctx.now() }
   })
 }

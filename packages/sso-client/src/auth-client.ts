@@ -1,5 +1,5 @@
 import { AuthUnavailableError } from './errors.js'
-import { basicAuthorization, SID_RE, type Redemption } from './protocol.js'
+import { basicAuthorization, SID_RE, type LoginState, type Redemption } from './protocol.js'
 
 export interface AuthClientOptions {
   /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL). */
@@ -55,10 +55,19 @@ export class AuthClient {
     return { ok: false, code: typeof code === 'string' ? code : `HTTP_${status}` }
   }
 
-  /** Whether A login `sid` of account `sub` is still live. */
-  async isActive (sub: string, sid: string): Promise<boolean> {
-    const { status, json } = await this.#post('/sso/check', { sub, sid })
+  /**
+   * Whether A login `sid` of account `sub` is still live, and until when. `activeAt`: the latest request the person
+   * made on B, reported as activity (A moves the login's last-seen to it).
+   */
+  async check (sub: string, sid: string, activeAt?: number): Promise<LoginState> {
+    const { status, json } = await this.#post('/sso/check', activeAt === undefined ? { sub, sid } : { sub, sid, activeAt: Math.floor(activeAt) })
     if (status !== 200) throw new AuthUnavailableError(new Error(`A answered ${status} to /sso/check (client misconfigured?)`))
-    return (json as { active?: unknown } | null)?.active === true
+    const s = json as Partial<{ active: unknown, expiresAt: unknown, capAt: unknown, idleMs: unknown, now: unknown }> | null
+    if (s?.active !== true) return { active: false }
+    const { expiresAt, capAt, idleMs, now } = s
+    if (typeof expiresAt !== 'number' || typeof capAt !== 'number' || typeof idleMs !== 'number' || typeof now !== 'number') {
+      throw new AuthUnavailableError(new Error('A answered /sso/check without the login\'s deadlines (an older A?)'))
+    }
+    return { active: true, expiresAt, capAt, idleMs, now }
   }
 }

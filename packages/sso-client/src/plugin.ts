@@ -10,8 +10,9 @@ import { pickLang } from './lang.js'
 import { renderPageScript } from './page-script.js'
 import {
   CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH, safeReturnPath, SIGNATURE_HEADER, STATE_RE, TICKET_RE,
-  verifyLogoutMessage, type Redemption
+  verifyLogoutMessage, type LoginState, type Redemption
 } from './protocol.js'
+import { SESSION_WATCH_SOURCE } from './session-watch.js'
 
 export interface SsoClientOptions {
   /** A's origin as the browser sees it (AUTH_URL). */
@@ -24,8 +25,15 @@ export interface SsoClientOptions {
   publicUrl: string
   /** Registers `@kefu/session` with these options; omit when the app registered it already. */
   session?: KefuSessionOptions
-  /** How long A's word that a login is live is trusted (default 4000 ms): a missed logout is seen within it. */
+  /**
+   * How long A's word that a login is live is trusted (default 4000 ms): a missed logout, and an idle or absolute
+   * end at A, is seen within it; activity on B reaches A within it.
+   */
   checkIntervalMs?: number
+  /** Pages warn this long before an idle sign-out (default 120 s). */
+  warnBeforeS?: number
+  /** How often pages ask `/sso/status` (default 5000 ms; not activity). */
+  statusPollMs?: number
   /** After a redirect check found nobody logged in at A, how long B does not run another (default 60 s). */
   silentCheckIntervalS?: number
   /** How old a back-channel logout may be (default 30 s). */
@@ -57,6 +65,13 @@ export interface SsoClientApi {
   loginPath (returnTo?: string): string
   /** For a page: the user, or `unavailable` when A cannot be asked (logged once; nobody is treated as logged in). */
   pageState (request: FastifyRequest): Promise<{ user: SsoUser | null, unavailable: boolean }>
+  /**
+   * The A login behind a user, without counting as activity and without touching the B session (for live streams
+   * and background checks). Rejects with `AuthUnavailableError` when A cannot be asked.
+   */
+  loginState (user: SsoUser): Promise<LoginState>
+  /** The path of the page script that warns before an idle sign-out and says when the session ended. */
+  readonly sessionWatchPath: string
 }
 
 declare module 'fastify' {
@@ -69,6 +84,24 @@ declare module 'fastify' {
     /** Memoized `fastify.sso.user(request)`. */
     ssoUser: () => Promise<SsoUser | null>
   }
+  interface FastifyContextConfig {
+    /** `false`: requests to this route are never the person's activity (live streams, status polls). */
+    ssoActivity?: boolean
+  }
+}
+
+/**
+ * Whether a request is one the person made, which counts as activity for the A login: page navigations, and calls
+ * the page marks `X-Kefu-Activity: person` (a click, a reply). Automatic calls (`X-Kefu-Activity: background`, or
+ * unmarked fetches), live streams and status polls are not: a page left open ends at the idle limit.
+ */
+export function isPersonActivity (request: FastifyRequest): boolean {
+  if (request.routeOptions.config?.ssoActivity === false) return false
+  const declared = request.headers['x-kefu-activity']
+  if (declared !== undefined) return declared === 'person'
+  const mode = request.headers['sec-fetch-mode']
+  if (mode !== undefined) return mode === 'navigate'
+  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')
 }
 
 function option (ok: boolean, message: string): void {
@@ -93,16 +126,29 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
   const silentMs = (opts.silentCheckIntervalS ?? 60) * 1000
   option(Number.isInteger(silentMs) && silentMs >= 1000, 'silentCheckIntervalS must be a whole number ≥ 1')
   const logoutMaxAgeMs = (opts.logoutMaxAgeS ?? 30) * 1000
+  const warnBeforeMs = (opts.warnBeforeS ?? 120) * 1000
+  option(Number.isInteger(warnBeforeMs) && warnBeforeMs >= 0, 'warnBeforeS must be a whole number of seconds ≥ 0')
+  const statusPollMs = opts.statusPollMs ?? 5000
+  option(Number.isInteger(statusPollMs) && statusPollMs >= 200 && statusPollMs <= 60_000, 'statusPollMs must be 200 to 60000')
   const now = opts.now ?? Date.now
 
-  if (opts.session !== undefined) await fastify.register(kefuSession, opts.session)
+  // A B session has no idle limit of its own: idleness is decided at A, from activity on A and every B site (B
+  // reports its own), so a person who works only here, or only at A, stays signed in on both. It ends with the A
+  // login (checked at most every checkIntervalMs) or at its own absolute limit.
+  if (opts.session !== undefined) {
+    await fastify.register(kefuSession, { ...opts.session, idleTimeoutS: opts.session.absoluteTimeoutS ?? 43200 })
+  }
   else if (!fastify.hasDecorator('kefuSessions')) throw new SsoConfigError('@kefu/sso-client needs @kefu/session: pass the session option or register @kefu/session first')
 
   const authUrl = opts.authUrl
   const publicOrigin = opts.publicUrl
   const callbackUrl = publicOrigin + '/sso/callback'
   const auth = new AuthClient({ baseUrl: internal, clientId: opts.clientId, clientSecret: opts.clientSecret, timeoutMs: opts.requestTimeoutMs ?? 3000, fetch: opts.fetch ?? fetch })
-  const liveness = new LivenessCache(auth, checkIntervalMs, now)
+  const liveness = new LivenessCache(auth, checkIntervalMs, now, (err) => {
+    fastify.log.warn({ err: err.message }, 'activity on this site not reported to the account site; it will be with the next check')
+  })
+  fastify.addHook('onClose', async () => { liveness.close() })
+  const states = new WeakMap<FastifyRequest, LoginState>()
   const csrfKey = createHmac('sha256', opts.clientSecret).update('kefu-sso-csrf-key').digest()
   const base = `kefu_sso_${opts.clientId}`
 
@@ -131,12 +177,21 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
       await request.kefuSession.logout()
       return null
     }
-    if (!await liveness.isActive(sub, sid)) {
+    const state = await liveness.state(sub, sid, isPersonActivity(request) ? now() : undefined)
+    if (!state.active) {
       request.log.info({ username: sessionUser.username }, 'A login ended: B session closed')
       await request.kefuSession.logout()
       return null
     }
+    states.set(request, state)
     return { id: sub, username: sessionUser.username, sid }
+  }
+
+  /** What `/sso/status` and `/sso/keepalive` answer: when the login ends, for the page's warning. */
+  function statusOf (state: LoginState | undefined): Record<string, unknown> {
+    const base = { now: now(), warnBeforeMs, pollMs: statusPollMs, loginPath: '/sso/login?return_to=' }
+    if (state === undefined || !state.active) return { active: false, ...base }
+    return { active: true, expiresAt: state.expiresAt, capAt: state.capAt, ...base }
   }
 
   /** B's session is keyed by the A login it came from, so a back-channel logout ends exactly those sessions. */
@@ -147,7 +202,6 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
   async function startSession (request: FastifyRequest, r: Redemption): Promise<void> {
     // A new B session id; the one the request carried (if any) is destroyed with it: no fixation.
     await request.kefuSession.login({ id: sessionUserId(r.sub, r.sid), username: r.username }, { sub: r.sub, sid: r.sid })
-    liveness.markActive(r.sid)
     request.log.info({ username: r.username }, 'logged in from A')
   }
 
@@ -196,7 +250,11 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
         request.log.warn({ err: (err.cause as Error | undefined)?.message }, 'account site unreachable')
         return { user: null, unavailable: true }
       }
-    }
+    },
+    loginState (u) {
+      return liveness.state(u.id, u.sid)
+    },
+    sessionWatchPath: '/sso/session-watch.js'
   }
   fastify.decorate('sso', api)
   fastify.decorate('ssoRequired', async function ssoRequired (request: FastifyRequest) {
@@ -304,6 +362,41 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
     }
     await startSession(request, r)
     return reply.redirect(returnTo, 303)
+  })
+
+  // For pages: when the login ends, so they can warn before an idle sign-out. Asking is not activity.
+  fastify.get('/sso/status', { config: { ssoActivity: false } }, async function ssoStatus (request, reply) {
+    void reply.header('cache-control', 'no-store')
+    const current = await request.ssoUser()
+    return statusOf(current === null ? undefined : states.get(request))
+  })
+
+  // "Stay signed in": the person's activity, reported to A at once. Only this site's own pages may post it.
+  fastify.post('/sso/keepalive', {
+    config: { ssoActivity: false },
+    preValidation: async function keepaliveOrigin (request) {
+      const origin = request.headers.origin
+      const site = request.headers['sec-fetch-site']
+      if (origin !== publicOrigin || (site !== undefined && site !== 'same-origin')) {
+        refusal(request, 'KEFU_SSO_CSRF', { reason: `keepalive from ${String(origin).slice(0, 100)}` })
+        throw new CsrfError('only this site\'s pages may keep the session alive')
+      }
+    }
+  }, async function keepalive (request, reply) {
+    void reply.header('cache-control', 'no-store')
+    const current = await request.ssoUser()
+    if (current === null) return statusOf(undefined)
+    const state = await liveness.keepAlive(current.id, current.sid, now())
+    if (!state.active) await request.kefuSession.logout()
+    return statusOf(state)
+  })
+
+  fastify.get(api.sessionWatchPath, { config: { ssoActivity: false } }, async function sessionWatch (_request, reply) {
+    return reply.headers({
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff'
+    }).send(SESSION_WATCH_SOURCE)
   })
 
   // A's back-channel logout. The signature covers the exact bytes, so the body is kept as a string.

@@ -14,9 +14,14 @@ class FakeClock {
   advance (ms: number): void { this.now += ms }
 }
 
-// The stand-in A: tickets map to logins; live logins are a set the test edits.
+// The stand-in A: tickets map to logins; live logins are a set the test edits. Each login ends 30 s after the last
+// activity A heard of (its own clock is the test's), or 120 s after it began.
+const IDLE_MS = 30_000
+const CAP_MS = 120_000
 const tickets = new Map<string, { sub: string, username: string, sid: string }>()
 const live = new Set<string>()
+const logins = new Map<string, { created: number, lastSeen: number }>()
+const reports: Array<{ sid: string, activeAt: number | undefined }> = []
 let checks = 0
 let down = false
 const fakeA = Fastify()
@@ -31,9 +36,16 @@ fakeA.post<{ Body: { ticket: string } }>('/sso/redeem', async (request, reply) =
   if (grant === undefined) return reply.code(400).send({ code: 'KEFU_AUTH_INVALID_TICKET' })
   return grant
 })
-fakeA.post<{ Body: { sub: string, sid: string } }>('/sso/check', async (request) => {
+fakeA.post<{ Body: { sub: string, sid: string, activeAt?: number } }>('/sso/check', async (request) => {
   checks++
-  return { active: live.has(request.body.sid) }
+  const { sid, activeAt } = request.body
+  reports.push({ sid, activeAt })
+  const login = logins.get(sid)
+  if (!live.has(sid) || login === undefined) return { active: false }
+  const now = clock.now
+  if (now >= Math.min(login.lastSeen + IDLE_MS, login.created + CAP_MS)) return { active: false }
+  if (activeAt !== undefined) login.lastSeen = Math.max(login.lastSeen, Math.min(activeAt, now))
+  return { active: true, expiresAt: Math.min(login.lastSeen + IDLE_MS, login.created + CAP_MS), capAt: login.created + CAP_MS, idleMs: IDLE_MS, now }
 })
 const aUrl = await fakeA.listen({ port: 0, host: '127.0.0.1' })
 t.teardown(() => fakeA.close())
@@ -58,6 +70,7 @@ async function buildB (t: { teardown: (fn: () => unknown) => void }, patch: Part
     return reply.type('text/html').send(`<html><head>${script}</head></html>`)
   })
   app.get('/private', { preHandler: app.ssoRequired }, async (request) => ({ user: await request.ssoUser() }))
+  app.get('/stream', { config: { ssoActivity: false } }, async (request) => ({ user: await request.ssoUser() }))
   await app.ready()
   t.teardown(() => app.close())
   return app
@@ -91,6 +104,7 @@ function grant (username: string, sub = '1'): { ticket: string, sid: string, sub
   const sid = String(n).padStart(22, 'S')
   tickets.set(ticket, { sub, username, sid })
   live.add(sid)
+  logins.set(sid, { created: clock.now, lastSeen: clock.now })
   return { ticket, sid, sub }
 }
 
@@ -103,7 +117,10 @@ t.test('a redeemed ticket starts a B session; the A login is asked about at most
   t.same(res.json(), { username: 'alice' })
   checks = 0
   t.same((await b.request('GET', '/me')).json(), { username: 'alice' })
-  t.equal(checks, 0, 'A just vouched for it at the redemption')
+  t.equal(checks, 1, 'asked once')
+  t.same((await b.request('GET', '/me')).json(), { username: 'alice' })
+  t.equal(checks, 1, 'then believed')
+  checks = 0
   clock.advance(4000)
   await Promise.all([b.request('GET', '/me'), b.request('GET', '/me'), b.request('GET', '/private')])
   t.equal(checks, 1, 'concurrent requests share one check')
@@ -117,6 +134,116 @@ t.test('a redeemed ticket starts a B session; the A login is asked about at most
   t.equal(gone.statusCode, 401, '…and refused once the interval is over')
   t.equal(gone.json().code, 'KEFU_SSO_LOGIN_REQUIRED')
   t.equal(b.jar.has('b1'), false, 'the B session cookie is cleared')
+})
+
+const PERSON = { 'x-kefu-activity': 'person' }
+const FETCH = { 'sec-fetch-mode': 'cors', accept: 'application/json' }
+
+t.test('requests the person makes are reported to A as activity; automatic ones are not', async (t) => {
+  const app = await buildB(t)
+  const b = new Browser(app)
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  const reported = (): Array<number | undefined> => reports.filter((r) => r.sid === sid).map((r) => r.activeAt)
+  const stale = (): void => { clock.advance(4000) }
+
+  stale()
+  await b.request('GET', '/private', FETCH)
+  stale()
+  await b.request('GET', '/private', { 'x-kefu-activity': 'background' })
+  stale()
+  await b.request('GET', '/stream', { 'sec-fetch-mode': 'navigate' })
+  stale()
+  await b.request('GET', '/sso/status', PERSON)
+  t.same(reported().filter((a) => a !== undefined), [], 'an unmarked fetch, a background call, a stream and the status poll are not activity')
+
+  stale()
+  const navigated = clock.now
+  await b.request('GET', '/private', { 'sec-fetch-mode': 'navigate', accept: 'text/html' })
+  t.equal(reported().at(-1), navigated, 'a page navigation is reported with its time')
+  stale()
+  const clicked = clock.now
+  await b.request('GET', '/private', PERSON)
+  t.equal(reported().at(-1), clicked, 'so is a call the page marks as the person\'s')
+
+  clock.advance(1000)
+  const later = clock.now
+  const before = reports.length
+  await b.request('GET', '/private', PERSON)
+  t.equal(reports.length, before, 'within the interval A is not asked again…')
+  clock.advance(3000)
+  await b.request('GET', '/private', { 'x-kefu-activity': 'background' })
+  t.equal(reports.at(-1)?.activeAt, later, '…and the activity goes with the next check')
+  t.equal(logins.get(sid)?.lastSeen, later, 'A moved the login\'s last-seen to it')
+})
+
+t.test('activity inside the interval reaches A by itself when the interval ends (real time)', async (t) => {
+  const app = await buildB(t, { now: Date.now, checkIntervalMs: 300 })
+  const b = new Browser(app)
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  await b.request('GET', '/private', PERSON)
+  const at = Date.now()
+  await b.request('GET', '/private', PERSON)
+  const deadline = Date.now() + 5000
+  while (!reports.some((r) => r.sid === sid && r.activeAt !== undefined && r.activeAt >= at)) {
+    if (Date.now() > deadline) throw new Error('the activity was not reported')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.pass('reported without another request')
+})
+
+t.test('the B session has no idle limit of its own: it lives while the A login does', async (t) => {
+  const app = await buildB(t, { session: { store: createMemoryStore({ prefix: 'b1-idle:' }), secret: SESSION_SECRET, cookieName: 'b1', clock: clock.read, idleTimeoutS: 10, absoluteTimeoutS: 600 } })
+  const b = new Browser(app)
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  for (let i = 0; i < 5; i++) {
+    clock.advance(20_000)
+    logins.get(sid)!.lastSeen = clock.now // the person works at A, or on another B site
+    t.equal((await b.request('GET', '/private', FETCH)).statusCode, 200, `${(i + 1) * 20} s without a request here, past this site's 10 s`)
+  }
+  clock.advance(IDLE_MS + 4000)
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 401, 'idle everywhere: ended with the A login')
+})
+
+t.test('/sso/status tells the page when the login ends; /sso/keepalive reports activity at once', async (t) => {
+  const app = await buildB(t, { warnBeforeS: 90, statusPollMs: 2000 })
+  const b = new Browser(app)
+  t.same((await b.request('GET', '/sso/status')).json(), { active: false, now: clock.now, warnBeforeMs: 90_000, pollMs: 2000, loginPath: '/sso/login?return_to=' }, 'nobody signed in')
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  const signedIn = clock.now
+  clock.advance(10_000)
+  const status = (await b.request('GET', '/sso/status')).json()
+  t.same(status, { active: true, expiresAt: signedIn + IDLE_MS, capAt: signedIn + CAP_MS, now: clock.now, warnBeforeMs: 90_000, pollMs: 2000, loginPath: '/sso/login?return_to=' })
+  clock.advance(1000)
+  const before = reports.length
+  const kept = await b.request('POST', '/sso/keepalive', { origin: B, 'sec-fetch-site': 'same-origin' })
+  t.equal(kept.statusCode, 200)
+  t.equal(reports.length, before + 1, 'A was asked at once, inside the interval')
+  t.equal(reports.at(-1)?.activeAt, clock.now)
+  t.equal(kept.json().expiresAt, clock.now + IDLE_MS, 'the login ends later now')
+  const hostile: Array<Record<string, string>> = [{ origin: 'http://evil.example' }, {}, { origin: B, 'sec-fetch-site': 'cross-site' }]
+  for (const headers of hostile) {
+    const res = await b.request('POST', '/sso/keepalive', headers)
+    t.equal(res.statusCode, 403, `refused: ${JSON.stringify(headers)}`)
+  }
+  live.delete(sid)
+  clock.advance(4000)
+  t.same((await b.request('GET', '/sso/status')).json().active, false, 'ended at A: the page hears it')
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 401)
+})
+
+t.test('the session watch script is served to pages, not counted as activity', async (t) => {
+  const app = await buildB(t)
+  const res = await app.inject({ url: '/sso/session-watch.js' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /text\/javascript/)
+  t.match(res.body, /kefuSessionWatch/)
+  t.match(res.body, /保持登录/)
+  t.match(res.body, /Stay signed in/)
+  t.doesNotThrow(() => new Function(res.body), 'it parses')
 })
 
 t.test('back-channel logout ends exactly the B sessions of that A login, at once', async (t) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isAddressOrCidr } from './ip.js'
 
 /** A bad setting: the message is one line naming the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -58,15 +59,35 @@ export function readHttpUrl (env: Env, name: string, fallback?: string): string 
   return raw.replace(/\/+$/, '')
 }
 
+const PLACEHOLDER = /^change-?me/i
+
+/** True for the placeholders .env.example publishes ("change-me…", "changeMe…"): a value anyone can read is no secret. */
+export function isPlaceholder (value: string): boolean {
+  return PLACEHOLDER.test(value)
+}
+
+/** Stops the start when a secret (`name` says which) is still one of .env.example's placeholders. */
+export function refusePlaceholder (name: string, value: string): void {
+  if (isPlaceholder(value)) throw new ConfigError(`${name} is still the placeholder from .env.example: set a secret of your own`)
+}
+
+function refusePlaceholderPassword (name: string, url: string): void {
+  let password = ''
+  try { password = decodeURIComponent(new URL(url).password) } catch {}
+  if (isPlaceholder(password)) throw new ConfigError(`${name} carries the placeholder password from .env.example: set a password of your own`)
+}
+
 export function readDatabaseUrl (env: Env): string | undefined {
   const raw = present(env, 'DATABASE_URL')
   if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL')
+  if (raw !== undefined) refusePlaceholderPassword('DATABASE_URL', raw)
   return raw
 }
 
 export function readRedisUrl (env: Env): string | undefined {
   const raw = present(env, 'REDIS_URL')
   if (raw !== undefined && !/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
+  if (raw !== undefined) refusePlaceholderPassword('REDIS_URL', raw)
   return raw
 }
 
@@ -88,21 +109,38 @@ export function readOrigin (env: Env, name: string, fallback?: string): string {
   return value
 }
 
+export type TrustProxy = false | number | string[]
+
+const TRUST_PROXY_HELP = 'the number of proxies in front of kefu (e.g. 1) or their addresses (e.g. 10.0.0.2,fd00::/8)'
+
 /**
- * TRUST_PROXY: behind a reverse proxy, `true` or a hop count, so that request.ip is the client's and request.protocol
- * the one the browser used (Secure cookies behind a TLS-terminating proxy).
+ * TRUST_PROXY: behind reverse proxies, which X-Forwarded-For / X-Forwarded-Proto to believe, so that request.ip is
+ * the client's (per-IP limits) and request.protocol the one the browser used (Secure cookies). Either a hop count
+ * (every request reaches kefu through exactly that many proxies) or a comma-separated list of the proxies'
+ * addresses or CIDR blocks (IPv4 and IPv6). `true` would believe any client that sends the header, so it is refused.
  */
-export function readTrustProxy (env: Env): boolean | number {
+export function readTrustProxy (env: Env): TrustProxy {
   const raw = present(env, 'TRUST_PROXY')
   if (raw === undefined || raw === 'false') return false
-  if (raw === 'true') return true
-  if (/^\d{1,2}$/.test(raw)) return Number(raw)
-  throw new ConfigError(`TRUST_PROXY must be true, false or a number of proxy hops, got "${raw}"`)
+  if (raw === 'true') throw new ConfigError(`TRUST_PROXY=true would believe any client's X-Forwarded-For: set ${TRUST_PROXY_HELP}`)
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > 20) throw new ConfigError(`TRUST_PROXY must be between 1 and 20 proxy hops (or unset for none), got ${raw}`)
+    return hops
+  }
+  const list = raw.split(',').map((entry) => entry.trim())
+  for (const entry of list) {
+    if (!isAddressOrCidr(entry)) throw new ConfigError(`TRUST_PROXY must be ${TRUST_PROXY_HELP}; "${entry}" is neither`)
+  }
+  return list
 }
 
-/** Fastify's trustProxy for a TRUST_PROXY value: a hop count trusts that many proxies nearest to us. */
-export function trustProxyOption (value: boolean | number): boolean | ((address: string, hop: number) => boolean) {
-  if (typeof value === 'boolean') return value
+/**
+ * Fastify's trustProxy for a TRUST_PROXY value. A hop count trusts that many proxies nearest to us (Fastify's own
+ * numeric option trusts none); an address list is handed to Fastify as it is.
+ */
+export function trustProxyOption (value: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value
   return function trustNearest (_address, hop) { return hop < value }
 }
 

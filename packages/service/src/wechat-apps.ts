@@ -1,4 +1,4 @@
-import { ConfigError, readJsonSetting, type Env } from './config.js'
+import { ConfigError, readJsonSetting, refusePlaceholder, type Env } from './config.js'
 import { PushCrypto, WechatCryptoError } from '@kefu/wechat-crypto'
 
 export interface WechatAppConfig {
@@ -20,6 +20,8 @@ const APPID = /^wx[0-9A-Za-z]{16}$/
 const TOKEN = /^[0-9A-Za-z]{3,32}$/
 const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService'])
 const STRING_KEYS = ['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret']
+/** Shared with WeChat alone: a value published in .env.example is no secret. */
+const SECRET_KEYS = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret'] as const
 
 /** Validates WECHAT_APPS (already JSON-parsed); `source` names the variable or file in error messages. */
 export function parseWechatApps (value: unknown, source: string): WechatAppConfig[] {
@@ -41,6 +43,7 @@ export function parseWechatApps (value: unknown, source: string): WechatAppConfi
     if (seen.has(app.appid)) throw new ConfigError(`${at}.appid ${app.appid} is listed twice`)
     seen.add(app.appid)
     if (typeof app.token !== 'string' || !TOKEN.test(app.token)) throw new ConfigError(`${at}.token must be 3 to 32 letters or digits`)
+    for (const key of SECRET_KEYS) if (app[key] !== undefined) refusePlaceholder(`${at}.${key}`, app[key])
     try {
       createPushCrypto(app)
     } catch (err) {

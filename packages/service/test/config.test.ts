@@ -1,6 +1,9 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import { ConfigError, readInt, readHttpUrl, readJson, readString, readLogLevel, readDatabaseUrl, installErrorHandler } from '../src/index.js'
+import {
+  ConfigError, readInt, readHttpUrl, readJson, readString, readLogLevel, readDatabaseUrl, readRedisUrl, installErrorHandler, isPlaceholder,
+  parseWechatApps, refusePlaceholder
+} from '../src/index.js'
 
 t.test('config readers fail with one line naming the variable', async (t) => {
   t.equal(readInt({}, 'X', 7), 7)
@@ -16,6 +19,26 @@ t.test('config readers fail with one line naming the variable', async (t) => {
   for (const fn of [() => readInt({ X: 'abc' }, 'X', 1), () => readString({}, 'Y')]) {
     try { fn() } catch (err) { t.notMatch((err as Error).message, /\n/, 'one line') }
   }
+})
+
+t.test('the placeholders of .env.example are refused as secrets, naming the variable', async (t) => {
+  for (const value of ['change-me', 'CHANGE-ME-please', 'changeMeYourToken', 'changemeAESKey']) t.ok(isPlaceholder(value), value)
+  for (const value of ['x-change-me', 'chang-eme', 'kefuDemoToken', '']) t.notOk(isPlaceholder(value), value)
+  t.throws(() => refusePlaceholder('SOME_SECRET', 'Change-Me-1234'), new ConfigError('SOME_SECRET is still the placeholder from .env.example: set a secret of your own'))
+  t.doesNotThrow(() => refusePlaceholder('SOME_SECRET', 'a-secret-of-my-own'))
+  t.throws(() => readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu:change-me-postgres@db:5432/kefu' }),
+    new ConfigError('DATABASE_URL carries the placeholder password from .env.example: set a password of your own'))
+  t.equal(readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu:s3cret@db:5432/kefu' }), 'postgresql://kefu:s3cret@db:5432/kefu')
+  t.throws(() => readRedisUrl({ REDIS_URL: 'redis://:changeme@r:6379' }), /^REDIS_URL carries the placeholder password/)
+  const app = { appid: 'wx0123456789abcdef', token: 'yourToken1', encodingAESKey: 'k'.repeat(43), secret: 'an-app-secret' }
+  t.equal(parseWechatApps([app], 'WECHAT_APPS').length, 1)
+  for (const key of ['token', 'encodingAESKey', 'secret'] as const) {
+    const value = key === 'token' ? 'changeMeToken' : key === 'encodingAESKey' ? 'changeMe' + 'k'.repeat(35) : 'change-me-app-secret'
+    t.throws(() => parseWechatApps([app, { ...app, appid: 'wx0123456789abcde0', [key]: value }], 'WECHAT_APPS'),
+      new ConfigError(`WECHAT_APPS[1].${key} is still the placeholder from .env.example: set a secret of your own`), key)
+  }
+  t.throws(() => parseWechatApps([{ ...app, previousEncodingAESKey: 'CHANGEME' + 'k'.repeat(35) }], 'WECHAT_APPS_FILE x.json'),
+    /^WECHAT_APPS_FILE x\.json\[0\]\.previousEncodingAESKey is still the placeholder/)
 })
 
 t.test('the error handler hides 5xx details and keeps 4xx messages', async (t) => {

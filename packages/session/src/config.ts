@@ -18,6 +18,9 @@ export interface ReadSessionConfigOptions {
 
 type Env = Readonly<Record<string, string | undefined>>
 
+/** The placeholders .env.example publishes ("change-me…"); the same rule as @kefu/service's, kept here so this package stands alone. */
+const PLACEHOLDER = /^change-?me/i
+
 function value (env: Env, name: string): string | undefined {
   const v = env[name]
   return v === undefined || v === '' ? undefined : v
@@ -46,6 +49,8 @@ export function readSessionConfig (env: Env = process.env, options: ReadSessionC
     }
     secret = randomBytes(32).toString('base64url')
     secretGenerated = true
+  } else if (PLACEHOLDER.test(secret)) {
+    throw new SessionConfigError('SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters')
   } else if (secret.length < 32) {
     throw new SessionConfigError(`SESSION_SECRET must be at least 32 characters, got ${secret.length}`)
   }

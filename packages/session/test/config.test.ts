@@ -30,6 +30,8 @@ t.test('embedded mode may generate a secret; otherwise it is required', async (t
 t.test('bad values: one line naming the variable', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET must be at least 32 characters, got 5'],
+    [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, 'SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters'],
+    [{ SESSION_SECRET: 'CHANGEME' + 'x'.repeat(40) }, 'SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters'],
     [{ SESSION_IDLE_TIMEOUT_S: 'abc' }, 'SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "abc"'],
     [{ SESSION_IDLE_TIMEOUT_S: '0' }, 'SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "0"'],
     [{ SESSION_IDLE_TIMEOUT_S: '-5' }, 'SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "-5"'],

@@ -1,4 +1,4 @@
-import { ConfigError, readHttpUrl, readOptional, readOrigin, readString, type Env } from '@kefu/service'
+import { ConfigError, readHttpUrl, readOptional, readOrigin, readString, refusePlaceholder, type Env } from '@kefu/service'
 import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from './protocol.js'
 
 /** What every B site reads from its environment to take part in the sync login. */
@@ -22,6 +22,7 @@ export function readSsoClientConfig (env: Env, defaults: { port: number, clientI
   if (!CLIENT_ID_RE.test(clientId)) throw new ConfigError(`CLIENT_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${clientId}"`)
   const clientSecret = readOptional(env, 'CLIENT_SECRET')
   if (clientSecret === undefined) throw new ConfigError(`CLIENT_SECRET is required: the clientSecret of ${clientId} in the A site's SSO_CLIENTS`)
+  refusePlaceholder('CLIENT_SECRET', clientSecret)
   if (clientSecret.length < MIN_CLIENT_SECRET_LENGTH) throw new ConfigError(`CLIENT_SECRET must be at least ${MIN_CLIENT_SECRET_LENGTH} characters, got ${clientSecret.length}`)
   return { publicUrl, authUrl, authInternalUrl: readHttpUrl(env, 'AUTH_INTERNAL_URL', authUrl), clientId, clientSecret }
 }

@@ -20,13 +20,17 @@ async function stream (sys: ConsoleSystem, agent: Agent, lastEventId?: string): 
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
   const queue: SseEvent[] = []
+  // One read at a time, kept across calls: a call that timed out must not lose the chunk its read brings later.
+  let reading: Promise<ReadableStreamReadResult<string>> | undefined
   async function next (timeoutMs = 3000): Promise<SseEvent> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const ready = queue.shift()
       if (ready !== undefined) return ready
       const timer = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no event in time')), Math.max(1, deadline - Date.now())))
-      const { value, done } = await Promise.race([reader.read(), timer])
+      reading ??= reader.read()
+      const { value, done } = await Promise.race([reading, timer])
+      reading = undefined
       if (done === true) throw new Error('stream ended')
       buffer += value
       let end: number
@@ -103,4 +107,36 @@ t.test('logging out at A ends open streams, without the stream keeping the sessi
   t.ok(logout.status < 400, `logout at A: ${logout.status}`)
   t.match(await s.next(5000), { event: 'ended' }, 'the stream ends by itself')
   t.equal((await alice.api(sys, 'GET', '/api/me')).status, 401)
+})
+
+t.test('the A login ends without a back-channel call: open streams see it at their next check', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const s = await stream(sys, alice)
+  t.teardown(s.close)
+  await s.next()
+  const aliceId = (await sys.prisma.account.findUniqueOrThrow({ where: { username: 'alice' } })).id.toString()
+  // Idle at A, the absolute cap, or a password reset whose back-channel call was lost: A's login is gone, B's
+  // session is still there.
+  t.ok(await sys.a.app.kefuSessions.destroyAllForUser(aliceId) >= 1)
+  t.match(await s.next(8000), { event: 'ended' }, 'the stream checks A, not only its own session')
+  t.equal((await alice.api(sys, 'GET', '/api/me')).status, 401)
+})
+
+t.test('an administrator changes an agent’s mini programs: the open stream narrows at once', async (t) => {
+  const mallory = new Agent()
+  await mallory.signIn(sys, 'mallory')
+  const m = await stream(sys, mallory)
+  t.teardown(m.close)
+  t.match(await m.next(), { event: 'hello', data: { apps: [PLAIN] } })
+  await sys.prisma.agentApp.deleteMany({ where: { username: 'mallory', appId: PLAIN } })
+  t.teardown(() => sys.prisma.agentApp.create({ data: { username: 'mallory', appId: PLAIN } }))
+  t.match(await m.next(3000), { event: 'apps', data: { apps: [] } }, 'told within the check interval')
+  await sys.push(PLAIN, 'text', { from: 'o_revoked', content: 'not for mallory any more' })
+  await t.rejects(m.next(500), /no event in time/, 'nothing of the removed mini program arrives')
+  await sys.prisma.agentApp.create({ data: { username: 'mallory', appId: SAFE } })
+  t.teardown(() => sys.prisma.agentApp.deleteMany({ where: { username: 'mallory', appId: SAFE } }))
+  t.match(await m.next(3000), { event: 'apps', data: { apps: [SAFE] } }, 'and widens when one is added')
+  await sys.push(SAFE, 'text', { from: 'o_granted', content: 'now for mallory' })
+  t.match(await m.next(), { event: 'message', data: { appId: SAFE, text: 'now for mallory' } })
 })

@@ -16,6 +16,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     consoleStore: ConsoleStore
+    /** The mini programs an agent may see now: assigned to them and configured here. */
+    agentApps: (username: string) => Promise<string[]>
   }
 }
 
@@ -28,6 +30,10 @@ export interface AgentPluginOptions {
 export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts) {
   const configured = new Set(opts.configuredApps)
   fastify.decorate('consoleStore', opts.store)
+  async function agentApps (username: string): Promise<string[]> {
+    return (await opts.store.agentApps(username)).filter((appId) => configured.has(appId))
+  }
+  fastify.decorate('agentApps', agentApps)
   const memo = new WeakMap<FastifyRequest, Promise<Agent>>()
   fastify.decorateRequest('agent', function agent (this: FastifyRequest): Promise<Agent> {
     let found = memo.get(this)
@@ -35,8 +41,7 @@ export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts)
       found = (async () => {
         const user = await this.ssoUser()
         if (user === null) throw new LoginRequiredError()
-        const apps = (await opts.store.agentApps(user.username)).filter((appId) => configured.has(appId))
-        return { username: user.username, apps }
+        return { username: user.username, apps: await agentApps(user.username) }
       })()
       memo.set(this, found)
     }

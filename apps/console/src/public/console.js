@@ -6,7 +6,7 @@
   const lang = document.documentElement.lang === 'en' ? 'en' : 'zh-CN'
   const T = {
     'zh-CN': {
-      title: '客服工作台', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '会话已结束，请刷新页面重新登录。',
+      title: '客服工作台', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '登录已结束',
       allApps: '全部小程序', noConversations: '还没有会话。用户给小程序客服发消息后会出现在这里。', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
       pick: '从左侧选择一个会话', back: '返回', image: '[图片]', card: '[小程序卡片]', link: '[链接]', entered: '进入客服会话，来源：', enteredNoSource: '进入客服会话',
       event: '事件：', other: '消息类型：', send: '发送', sending: '发送中…', sent: '已发送', failed: '发送失败', placeholder: '输入回复，Enter 发送，Shift+Enter 换行',
@@ -16,7 +16,7 @@
       noSecret: '此小程序未配置 secret，无法回复', unread: (n) => `${n} 条未读`, loadOlder: '加载更早的消息', you: '我', by: '由'
     },
     en: {
-      title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Your session has ended. Reload the page to sign in again.',
+      title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
       allApps: 'All mini programs', noConversations: 'No conversations yet. They appear here when users message the mini program’s customer service.', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
       pick: 'Pick a conversation on the left', back: 'Back', image: '[image]', card: '[mini program card]', link: '[link]', entered: 'Entered the chat from: ', enteredNoSource: 'Entered the chat',
       event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line',
@@ -27,7 +27,7 @@
     }
   }[lang]
 
-  const state = { apps: [], canReply: new Set(), filter: '', conversations: [], next: null, current: null, items: new Map(), activity: Date.now(), lastStreamStart: 0 }
+  const state = { apps: [], canReply: new Set(), filter: '', conversations: [], next: null, current: null, items: new Map() }
 
   function el (tag, attrs, ...children) {
     const node = document.createElement(tag)
@@ -41,9 +41,13 @@
     return node
   }
 
+  // `person: true` marks a call the agent made (a click, a reply, typing): it counts as activity and keeps the sign-in
+  // alive. Everything the page does by itself (start-up, live updates, refreshes) is background and does not.
   async function api (path, options) {
-    state.activity = Date.now()
-    const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json', ...(options && options.json !== undefined ? { 'content-type': 'application/json' } : {}) }, ...options, body: options && options.json !== undefined ? JSON.stringify(options.json) : options && options.body })
+    const o = options || {}
+    const headers = { accept: 'application/json', 'x-kefu-activity': o.person ? 'person' : 'background' }
+    if (o.json !== undefined) headers['content-type'] = 'application/json'
+    const res = await fetch(path, { credentials: 'same-origin', method: o.method || 'GET', headers, body: o.json !== undefined ? JSON.stringify(o.json) : o.body })
     if (res.status === 401) { showEnded(); throw new Error('signed out') }
     if (res.status === 204) return null
     const body = await res.json().catch(() => ({}))
@@ -69,12 +73,12 @@
 
   // ---- layout ----
   const status = el('span', { class: 'status', role: 'status', 'aria-live': 'polite', text: '' })
-  const appSelect = el('select', { 'aria-label': T.allApps, onchange: () => { state.filter = appSelect.value; loadConversations() } })
+  const appSelect = el('select', { 'aria-label': T.allApps, onchange: () => { state.filter = appSelect.value; loadConversations(true) } })
   const convList = el('ul', { class: 'conversations', 'aria-label': T.title })
   const listBox = el('nav', { class: 'list' }, el('div', { class: 'list-tools' }, appSelect), convList)
   const chatTitle = el('h2', { id: 'chat-title', text: '' })
   const windowInfo = el('span', { class: 'window', id: 'window-info' })
-  const backButton = el('button', { class: 'back', type: 'button', text: T.back, onclick: () => { layout.classList.remove('has-chat'); state.current = null; renderList() } })
+  const backButton = el('button', { class: 'back', type: 'button', text: T.back, onclick: () => { layout.classList.remove('has-chat'); state.current = null; rememberConversation(null); renderList() } })
   const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
   const textarea = el('textarea', { id: 'reply-text', placeholder: T.placeholder, 'aria-label': T.placeholder, rows: '3' })
   const sendButton = el('button', { class: 'primary', type: 'button', id: 'send', text: T.send })
@@ -110,6 +114,15 @@
     sendButton.disabled = true
     if (source) source.close()
     source = null
+    // The session watch (sso-client) says so and offers a sign-in that comes back to this conversation.
+    if (window.kefuSession) window.kefuSession.check()
+  }
+  document.addEventListener('kefu-session', (e) => { if (e.detail === 'ended') showEnded() })
+
+  // The open conversation is in the address (?c=<appid>/<openid>), so a reload or a sign-in comes back to it.
+  function rememberConversation (conv) {
+    const q = conv === null ? '' : '?c=' + encodeURIComponent(convKey(conv.appId, conv.openid))
+    history.replaceState(null, '', location.pathname + q)
   }
 
   // ---- conversation list ----
@@ -122,7 +135,7 @@
       const unread = c.unreadCount > 0 ? el('span', { class: 'unread', 'aria-label': T.unread(c.unreadCount), text: String(c.unreadCount) }) : null
       convList.append(el('li', {}, el('button', {
         type: 'button', 'aria-current': current ? 'true' : 'false', 'data-conversation': convKey(c.appId, c.openid),
-        onclick: () => openConversation(c.appId, c.openid)
+        onclick: () => openConversation(c.appId, c.openid, true)
       },
       el('div', { class: 'conv-top' }, el('span', { class: 'conv-name', text: shortId(c.openid) }), el('span', { class: 'conv-time', text: fmtTime(c.lastMessageAt) })),
       el('div', { class: 'conv-preview' }, unread, el('span', { text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })))))
@@ -130,10 +143,10 @@
     if (state.next !== null) convList.append(el('li', {}, el('button', { type: 'button', text: '…', onclick: loadMoreConversations })))
   }
 
-  async function loadConversations () {
+  async function loadConversations (person) {
     const q = new URLSearchParams({ limit: '30' })
     if (state.filter) q.set('appid', state.filter)
-    const body = await api('/api/conversations?' + q)
+    const body = await api('/api/conversations?' + q, { person })
     state.conversations = body.conversations
     state.next = body.next
     renderList()
@@ -143,7 +156,7 @@
     if (state.next === null) return
     const q = new URLSearchParams({ limit: '30', ...Object.fromEntries(Object.entries(state.next).map(([k, v]) => [k, String(v)])) })
     if (state.filter) q.set('appid', state.filter)
-    const body = await api('/api/conversations?' + q)
+    const body = await api('/api/conversations?' + q, { person: true })
     state.conversations.push(...body.conversations)
     state.next = body.next
     renderList()
@@ -194,8 +207,9 @@
     sendButton.disabled = !w.open
   }
 
-  async function openConversation (appId, openid) {
+  async function openConversation (appId, openid, person) {
     state.current = { appId, openid }
+    rememberConversation(state.current)
     layout.replaceChild(chat, layout.lastChild)
     layout.classList.add('has-chat')
     chatTitle.textContent = openid + (state.apps.length > 1 ? ' · ' + appId : '')
@@ -203,7 +217,7 @@
     state.items.clear()
     notice.textContent = ''
     renderList()
-    const body = await api(`/api/conversations/${appId}/${encodeURIComponent(openid)}`)
+    const body = await api(`/api/conversations/${appId}/${encodeURIComponent(openid)}`, { person })
     if (state.current === null || state.current.openid !== openid || state.current.appId !== appId) return
     renderWindow(body.conversation)
     for (const item of body.messages) upsertItem(item)
@@ -212,7 +226,7 @@
     if (listed && listed.unreadCount > 0) {
       listed.unreadCount = 0
       renderList()
-      api(`/api/conversations/${appId}/${encodeURIComponent(openid)}/read`, { method: 'POST' }).catch(() => {})
+      api(`/api/conversations/${appId}/${encodeURIComponent(openid)}/read`, { method: 'POST', person }).catch(() => {})
     }
     textarea.focus()
   }
@@ -231,7 +245,7 @@
     notice.textContent = ''
     sendButton.disabled = true
     try {
-      const body = await api(`/api/conversations/${appId}/${encodeURIComponent(openid)}/messages`, { method: 'POST', json: payload })
+      const body = await api(`/api/conversations/${appId}/${encodeURIComponent(openid)}/messages`, { method: 'POST', json: payload, person: true })
       upsertItem(body.message)
       if (body.message.status === 'failed') notice.textContent = (body.message.errcode !== undefined ? `[${body.message.errcode}] ` : '') + (body.message.errmsg || T.failed)
       return body.message.status === 'sent'
@@ -261,7 +275,7 @@
     const form = new FormData()
     form.append('media', file, file.name)
     try {
-      const up = await api(`/api/apps/${state.current.appId}/images`, { method: 'POST', body: form })
+      const up = await api(`/api/apps/${state.current.appId}/images`, { method: 'POST', body: form, person: true })
       pageForm.elements.thumbMediaId.value = up.mediaId
       await send({ type: 'image', mediaId: up.mediaId })
     } catch (err) { notice.textContent = err.message }
@@ -282,7 +296,7 @@
   let typingTimer = null
   function typing (on) {
     if (state.current === null || !state.canReply.has(state.current.appId)) return
-    api(`/api/conversations/${state.current.appId}/${encodeURIComponent(state.current.openid)}/typing`, { method: 'POST', json: { typing: on } }).catch(() => {})
+    api(`/api/conversations/${state.current.appId}/${encodeURIComponent(state.current.openid)}/typing`, { method: 'POST', json: { typing: on }, person: on }).catch(() => {})
   }
   function stopTyping () {
     clearTimeout(typingTimer)
@@ -299,7 +313,6 @@
   // ---- live ----
   let source = null
   function connect () {
-    state.lastStreamStart = Date.now()
     source = new EventSource('/api/events')
     source.addEventListener('open', () => { status.textContent = T.live; status.classList.remove('offline') })
     source.addEventListener('error', () => { if (source) { status.textContent = T.offline; status.classList.add('offline') } })
@@ -308,15 +321,11 @@
       const item = JSON.parse(e.data)
       if (state.current !== null && item.appId === state.current.appId && item.openid === state.current.openid) upsertItem(item)
     })
-    source.addEventListener('resync', () => { loadConversations(); if (state.current) openConversation(state.current.appId, state.current.openid) })
-    source.addEventListener('ended', () => {
-      // The stream checks the session without extending it. If the agent worked since it opened, the session may
-      // live on: ask once (this request counts as activity); otherwise the session really ended.
-      source.close()
-      source = null
-      if (state.activity > state.lastStreamStart) api('/api/me').then(connect, () => {})
-      else showEnded()
-    })
+    source.addEventListener('resync', () => { loadConversations(false); if (state.current) openConversation(state.current.appId, state.current.openid, false) })
+    // The agent's mini programs changed: start over with the new list.
+    source.addEventListener('apps', () => { source.close(); source = null; start() })
+    // The stream checks the sign-in without extending it; it ended (idle everywhere, the absolute limit, a sign-out).
+    source.addEventListener('ended', () => { showEnded() })
     source.addEventListener('unavailable', () => { source.close(); source = null; status.textContent = T.offline; setTimeout(connect, 3000) })
   }
 
@@ -343,12 +352,20 @@
   }
 
   // ---- start ----
-  api('/api/me').then(async (me) => {
-    state.apps = me.apps.map((a) => a.appId)
-    state.canReply = new Set(me.apps.filter((a) => a.canReply).map((a) => a.appId))
-    appSelect.replaceChildren(el('option', { value: '', text: T.allApps }), ...state.apps.map((a) => el('option', { value: a, text: a })))
-    if (state.apps.length < 2) appSelect.parentElement.hidden = true
-    await loadConversations()
-    connect()
-  }).catch((err) => { status.textContent = err.message })
+  function start () {
+    api('/api/me').then(async (me) => {
+      state.apps = me.apps.map((a) => a.appId)
+      state.canReply = new Set(me.apps.filter((a) => a.canReply).map((a) => a.appId))
+      appSelect.replaceChildren(el('option', { value: '', text: T.allApps }), ...state.apps.map((a) => el('option', { value: a, text: a })))
+      appSelect.parentElement.hidden = state.apps.length < 2
+      if (state.filter && !state.apps.includes(state.filter)) state.filter = ''
+      if (state.current !== null && !state.apps.includes(state.current.appId)) { layout.classList.remove('has-chat'); layout.replaceChild(placeholder, layout.lastChild); state.current = null; rememberConversation(null) }
+      await loadConversations(false)
+      connect()
+      const wanted = new URLSearchParams(location.search).get('c')
+      const slash = wanted === null ? -1 : wanted.indexOf('/')
+      if (state.current === null && slash > 0 && state.apps.includes(wanted.slice(0, slash))) openConversation(wanted.slice(0, slash), wanted.slice(slash + 1), false)
+    }).catch((err) => { status.textContent = err.message })
+  }
+  start()
 })()

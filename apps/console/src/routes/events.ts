@@ -19,8 +19,10 @@ interface Announcement { id: string, appId: string, openid: string }
 /**
  * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
  * customer_message id) and every reply status change (`event: outbound`). A reconnecting EventSource sends
- * Last-Event-ID and gets what it missed first. The stream never touches the session (an open tab is not activity):
- * it checks, without extending it, that the session is live, and ends with `event: ended` when it is not.
+ * Last-Event-ID and gets what it missed first. The stream is never activity (an open tab is not a person at work):
+ * every `sessionCheckMs` it checks, without extending anything, that the B session and the A login behind it are
+ * live, and ends with `event: ended` when either is not; it rereads the agent's mini programs and narrows (or widens)
+ * what it sends, with `event: apps`, when an administrator changed them.
  */
 export default async function eventsRoutes (fastify: FastifyInstance, opts: EventsRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
@@ -62,13 +64,15 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
   })
 
   fastify.get<{ Querystring: { last_id?: string } }>('/api/events', {
+    config: { ssoActivity: false },
     schema: { querystring: { type: 'object', properties: { last_id: { type: 'string', pattern: '^[0-9]{1,19}$' } } } }
   }, async function events (request, reply) {
     const agent = await request.agent()
+    const user = await request.ssoUser()
     const session = request.kefuSession
     const userId = session.user?.id
     const handle = session.handle
-    const apps = new Set(agent.apps)
+    let apps = new Set(agent.apps)
     const header = request.headers['last-event-id']
     const lastId = typeof header === 'string' && /^[0-9]{1,19}$/.test(header) ? header : request.query.last_id
 
@@ -116,14 +120,28 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       for (const item of missed) send('message', item, item.id)
     })
 
+    let checking = false
     const checkSession = async (): Promise<void> => {
-      if (userId === undefined || handle === null) return end('ended')
+      if (userId === undefined || handle === null || user === null) return end('ended')
+      if (checking) return
+      checking = true
       try {
-        const live = await fastify.kefuSessions.listForUser(userId)
-        if (!live.some((s) => s.handle === handle)) end('ended')
+        if (await fastify.kefuSessions.touchHandle(handle, userId, null) === null) return end('ended')
+        if (!(await fastify.sso.loginState(user)).active) {
+          await fastify.kefuSessions.destroyHandle(handle, userId)
+          return end('ended')
+        }
+        const now = await fastify.agentApps(agent.username)
+        if (now.length !== apps.size || now.some((a) => !apps.has(a))) {
+          apps = new Set(now)
+          request.log.info({ username: agent.username, apps: now }, 'live stream: the agent\'s mini programs changed')
+          send('apps', { apps: now })
+        }
       } catch {
-        // The store is away: nobody is treated as logged in.
+        // The session store, A or the database is away: nobody is treated as signed in.
         end('unavailable')
+      } finally {
+        checking = false
       }
     }
     const heartbeat = setInterval(() => { write(': ping\n\n') }, heartbeatMs)

@@ -30,6 +30,8 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const nonce = randomBytes(16).toString('base64')
     const { user, unavailable } = await fastify.sso.pageState(request)
     const script = unavailable ? '' : await fastify.sso.pageScript(request, reply, { nonce })
+    // Signed in: warn before an idle sign-out, and say so when the session ended.
+    const watch = user === null ? '' : `<script nonce="${nonce}" src="${fastify.sso.sessionWatchPath}" defer></script>`
     const state = user !== null
       ? `<p class="user">${escapeHtml(m.signedInAs)}<strong id="username">${escapeHtml(user.username)}</strong></p>`
       : unavailable
@@ -49,7 +51,7 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(m.title)}</title>
 <style nonce="${nonce}">${STYLE}</style>
-${script}
+${script}${watch}
 </head>
 <body>
 <main>

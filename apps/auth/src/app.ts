@@ -99,7 +99,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   await fastify.register(ssoRoutes, { ctx })
 }
 
-export { loadConfig, type AuthConfig } from './config.js'
+export { appOptions, loadConfig, readSsoClients, serverOptions, type AuthConfig } from './config.js'
 export { parseSsoClients, type SsoClient } from './lib/clients.js'
 export { upsertAccount, accountProblem } from './lib/accounts.js'
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'

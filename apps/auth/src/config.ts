@@ -1,8 +1,10 @@
+import type { FastifyServerOptions } from 'fastify'
 import {
   ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readOrigin, readPort, readRedisUrl, readString,
-  readTrustProxy, type Env
+  readTrustProxy, trustProxyOption, type Env, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
+import type { AuthOptions } from './app.js'
 import { parseSsoClients, type SsoClient } from './lib/clients.js'
 import type { LoginLimits } from './lib/login-limiter.js'
 
@@ -10,8 +12,8 @@ export interface AuthConfig {
   port: number
   host: string
   logLevel: string
-  /** TRUST_PROXY: behind a reverse proxy, true or a hop count, so that per-IP login limits see the client's IP. */
-  trustProxy: boolean | number
+  /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
+  trustProxy: TrustProxy
   databaseUrl?: string
   redisUrl?: string
   poolMax: number
@@ -55,4 +57,23 @@ export function loadConfig (env: Env): AuthConfig {
       ip: { max: readInt(env, 'LOGIN_MAX_ATTEMPTS_PER_IP', 100, { min: 1, max: 1_000_000 }), windowS: window }
     }
   }
+}
+
+/** The app's options from its configuration (server.ts and the all-in-one launcher both start A this way). */
+export function appOptions (config: AuthConfig): AuthOptions {
+  return {
+    publicUrl: config.publicUrl,
+    clients: config.clients,
+    session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    databaseUrl: config.databaseUrl,
+    poolMax: config.poolMax,
+    redisUrl: config.redisUrl,
+    ticketTtlS: config.ticketTtlS,
+    loginLimits: config.loginLimits
+  }
+}
+
+/** Fastify's own options for A: bodies are small forms and JSON; client IPs as TRUST_PROXY says. */
+export function serverOptions (config: AuthConfig): Pick<FastifyServerOptions, 'bodyLimit' | 'trustProxy'> {
+  return { bodyLimit: 64 * 1024, trustProxy: trustProxyOption(config.trustProxy) }
 }

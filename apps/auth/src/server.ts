@@ -1,34 +1,21 @@
-import { exitOnStartError, runService, trustProxyOption } from '@kefu/service'
+import { exitOnStartError, runService } from '@kefu/service'
 import authApp from './app.js'
-import { loadConfig } from './config.js'
-
+import { appOptions, loadConfig, serverOptions } from './config.js'
 
 async function main (): Promise<void> {
   const config = loadConfig(process.env)
   await runService({
     name: 'auth',
     app: authApp,
-    appOptions: {
-      publicUrl: config.publicUrl,
-      clients: config.clients,
-      session: config.session,
-      databaseUrl: config.databaseUrl,
-      poolMax: config.poolMax,
-      redisUrl: config.redisUrl,
-      ticketTtlS: config.ticketTtlS,
-      loginLimits: config.loginLimits
-    },
+    appOptions: appOptions(config),
     port: config.port,
     host: config.host,
     logLevel: config.logLevel,
-    fastify: {
-      bodyLimit: 64 * 1024,
-      trustProxy: trustProxyOption(config.trustProxy)
-    },
+    fastify: serverOptions(config),
     banner: (url) => {
       const clients = config.clients.length === 0 ? 'no SSO clients registered (set SSO_CLIENTS)' : `SSO clients: ${config.clients.map((c) => c.clientId).join(', ')}`
       const secret = config.session.secretGenerated ? '; SESSION_SECRET generated for this start' : ''
-      return `auth listening on ${url}: sign in at ${config.publicUrl}/login; ${clients}${secret}; add accounts with pnpm --filter @kefu/auth user:add <username> <password>`
+      return `auth listening on ${url}: sign in at ${config.publicUrl}/login; ${clients}${secret}; add accounts with pnpm --filter @kefu/auth user:add <username> -`
     }
   })
 }

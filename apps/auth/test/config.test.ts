@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { loadConfig } from '../src/config.js'
+import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const secret = 's'.repeat(32)
 const client = { clientId: 'sync', clientSecret: 'c'.repeat(32), origins: ['http://127.0.0.1:3002'], redirectUris: ['http://127.0.0.1:3002/sso/callback'], logoutUri: 'http://127.0.0.1:3002/sso/logout' }
@@ -65,7 +65,10 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ SESSION_SECRET: secret, SESSION_IDLE_TIMEOUT_S: '0' }, /^SESSION_IDLE_TIMEOUT_S must be a positive integer/],
     [{ SSO_TICKET_TTL_S: '61' }, /^SSO_TICKET_TTL_S must be between 1 and 60/],
     [{ LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '0' }, /^LOGIN_MAX_ATTEMPTS_PER_ACCOUNT must be between 1/],
-    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be true, false or a number/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be the number of proxies in front of kefu/],
+    [{ TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
+    [{ SSO_CLIENTS: c({ clientSecret: 'change-me-sync-client-secret-32-chars-min' }) }, /^SSO_CLIENTS\[0\]\.clientSecret is still the placeholder from \.env\.example/],
+    [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, /^SESSION_SECRET is still the placeholder from \.env\.example/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgresql/],
     [{ PORT: 'http' }, /^PORT must be a whole number/]
   ]
@@ -74,4 +77,26 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     t.match(err.message, message, JSON.stringify(env))
     t.notMatch(err.message, /\n/)
   }
+})
+
+t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {
+  const config = loadConfig({
+    PUBLIC_URL: 'https://a.example', SSO_CLIENTS: JSON.stringify([client]), SESSION_SECRET: secret, SESSION_IDLE_TIMEOUT_S: '20',
+    SESSION_ABSOLUTE_TIMEOUT_S: '600', DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
+    SSO_TICKET_TTL_S: '15', LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '5', LOGIN_MAX_ATTEMPTS_PER_IP: '50', LOGIN_LIMIT_WINDOW_S: '60', TRUST_PROXY: '10.0.0.2'
+  })
+  t.same(appOptions(config), {
+    publicUrl: 'https://a.example',
+    clients: [client],
+    session: { secret, idleTimeoutS: 20, absoluteTimeoutS: 600 },
+    databaseUrl: 'postgresql://db/kefu',
+    poolMax: 4,
+    redisUrl: 'redis://r:6379',
+    ticketTtlS: 15,
+    loginLimits: { account: { max: 5, windowS: 60 }, ip: { max: 50, windowS: 60 } }
+  })
+  t.same(serverOptions(config), { bodyLimit: 64 * 1024, trustProxy: ['10.0.0.2'] })
+  t.same(serverOptions(loadConfig({})), { bodyLimit: 64 * 1024, trustProxy: false })
+  const hops = serverOptions(loadConfig({ TRUST_PROXY: '1' })).trustProxy as (address: string, hop: number) => boolean
+  t.same([hops('10.0.0.2', 0), hops('10.0.0.3', 1)], [true, false], 'a hop count trusts the nearest proxies only')
 })

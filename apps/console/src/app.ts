@@ -128,6 +128,6 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
 }
 
-export { loadConfig, type ConsoleConfig } from './config.js'
+export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'
 export { ConsoleStore } from './lib/store.js'
 export type { WechatSender, OutboundBody, SendFailure } from './lib/sender.js'

@@ -1,9 +1,11 @@
+import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
-  type Env, type WechatAppConfig
+  trustProxyOption, type Env, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
+import type { ConsoleOptions } from './app.js'
 
 export interface ConsoleConfig {
   port: number
@@ -21,8 +23,8 @@ export interface ConsoleConfig {
   apps: WechatAppConfig[]
   wechatApiBase: string
   repliesPerMinute: number
-  /** TRUST_PROXY: behind a TLS-terminating proxy, so that cookies become Secure (__Host-). */
-  trustProxy: boolean | number
+  /** TRUST_PROXY: the proxies in front of the console (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
+  trustProxy: TrustProxy
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
@@ -44,4 +46,27 @@ export function loadConfig (env: Env): ConsoleConfig {
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env)
   }
+}
+
+/** The app's options from its configuration (server.ts and the all-in-one launcher both start the console this way). */
+export function appOptions (config: ConsoleConfig): ConsoleOptions {
+  return {
+    publicUrl: config.publicUrl,
+    authUrl: config.authUrl,
+    authInternalUrl: config.authInternalUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    apps: config.apps,
+    databaseUrl: config.databaseUrl,
+    poolMax: config.poolMax,
+    redisUrl: config.redisUrl,
+    wechatApiBase: config.wechatApiBase,
+    repliesPerMinute: config.repliesPerMinute
+  }
+}
+
+/** Fastify's own options for the console: JSON bodies up to 1 MiB (images are multipart, limited on their own); the protocol as TRUST_PROXY says. */
+export function serverOptions (config: ConsoleConfig): Pick<FastifyServerOptions, 'bodyLimit' | 'trustProxy'> {
+  return { bodyLimit: 1024 * 1024, trustProxy: trustProxyOption(config.trustProxy) }
 }

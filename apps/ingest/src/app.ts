@@ -58,4 +58,4 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
 
 export { parseWechatApps, readWechatApps, type WechatAppConfig } from '@kefu/service'
 export { MESSAGES_CHANNEL } from './plugins/push-store.js'
-export { loadConfig, type IngestConfig } from './config.js'
+export { appOptions, loadConfig, serverOptions, type IngestConfig } from './config.js'

@@ -1,6 +1,8 @@
+import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabaseUrl, readInt, readLogLevel, readPort, readRedisUrl, readString, readWechatApps, type Env, type WechatAppConfig
 } from '@kefu/service'
+import type { IngestOptions } from './app.js'
 
 export interface IngestConfig {
   port: number
@@ -24,4 +26,20 @@ export function loadConfig (env: Env): IngestConfig {
     apps: readWechatApps(env),
     timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 })
   }
+}
+
+/** The app's options from its configuration (server.ts and the all-in-one launcher both start ingest this way). */
+export function appOptions (config: IngestConfig): IngestOptions {
+  return {
+    apps: config.apps,
+    databaseUrl: config.databaseUrl,
+    poolMax: config.poolMax,
+    redisUrl: config.redisUrl,
+    timestampWindowS: config.timestampWindowS
+  }
+}
+
+/** Fastify's own options for ingest: pushes up to 1 MiB (WeChat's are far smaller; 413 beyond). */
+export function serverOptions (_config: IngestConfig): Pick<FastifyServerOptions, 'bodyLimit' | 'trustProxy'> {
+  return { bodyLimit: 1024 * 1024 }
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { loadConfig } from '../src/config.js'
+import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const app = { appid: 'wx00000000000000a1', token: 'token123' }
 
@@ -37,11 +37,22 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgresql/],
     [{ WECHAT_APPS: JSON.stringify([app]), REDIS_URL: 'localhost:6379' }, /^REDIS_URL must be a redis/],
     [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_TIMESTAMP_WINDOW_S: '0' }, /^WECHAT_TIMESTAMP_WINDOW_S must be between 1/],
-    [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_APPS_FILE: '/x' }, /not both/]
+    [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_APPS_FILE: '/x' }, /not both/],
+    [{ WECHAT_APPS: JSON.stringify([{ ...app, token: 'changeMeYourToken' }]) }, /^WECHAT_APPS\[0\]\.token is still the placeholder from \.env\.example/],
+    [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://kefu:change-me-postgres-password@postgres:5432/kefu' }, /^DATABASE_URL carries the placeholder password/]
   ]
   for (const [env, message] of bad) {
     const err = t.throws(() => loadConfig(env), { name: 'ConfigError' }) as Error
     t.match(err.message, message)
     t.notMatch(err.message, /\n/)
   }
+})
+
+t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {
+  const config = loadConfig({
+    WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
+    WECHAT_TIMESTAMP_WINDOW_S: '60'
+  })
+  t.same(appOptions(config), { apps: [app], databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60 })
+  t.same(serverOptions(config), { bodyLimit: 1024 * 1024 })
 })

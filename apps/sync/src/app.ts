@@ -70,4 +70,4 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
   await fastify.register(pageRoutes)
 }
 
-export { loadConfig, type SyncConfig } from './config.js'
+export { appOptions, loadConfig, serverOptions, type SyncConfig } from './config.js'

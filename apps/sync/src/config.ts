@@ -1,13 +1,15 @@
-import { readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, type Env } from '@kefu/service'
+import type { FastifyServerOptions } from 'fastify'
+import { readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
+import type { SyncOptions } from './app.js'
 
 export interface SyncConfig {
   port: number
   host: string
   logLevel: string
-  /** TRUST_PROXY: behind a TLS-terminating proxy, true or a hop count, so that cookies become Secure (__Host-). */
-  trustProxy: boolean | number
+  /** TRUST_PROXY: the proxies in front of this site (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
+  trustProxy: TrustProxy
   redisUrl?: string
   publicUrl: string
   authUrl: string
@@ -31,4 +33,22 @@ export function loadConfig (env: Env): SyncConfig {
     ...sso,
     session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS }
   }
+}
+
+/** The app's options from its configuration (server.ts and the all-in-one launcher both start sync this way). */
+export function appOptions (config: SyncConfig): SyncOptions {
+  return {
+    publicUrl: config.publicUrl,
+    authUrl: config.authUrl,
+    authInternalUrl: config.authInternalUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    redisUrl: config.redisUrl
+  }
+}
+
+/** Fastify's own options for sync: small bodies (back-channel logouts); the protocol and client IP as TRUST_PROXY says. */
+export function serverOptions (config: SyncConfig): Pick<FastifyServerOptions, 'bodyLimit' | 'trustProxy'> {
+  return { bodyLimit: 64 * 1024, trustProxy: trustProxyOption(config.trustProxy) }
 }

@@ -1,29 +1,17 @@
-import { exitOnStartError, runService, trustProxyOption } from '@kefu/service'
+import { exitOnStartError, runService } from '@kefu/service'
 import syncApp from './app.js'
-import { loadConfig } from './config.js'
-
+import { appOptions, loadConfig, serverOptions } from './config.js'
 
 async function main (): Promise<void> {
   const config = loadConfig(process.env)
   await runService({
     name: 'sync',
     app: syncApp,
-    appOptions: {
-      publicUrl: config.publicUrl,
-      authUrl: config.authUrl,
-      authInternalUrl: config.authInternalUrl,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      session: config.session,
-      redisUrl: config.redisUrl
-    },
+    appOptions: appOptions(config),
     port: config.port,
     host: config.host,
     logLevel: config.logLevel,
-    fastify: {
-      bodyLimit: 64 * 1024,
-      trustProxy: trustProxyOption(config.trustProxy)
-    },
+    fastify: serverOptions(config),
     banner: (url) => `sync listening on ${url}: open ${config.publicUrl}/ (client ${config.clientId} of ${config.authUrl}; register ${config.publicUrl}/sso/callback as its redirect URI and ${config.publicUrl}/sso/logout as its logoutUri)`
   })
 }

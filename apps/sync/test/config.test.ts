@@ -1,5 +1,5 @@
 import t from 'tap'
-import { loadConfig } from '../src/config.js'
+import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const secret = 'c'.repeat(32)
 
@@ -29,11 +29,37 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret, REDIS_URL: 'redis://r:6379' }, /^SESSION_SECRET is required/],
     [{ CLIENT_SECRET: secret, SESSION_ABSOLUTE_TIMEOUT_S: '10' }, /^SESSION_IDLE_TIMEOUT_S \(1800\) must not exceed SESSION_ABSOLUTE_TIMEOUT_S \(10\)$/],
     [{ CLIENT_SECRET: secret, PORT: '99999' }, /^PORT must be between 0 and 65535/],
-    [{ CLIENT_SECRET: secret, TRUST_PROXY: 'maybe' }, /^TRUST_PROXY must be true, false or a number/]
+    [{ CLIENT_SECRET: secret, TRUST_PROXY: 'maybe' }, /^TRUST_PROXY must be the number of proxies in front of kefu/],
+    [{ CLIENT_SECRET: secret, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
+    [{ CLIENT_SECRET: 'change-me-sync-client-secret-32-chars-min' }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
+    [{ CLIENT_SECRET: secret, SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, /^SESSION_SECRET is still the placeholder/]
   ]
   for (const [env, message] of bad) {
     const err = t.throws(() => loadConfig(env)) as Error
     t.match(err.message, message, JSON.stringify(env))
     t.notMatch(err.message, /\n/)
   }
+})
+
+t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {
+  const session = 's'.repeat(32)
+  const config = loadConfig({
+    CLIENT_SECRET: secret, PUBLIC_URL: 'https://b.example', AUTH_URL: 'https://a.example', AUTH_INTERNAL_URL: 'http://auth:3001',
+    CLIENT_ID: 'b-1', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20', SESSION_ABSOLUTE_TIMEOUT_S: '600', REDIS_URL: 'redis://r:6379',
+    TRUST_PROXY: '2'
+  })
+  t.same(appOptions(config), {
+    publicUrl: 'https://b.example',
+    authUrl: 'https://a.example',
+    authInternalUrl: 'http://auth:3001',
+    clientId: 'b-1',
+    clientSecret: secret,
+    session: { secret: session, idleTimeoutS: 20, absoluteTimeoutS: 600 },
+    redisUrl: 'redis://r:6379'
+  })
+  const options = serverOptions(config)
+  t.equal(options.bodyLimit, 64 * 1024)
+  const hops = options.trustProxy as (address: string, hop: number) => boolean
+  t.same([hops('10.0.0.2', 0), hops('10.0.0.3', 1), hops('10.0.0.4', 2)], [true, true, false])
+  t.same(serverOptions(loadConfig({ CLIENT_SECRET: secret, TRUST_PROXY: 'fd00::/8' })).trustProxy, ['fd00::/8'])
 })

@@ -1,4 +1,4 @@
-import { ConfigError } from '@kefu/service'
+import { ConfigError, refusePlaceholder } from '@kefu/service'
 import { CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH } from '@kefu/sso-client'
 
 /** One registered B site (an entry of SSO_CLIENTS). */
@@ -56,6 +56,7 @@ export function parseSsoClients (value: unknown, source: string): SsoClient[] {
     if (typeof clientSecret !== 'string' || clientSecret.length < MIN_CLIENT_SECRET_LENGTH || clientSecret.length > 512) {
       throw new ConfigError(`${at}.clientSecret must be a string of ${MIN_CLIENT_SECRET_LENGTH} to 512 characters`)
     }
+    refusePlaceholder(`${at}.clientSecret`, clientSecret)
     if (secrets.has(clientSecret)) throw new ConfigError(`${at}.clientSecret is the same as another client's: give each client its own`)
     secrets.add(clientSecret)
     if (!Array.isArray(origins) || origins.length === 0) throw new ConfigError(`${at}.origins must be a non-empty array of origins like "https://b.example"`)

@@ -3,84 +3,120 @@
 // in-process stores, so a fresh checkout needs nothing installed. One process, because embedded PostgreSQL takes one
 // connection: the services share one database client and one event bus. In production each service runs on its own
 // (pnpm --filter @kefu/<app> start, or docker compose).
+//
+// Each service reads its configuration through its own loadConfig, exactly as when it runs alone, from this
+// process's environment plus only what one process must decide for it (see `overrides` below and the README).
 import crypto from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import Fastify, { LogController } from 'fastify'
-import authApp, { upsertAccount } from '@kefu/auth'
-import consoleApp from '@kefu/console'
+import * as auth from '@kefu/auth'
+import * as kefuConsole from '@kefu/console'
 import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
-import ingestApp from '@kefu/ingest'
-import { createMemoryBus, createRedisBus, readLogLevel, readWechatApps } from '@kefu/service'
-import syncApp from '@kefu/sync'
+import * as ingest from '@kefu/ingest'
+import { createMemoryBus, createRedisBus, readInt, readString } from '@kefu/service'
+import * as sync from '@kefu/sync'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = process.env
-const host = env.HOST || '127.0.0.1'
-const logLevel = readLogLevel(env)
-const PORTS = { ingest: 3000, auth: 3001, sync: 3002, console: 3003, wechat: 3004 }
 const DEMO_USER = { username: 'demo', password: 'demo-password' }
+const DEMO_APPS_FILE = path.join(root, 'config', 'demo-wechat-apps.json')
 
 function fail (message) {
   process.stderr.write(`pnpm start: ${message}\n`)
   process.exit(1)
 }
 
-async function main () {
-  const demoApps = env.WECHAT_APPS === undefined && env.WECHAT_APPS_FILE === undefined
-  const apps = demoApps
-    ? readWechatApps({ WECHAT_APPS: readFileSync(path.join(root, 'config', 'demo-wechat-apps.json'), 'utf8') })
-    : readWechatApps(env)
-  const redisUrl = env.REDIS_URL || undefined
-  const sessionSecret = env.SESSION_SECRET || (redisUrl === undefined ? crypto.randomBytes(32).toString('base64url') : fail('SESSION_SECRET (32+ characters) is required with REDIS_URL: sessions outlive this process'))
-  const session = { secret: sessionSecret }
+/** What pnpm start decides for each service; everything else comes from the environment as documented. */
+function overrides () {
+  const basePort = readInt(env, 'BASE_PORT', 3000, { min: 1, max: 65535 - 4 })
+  const host = readString(env, 'HOST', '127.0.0.1')
+  const ports = { ingest: basePort, auth: basePort + 1, sync: basePort + 2, console: basePort + 3, wechat: basePort + 4 }
+  const browserHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const url = (port) => `http://${browserHost}:${port}`
+  const demoApps = (env.WECHAT_APPS ?? '').trim() === '' && (env.WECHAT_APPS_FILE ?? '').trim() === ''
+  const authUrl = url(ports.auth)
+  // The B sites this process runs, registered at its A site with secrets made for this start.
+  const bSites = ['sync', 'console'].map((clientId) => {
+    const origin = url(ports[clientId])
+    return {
+      clientId,
+      clientSecret: crypto.randomBytes(24).toString('base64url'),
+      origins: [origin],
+      redirectUris: [origin + '/sso/callback'],
+      logoutUri: origin + '/sso/logout'
+    }
+  })
+  const own = new Set(bSites.map((c) => c.clientId))
+  const registered = auth.readSsoClients(env)
+  for (const c of registered) if (own.has(c.clientId)) fail(`SSO_CLIENTS registers "${c.clientId}", a B site pnpm start runs itself: give yours another clientId`)
+  const bSite = (c) => ({ PORT: String(ports[c.clientId]), PUBLIC_URL: c.origins[0], AUTH_URL: authUrl, AUTH_INTERNAL_URL: authUrl, CLIENT_ID: c.clientId, CLIENT_SECRET: c.clientSecret })
+  // Demo mini programs have no real AppSecret: their replies go to a local stand-in for WeChat's API.
+  const apps = demoApps ? { WECHAT_APPS: undefined, WECHAT_APPS_FILE: DEMO_APPS_FILE } : {}
+  return {
+    ports,
+    url,
+    demoApps,
+    ingest: { PORT: String(ports.ingest), ...apps },
+    auth: { PORT: String(ports.auth), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
+    sync: bSite(bSites[0]),
+    console: { ...bSite(bSites[1]), ...apps, ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
+  }
+}
 
-  const db = await openDatabase({ url: env.DATABASE_URL || undefined, log: () => {} })
+/** Outside the demo, an account still holding the published demo password (from an earlier demo) is refused. */
+async function refuseDemoPassword (prisma) {
+  const account = await prisma.account.findUnique({ where: { username: DEMO_USER.username } })
+  if (account !== null && await auth.verifyPassword(account.passwordHash, DEMO_USER.password)) {
+    fail(`account ${DEMO_USER.username} still has the published password ${DEMO_USER.password}: set a new one with pnpm --filter @kefu/auth user:add ${DEMO_USER.username} - (while kefu is stopped)`)
+  }
+}
+
+async function main () {
+  const o = overrides()
+  const config = {
+    ingest: ingest.loadConfig({ ...env, ...o.ingest }),
+    auth: auth.loadConfig({ ...env, ...o.auth }),
+    sync: sync.loadConfig({ ...env, ...o.sync }),
+    console: kefuConsole.loadConfig({ ...env, ...o.console })
+  }
+  const { databaseUrl, redisUrl, poolMax, apps } = config.ingest
+  // The demo account exists only in the demo: the embedded database and the demo mini programs.
+  const demo = o.demoApps && databaseUrl === undefined
+
+  const db = await openDatabase({ url: databaseUrl, poolMax, log: () => {} })
   if (!db.embedded) await migrate(db.url)
   const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl)
-  // Demo mini programs have no real AppSecret: their replies go to a local stand-in for WeChat's API.
-  const fakeWechat = demoApps ? await startFakeWechat({ apps: apps.filter((a) => a.secret).map((a) => ({ appid: a.appid, secret: a.secret })), host, port: PORTS.wechat }) : undefined
-  const wechatApiBase = fakeWechat?.url ?? env.WECHAT_API_BASE ?? undefined
+  const fakeWechat = o.demoApps
+    ? await startFakeWechat({ apps: apps.filter((a) => a.secret).map((a) => ({ appid: a.appid, secret: a.secret })), host: config.ingest.host, port: o.ports.wechat })
+    : undefined
 
-  const url = (port) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
-  const authUrl = url(PORTS.auth)
-  const syncUrl = url(PORTS.sync)
-  const consoleUrl = url(PORTS.console)
-  const syncSecret = crypto.randomBytes(24).toString('base64url')
-  const consoleSecret = crypto.randomBytes(24).toString('base64url')
-
-  await upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
-  await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
+  if (demo) {
+    await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
+    await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
+  } else {
+    await refuseDemoPassword(db.prisma)
+  }
 
   const servers = []
-  async function serve (name, port, plugin, options) {
+  const shared = { prisma: db.prisma, prismaConcurrency: db.embedded ? 1 : poolMax }
+  async function serve (name, service, extra) {
+    const c = config[name]
     const fastify = Fastify({
-      logger: { level: logLevel, base: { svc: name } },
+      logger: { level: c.logLevel, base: { svc: name } },
       logController: new LogController({ disableRequestLogging: true }),
-      bodyLimit: 1024 * 1024
+      ...service.serverOptions(c)
     })
-    await fastify.register(plugin, options)
-    await fastify.listen({ port, host })
+    await fastify.register(service.default, { ...service.appOptions(c), ...extra })
+    await fastify.listen({ port: c.port, host: c.host })
     servers.push(fastify)
   }
-  const shared = { prisma: db.prisma, redisUrl }
-  await serve('auth', PORTS.auth, authApp, {
-    ...shared,
-    publicUrl: authUrl,
-    session,
-    clients: [
-      { clientId: 'sync', clientSecret: syncSecret, origins: [syncUrl], redirectUris: [syncUrl + '/sso/callback'], logoutUri: syncUrl + '/sso/logout' },
-      { clientId: 'console', clientSecret: consoleSecret, origins: [consoleUrl], redirectUris: [consoleUrl + '/sso/callback'], logoutUri: consoleUrl + '/sso/logout' }
-    ]
-  })
-  await serve('ingest', PORTS.ingest, ingestApp, { ...shared, apps, bus })
-  await serve('sync', PORTS.sync, syncApp, { publicUrl: syncUrl, authUrl, clientId: 'sync', clientSecret: syncSecret, session, redisUrl })
-  await serve('console', PORTS.console, consoleApp, {
-    ...shared, publicUrl: consoleUrl, authUrl, clientId: 'console', clientSecret: consoleSecret, session, apps, bus, wechatApiBase
-  })
+  await serve('auth', auth, shared)
+  await serve('ingest', ingest, { ...shared, bus })
+  await serve('sync', sync, {})
+  await serve('console', kefuConsole, { ...shared, bus })
 
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) process.stderr.write(`kefu: closing after an error: ${err.stack}\n`)
@@ -91,23 +127,34 @@ async function main () {
     await db.close()
   })
 
-  const where = db.embedded ? `embedded PostgreSQL under ${path.relative(process.cwd(), path.join(defaultDataDir(), 'pg')) || '.'}` : 'PostgreSQL at DATABASE_URL'
+  const url = o.url
+  const dataDir = path.join(defaultDataDir(), 'pg')
+  const shown = path.relative(process.cwd(), dataDir)
+  const where = db.embedded ? `embedded PostgreSQL under ${shown.startsWith('..') ? dataDir : shown || '.'}` : 'PostgreSQL at DATABASE_URL'
+  const agentAdd = o.demoApps ? apps.map((a) => a.appid).join(' ') : '--all'
+  const accounts = demo
+    ? ''
+    : `
+No account is made outside the demo (embedded database and demo mini programs). Make one and let it answer the mini programs:
+  pnpm --filter @kefu/auth user:add <username> -
+  pnpm --filter @kefu/console agent:add <username> ${agentAdd}
+${db.embedded ? '(with the embedded database, run them while kefu is stopped: its files belong to one process at a time)\n' : ''}`
   process.stdout.write(`
 kefu is running on ${where}, ${redisUrl === undefined ? 'in-process stores' : 'Redis at REDIS_URL'}.
 
 ${[
-  ['ingest', `${url(PORTS.ingest)}/wechat/<appid>`, `WeChat's push URL; API docs at ${url(PORTS.ingest)}/docs`],
-  ['A site', `${authUrl}/login`, `sign in as ${DEMO_USER.username} / ${DEMO_USER.password}`],
-  ['B site', `${syncUrl}/`, 'signs you in by itself once you are signed in at A'],
-  ['console', `${consoleUrl}/`, "conversations live; replies go to WeChat's customer-service API"],
+  ['ingest', `${url(o.ports.ingest)}/wechat/<appid>`, `WeChat's push URL; API docs at ${url(o.ports.ingest)}/docs`],
+  ['A site', `${config.auth.publicUrl}/login`, demo ? `sign in as ${DEMO_USER.username} / ${DEMO_USER.password}` : 'sign in with an account of yours (below)'],
+  ['B site', `${config.sync.publicUrl}/`, 'signs you in by itself once you are signed in at A'],
+  ['console', `${config.console.publicUrl}/`, "conversations live; replies go to WeChat's customer-service API"],
   ...(fakeWechat ? [['WeChat', fakeWechat.url, 'a local stand-in for api.weixin.qq.com (the demo has no real AppSecret)']] : [])
 ].map(([name, where, what]) => `  ${name.padEnd(8)} ${where.padEnd(38)} ${what}`).join('\n')}
+${accounts}
+Mini programs${o.demoApps ? ' (demo: config/demo-wechat-apps.json)' : ''}:
+${apps.map((a) => `  ${a.appid}  token ${o.demoApps ? a.token : '…'}  ${a.encodingAESKey ? 'safe mode (encodingAESKey set)' : 'plaintext mode'}`).join('\n')}
 
-Mini programs${demoApps ? ' (demo: config/demo-wechat-apps.json)' : ''}:
-${apps.map((a) => `  ${a.appid}  token ${demoApps ? a.token : '…'}  ${a.encodingAESKey ? 'safe mode (encodingAESKey set)' : 'plaintext mode'}`).join('\n')}
-
-Send a push as WeChat would:  pnpm wechat:push --content 你好
-Then open ${consoleUrl}/ (after signing in at ${authUrl}/login) and watch it arrive; reply from there.
+Send a push as WeChat would:  pnpm wechat:push --content 你好${o.ports.ingest === 3000 ? '' : ` --url ${url(o.ports.ingest)}`}
+Then open ${config.console.publicUrl}/ (after signing in at ${config.auth.publicUrl}/login) and watch it arrive; reply from there.
 `)
 }
 

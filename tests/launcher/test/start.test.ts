@@ -1,0 +1,115 @@
+// pnpm start as a user runs it: every service reads its documented variables through its own loadConfig; the demo
+// account exists only in the demo (embedded database and demo mini programs); published secrets stop it.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createPrismaClient } from '@kefu/db'
+import { createTestDatabase } from '@kefu/db/testing'
+import { computeSignature } from '@kefu/wechat-crypto'
+import { launch, launchExpectingExit, login, realServers, ROOT } from './helper.js'
+
+const demoApps = JSON.parse(readFileSync(path.join(ROOT, 'config', 'demo-wechat-apps.json'), 'utf8')) as Array<{ appid: string, token: string }>
+const plainApp = demoApps.find((a) => a.appid === 'wxkefudemo00000002')!
+/** Mini programs of one's own (not the demo's), written as WECHAT_APPS. */
+const OWN_APPS = JSON.stringify([{ appid: 'wx00000000000000b1', token: 'ownToken123', secret: 'an-app-secret-of-our-own' }])
+/** The demo's data directory, reused below to show a later non-demo start refuses the demo's password. */
+const demoDataDir = t.testdir({})
+
+t.test('the demo honours the documented variables: session idle timeout, log level, login limits, timestamp window, TRUST_PROXY', async (t) => {
+  const kefu = await launch(t, {
+    DATA_DIR: demoDataDir,
+    SESSION_IDLE_TIMEOUT_S: '2',
+    SESSION_ABSOLUTE_TIMEOUT_S: '600',
+    LOG_LEVEL: 'warn',
+    LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '2',
+    WECHAT_TIMESTAMP_WINDOW_S: '60',
+    TRUST_PROXY: '1'
+  })
+  const authUrl = kefu.url(1)
+  t.match(kefu.stdout(), `${authUrl}/login`)
+  t.match(kefu.stdout(), 'sign in as demo / demo-password')
+  t.notMatch(kefu.stdout(), 'No account is made')
+
+  // TRUST_PROXY=1: the nearest proxy's X-Forwarded-Proto is believed, so the session cookie is the HTTPS one.
+  const https = { 'x-forwarded-proto': 'https' }
+  const signedIn = await login(authUrl, 'demo', 'demo-password', https)
+  t.equal(signedIn.status, 200, 'the demo account signs in')
+  t.equal(signedIn.cookieName, '__Host-kefu_auth', 'TRUST_PROXY reached the A site')
+  const me = async (): Promise<number> => {
+    const res = await fetch(authUrl + '/me', { headers: { cookie: signedIn.cookie!, ...https } })
+    await res.arrayBuffer()
+    return res.status
+  }
+  t.equal(await me(), 200, 'signed in')
+  await sleep(3000)
+  t.equal(await me(), 401, 'idle for longer than SESSION_IDLE_TIMEOUT_S=2: signed out (the default would be 30 minutes)')
+
+  for (let i = 0; i < 2; i++) t.equal((await login(authUrl, 'ghost', 'wrong-password-' + i)).status, 401)
+  t.equal((await login(authUrl, 'ghost', 'wrong-password-2')).status, 429, 'LOGIN_MAX_ATTEMPTS_PER_ACCOUNT=2 (default 10)')
+
+  const logs = kefu.logs()
+  t.ok(logs.some((l) => l.svc === 'auth' && l.msg === 'refused'), 'warnings are logged')
+  t.notOk(logs.some((l) => l.msg === 'logged in'), 'LOG_LEVEL=warn: no info lines, such as the sign-in')
+
+  const verify = async (skewS: number): Promise<number> => {
+    const timestamp = String(Math.floor(Date.now() / 1000) - skewS)
+    const nonce = 'n' + skewS
+    const query = new URLSearchParams({ signature: computeSignature(plainApp.token, timestamp, nonce), timestamp, nonce, echostr: 'hello' })
+    const res = await fetch(`${kefu.url(0)}/wechat/${plainApp.appid}?${query.toString()}`)
+    await res.arrayBuffer()
+    return res.status
+  }
+  t.equal(await verify(0), 200)
+  t.equal(await verify(120), 401, 'WECHAT_TIMESTAMP_WINDOW_S=60 (the default 300 would accept a push 120 s old)')
+})
+
+t.test('a start with mini programs of one\'s own creates no account and says how to make one', async (t) => {
+  const kefu = await launch(t, { DATA_DIR: t.testdir({}), WECHAT_APPS: OWN_APPS })
+  const out = kefu.stdout()
+  t.notMatch(out, 'demo-password')
+  t.match(out, 'No account is made outside the demo')
+  t.match(out, 'pnpm --filter @kefu/auth user:add <username> -')
+  t.match(out, 'pnpm --filter @kefu/console agent:add <username> --all')
+  t.match(out, 'while kefu is stopped')
+  t.notMatch(out, 'a local stand-in for api.weixin.qq.com', 'no fake WeChat for real mini programs')
+  t.equal((await login(kefu.url(1), 'demo', 'demo-password')).status, 401, 'there is no demo account')
+})
+
+t.test('a non-demo start on a database where the demo left its account refuses the published password', async (t) => {
+  const stopped = await launchExpectingExit({ DATA_DIR: demoDataDir, WECHAT_APPS: OWN_APPS })
+  t.equal(stopped.code, 1)
+  t.equal(stopped.stderr, 'pnpm start: account demo still has the published password demo-password: set a new one with pnpm --filter @kefu/auth user:add demo - (while kefu is stopped)\n')
+})
+
+t.test('on a real database the demo mini programs get no demo account', { skip: realServers() === undefined && 'DATABASE_URL and REDIS_URL are not set (embedded run)' }, async (t) => {
+  const servers = realServers()!
+  const db = await createTestDatabase('launcher')
+  t.teardown(db.drop)
+  const kefu = await launch(t, { DATABASE_URL: db.url, REDIS_URL: servers.redisUrl, SESSION_SECRET: 'a-session-secret-for-this-test-only-0123456789' })
+  const out = kefu.stdout()
+  t.match(out, 'kefu is running on PostgreSQL at DATABASE_URL, Redis at REDIS_URL')
+  t.match(out, 'No account is made outside the demo')
+  t.match(out, `pnpm --filter @kefu/console agent:add <username> ${demoApps.map((a) => a.appid).join(' ')}`, 'the demo appids, since WECHAT_APPS is unset')
+  t.notMatch(out, 'while kefu is stopped')
+  const prisma = createPrismaClient({ url: db.url, poolMax: 1 })
+  t.teardown(() => prisma.$disconnect())
+  t.equal(await prisma.account.count(), 0, 'no account was created')
+  t.equal(await prisma.agentApp.count(), 0)
+})
+
+t.test('bad and published settings stop the launcher with one line naming the variable', async (t) => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, 'pnpm start: SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters\n'],
+    [{ SESSION_IDLE_TIMEOUT_S: 'soon' }, 'pnpm start: SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "soon"\n'],
+    [{ TRUST_PROXY: 'true' }, "pnpm start: TRUST_PROXY=true would believe any client's X-Forwarded-For: set the number of proxies in front of kefu (e.g. 1) or their addresses (e.g. 10.0.0.2,fd00::/8)\n"],
+    [{ BASE_PORT: '65534' }, 'pnpm start: BASE_PORT must be between 1 and 65531, got 65534\n'],
+    [{ SSO_CLIENTS: JSON.stringify([{ clientId: 'sync', clientSecret: 'x'.repeat(32), origins: ['https://b.example'], redirectUris: ['https://b.example/cb'] }]) },
+      'pnpm start: SSO_CLIENTS registers "sync", a B site pnpm start runs itself: give yours another clientId\n']
+  ]
+  for (const [vars, line] of cases) {
+    const stopped = await launchExpectingExit({ DATA_DIR: t.testdir({}), ...vars })
+    t.equal(stopped.code, 1, JSON.stringify(vars))
+    t.equal(stopped.stderr, line)
+  }
+})

@@ -11,3 +11,4 @@ export { redisPlugin, busPlugin, type RedisPluginOptions, type BusPluginOptions 
 export { readTrustProxy, trustProxyOption, readJsonSetting, isPlaceholder, refusePlaceholder, type TrustProxy } from './config.js'
 export { clientKey, isAddressOrCidr } from './ip.js'
 export { escapeHtml, redirectToPublicUrl, healthRoutes, type HealthRoutesOptions } from './web.js'
+export { unavailability, isUnavailable, UNAVAILABLE_MESSAGE, type Unavailability, type Backing } from './unavailable.js'

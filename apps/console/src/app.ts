@@ -54,8 +54,14 @@ export interface ConsoleOptions {
   sender?: WechatSender
   /** Replies per agent per minute (default 30). */
   repliesPerMinute?: number
-  /** How often an open live stream checks its session (default 4000 ms). */
+  /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
   sessionCheckMs?: number
+  /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
+  checkIntervalMs?: number
+  /** Pages warn this long before an idle sign-out (SESSION_WARN_BEFORE_S, default 120). */
+  warnBeforeS?: number
+  /** How often pages ask when the sign-in ends (default 5000 ms). */
+  statusPollMs?: number
   now?: () => number
   fetch?: typeof fetch
 }
@@ -87,6 +93,9 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     publicUrl: opts.publicUrl,
     now: opts.now,
     fetch: opts.fetch,
+    checkIntervalMs: opts.checkIntervalMs,
+    warnBeforeS: opts.warnBeforeS,
+    statusPollMs: opts.statusPollMs,
     meRoute: false,
     session: {
       store: sessions,

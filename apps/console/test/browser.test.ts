@@ -68,6 +68,8 @@ t.test('an agent signs in at A, sees a push arrive live, replies, and sees it se
   t.same(sends[0]!.body, { touser: USER, msgtype: 'text', text: { content: '您好，订单今天发出 🚚' } }, 'WeChat got exactly this JSON')
   t.equal(sends[0]!.token, 'valid', 'with a valid access token')
   t.ok(sys.fake.requests.some((r) => r.api === 'typing' && (r.body as { command: string }).command === 'Typing'), 'typing was shown while composing')
+  // The window line is refreshed after the reply's answer: wait for it rather than race it.
+  await page.waitForFunction(() => /可回复 4 条/.test(document.querySelector('#window-info')?.textContent ?? ''), undefined, { timeout: 5000 })
   t.match(await page.textContent('#window-info'), /可回复 4 条/)
   await page.screenshot({ path: ARTIFACTS + 'console-reply-sent-1280.png' })
 

@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import authApp, { upsertAccount } from '@kefu/auth'
+import authApp, { upsertAccount, type AuthOptions } from '@kefu/auth'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
@@ -49,7 +49,7 @@ async function bindServer (): Promise<{ server: http.Server, port: number }> {
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
  * (assigned to none) exist.
  */
-export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions> }): Promise<ConsoleSystem> {
+export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions> }): Promise<ConsoleSystem> {
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
   const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
@@ -88,7 +88,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     prisma,
     redisUrl,
     redisPrefix: prefix + 'auth:',
-    scrypt: { N: 1024, r: 8, p: 1 }
+    scrypt: { N: 1024, r: 8, p: 1 },
+    ...opts.a
   })
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await upsertAccount(prisma, 'mallory', PASSWORD, { N: 1024, r: 8, p: 1 })

@@ -33,6 +33,10 @@ export interface SyncOptions {
   checkIntervalMs?: number
   /** After a redirect check found nobody at A, how long before the next (default 60 s). */
   silentCheckIntervalS?: number
+  /** Pages warn this long before an idle sign-out (SESSION_WARN_BEFORE_S, default 120). */
+  warnBeforeS?: number
+  /** How often pages ask when the sign-in ends (default 5000 ms). */
+  statusPollMs?: number
   /** Milliseconds since the epoch; sessions and sync login use this one clock. */
   now?: () => number
   fetch?: typeof fetch
@@ -54,6 +58,8 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
     publicUrl: opts.publicUrl,
     checkIntervalMs: opts.checkIntervalMs,
     silentCheckIntervalS: opts.silentCheckIntervalS,
+    warnBeforeS: opts.warnBeforeS,
+    statusPollMs: opts.statusPollMs,
     now: opts.now,
     fetch: opts.fetch,
     session: {

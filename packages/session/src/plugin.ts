@@ -20,6 +20,13 @@ export interface KefuSessionOptions {
   secure?: 'auto' | boolean
   /** Milliseconds since the epoch; the one clock every expiry decision uses. Default `Date.now`. */
   clock?: () => number
+  /**
+   * The cookie's Max-Age: `'idle'` (default) rolls with the idle limit from each request; `'absolute'` lasts until
+   * the absolute deadline. Use `'absolute'` when the idle clock also moves from elsewhere (`touchHandle` with
+   * activity reported by another site), so the browser keeps the cookie as long as the session may live; the
+   * server decides either way.
+   */
+  cookieLifetime?: 'idle' | 'absolute'
 }
 
 /** App-level operations bound to this app's store, limits and clock: `fastify.kefuSessions`. */
@@ -91,6 +98,10 @@ function resolveContext (fastify: FastifyInstance, opts: KefuSessionOptions): Se
   }
   const clock = opts.clock ?? Date.now
   if (typeof clock !== 'function') throw new SessionConfigError('@kefu/session option clock must be a function returning milliseconds')
+  const cookieLifetime = opts.cookieLifetime ?? 'idle'
+  if (cookieLifetime !== 'idle' && cookieLifetime !== 'absolute') {
+    throw new SessionConfigError(`@kefu/session option cookieLifetime must be 'idle' or 'absolute', got ${JSON.stringify(cookieLifetime)}`)
+  }
   return {
     store,
     limits: { idleMs: idleS * 1000, absoluteMs: absoluteS * 1000 },
@@ -98,6 +109,7 @@ function resolveContext (fastify: FastifyInstance, opts: KefuSessionOptions): Se
     signer: new Signer(secrets as string[], 'sha256'),
     cookieName,
     secure,
+    cookieLifetime,
     parseCookie: (header) => fastify.parseCookie(header)
   }
 }

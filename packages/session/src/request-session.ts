@@ -24,6 +24,8 @@ export interface SessionContext {
   readonly signer: CookieSigner
   readonly cookieName: string
   readonly secure: 'auto' | boolean
+  /** Max-Age rolls with the idle limit, or lasts to the absolute deadline. */
+  readonly cookieLifetime: 'idle' | 'absolute'
   readonly parseCookie: (header: string) => Record<string, string | undefined>
 }
 
@@ -201,10 +203,11 @@ export class RequestSession {
     return header === undefined ? undefined : this.#ctx.parseCookie(header)[name]
   }
 
-  /** Max-Age rolls with the idle timeout from this touch and never reaches past the absolute deadline. */
+  /** Max-Age rolls with the idle timeout from this touch (or lasts to the absolute deadline) and never reaches past it. */
   #setCookie (value: string, record: StoredSession, now: number): void {
     const { idleMs, absoluteMs } = this.#ctx.limits
-    const maxAge = Math.max(0, Math.floor(Math.min(idleMs, record.createdAt + absoluteMs - now) / 1000))
+    const left = record.createdAt + absoluteMs - now
+    const maxAge = Math.max(0, Math.floor((this.#ctx.cookieLifetime === 'absolute' ? left : Math.min(idleMs, left)) / 1000))
     this.#reply.setCookie(this.cookieName, value, {
       path: '/', httpOnly: true, sameSite: 'lax', secure: this.#isSecure(), maxAge
     })

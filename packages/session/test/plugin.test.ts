@@ -138,6 +138,17 @@ for (const kind of STORE_KINDS) {
       t.equal((await browser.get('/me')).cookies[0]?.maxAge, 0, 'rounded down, never past the deadline')
     })
 
+    t.test('cookieLifetime absolute: Max-Age lasts to the absolute deadline (the idle clock may move from elsewhere)', async (t) => {
+      const clock = new FakeClock()
+      const app = await buildApp(t, { store, clock: clock.read, idleTimeoutS: 600, absoluteTimeoutS: 1000, cookieLifetime: 'absolute' })
+      const browser = new Browser(app)
+      t.equal((await browser.post('/login', alice)).cookies[0]?.maxAge, 1000)
+      clock.advance(300_000)
+      t.equal((await browser.get('/me')).cookies[0]?.maxAge, 700, 'counts down to the absolute deadline')
+      clock.advance(600_000)
+      t.equal((await browser.get('/me')).statusCode, 401, 'the server still decides idleness')
+    })
+
     t.test('no store call for routes that do not use the session; one touch, no write, for reads', async (t) => {
       const { store: counted, calls } = counting(store)
       const app = await buildApp(t, {

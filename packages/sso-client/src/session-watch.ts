@@ -12,8 +12,8 @@ export const SESSION_WATCH_SOURCE = `'use strict';
 (function kefuSessionWatch () {
   var T = {
     'zh-CN': {
-      warn: function (t) { return '由于长时间没有操作，你将在 ' + t + ' 后退出登录。'; },
-      cap: function (t) { return '本次登录已到最长时限，将在 ' + t + ' 后结束。请保存工作，之后重新登录。'; },
+      warn: function (t) { return '由于长时间没有操作，你将在 ' + t + '后退出登录。'; },
+      cap: function (t) { return '本次登录已到最长时限，将在 ' + t + '后结束。请保存工作，之后重新登录。'; },
       stay: '保持登录', ok: '知道了', ended: '登录已结束', endedText: '由于长时间没有操作或已在账户站点退出，你已退出登录。',
       signIn: '重新登录并回到此处', time: function (s) { return s >= 60 ? Math.floor(s / 60) + ' 分 ' + (s % 60) + ' 秒' : s + ' 秒'; }
     },

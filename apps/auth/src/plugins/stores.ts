@@ -44,7 +44,9 @@ export default fp<StoresOptions>(async function stores (fastify, opts) {
     idleTimeoutS: opts.session.idleTimeoutS,
     absoluteTimeoutS: opts.session.absoluteTimeoutS,
     secure: opts.session.secure,
-    clock: opts.now
+    clock: opts.now,
+    // Activity on B sites moves the login's idle clock too: the browser keeps A's cookie until the absolute limit.
+    cookieLifetime: 'absolute'
   })
   fastify.decorate('tickets', redis === null ? createMemoryTicketStore(opts.now) : createRedisTicketStore(redis, opts.redisPrefix + 'sso:', opts.now))
   fastify.decorate('loginLimiter', redis === null

@@ -1,0 +1,202 @@
+/// <reference lib="dom" />
+// One login, many sites, in Chromium: A (a.test) and the console (console.example) on different sites, an idle
+// limit of 5 s and an absolute limit of 24 s. Work on the console keeps A alive; idle everywhere ends both; the
+// absolute limit ends both while the agent works; a console left open with live pushes and no clicks ends at the idle
+// limit; the warning's "stay signed in" works from the keyboard; after the end, signing in returns to the same
+// conversation.
+import t from 'tap'
+import { mkdirSync } from 'node:fs'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
+
+const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
+mkdirSync(ARTIFACTS, { recursive: true })
+
+const IDLE_S = 5
+const ABSOLUTE_S = 24
+const CHECK_MS = 1000
+const POLL_MS = 500
+/** How late B may notice the end of the A login: its check interval, the page's poll, and room for a busy machine. */
+const LATE_MS = CHECK_MS + POLL_MS + 2500
+
+const sys = await startConsoleSystem(t, {
+  label: 'console_session_browser',
+  aHost: 'a.test',
+  consoleHost: 'console.example',
+  a: { session: { secret: 'session-secret-session-secret-0123456789', idleTimeoutS: IDLE_S, absoluteTimeoutS: ABSOLUTE_S } },
+  console: {
+    // The console's own absolute limit is above A's, so that what ends it here is A's (B's cookie Max-Age is rounded
+    // down to whole seconds and may lapse up to 1 s before its own limit).
+    session: { secret: 'session-secret-session-secret-0123456789', idleTimeoutS: IDLE_S, absoluteTimeoutS: ABSOLUTE_S + 10 },
+    sessionCheckMs: 500,
+    checkIntervalMs: CHECK_MS,
+    statusPollMs: POLL_MS,
+    warnBeforeS: 2
+  }
+})
+const SAFE = APPS[0]!.appid
+const USERS = ['oSessionUser0000000000000001', 'oSessionUser0000000000000002']
+for (const user of USERS) await sys.push(SAFE, 'text', { from: user, content: `hello from ${user.slice(-1)}` })
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
+    `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
+})
+t.teardown(() => browser.close())
+
+async function newContext (t: { teardown: (fn: () => unknown) => void }, locale = 'zh-CN'): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale })
+  t.teardown(() => context.close())
+  return context
+}
+
+/** Signs in at A with the keyboard; resolves to the time the login began (before the form was sent). */
+async function signInAtA (page: Page): Promise<number> {
+  await page.goto(sys.a.url + '/login')
+  await page.waitForFunction(() => document.activeElement?.id === 'username')
+  await page.keyboard.type('alice')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type(PASSWORD)
+  const started = Date.now()
+  await page.keyboard.press('Enter')
+  await page.waitForURL(sys.a.url + '/')
+  return started
+}
+
+/** Opens the console (the sync login signs in by itself, through A at the top level) and waits until it is live. */
+async function openConsole (page: Page, path = '/'): Promise<number> {
+  await page.goto(sys.console.url + path)
+  await page.waitForSelector('#agent', { timeout: 15_000 })
+  await page.waitForFunction(() => document.querySelector('.status')?.textContent === '实时连接' || document.querySelector('.status')?.textContent === 'Live', undefined, { timeout: 15_000 })
+  await page.waitForFunction(() => document.documentElement.dataset.session === 'active', undefined, { timeout: 5000 })
+  return Date.now()
+}
+
+/** Asks A's /me with the browser's A cookies (counts as activity at A: ask only at the end of a step). */
+async function signedInAtA (context: BrowserContext): Promise<boolean> {
+  const cookie = (await context.cookies(sys.a.url)).map((c) => `${c.name}=${c.value}`).join('; ')
+  const res = await fetch(sys.a.internalUrl + '/me', { headers: { host: new URL(sys.a.url).host, cookie, accept: 'application/json' } })
+  return res.status === 200
+}
+
+async function sessionState (page: Page): Promise<string | undefined> {
+  return await page.evaluate(() => document.documentElement.dataset.session)
+}
+
+async function waitForEnded (page: Page, timeoutMs: number): Promise<number> {
+  await page.waitForFunction(() => document.documentElement.dataset.session === 'ended', undefined, { timeout: timeoutMs, polling: 50 })
+  return Date.now()
+}
+
+t.test('working only on the console keeps A and the console signed in past three idle limits; the absolute limit ends both while working', async (t) => {
+  const context = await newContext(t)
+  const page = await context.newPage()
+  const signedIn = await signInAtA(page)
+  await openConsole(page)
+  const rows = USERS.map((u) => page.locator(`[data-conversation="${SAFE}/${u}"]`))
+  await rows[0]!.waitFor()
+
+  // Clicks in the console only, for three idle limits: nothing at A.
+  let i = 0
+  while (Date.now() < signedIn + 3 * IDLE_S * 1000 + 500) {
+    await rows[i++ % 2]!.click()
+    await page.waitForTimeout(1200)
+  }
+  t.not(await sessionState(page), 'ended', 'the console is still signed in after three idle limits')
+  t.equal((await page.evaluate(async () => (await fetch('/api/me', { headers: { 'x-kefu-activity': 'background' } })).status)), 200, 'its API answers')
+  t.equal(await signedInAtA(context), true, 'A is still signed in: the console told it the agent was working')
+
+  // Keep working: the absolute limit, counted from the sign-in at A, ends both anyway.
+  const working = (async () => {
+    while (await sessionState(page) !== 'ended' && Date.now() < signedIn + ABSOLUTE_S * 1000 + LATE_MS + 2000) {
+      await rows[i++ % 2]!.click({ timeout: 1000 }).catch(() => {})
+      await page.waitForTimeout(700)
+    }
+  })()
+  const ended = await waitForEnded(page, ABSOLUTE_S * 1000 + LATE_MS + 5000)
+  await working
+  t.ok(ended >= signedIn + ABSOLUTE_S * 1000, `ended at the absolute limit, not before (${ended - signedIn} ms after signing in)`)
+  t.ok(ended <= signedIn + ABSOLUTE_S * 1000 + LATE_MS, `within the check interval of it (${ended - signedIn - ABSOLUTE_S * 1000} ms late)`)
+  t.equal(await signedInAtA(context), false, 'A is signed out too')
+  t.equal((await page.evaluate(async () => (await fetch('/api/me')).status)), 401, 'and the console')
+})
+
+t.test('a console left open with live pushes and no clicks: a warning, then both end at the idle limit; signing in again returns to the conversation', async (t) => {
+  const context = await newContext(t)
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  await signInAtA(page)
+  const consolePage = await context.newPage()
+  await page.close() // nothing more happens at A
+  const row = consolePage.locator(`[data-conversation="${SAFE}/${USERS[0]}"]`)
+  await openConsole(consolePage)
+  await row.click()
+  await consolePage.waitForURL(/\?c=/)
+  const lastClick = Date.now()
+  t.match(consolePage.url(), new RegExp(`\\?c=${SAFE}%2F${USERS[0]}$`), 'the open conversation is in the address')
+
+  // Live pushes keep arriving in the open conversation (the page refreshes and marks them read by itself).
+  let pushing = true
+  const pushes = (async () => {
+    let n = 0
+    while (pushing) {
+      await sys.push(SAFE, 'text', { from: USERS[0], content: `still there? ${++n}` })
+      await new Promise((resolve) => setTimeout(resolve, 700))
+    }
+  })()
+  t.teardown(async () => { pushing = false; await pushes })
+
+  await consolePage.waitForFunction(() => document.documentElement.dataset.session === 'warning', undefined, { timeout: IDLE_S * 1000 })
+  const warning = consolePage.locator('#kefu-session-warning')
+  t.match(await warning.textContent(), /由于长时间没有操作，你将在 \d+ 秒后退出登录/, await warning.textContent() ?? '')
+  t.match(await warning.textContent(), /保持登录/)
+  t.ok(Date.now() < lastClick + IDLE_S * 1000, 'the warning came before the end')
+  await consolePage.screenshot({ path: ARTIFACTS + 'session-warning-1280.png' })
+
+  const ended = await waitForEnded(consolePage, IDLE_S * 1000 + LATE_MS + 2000)
+  pushing = false
+  await pushes
+  t.ok(ended >= lastClick + IDLE_S * 1000 - 500, `not before the idle limit (${ended - lastClick} ms after the last click)`)
+  t.ok(ended <= lastClick + IDLE_S * 1000 + LATE_MS, `within the check interval of it (${ended - lastClick - IDLE_S * 1000} ms late)`)
+  t.equal(await signedInAtA(context), false, 'idle everywhere: A is signed out too')
+  const notice = consolePage.locator('#kefu-session-ended')
+  t.match(await notice.textContent(), /登录已结束/)
+  t.equal(await consolePage.evaluate(() => document.activeElement?.id), 'kefu-session-sign-in', 'the sign-in link has the focus')
+  await consolePage.screenshot({ path: ARTIFACTS + 'session-ended-1280.png' })
+
+  // Sign in again from the notice, with the keyboard: back to the same conversation.
+  await consolePage.keyboard.press('Enter')
+  await consolePage.waitForURL(new RegExp('^' + sys.a.url.replace(/\./g, '\\.') + '/login'))
+  await consolePage.waitForFunction(() => document.activeElement?.id === 'username')
+  await consolePage.keyboard.type('alice')
+  await consolePage.keyboard.press('Tab')
+  await consolePage.keyboard.type(PASSWORD)
+  await consolePage.keyboard.press('Enter')
+  await consolePage.waitForURL(new RegExp(`^${sys.console.url.replace(/\./g, '\\.')}/\\?c=`), { timeout: 15_000 })
+  await consolePage.waitForSelector(`#chat-title >> text=${USERS[0]}`, { timeout: 10_000 })
+  t.pass('back in the same conversation')
+  t.same(errors, [], 'no script errors')
+})
+
+t.test('“stay signed in” from the keyboard keeps the session; English', async (t) => {
+  const context = await newContext(t, 'en-US')
+  const page = await context.newPage()
+  await signInAtA(page)
+  const ready = await openConsole(page)
+  await page.waitForFunction(() => document.documentElement.dataset.session === 'warning', undefined, { timeout: IDLE_S * 1000 })
+  t.match(await page.locator('#kefu-session-warning').textContent(), /You have been inactive: you will be signed out in \d s/)
+  t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Stay signed in', 'the button has the focus (nothing else had it)')
+  const stayed = Date.now()
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(() => document.documentElement.dataset.session === 'active', undefined, { timeout: 3000 })
+  t.ok(stayed < ready + IDLE_S * 1000, 'clicked before the limit')
+  const status = await page.evaluate(async () => await (await fetch('/sso/status', { headers: { 'x-kefu-activity': 'background' } })).json())
+  t.ok(status.expiresAt >= stayed + IDLE_S * 1000, `A moved the end to the idle limit counted from the click (${status.expiresAt - stayed} ms after it)`)
+  await page.waitForTimeout(Math.max(0, ready + IDLE_S * 1000 + 1000 - Date.now()))
+  t.not(await sessionState(page), 'ended', 'past the limit counted from before the click: still signed in')
+  const ended = await waitForEnded(page, IDLE_S * 1000 + LATE_MS + 2000)
+  t.ok(ended >= stayed + IDLE_S * 1000 - 500, 'then it ends at the idle limit counted from the click')
+  t.match(await page.locator('#kefu-session-ended').textContent(), /Your session has ended/)
+})

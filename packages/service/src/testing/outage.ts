@@ -21,6 +21,8 @@ export interface Probe {
   send: (up: boolean) => Promise<Answer>
   /** The normal answer: its status, or a check of the whole answer. */
   ok: number | ((answer: Answer) => boolean)
+  /** For a route with a 503 answer of its own (a health check): that answer. Default: the JSON error, or the page. */
+  down?: (answer: Answer) => boolean
 }
 
 /** Routes as the app registers them (`METHOD /url`), Fastify's automatic HEAD twins of GET routes left out. */
@@ -42,13 +44,13 @@ export async function fetched (res: Response): Promise<Answer> {
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text() }
 }
 
+/** The part of a tap Test the drill uses. */
 interface Tap {
-  test: (name: string, fn: (t: Tap) => Promise<void>) => Promise<unknown>
-  ok: (value: unknown, message?: string) => boolean
-  equal: (found: unknown, wanted: unknown, message?: string) => boolean
-  same: (found: unknown, wanted: unknown, message?: string) => boolean
-  match: (found: unknown, pattern: RegExp, message?: string) => boolean
-  fail: (message?: string) => boolean
+  test (name: string, fn: (t: any) => Promise<void>): Promise<unknown>
+  ok (value: unknown, message: string): boolean
+  same (found: unknown, wanted: unknown, message: string): boolean
+  match (found: unknown, pattern: RegExp, message: string): boolean
+  fail (message: string): boolean
 }
 
 export interface OutageDrillOptions {
@@ -91,6 +93,10 @@ function assertUnavailable (t: Tap, p: Probe, a: Answer | Error): void {
   const name = nameOf(p)
   if (a instanceof Error || a.status !== 503) {
     t.fail(`${name}: 503 while a server it needs is away, got ${show(a)}`)
+    return
+  }
+  if (p.down !== undefined) {
+    t.ok(p.down(a), `${name}: its own 503 answer, got ${show(a)}`)
     return
   }
   if (p.page === true) {

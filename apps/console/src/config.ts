@@ -20,6 +20,8 @@ export interface ConsoleConfig {
   clientId: string
   clientSecret: string
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
+  /** SESSION_WARN_BEFORE_S: how long before an idle sign-out pages warn. */
+  warnBeforeS: number
   apps: WechatAppConfig[]
   wechatApiBase: string
   repliesPerMinute: number
@@ -41,6 +43,7 @@ export function loadConfig (env: Env): ConsoleConfig {
     poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
     ...sso,
     session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },
+    warnBeforeS: readInt(env, 'SESSION_WARN_BEFORE_S', 120, { min: 0, max: 86_400 }),
     apps: readWechatApps(env),
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
@@ -57,6 +60,7 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    warnBeforeS: config.warnBeforeS,
     apps: config.apps,
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,

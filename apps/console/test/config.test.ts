@@ -26,7 +26,8 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, WECHAT_API_BASE: 'api.weixin.qq.com' }, /^WECHAT_API_BASE must be an http/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, CONSOLE_REPLIES_PER_MINUTE: '0' }, /^CONSOLE_REPLIES_PER_MINUTE must be between 1/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be between 1/]
+    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be between 1/],
+    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, SESSION_WARN_BEFORE_S: '-1' }, /^SESSION_WARN_BEFORE_S must be a whole number/]
   ]
   for (const [env, message] of bad) {
     const err = t.throws(() => loadConfig(env)) as Error
@@ -40,7 +41,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   const config = loadConfig({
     CLIENT_SECRET: secret, WECHAT_APPS: apps, PUBLIC_URL: 'https://console.example', AUTH_URL: 'https://a.example',
     AUTH_INTERNAL_URL: 'http://auth:3001', CLIENT_ID: 'agents', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20',
-    SESSION_ABSOLUTE_TIMEOUT_S: '600', DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
+    SESSION_ABSOLUTE_TIMEOUT_S: '600', SESSION_WARN_BEFORE_S: '30', DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
     WECHAT_API_BASE: 'http://fake-wechat:3004/', CONSOLE_REPLIES_PER_MINUTE: '5', TRUST_PROXY: '10.0.0.0/8'
   })
   t.same(appOptions(config), {
@@ -50,6 +51,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     clientId: 'agents',
     clientSecret: secret,
     session: { secret: session, idleTimeoutS: 20, absoluteTimeoutS: 600 },
+    warnBeforeS: 30,
     apps: [app],
     databaseUrl: 'postgresql://db/kefu',
     poolMax: 4,

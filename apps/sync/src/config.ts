@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type TrustProxy } from '@kefu/service'
+import { readInt, readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { SyncOptions } from './app.js'
@@ -17,6 +17,8 @@ export interface SyncConfig {
   clientId: string
   clientSecret: string
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
+  /** SESSION_WARN_BEFORE_S: how long before an idle sign-out pages warn. */
+  warnBeforeS: number
 }
 
 export function loadConfig (env: Env): SyncConfig {
@@ -31,7 +33,8 @@ export function loadConfig (env: Env): SyncConfig {
     trustProxy: readTrustProxy(env),
     redisUrl,
     ...sso,
-    session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS }
+    session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },
+    warnBeforeS: readInt(env, 'SESSION_WARN_BEFORE_S', 120, { min: 0, max: 86_400 })
   }
 }
 
@@ -44,6 +47,7 @@ export function appOptions (config: SyncConfig): SyncOptions {
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    warnBeforeS: config.warnBeforeS,
     redisUrl: config.redisUrl
   }
 }

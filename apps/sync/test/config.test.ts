@@ -29,6 +29,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret, REDIS_URL: 'redis://r:6379' }, /^SESSION_SECRET is required/],
     [{ CLIENT_SECRET: secret, SESSION_ABSOLUTE_TIMEOUT_S: '10' }, /^SESSION_IDLE_TIMEOUT_S \(1800\) must not exceed SESSION_ABSOLUTE_TIMEOUT_S \(10\)$/],
     [{ CLIENT_SECRET: secret, PORT: '99999' }, /^PORT must be between 0 and 65535/],
+    [{ CLIENT_SECRET: secret, SESSION_WARN_BEFORE_S: 'soon' }, /^SESSION_WARN_BEFORE_S must be a whole number/],
     [{ CLIENT_SECRET: secret, TRUST_PROXY: 'maybe' }, /^TRUST_PROXY must be the number of proxies in front of kefu/],
     [{ CLIENT_SECRET: secret, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
     [{ CLIENT_SECRET: 'change-me-sync-client-secret-32-chars-min' }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
@@ -45,7 +46,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   const session = 's'.repeat(32)
   const config = loadConfig({
     CLIENT_SECRET: secret, PUBLIC_URL: 'https://b.example', AUTH_URL: 'https://a.example', AUTH_INTERNAL_URL: 'http://auth:3001',
-    CLIENT_ID: 'b-1', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20', SESSION_ABSOLUTE_TIMEOUT_S: '600', REDIS_URL: 'redis://r:6379',
+    CLIENT_ID: 'b-1', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20', SESSION_ABSOLUTE_TIMEOUT_S: '600', SESSION_WARN_BEFORE_S: '30', REDIS_URL: 'redis://r:6379',
     TRUST_PROXY: '2'
   })
   t.same(appOptions(config), {
@@ -55,6 +56,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     clientId: 'b-1',
     clientSecret: secret,
     session: { secret: session, idleTimeoutS: 20, absoluteTimeoutS: 600 },
+    warnBeforeS: 30,
     redisUrl: 'redis://r:6379'
   })
   const options = serverOptions(config)

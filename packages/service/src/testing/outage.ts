@@ -25,13 +25,14 @@ export interface Probe {
   down?: (answer: Answer) => boolean
 }
 
-/** Routes as the app registers them (`METHOD /url`), Fastify's automatic HEAD twins of GET routes left out. */
+/** Routes as the app registers them (`METHOD /url`), the HEAD twins of GET routes left out (Fastify adds them). */
 export function recordRoutes (fastify: FastifyInstance): () => string[] {
   const routes: string[] = []
   fastify.addHook('onRoute', function record (route) {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push(`${method} ${route.url}`)
   })
-  return () => [...new Set(routes)].filter((r) => !(r.startsWith('HEAD ') && routes.includes('GET ' + r.slice(5)))).sort()
+  const trim = (url: string): string => url.length > 1 ? url.replace(/\/$/, '') : url
+  return () => [...new Set(routes)].filter((r) => !(r.startsWith('HEAD ') && routes.some((g) => g.startsWith('GET ') && trim(g.slice(4)) === trim(r.slice(5))))).sort()
 }
 
 /** Turns a light-my-request response (app.inject) into an Answer. */

@@ -7,9 +7,15 @@ export { parseXml, stringifyFlatXml, type XmlValue, type XmlObject } from './xml
 export {
   detectFormat, parsePushBody, parseMessage, fieldString,
   type PushFormat, type PushFields, type CustomerMessage, type TextMessage, type ImageMessage,
-  type MiniProgramPageMessage, type EnterSessionEvent, type OtherMessage
+  type MiniProgramPageMessage, type EnterSessionEvent, type SubscribePopupEvent, type SubscribeChangeEvent,
+  type SubscribeSentEvent, type OtherMessage
 } from './message.js'
 export {
-  buildPush, messageFields,
-  type BuildPushOptions, type BuiltPush, type PushMode, type PushFieldValue, type SimulatedType, type MessageFieldsOptions
+  SUBSCRIBE_EVENTS, isSubscribeEvent, parseSubscribeDecisions, parseSubscribeDeliveries,
+  type SubscribeEventName, type SubscribeDecision, type SubscribeDelivery
+} from './subscribe.js'
+export {
+  buildPush, messageFields, stringifyPushJson, stringifyPushXml,
+  type BuildPushOptions, type BuiltPush, type PushMode, type PushFieldValue, type PushFieldObject, type SimulatedType,
+  type SimulatedSubscribeItem, type MessageFieldsOptions
 } from './simulate.js'

@@ -1,6 +1,7 @@
 import { WechatCryptoError } from './errors.js'
 import { parseJsonLossless } from './json.js'
 import { parseXml, type XmlObject } from './xml.js'
+import { isSubscribeEvent, parseSubscribeDecisions, parseSubscribeDeliveries, type SubscribeDecision, type SubscribeDelivery } from './subscribe.js'
 
 export type PushFormat = 'json' | 'xml'
 /** The fields of a push or of a decrypted message, by WeChat's names (ToUserName, MsgType, …). */
@@ -27,9 +28,17 @@ export interface MiniProgramPageMessage extends MessageBase {
   thumbMediaId: string
 }
 export interface EnterSessionEvent extends MessageBase { kind: 'user_enter_tempsession', event: string, sessionFrom: string }
+/** The customer accepted or rejected templates in the subscribe popup (`wx.requestSubscribeMessage`). */
+export interface SubscribePopupEvent extends MessageBase { kind: 'subscribe_msg_popup_event', event: string, decisions: SubscribeDecision[] }
+/** The customer switched templates off (or on) in the mini program's settings. */
+export interface SubscribeChangeEvent extends MessageBase { kind: 'subscribe_msg_change_event', event: string, decisions: SubscribeDecision[] }
+/** Delivery results of subscribe messages sent to the customer. */
+export interface SubscribeSentEvent extends MessageBase { kind: 'subscribe_msg_sent_event', event: string, deliveries: SubscribeDelivery[] }
 /** Any other message type or event: nothing is dropped, `fields` holds it all. */
 export interface OtherMessage extends MessageBase { kind: 'other', msgId?: string, event?: string }
-export type CustomerMessage = TextMessage | ImageMessage | MiniProgramPageMessage | EnterSessionEvent | OtherMessage
+export type CustomerMessage =
+  | TextMessage | ImageMessage | MiniProgramPageMessage | EnterSessionEvent
+  | SubscribePopupEvent | SubscribeChangeEvent | SubscribeSentEvent | OtherMessage
 
 const DECIMAL = /^\d{1,20}$/
 
@@ -121,6 +130,10 @@ export function parseMessage (fields: PushFields): CustomerMessage {
       const event = required(fields, 'Event')
       if (event === 'user_enter_tempsession') {
         return { ...base, kind: 'user_enter_tempsession', event, sessionFrom: fieldString(fields, 'SessionFrom') ?? '' }
+      }
+      if (isSubscribeEvent(event)) {
+        if (event === 'subscribe_msg_sent_event') return { ...base, kind: event, event, deliveries: parseSubscribeDeliveries(fields) }
+        return { ...base, kind: event, event, decisions: parseSubscribeDecisions(fields, event) }
       }
       return { ...base, kind: 'other', event, msgId: decimal(fields, 'MsgId', true) }
     }

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto'
 import { MessageCipher } from './aes.js'
-import { stringifyFlat } from './json.js'
 import { computeMsgSignature, computeSignature } from './signature.js'
-import { stringifyFlatXml } from './xml.js'
 import type { PushFormat } from './message.js'
+import { SUBSCRIBE_EVENTS, type SubscribeEventName } from './subscribe.js'
 
 export type PushMode = 'plain' | 'compat' | 'safe'
-export type PushFieldValue = string | number | bigint
+/** A field's value: strings (CDATA in XML), numbers, bigints (bare 64-bit integers), and the nested lists of events. */
+export type PushFieldValue = string | number | bigint | PushFieldObject | PushFieldObject[]
+export interface PushFieldObject { [name: string]: PushFieldValue }
 
 export interface BuildPushOptions {
   appid: string
@@ -16,7 +17,7 @@ export interface BuildPushOptions {
   mode: PushMode
   format: PushFormat
   /** The message, by WeChat's field names; bigint values are written as bare 64-bit integers (MsgId). */
-  fields: Record<string, PushFieldValue>
+  fields: PushFieldObject
   timestamp?: string
   nonce?: string
   /** The 16 random bytes in front of the encrypted message. */
@@ -37,7 +38,7 @@ export interface BuiltPush {
 export function buildPush (options: BuildPushOptions): BuiltPush {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000).toString()
   const nonce = options.nonce ?? crypto.randomInt(1e9, 1e10 - 1).toString()
-  const serialize = options.format === 'json' ? stringifyFlat : stringifyFlatXml
+  const serialize = options.format === 'json' ? stringifyPushJson : stringifyPushXml
   const contentType = options.format === 'json' ? 'application/json' : 'text/xml'
   const query: Record<string, string> = { signature: computeSignature(options.token, timestamp, nonce), timestamp, nonce }
   if (options.mode === 'plain') return { query, body: serialize(options.fields), contentType }
@@ -47,13 +48,62 @@ export function buildPush (options: BuildPushOptions): BuiltPush {
   if (typeof openid === 'string') query.openid = openid
   query.encrypt_type = 'aes'
   query.msg_signature = computeMsgSignature(options.token, timestamp, nonce, encrypt)
-  const envelope: Record<string, PushFieldValue> = options.mode === 'safe'
+  const envelope: PushFieldObject = options.mode === 'safe'
     ? { ToUserName: options.fields.ToUserName ?? '', Encrypt: encrypt }
     : { ...options.fields, Encrypt: encrypt }
   return { query, body: serialize(envelope), contentType }
 }
 
-export type SimulatedType = 'text' | 'image' | 'miniprogrampage' | 'user_enter_tempsession' | 'event'
+function jsonValue (value: PushFieldValue): string {
+  if (typeof value === 'bigint') return value.toString()
+  if (Array.isArray(value)) return '[' + value.map(jsonValue).join(',') + ']'
+  if (typeof value === 'object') return stringifyPushJson(value)
+  return JSON.stringify(value)
+}
+
+/** A push as WeChat writes JSON: bigint values as bare 64-bit integers, lists as arrays or objects as given. */
+export function stringifyPushJson (fields: PushFieldObject): string {
+  return '{' + Object.entries(fields).map(([key, value]) => JSON.stringify(key) + ':' + jsonValue(value)).join(',') + '}'
+}
+
+function cdata (value: string): string {
+  return '<![CDATA[' + value.split(']]>').join(']]]]><![CDATA[>') + ']]>'
+}
+
+function xmlElements (fields: PushFieldObject): string {
+  let out = ''
+  for (const [key, value] of Object.entries(fields)) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      const inner = typeof one === 'string' ? cdata(one) : typeof one === 'object' ? xmlElements(one) : one.toString()
+      out += `<${key}>${inner}</${key}>`
+    }
+  }
+  return out
+}
+
+/** A push as WeChat writes XML: inside `<xml>`, strings in CDATA, numbers bare, a list as repeated elements. */
+export function stringifyPushXml (fields: PushFieldObject): string {
+  return '<xml>' + xmlElements(fields) + '</xml>'
+}
+
+export type SimulatedType =
+  | 'text' | 'image' | 'miniprogrampage' | 'user_enter_tempsession' | 'event'
+  | 'subscribe_msg_popup_event' | 'subscribe_msg_change_event' | 'subscribe_msg_sent_event'
+
+/** One List item of a simulated subscribe event, by its meaning; WeChat's field names are written by messageFields. */
+export interface SimulatedSubscribeItem {
+  templateId: string
+  /** popup and change events; default accept (popup) or reject (change). */
+  status?: 'accept' | 'reject'
+  /** popup events; default 0 (in the mini program). */
+  popupScene?: number
+  /** sent events: WeChat's MsgID; random by default. */
+  msgId?: bigint
+  /** sent events; default 0 (delivered). */
+  errorCode?: number
+  /** sent events; default `success`, or `failed:user block` with a non-zero errorCode. */
+  errorStatus?: string
+}
 
 export interface MessageFieldsOptions {
   type: SimulatedType
@@ -64,11 +114,46 @@ export interface MessageFieldsOptions {
   content?: string
   /** Event name for type 'event'. */
   event?: string
+  /** The List of a subscribe event (at least one item). */
+  items?: SimulatedSubscribeItem[]
+  /** Subscribe events are shaped by format: XML nests the List under its event's element, JSON does not. */
+  format?: PushFormat
+  /**
+   * JSON only: how a one-item List is written. `object` (the default) as WeChat actually sends it, a bare object;
+   * `array` as its documentation shows.
+   */
+  jsonList?: 'object' | 'array'
+}
+
+function subscribeItem (event: SubscribeEventName, item: SimulatedSubscribeItem, format: PushFormat): PushFieldObject {
+  // XML writes numbers bare; WeChat's JSON examples quote them.
+  const number = (n: number | bigint): PushFieldValue => format === 'xml' ? n : n.toString()
+  if (event === 'subscribe_msg_sent_event') {
+    const errorCode = item.errorCode ?? 0
+    return {
+      TemplateId: item.templateId,
+      MsgID: number(item.msgId ?? (1700827132819554304n + BigInt(crypto.randomInt(1, 2 ** 40)))),
+      ErrorCode: number(errorCode),
+      ErrorStatus: item.errorStatus ?? (errorCode === 0 ? 'success' : 'failed:user block')
+    }
+  }
+  const status = item.status ?? (event === 'subscribe_msg_popup_event' ? 'accept' : 'reject')
+  if (event === 'subscribe_msg_change_event') return { TemplateId: item.templateId, SubscribeStatusString: status }
+  return { TemplateId: item.templateId, SubscribeStatusString: status, PopupScene: number(item.popupScene ?? 0) }
+}
+
+/** The fields of a subscribe event: `<SubscribeMsgPopupEvent><List>…</List>…` in XML, `"List"` in JSON. */
+function subscribeFields (event: SubscribeEventName, options: MessageFieldsOptions): PushFieldObject {
+  const format = options.format ?? 'json'
+  const items = (options.items ?? []).map((item) => subscribeItem(event, item, format))
+  if (items.length === 0) throw new Error(`${event} needs at least one item`)
+  if (format === 'xml') return { [SUBSCRIBE_EVENTS[event]]: { List: items } }
+  return { List: items.length === 1 && options.jsonList !== 'array' ? items[0]! : items }
 }
 
 /** The fields WeChat sends for each customer-service message type, filled with plausible values. */
-export function messageFields (options: MessageFieldsOptions): Record<string, PushFieldValue> {
-  const base: Record<string, PushFieldValue> = {
+export function messageFields (options: MessageFieldsOptions): PushFieldObject {
+  const base: PushFieldObject = {
     ToUserName: options.toUserName ?? 'gh_97417a04a28d',
     FromUserName: options.fromUserName ?? 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY',
     CreateTime: options.createTime ?? Math.floor(Date.now() / 1000)
@@ -94,5 +179,9 @@ export function messageFields (options: MessageFieldsOptions): Record<string, Pu
       return { ...base, MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: options.content ?? 'from-demo-button' }
     case 'event':
       return { ...base, MsgType: 'event', Event: options.event ?? 'kf_close_session', Detail: options.content ?? '' }
+    case 'subscribe_msg_popup_event':
+    case 'subscribe_msg_change_event':
+    case 'subscribe_msg_sent_event':
+      return { ...base, MsgType: 'event', Event: options.type, ...subscribeFields(options.type, options) }
   }
 }

@@ -93,7 +93,8 @@ function inner (err: Loose): unknown[] {
  * Whether an error means that a backing service (PostgreSQL, Redis, another service) cannot be used right now, and
  * which: node-redis' offline, closed, dropped and timed-out clients; PostgreSQL that cannot be reached, closed the
  * connection, is shutting down or has no connection to give, as Prisma, its pg adapter or node-postgres report it
- * (its cause chain is walked); and the packages' own errors that already carry statusCode 503. Null otherwise.
+ * (its cause chain is walked, except below an error that chose a status of its own other than 500); and the
+ * packages' own errors that already carry statusCode 503. Null otherwise.
  */
 export function unavailability (err: unknown): Unavailability | null {
   const seen = new Set<unknown>()
@@ -107,6 +108,8 @@ export function unavailability (err: unknown): Unavailability | null {
     const backing = classify(loose)
     if (backing !== undefined) return { backing, reason: firstLine(e) }
     if (carries503 === null && loose.statusCode === 503) carries503 = { backing: null, reason: firstLine(e) }
+    // An error that decided its own status (a 502 for WeChat unreachable, a 4xx) is not looked into.
+    if (typeof loose.statusCode === 'number' && loose.statusCode !== 503 && loose.statusCode !== 500) continue
     queue.push(...inner(loose))
   }
   return carries503

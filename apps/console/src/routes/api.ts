@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
+import { isUnavailable } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
 import { BadUpload, NoSecret, NoSuchApp, NoSuchConversation, NoSuchMedia, TooManyReplies, WechatUnavailable, WindowClosed } from '../lib/errors.js'
 import { MediaCache } from '../lib/media-cache.js'
@@ -214,6 +215,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
       return { mediaId: await opts.sender.uploadImage(appid, bytes, file.filename || 'image', file.mimetype) }
     } catch (err) {
       const failure = opts.sender.failure(err, pickLang(request.headers['accept-language']))
+      if (failure === null && isUnavailable(err)) throw err // our token store is away (503), not WeChat
       throw new WechatUnavailable(failure?.explanation ?? (err as Error).message)
     }
   })
@@ -231,6 +233,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
       } catch (err) {
         const failure = opts.sender.failure(err, pickLang(request.headers['accept-language']))
         if (failure !== null) throw new NoSuchMedia(failure.explanation)
+        if (isUnavailable(err)) throw err // our token store is away (503), not WeChat
         throw new WechatUnavailable((err as Error).message)
       }
       media.set(key, found)

@@ -1,0 +1,330 @@
+// PostgreSQL and Redis taken away (a TCP proxy cut in front of each, for A and the console alike) and brought back:
+// every route of the console answers 503 with one line (a page for navigations) while a server it needs is away,
+// never 500 and never hangs, and works again by itself; an open live stream says so and ends, and live updates
+// flow again once Redis is back (its subscription renewed by itself).
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import authApp, { upsertAccount } from '@kefu/auth'
+import { createPrismaClient } from '@kefu/db'
+import { createTestDatabase } from '@kefu/db/testing'
+import ingestApp from '@kefu/ingest'
+import { createRedisBus, createRedisClient, type WechatAppConfig } from '@kefu/service'
+import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
+import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
+import { WechatApiError } from '@kefu/wechat-api'
+import { startFakeWechat } from '@kefu/wechat-api/testing'
+import { buildPush, messageFields } from '@kefu/wechat-crypto'
+import consoleApp from '../src/app.js'
+import type { WechatSender } from '../src/lib/sender.js'
+import { APPS, Agent, PASSWORD, startConsoleSystem, type ConsoleSystem, type Site } from './helper.js'
+
+const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
+const SESSION_SECRET = 'session-secret-session-secret-0123456789'
+const NAVIGATE = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' }
+const APP: WechatAppConfig = { appid: 'wxc0501e00000000a1', token: 'outageToken1', secret: 'outage-secret-00000000000000000001' }
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+
+interface LogLine { level: number, msg: string }
+interface SseEvent { event: string, data: any }
+
+t.test('every route of the console through PostgreSQL and Redis outages', { skip }, async (t) => {
+  const db = await createTestDatabase('console_outage')
+  t.teardown(db.drop)
+  const database = await createTcpProxy(db.url)
+  const redis = await createTcpProxy(process.env.REDIS_URL!)
+  t.teardown(async () => { await database.close(); await redis.close() })
+  // Seeding and ingest go straight to the servers: they stand for the rest of the world, which stays up.
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const ingestBus = await createRedisBus(process.env.REDIS_URL!)
+  t.teardown(() => ingestBus.close())
+  const fake = await startFakeWechat({ apps: [{ appid: APP.appid, secret: APP.secret! }] })
+  t.teardown(() => fake.close())
+  const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
+  t.teardown(async () => {
+    const direct = await createRedisClient(process.env.REDIS_URL!)
+    const keys: string[] = []
+    for await (const batch of direct.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
+    if (keys.length > 0) await direct.unlink(keys)
+    direct.destroy()
+  })
+
+  async function listen (): Promise<{ server: http.Server, port: number }> {
+    const server = http.createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, port: (server.address() as AddressInfo).port }
+  }
+  async function site<O extends object> (server: http.Server | undefined, plugin: FastifyPluginAsync<O>, options: O): Promise<{ app: FastifyInstance, logs: LogLine[], routes: () => string[] }> {
+    const logs: LogLine[] = []
+    const stream = new Writable({
+      write (chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
+        done()
+      }
+    })
+    const logger = { level: 'info', stream }
+    const app = server === undefined ? Fastify({ logger }) : Fastify({ logger, serverFactory: (handler) => { server.on('request', handler); return server } })
+    const routes = recordRoutes(app)
+    await app.register(fp(plugin), options)
+    await app.ready()
+    t.teardown(async () => {
+      await app.close()
+      if (server !== undefined) await new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() })
+    })
+    return { app, logs, routes }
+  }
+
+  const aBound = await listen()
+  const cBound = await listen()
+  // fetch cannot choose the Host header, and pages redirect navigations under another name to PUBLIC_URL: each
+  // site is reached under the name it has.
+  const aUrl = `http://127.0.0.1:${aBound.port}`
+  const cUrl = `http://localhost:${cBound.port}`
+  const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
+  const a = await site(aBound.server, authApp, {
+    publicUrl: aUrl,
+    clients: [{ clientId: 'console', clientSecret, origins: [cUrl], redirectUris: [cUrl + '/sso/callback'], logoutUri: `http://127.0.0.1:${cBound.port}/sso/logout` }],
+    session: { secret: SESSION_SECRET },
+    databaseUrl: database.url,
+    poolMax: db.poolMax,
+    redisUrl: redis.url,
+    redisPrefix: prefix + 'auth:',
+    scrypt: { N: 1024, r: 8, p: 1 },
+    loginLimits: { account: { max: 10_000, windowS: 60 }, ip: { max: 10_000, windowS: 60 } }
+  })
+  const c = await site(cBound.server, consoleApp, {
+    publicUrl: cUrl,
+    authUrl: aUrl,
+    authInternalUrl: aUrl,
+    clientId: 'console',
+    clientSecret,
+    session: { secret: SESSION_SECRET },
+    apps: [APP],
+    databaseUrl: database.url,
+    poolMax: db.poolMax,
+    redisUrl: redis.url,
+    redisPrefix: prefix + 'console:',
+    wechatApiBase: fake.url,
+    repliesPerMinute: 10_000,
+    sessionCheckMs: 200
+  })
+  const ingest = await site(undefined, ingestApp, { apps: [APP], prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, redisPrefix: prefix + 'ingest:', bus: ingestBus, docs: false })
+  await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
+  await prisma.agentApp.create({ data: { username: 'alice', appId: APP.appid } })
+
+  async function push (from: string, content = 'hello'): Promise<void> {
+    const built = buildPush({ appid: APP.appid, token: APP.token, mode: 'plain', format: 'json', fields: messageFields({ type: 'text', fromUserName: from, content }) })
+    const res = await ingest.app.inject({ method: 'POST', url: `/wechat/${APP.appid}`, query: built.query, headers: { 'content-type': built.contentType }, payload: built.body })
+    if (res.body !== 'success') throw new Error(`push refused: ${res.statusCode} ${res.body}`)
+  }
+  const A: Site = { app: a.app, url: aUrl, internalUrl: aUrl }
+  const C: Site = { app: c.app, url: cUrl, internalUrl: cUrl }
+  const sys = { db, prisma, bus: ingestBus, fake, a: A, console: C, ingest: { app: ingest.app, url: '', internalUrl: '' }, hosts: [], push: async () => {} } as unknown as ConsoleSystem
+
+  await push('o_outage')
+  const alice = new Agent()
+  await alice.signIn(sys)
+  // Signed in at A, not yet here: the page gives it the CSRF token its sync login posts tickets with.
+  const fresh = new Agent()
+  await fresh.request(A, 'POST', '/login', { headers: { 'content-type': 'application/json', origin: aUrl }, body: JSON.stringify({ username: 'alice', password: PASSWORD }) })
+  const csrf = /"csrf":"([^"]+)"/.exec((await fresh.request(C, 'GET', '/')).text)![1]!
+  const mediaId = fake.addMedia(APP.appid, PNG, 'image/png', 'dot.png')
+
+  const answer = (r: { status: number, headers: Headers, text: string }): Answer => ({ status: r.status, contentType: r.headers.get('content-type') ?? '', body: r.text })
+  /** A browser's navigation (fetch always says Sec-Fetch-Mode: cors): through inject, with the agent's cookies. */
+  async function navigate (agent: Agent, target: Site, path: string): Promise<Answer & { location?: string }> {
+    const host = new URL(target.url).hostname
+    const jar = agent.jars.get(host) ?? new Map<string, string>()
+    agent.jars.set(host, jar)
+    const cookie = [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const res = await target.app.inject({ method: 'GET', url: path, headers: { host: new URL(target.url).host, ...NAVIGATE, ...(cookie === '' ? {} : { cookie }) } })
+    for (const k of res.cookies as Array<{ name: string, value: string, maxAge?: number }>) {
+      if (k.value === '' || k.maxAge === 0) jar.delete(k.name)
+      else jar.set(k.name, k.value)
+    }
+    const location = res.headers.location
+    return { ...injected(res), ...(typeof location === 'string' ? { location } : {}) }
+  }
+  const json = (check: (body: any) => boolean) => (x: Answer) => x.status >= 200 && x.status < 300 && check(JSON.parse(x.body))
+  const api = async (method: string, path: string, body?: unknown) => answer(await alice.api(sys, method, path, body))
+  const conversation = `/api/conversations/${APP.appid}/o_outage`
+  const wellFormedTicket = (): string => crypto.randomBytes(32).toString('base64url')
+  const ticketFromA = async (agent: Agent): Promise<string> => (await agent.request(A, 'POST', '/sso/ticket?client_id=console', { headers: { origin: cUrl, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' } })).json().ticket
+
+  /** The first event of a live stream (then it is closed), or the error answer that refused to open one. */
+  async function firstEvent (): Promise<Answer> {
+    const controller = new AbortController()
+    const cookie = [...alice.jars.get('localhost')!].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    try {
+      const res = await fetch(cUrl + '/api/events', { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal })
+      if (res.status !== 200) return answer({ status: res.status, headers: res.headers, text: await res.text() })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      while (!/\nevent: \w+\ndata: .*\n\n/.test('\n' + text)) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += value
+      }
+      return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: text }
+    } finally {
+      controller.abort()
+    }
+  }
+
+  const probes: Probe[] = [
+    // Need neither server, and must keep answering: the process is up; the browser's icon; the page's script and
+    // style; the session-watch script; the start of the redirect check (a state cookie and a redirect to A); the page
+    // of someone not signed in here (no cookie: no session to look up), with its sign-in gate.
+    { route: 'GET /healthz', needs: [], send: async () => answer(await alice.request(C, 'GET', '/healthz')), ok: 200 },
+    { route: 'GET /favicon.ico', needs: [], send: async () => answer(await alice.request(C, 'GET', '/favicon.ico')), ok: 204 },
+    { route: 'GET /assets/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/console.js')), ok: 200 },
+    { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await alice.request(C, 'GET', '/sso/session-watch.js')), ok: 200 },
+    { route: 'GET /sso/login', needs: [], send: () => navigate(new Agent(), C, '/sso/login?return_to=/'), ok: 303 },
+    { route: 'GET /', label: 'signed out', needs: [], page: true, send: () => navigate(new Agent(), C, '/'), ok: 200 },
+
+    // /readyz answers for load balancers in its own shape: {"status":"database unreachable"} with 503.
+    { route: 'GET /readyz', needs: ['database'], send: async () => answer(await alice.request(C, 'GET', '/readyz')), ok: 200, down: (x) => x.body === '{"status":"database unreachable"}' },
+
+    // The sign-in: sessions here and A's logins and tickets live in Redis.
+    { route: 'GET /', label: 'signed in', needs: ['redis'], page: true, send: () => navigate(alice, C, '/'), ok: (x) => x.status === 200 && x.body.includes('data-username="alice"') },
+    { route: 'GET /sso/status', needs: ['redis'], send: async () => answer(await alice.request(C, 'GET', '/sso/status')), ok: json((b) => b.active === true) },
+    {
+      route: 'POST /sso/keepalive',
+      needs: ['redis'],
+      send: async () => answer(await alice.request(C, 'POST', '/sso/keepalive', { headers: { origin: cUrl, 'sec-fetch-site': 'same-origin' } })),
+      ok: json((b) => b.active === true)
+    },
+    {
+      route: 'POST /sso/ticket',
+      needs: ['redis'],
+      // While Redis is away A cannot even look a ticket up, so a made-up one is as good as a real one.
+      send: async (up) => answer(await fresh.request(C, 'POST', '/sso/ticket', {
+        headers: { origin: cUrl, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', 'x-kefu-csrf': csrf },
+        body: JSON.stringify({ ticket: up ? await ticketFromA(fresh) : wellFormedTicket() })
+      })),
+      ok: json((b) => b.username === 'alice')
+    },
+    {
+      route: 'GET /sso/callback',
+      needs: ['redis'],
+      page: true,
+      send: async (up) => {
+        // The redirect check: the console → A's authorize (A's session) → back to the callback with a ticket.
+        const authorize = new URL((await navigate(fresh, C, '/sso/login?return_to=/')).location!)
+        let back = new URL(cUrl + '/sso/callback')
+        back.searchParams.set('state', authorize.searchParams.get('state')!)
+        back.searchParams.set('ticket', wellFormedTicket())
+        if (up) back = new URL((await navigate(fresh, A, authorize.pathname + authorize.search)).location!)
+        return await navigate(fresh, C, back.pathname + back.search)
+      },
+      ok: (x) => x.status === 303
+    },
+    {
+      route: 'POST /sso/logout',
+      needs: ['redis'],
+      // A's back channel, for a login that has no session here: verified, then looked up in Redis.
+      send: async () => {
+        const { body, signature } = signLogoutMessage({ iss: aUrl, aud: 'console', sub: '999', sids: [crypto.randomBytes(16).toString('base64url')], iat: Date.now(), jti: crypto.randomBytes(8).toString('hex') }, clientSecret)
+        return answer(await new Agent().request(C, 'POST', '/sso/logout', { headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature }, body }))
+      },
+      ok: 204
+    },
+
+    // The agent's work: the session (Redis) and the agent's mini programs, conversations and replies (PostgreSQL).
+    { route: 'GET /api/me', needs: ['redis', 'database'], send: () => api('GET', '/api/me'), ok: json((b) => b.username === 'alice') },
+    { route: 'GET /api/conversations', needs: ['redis', 'database'], send: () => api('GET', '/api/conversations'), ok: json((b) => b.conversations.some((x: any) => x.openid === 'o_outage')) },
+    { route: 'GET /api/conversations/:appid/:openid', needs: ['redis', 'database'], send: () => api('GET', conversation), ok: json((b) => b.conversation.openid === 'o_outage') },
+    { route: 'POST /api/conversations/:appid/:openid/read', needs: ['redis', 'database'], send: () => api('POST', conversation + '/read'), ok: 204 },
+    {
+      route: 'POST /api/conversations/:appid/:openid/messages',
+      needs: ['redis', 'database'],
+      // Each reply after a new message from the user: WeChat's reply window allows a few per message.
+      send: async (up) => {
+        if (up) await push('o_outage', 'one more')
+        return await api('POST', conversation + '/messages', { type: 'text', text: 'answer' })
+      },
+      ok: (x) => x.status === 201 && JSON.parse(x.body).message.status === 'sent'
+    },
+    { route: 'POST /api/conversations/:appid/:openid/typing', needs: ['redis', 'database'], send: () => api('POST', conversation + '/typing', { typing: true }), ok: 204 },
+    {
+      route: 'POST /api/apps/:appid/images',
+      needs: ['redis', 'database'],
+      send: async () => {
+        const form = new FormData()
+        form.append('media', new Blob([PNG], { type: 'image/png' }), 'dot.png')
+        return answer(await alice.request(C, 'POST', `/api/apps/${APP.appid}/images`, { headers: { origin: cUrl }, body: form }))
+      },
+      ok: json((b) => typeof b.mediaId === 'string')
+    },
+    { route: 'GET /api/media/:appid/:mediaId', needs: ['redis', 'database'], send: () => api('GET', `/api/media/${APP.appid}/${mediaId}`), ok: (x) => x.status === 200 && x.contentType === 'image/png' },
+    { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') }
+  ]
+  const aLogged = a.logs.length
+  await outageDrill(t, { routes: c.routes, probes, proxies: { database, redis }, logs: c.logs })
+  t.same(a.logs.slice(aLogged).filter((l) => l.level >= 50).map((l) => l.msg), [], 'nor at A')
+
+  await t.test('an open live stream says "unavailable" and ends when Redis goes; once it is back, pushes arrive live again', async (t) => {
+    const controller = new AbortController()
+    t.teardown(() => { controller.abort() })
+    const cookie = [...alice.jars.get('localhost')!].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    async function open (): Promise<(ms?: number) => Promise<SseEvent | 'ended'>> {
+      const res = await fetch(cUrl + '/api/events', { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal })
+      if (res.status !== 200) throw new Error(`events: ${res.status}`)
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let buffer = ''
+      return async function next (ms = 10_000) {
+        const deadline = Date.now() + ms
+        for (;;) {
+          const end = buffer.indexOf('\n\n')
+          if (end >= 0) {
+            const block = buffer.slice(0, end)
+            buffer = buffer.slice(end + 2)
+            const event = /^event: (.*)$/m.exec(block)?.[1]
+            const data = /^data: (.*)$/m.exec(block)?.[1]
+            if (event !== undefined && data !== undefined) return { event, data: JSON.parse(data) }
+            continue
+          }
+          const timer = new Promise<never>((_resolve, reject) => setTimeout(() => { reject(new Error('no event in time')) }, Math.max(1, deadline - Date.now())))
+          const { value, done } = await Promise.race([reader.read(), timer])
+          if (done === true) return 'ended'
+          buffer += value
+        }
+      }
+    }
+    const before = await open()
+    t.match(await before(), { event: 'hello' })
+    await redis.cut('refuse')
+    t.match(await before(), { event: 'unavailable' }, 'the stream says why it ends')
+    t.equal(await before(), 'ended')
+    await redis.restore()
+    let after: Awaited<ReturnType<typeof open>> | undefined
+    for (const deadline = Date.now() + 20_000; after === undefined && Date.now() < deadline;) {
+      after = await open().catch(async () => { await new Promise((resolve) => setTimeout(resolve, 100)); return undefined })
+    }
+    t.ok(after, 'a new stream opens once Redis is back')
+    t.match(await after!(), { event: 'hello' })
+    await push('o_after_outage', 'live again')
+    t.match(await after!(), { event: 'message', data: { openid: 'o_after_outage', text: 'live again' } }, 'the subscription came back by itself')
+  })
+})
+
+t.test('WeChat calls that fail because the access token store is away: 503 (try again), not 502 (WeChat failed)', async (t) => {
+  const away = (): never => { throw new WechatApiError('KEFU_WECHAT_API_TOKEN_UNAVAILABLE', `access token store unavailable for ${APPS[0]!.appid}: The client is offline`, { appid: APPS[0]!.appid }) }
+  const sender: WechatSender = { send: async () => away(), typing: async () => away(), uploadImage: async () => away(), getMedia: async () => away(), failure: () => null, close: async () => {} }
+  const sys = await startConsoleSystem(t, { label: 'console_token_store_away', console: { sender } })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const form = new FormData()
+  form.append('media', new Blob([PNG], { type: 'image/png' }), 'dot.png')
+  const upload = await alice.request(sys.console, 'POST', `/api/apps/${APPS[0]!.appid}/images`, { headers: { origin: sys.console.url }, body: form })
+  t.equal(upload.status, 503, upload.text)
+  t.match(upload.json(), { statusCode: 503, code: 'KEFU_WECHAT_API_TOKEN_UNAVAILABLE', error: 'Service Unavailable' })
+  const media = await alice.api(sys, 'GET', `/api/media/${APPS[0]!.appid}/m1`)
+  t.equal(media.status, 503, media.text)
+  t.equal(media.json().code, 'KEFU_WECHAT_API_TOKEN_UNAVAILABLE')
+})

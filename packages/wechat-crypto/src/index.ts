@@ -2,7 +2,7 @@ export { WechatCryptoError, type WechatCryptoErrorCode } from './errors.js'
 export { sha1Signature, computeSignature, computeMsgSignature, verifySignature, verifyMsgSignature, safeEqualHex } from './signature.js'
 export { MessageCipher, decodeAESKey, type DecryptedMessage } from './aes.js'
 export { PushCrypto, type PushCryptoOptions, type EncryptedReply } from './push-crypto.js'
-export { parseJsonLossless, stringifyFlat } from './json.js'
+export { parseJsonLossless, stringifyFlat, type PushFieldValue, type PushFieldObject } from './json.js'
 export { parseXml, stringifyFlatXml, type XmlValue, type XmlObject } from './xml.js'
 export {
   detectFormat, parsePushBody, parseMessage, fieldString,
@@ -15,7 +15,7 @@ export {
   type SubscribeEventName, type SubscribeDecision, type SubscribeDelivery
 } from './subscribe.js'
 export {
-  buildPush, messageFields, stringifyPushJson, stringifyPushXml,
-  type BuildPushOptions, type BuiltPush, type PushMode, type PushFieldValue, type PushFieldObject, type SimulatedType,
+  buildPush, messageFields,
+  type BuildPushOptions, type BuiltPush, type PushMode, type SimulatedType,
   type SimulatedSubscribeItem, type MessageFieldsOptions
 } from './simulate.js'

@@ -57,11 +57,21 @@ function quoteUnsafeIntegers (text: string): string {
   return last === 0 ? text : out + text.slice(last)
 }
 
-/** Serializes a flat object as JSON, writing bigint values as bare number literals (as WeChat writes MsgId). */
-export function stringifyFlat (fields: Record<string, string | number | bigint>): string {
-  const parts: string[] = []
-  for (const [key, value] of Object.entries(fields)) {
-    parts.push(JSON.stringify(key) + ':' + (typeof value === 'bigint' ? value.toString() : JSON.stringify(value)))
-  }
-  return '{' + parts.join(',') + '}'
+/** A field's value as WeChat writes it: strings, numbers, bigints (bare 64-bit integers), and the List of events. */
+export type PushFieldValue = string | number | bigint | PushFieldObject | PushFieldObject[]
+export interface PushFieldObject { [name: string]: PushFieldValue }
+
+function jsonValue (value: PushFieldValue): string {
+  if (typeof value === 'bigint') return value.toString()
+  if (Array.isArray(value)) return '[' + value.map(jsonValue).join(',') + ']'
+  if (typeof value === 'object') return stringifyFlat(value)
+  return JSON.stringify(value)
+}
+
+/**
+ * Serializes a push's fields as JSON, writing bigint values as bare number literals (as WeChat writes MsgId). Flat but
+ * for the nested `List` of subscribe events.
+ */
+export function stringifyFlat (fields: PushFieldObject): string {
+  return '{' + Object.entries(fields).map(([key, value]) => JSON.stringify(key) + ':' + jsonValue(value)).join(',') + '}'
 }

@@ -1,13 +1,12 @@
 import crypto from 'node:crypto'
 import { MessageCipher } from './aes.js'
+import { stringifyFlat, type PushFieldObject, type PushFieldValue } from './json.js'
 import { computeMsgSignature, computeSignature } from './signature.js'
+import { stringifyFlatXml } from './xml.js'
 import type { PushFormat } from './message.js'
 import { SUBSCRIBE_EVENTS, type SubscribeEventName } from './subscribe.js'
 
 export type PushMode = 'plain' | 'compat' | 'safe'
-/** A field's value: strings (CDATA in XML), numbers, bigints (bare 64-bit integers), and the nested lists of events. */
-export type PushFieldValue = string | number | bigint | PushFieldObject | PushFieldObject[]
-export interface PushFieldObject { [name: string]: PushFieldValue }
 
 export interface BuildPushOptions {
   appid: string
@@ -38,7 +37,7 @@ export interface BuiltPush {
 export function buildPush (options: BuildPushOptions): BuiltPush {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000).toString()
   const nonce = options.nonce ?? crypto.randomInt(1e9, 1e10 - 1).toString()
-  const serialize = options.format === 'json' ? stringifyPushJson : stringifyPushXml
+  const serialize = options.format === 'json' ? stringifyFlat : stringifyFlatXml
   const contentType = options.format === 'json' ? 'application/json' : 'text/xml'
   const query: Record<string, string> = { signature: computeSignature(options.token, timestamp, nonce), timestamp, nonce }
   if (options.mode === 'plain') return { query, body: serialize(options.fields), contentType }
@@ -52,38 +51,6 @@ export function buildPush (options: BuildPushOptions): BuiltPush {
     ? { ToUserName: options.fields.ToUserName ?? '', Encrypt: encrypt }
     : { ...options.fields, Encrypt: encrypt }
   return { query, body: serialize(envelope), contentType }
-}
-
-function jsonValue (value: PushFieldValue): string {
-  if (typeof value === 'bigint') return value.toString()
-  if (Array.isArray(value)) return '[' + value.map(jsonValue).join(',') + ']'
-  if (typeof value === 'object') return stringifyPushJson(value)
-  return JSON.stringify(value)
-}
-
-/** A push as WeChat writes JSON: bigint values as bare 64-bit integers, lists as arrays or objects as given. */
-export function stringifyPushJson (fields: PushFieldObject): string {
-  return '{' + Object.entries(fields).map(([key, value]) => JSON.stringify(key) + ':' + jsonValue(value)).join(',') + '}'
-}
-
-function cdata (value: string): string {
-  return '<![CDATA[' + value.split(']]>').join(']]]]><![CDATA[>') + ']]>'
-}
-
-function xmlElements (fields: PushFieldObject): string {
-  let out = ''
-  for (const [key, value] of Object.entries(fields)) {
-    for (const one of Array.isArray(value) ? value : [value]) {
-      const inner = typeof one === 'string' ? cdata(one) : typeof one === 'object' ? xmlElements(one) : one.toString()
-      out += `<${key}>${inner}</${key}>`
-    }
-  }
-  return out
-}
-
-/** A push as WeChat writes XML: inside `<xml>`, strings in CDATA, numbers bare, a list as repeated elements. */
-export function stringifyPushXml (fields: PushFieldObject): string {
-  return '<xml>' + xmlElements(fields) + '</xml>'
 }
 
 export type SimulatedType =

@@ -1,4 +1,5 @@
 import { WechatCryptoError } from './errors.js'
+import type { PushFieldObject } from './json.js'
 
 export type XmlValue = string | XmlObject | XmlValue[]
 export interface XmlObject { [name: string]: XmlValue }
@@ -169,11 +170,20 @@ function cdata (value: string): string {
   return '<![CDATA[' + value.split(']]>').join(']]]]><![CDATA[>') + ']]>'
 }
 
-/** Serializes a flat object the way WeChat writes push XML: strings in CDATA, numbers bare, inside `<xml>`. */
-export function stringifyFlatXml (fields: Record<string, string | number | bigint>): string {
-  let out = '<xml>'
+function elements (fields: PushFieldObject): string {
+  let out = ''
   for (const [key, value] of Object.entries(fields)) {
-    out += `<${key}>${typeof value === 'string' ? cdata(value) : value.toString()}</${key}>`
+    for (const one of Array.isArray(value) ? value : [value]) {
+      out += `<${key}>${typeof one === 'string' ? cdata(one) : typeof one === 'object' ? elements(one) : one.toString()}</${key}>`
+    }
   }
-  return out + '</xml>'
+  return out
+}
+
+/**
+ * Serializes a push's fields the way WeChat writes push XML: strings in CDATA, numbers bare, inside `<xml>`. Flat but
+ * for the nested `List` of subscribe events: an object becomes child elements, an array repeated elements.
+ */
+export function stringifyFlatXml (fields: PushFieldObject): string {
+  return '<xml>' + elements(fields) + '</xml>'
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto'
 import type { CustomerMessage, PushFormat } from '@kefu/wechat-crypto'
+import { isSubscribeMessage, subscribeDedupeKey, subscribeInfo } from './subscribe-row.js'
 
 /** One customer_message row, as the writer inserts it (64-bit values as decimal strings). */
 export interface MessageRow {
@@ -43,6 +44,9 @@ export function messageInfo (message: CustomerMessage): Record<string, unknown> 
     case 'miniprogrampage':
       return { title: message.title, app_id: message.appId, page_path: message.pagePath, thumb_url: message.thumbUrl, thumb_media_id: message.thumbMediaId }
     case 'user_enter_tempsession': return { event: message.event, session_from: message.sessionFrom }
+    case 'subscribe_msg_popup_event':
+    case 'subscribe_msg_change_event':
+    case 'subscribe_msg_sent_event': return subscribeInfo(message)
     case 'other': return message.fields
   }
 }
@@ -53,6 +57,7 @@ export function messageInfo (message: CustomerMessage): Record<string, unknown> 
  */
 export function dedupeKey (message: CustomerMessage, payload: string): string {
   if ('msgId' in message && message.msgId !== undefined) return `m:${message.msgId}`
+  if (isSubscribeMessage(message)) return subscribeDedupeKey(message)
   if (message.msgType === 'event' && 'event' in message && message.event !== undefined) {
     return `e:${message.fromUserName}:${message.createTime}:${message.event}`
   }

@@ -14,14 +14,21 @@ export interface WechatAppConfig {
    * tool instead of kefu's console (messages are still stored).
    */
   transferCustomerService?: boolean
+  /**
+   * The business's own backend, asked server to server for what it knows of a customer (name, orders…) when an agent
+   * opens their panel in the console: a POST of `{"appid","openid","timestamp"}` signed with profileSecret.
+   */
+  profileUrl?: string
+  /** The HMAC-SHA256 key of profile lookups, ≥ 32 characters, shared with that backend alone. */
+  profileSecret?: string
 }
 
 const APPID = /^wx[0-9A-Za-z]{16}$/
 const TOKEN = /^[0-9A-Za-z]{3,32}$/
-const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService'])
-const STRING_KEYS = ['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret']
-/** Shared with WeChat alone: a value published in .env.example is no secret. */
-const SECRET_KEYS = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret'] as const
+const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService', 'profileUrl', 'profileSecret'])
+const STRING_KEYS = ['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileUrl', 'profileSecret']
+/** Shared with WeChat (or the business's backend) alone: a value published in .env.example is no secret. */
+const SECRET_KEYS = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const
 
 /** Validates WECHAT_APPS (already JSON-parsed); `source` names the variable or file in error messages. */
 export function parseWechatApps (value: unknown, source: string): WechatAppConfig[] {
@@ -44,6 +51,7 @@ export function parseWechatApps (value: unknown, source: string): WechatAppConfi
     seen.add(app.appid)
     if (typeof app.token !== 'string' || !TOKEN.test(app.token)) throw new ConfigError(`${at}.token must be 3 to 32 letters or digits`)
     for (const key of SECRET_KEYS) if (app[key] !== undefined) refusePlaceholder(`${at}.${key}`, app[key])
+    checkProfileLookup(app, at)
     try {
       createPushCrypto(app)
     } catch (err) {
@@ -52,6 +60,24 @@ export function parseWechatApps (value: unknown, source: string): WechatAppConfi
     }
     return app
   })
+}
+
+function checkProfileLookup (app: WechatAppConfig, at: string): void {
+  if (app.profileUrl === undefined) {
+    if (app.profileSecret !== undefined) throw new ConfigError(`${at}.profileSecret is set but profileUrl is not`)
+    return
+  }
+  let url: URL
+  try {
+    url = new URL(app.profileUrl)
+  } catch {
+    throw new ConfigError(`${at}.profileUrl must be an http:// or https:// URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.profileUrl must be an http:// or https:// URL`)
+  if (url.username !== '' || url.password !== '') throw new ConfigError(`${at}.profileUrl must not carry a user name or password (sign with profileSecret)`)
+  if (url.hash !== '' || app.profileUrl.includes('#')) throw new ConfigError(`${at}.profileUrl must not have a #fragment`)
+  if (app.profileSecret === undefined) throw new ConfigError(`${at}.profileSecret is required with profileUrl (the HMAC key the lookup is signed with)`)
+  if (app.profileSecret.length < 32) throw new ConfigError(`${at}.profileSecret must be at least 32 characters`)
 }
 
 export function createPushCrypto (app: WechatAppConfig): PushCrypto {

@@ -57,3 +57,26 @@ t.test('the error handler hides 5xx details and keeps 4xx messages', async (t) =
   t.equal((await app.inject('/teapot')).json().code, 'KEFU_TEST_TEAPOT')
   t.equal((await app.inject('/nowhere')).statusCode, 404)
 })
+
+t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, validated strictly', async (t) => {
+  const app = { appid: 'wx0123456789abcdef', token: 'yourToken1', secret: 'an-app-secret' }
+  const secret = 'profile-secret-of-our-own-0123456789'
+  const [parsed] = parseWechatApps([{ ...app, profileUrl: 'https://crm.example/kefu/profile', profileSecret: secret }], 'WECHAT_APPS')
+  t.equal(parsed!.profileUrl, 'https://crm.example/kefu/profile')
+  t.equal(parsed!.profileSecret, secret)
+  t.equal(parseWechatApps([app], 'WECHAT_APPS')[0]!.profileUrl, undefined, 'optional')
+  const refused: Array<[Record<string, unknown>, string]> = [
+    [{ profileUrl: 'ftp://crm.example/x', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
+    [{ profileUrl: 'not a url', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
+    [{ profileUrl: 'https://user:pw@crm.example/x', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must not carry a user name or password (sign with profileSecret)'],
+    [{ profileUrl: 'https://crm.example/x#frag', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must not have a #fragment'],
+    [{ profileUrl: 'https://crm.example/x' }, 'WECHAT_APPS[0].profileSecret is required with profileUrl (the HMAC key the lookup is signed with)'],
+    [{ profileSecret: secret }, 'WECHAT_APPS[0].profileSecret is set but profileUrl is not'],
+    [{ profileUrl: 'https://crm.example/x', profileSecret: 'short' }, 'WECHAT_APPS[0].profileSecret must be at least 32 characters'],
+    [{ profileUrl: 'https://crm.example/x', profileSecret: 'change-me-profile-secret-000000000000' }, 'WECHAT_APPS[0].profileSecret is still the placeholder from .env.example: set a secret of your own'],
+    [{ profileUrl: 42, profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be a string']
+  ]
+  for (const [extra, message] of refused) {
+    t.throws(() => parseWechatApps([{ ...app, ...extra }], 'WECHAT_APPS'), new ConfigError(message), JSON.stringify(extra))
+  }
+})

@@ -7,6 +7,8 @@ export { runService, exitOnStartError, type RunServiceOptions } from './server.j
 export { createRedisClient, type RedisClient } from './redis.js'
 export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'
+export { parseSubscribeTemplates, type SubscribeTemplate, type SubscribeTemplateField } from './subscribe-templates.js'
+export { SUBSCRIBE_FIELD_KINDS, subscribeFieldKind, subscribeValueProblem, type SubscribeFieldKind, type FieldProblem } from './subscribe-fields.js'
 export { redisPlugin, busPlugin, type RedisPluginOptions, type BusPluginOptions } from './plugins.js'
 export { readTrustProxy, trustProxyOption, readJsonSetting, isPlaceholder, refusePlaceholder, type TrustProxy } from './config.js'
 export { clientKey, isAddressOrCidr } from './ip.js'

@@ -1,5 +1,6 @@
 import { ConfigError, readJsonSetting, refusePlaceholder, type Env } from './config.js'
 import { PushCrypto, WechatCryptoError } from '@kefu/wechat-crypto'
+import { parseSubscribeTemplates, type SubscribeTemplate } from './subscribe-templates.js'
 
 export interface WechatAppConfig {
   appid: string
@@ -21,11 +22,13 @@ export interface WechatAppConfig {
   profileUrl?: string
   /** The HMAC-SHA256 key of profile lookups, ≥ 32 characters, shared with that backend alone. */
   profileSecret?: string
+  /** The subscribe-message templates agents may send once the reply window has closed. */
+  subscribeTemplates?: SubscribeTemplate[]
 }
 
 const APPID = /^wx[0-9A-Za-z]{16}$/
 const TOKEN = /^[0-9A-Za-z]{3,32}$/
-const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService', 'profileUrl', 'profileSecret'])
+const KEYS = new Set(['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'transferCustomerService', 'profileUrl', 'profileSecret', 'subscribeTemplates'])
 const STRING_KEYS = ['appid', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileUrl', 'profileSecret']
 /** Shared with WeChat (or the business's backend) alone: a value published in .env.example is no secret. */
 const SECRET_KEYS = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const
@@ -45,13 +48,14 @@ export function parseWechatApps (value: unknown, source: string): WechatAppConfi
     if (entry.transferCustomerService !== undefined && typeof entry.transferCustomerService !== 'boolean') {
       throw new ConfigError(`${at}.transferCustomerService must be true or false`)
     }
-    const app = entry as unknown as WechatAppConfig
+    const app = { ...entry } as unknown as WechatAppConfig
     if (typeof app.appid !== 'string' || !APPID.test(app.appid)) throw new ConfigError(`${at}.appid must look like wx followed by 16 letters or digits`)
     if (seen.has(app.appid)) throw new ConfigError(`${at}.appid ${app.appid} is listed twice`)
     seen.add(app.appid)
     if (typeof app.token !== 'string' || !TOKEN.test(app.token)) throw new ConfigError(`${at}.token must be 3 to 32 letters or digits`)
     for (const key of SECRET_KEYS) if (app[key] !== undefined) refusePlaceholder(`${at}.${key}`, app[key])
     checkProfileLookup(app, at)
+    if (entry.subscribeTemplates !== undefined) app.subscribeTemplates = parseSubscribeTemplates(entry.subscribeTemplates, `${at}.subscribeTemplates`)
     try {
       createPushCrypto(app)
     } catch (err) {

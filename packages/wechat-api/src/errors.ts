@@ -121,12 +121,20 @@ const ERRCODES: ReadonlyMap<number, readonly [string, string]> = new Map<number,
     'The access token is not valid. kefu refreshed it and retried once; if this persists, check the mini program\'s configuration.'
   ]],
   [40035, ['请求参数不合法。', 'Invalid request parameters.']],
+  [40037, [
+    '订阅消息模板 ID 不正确：请确认 WECHAT_APPS 中的 templateId 与小程序后台“订阅消息 → 我的模板”一致。',
+    'Invalid subscribe-message template id: check that templateId in WECHAT_APPS matches the mini program\'s admin console (Subscribe messages → My templates).'
+  ]],
   [40125, ['AppSecret 不正确，请检查小程序的 AppSecret 配置。', 'Wrong AppSecret: check the mini program\'s AppSecret.']],
   [40164, [
     '调用接口的 IP 不在小程序的 IP 白名单中，请在微信公众平台添加服务器 IP。',
     'The server\'s IP address is not on the mini program\'s IP whitelist: add it in the WeChat admin console.'
   ]],
   [41001, ['缺少 access_token 参数。', 'The access token is missing from the request.']],
+  [41030, [
+    '跳转页面不正确：页面须存在于已发布的小程序中，并与 app.json 一致。',
+    'Invalid page: it must exist in the published mini program, exactly as app.json lists it.'
+  ]],
   [42001, [
     'access_token 已过期。系统已自动刷新并重试一次；若仍失败，请检查服务器时间。',
     'The access token expired. kefu refreshed it and retried once; if this persists, check the server clock.'
@@ -134,6 +142,10 @@ const ERRCODES: ReadonlyMap<number, readonly [string, string]> = new Map<number,
   [43004, [
     '需要接收者关注：用户已拒收消息或当前无法向该用户发送。',
     'The recipient must follow/accept messages: the user has refused messages or cannot be reached now.'
+  ]],
+  [43101, [
+    '用户未订阅该模板：用户拒绝了、关闭了订阅，或同意的次数已用完。需用户在小程序中再次同意订阅后才能发送。',
+    'The customer has no subscription to this template: they refused or turned it off, or their accepted sends are used up. They must accept it again in the mini program.'
   ]],
   [44002, ['POST 的数据包为空。', 'The request body was empty.']],
   [45009, ['接口调用超过每日上限，请明天再试。', 'The daily API quota is used up; try again tomorrow.']],
@@ -153,6 +165,10 @@ const ERRCODES: ReadonlyMap<number, readonly [string, string]> = new Map<number,
   ]],
   [45081, ['已经在输入状态，不可重复下发。', 'The typing state is already shown; it cannot be sent again yet.']],
   [47001, ['数据格式错误（JSON 解析失败）。', 'Malformed data (the JSON could not be parsed).']],
+  [47003, [
+    '模板参数不正确：某个字段为空或不符合其类型的规则（如 thing 最多 20 个字符、phrase 最多 5 个汉字），微信的错误信息会指出是哪个字段。',
+    'Invalid template data: a field is empty or breaks its kind\'s rule (thing at most 20 characters, phrase at most 5 Chinese characters…); WeChat\'s message names the field.'
+  ]],
   [48001, [
     '接口功能未授权：该小程序没有客服消息接口的权限，请确认小程序已开通并认证。',
     'API not authorized: this mini program has no permission for the customer-service API; check that it is enabled and verified.'

@@ -1,8 +1,8 @@
 export { WechatApi, DEFAULT_WECHAT_API_BASE, TOKEN_REJECTED_ERRCODES, type WechatApiOptions, type WechatApp, type WechatApiLogger, type MediaFile } from './client.js'
 export { WechatApiError, explainErrcode, explainedErrcodes, type WechatApiErrorCode, type WechatApiErrorDetails, type ExplainLang } from './errors.js'
 export {
-  textMessage, imageMessage, linkMessage, miniProgramPageMessage, customSendBody,
-  type CustomMessage, type TextMessageBody, type ImageMessageBody, type LinkMessageBody, type MiniProgramPageMessageBody,
+  textMessage, imageMessage, linkMessage, miniProgramPageMessage, customSendBody, subscribeSendBody,
+  type CustomMessage, type SubscribeMessageBody, type TextMessageBody, type ImageMessageBody, type LinkMessageBody, type MiniProgramPageMessageBody,
   type LinkCard, type MiniProgramPageCard
 } from './messages.js'
 export { createMemoryTokenStore, RenewalFlights, type TokenStore, type MemoryTokenStore, type CachedToken, type TokenPredicate, type TokenFetcher } from './token-store.js'

@@ -69,3 +69,28 @@ export function customSendBody (openid: string, message: CustomMessage): Record<
       throw new TypeError(`unknown customer-service msgtype ${JSON.stringify((message as { msgtype?: unknown }).msgtype)}`)
   }
 }
+
+/**
+ * A subscribe message (订阅消息) as `cgi-bin/message/subscribe/send` takes it, without `touser`
+ * (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html).
+ * This is also what kefu stores in `outbound_message.content` (msgtype `subscribe`).
+ */
+export interface SubscribeMessageBody {
+  template_id: string
+  /** The page a tap opens, with its query (`pages/order/detail?id=42`); without it the card opens nothing. */
+  page?: string
+  /** `{ thing1: { value: '…' } }`: every field of the template, each value a string. */
+  data: Record<string, { value: string }>
+  miniprogram_state?: 'developer' | 'trial' | 'formal'
+  lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
+}
+
+/** The JSON body of `subscribe/send`: `touser` first, then exactly WeChat's fields, the optional ones only when set. */
+export function subscribeSendBody (openid: string, message: SubscribeMessageBody): Record<string, unknown> {
+  const body: Record<string, unknown> = { touser: openid, template_id: message.template_id }
+  if (message.page !== undefined) body.page = message.page
+  body.data = Object.fromEntries(Object.entries(message.data).map(([key, field]) => [key, { value: field.value }]))
+  if (message.miniprogram_state !== undefined) body.miniprogram_state = message.miniprogram_state
+  if (message.lang !== undefined) body.lang = message.lang
+  return body
+}

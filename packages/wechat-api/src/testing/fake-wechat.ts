@@ -1,15 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import fastifyMultipart from '@fastify/multipart'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import { subscribeFieldKind, subscribeValueProblem } from '@kefu/service'
 
 /** The APIs the fake implements, by the short names `failNext` and `hangNext` take. */
-export type FakeApi = 'stable_token' | 'custom/send' | 'typing' | 'media/upload' | 'media/get'
+export type FakeApi = 'stable_token' | 'custom/send' | 'subscribe/send' | 'typing' | 'media/upload' | 'media/get'
 
 const ROUTES: ReadonlyArray<{ api: FakeApi, method: 'GET' | 'POST', path: string }> = [
   { api: 'stable_token', method: 'POST', path: '/cgi-bin/stable_token' },
   { api: 'custom/send', method: 'POST', path: '/cgi-bin/message/custom/send' },
+  { api: 'subscribe/send', method: 'POST', path: '/cgi-bin/message/subscribe/send' },
   { api: 'typing', method: 'POST', path: '/cgi-bin/message/custom/business/typing' },
   { api: 'media/upload', method: 'POST', path: '/cgi-bin/media/upload' },
   { api: 'media/get', method: 'GET', path: '/cgi-bin/media/get' }
@@ -27,9 +29,24 @@ export interface FakeWechatOptions {
   tokenDelayMs?: number
   /** Largest image media/upload takes (default 10 MiB). */
   maxImageBytes?: number
+  /**
+   * The subscribe-message templates of each app (by appid), as in its admin console: each field's kind is named by
+   * its key (`thing1`), enum fields list their values. `subscribeTemplates` of WECHAT_APPS fit.
+   */
+  subscribeTemplates?: Readonly<Record<string, ReadonlyArray<FakeSubscribeTemplate>>>
+  /** The pages of each app (app.json) a subscribe message may open; an app not listed takes any well-formed path. */
+  pages?: Readonly<Record<string, readonly string[]>>
   host?: string
   port?: number
 }
+
+export interface FakeSubscribeTemplate {
+  templateId: string
+  fields: ReadonlyArray<{ key: string, values?: readonly string[] }>
+}
+
+/** A subscribe message WeChat took: its body and the msgid it answered with. */
+export interface FakeSubscribeSend { appid: string, body: Record<string, unknown>, msgId: string }
 
 export type TokenStatus = 'valid' | 'expired' | 'invalid' | 'unknown' | 'missing'
 
@@ -72,6 +89,17 @@ export interface FakeWechat {
   readonly maxConcurrentTokenRequests: number
   /** The bodies of `custom/send` calls that succeeded, in order (for one app, or all). */
   messages: (appid?: string) => unknown[]
+  /** The subscribe messages WeChat took, in order (for one app, or all). */
+  subscribeMessages: (appid?: string) => FakeSubscribeSend[]
+  /**
+   * The customer accepted `templateId` in the popup: `sends` more one-time sends (default 1), or `'long-term'`
+   * (sends never use it up). What WeChat knows and kefu learns from subscribe_msg_popup_event.
+   */
+  grantSubscription: (appid: string, openid: string, templateId: string, sends?: number | 'long-term') => void
+  /** The customer rejected or turned the template off: no sends left. */
+  revokeSubscription: (appid: string, openid: string, templateId: string) => void
+  /** The sends WeChat would still take. */
+  subscriptionsLeft: (appid: string, openid: string, templateId: string) => number | 'long-term'
   /** The next `times` (default 1) calls to `api` that would have succeeded answer `errcode` instead. */
   failNext: (api: FakeApi, errcode: number, options?: { times?: number, errmsg?: string }) => void
   /**
@@ -98,7 +126,7 @@ export interface FakeWechat {
 }
 
 interface TokenState { appid: string, status: 'valid' | 'expired' | 'invalid', expiresAt: number }
-interface Answer { status?: number, errcode: number, errmsg: string, extra?: Record<string, unknown> }
+interface Answer { status?: number, errcode: number, errmsg: string, extra?: Record<string, unknown>, msgId?: string }
 
 const WECHAT_JSON = 'application/json; encoding=utf-8'
 const ERRMSG: Record<number, string> = {
@@ -113,26 +141,30 @@ const ERRMSG: Record<number, string> = {
   40013: 'invalid appid',
   40014: 'invalid access_token',
   40035: 'invalid args',
+  40037: 'invalid template_id',
   40066: 'invalid url',
   40125: 'invalid appsecret',
   41001: 'access_token missing',
   41005: 'media data missing',
   41006: 'media_id missing',
+  41030: 'invalid page',
   42001: 'access_token expired',
   43001: 'require GET method',
   43002: 'require POST method',
   44002: 'empty post data',
   44004: 'empty content',
   45011: 'api minute-quota reach limit mustslower retry next minute',
+  43101: 'user refuse to accept the msg',
   45015: 'response out of time limit or subscription is canceled',
   45047: 'out of response count limit',
   45072: 'invalid command',
   47001: 'data format error',
+  47003: 'argument invalid!',
   48001: 'api unauthorized'
 }
 
 class Refusal extends Error {
-  constructor (readonly errcode: number, readonly hint?: string) { super(`errcode ${errcode}`) }
+  constructor (readonly errcode: number, readonly hint?: string, readonly errmsg?: string) { super(`errcode ${errcode}`) }
 }
 
 /**
@@ -150,6 +182,11 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
   const current = new Map<string, string>()
   const mediaStore = new Map<string, FakeMedia & { createdAt: number }>()
   const failures = new Map<FakeApi, Array<{ errcode: number, errmsg?: string }>>()
+  const templates = new Map(Object.entries(options.subscribeTemplates ?? {}).map(([appid, list]) => [appid, new Map(list.map((tpl) => [tpl.templateId, tpl]))]))
+  const pages = new Map(Object.entries(options.pages ?? {}).map(([appid, list]) => [appid, new Set(list.map((p) => p.replace(/^\//, '')))]))
+  const grants = new Map<string, number | 'long-term'>()
+  const subscribeSent: FakeSubscribeSend[] = []
+  let subscribeSeq = 3248682510344192008n
   const hangs = new Map<FakeApi, number>()
   const hung = new Set<() => void>()
   const events = new EventEmitter()
@@ -185,7 +222,11 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     const payload = answer.errcode === 0
       ? { errcode: 0, errmsg: 'ok', ...answer.extra }
       : { errcode: answer.errcode, errmsg: `${answer.errmsg} rid: ${rid}` }
-    return reply.code(answer.status ?? 200).type(WECHAT_JSON).send(JSON.stringify(payload))
+    // WeChat writes msgid as a bare 64-bit integer, beyond what JSON.parse keeps exact.
+    const json = answer.errcode === 0 && answer.msgId !== undefined
+      ? JSON.stringify(payload).replace(/}$/, `,"msgid":${answer.msgId}}`)
+      : JSON.stringify(payload)
+    return reply.code(answer.status ?? 200).type(WECHAT_JSON).send(json)
   }
 
   function refusal (errcode: number, hint?: string, errmsg?: string): Answer {
@@ -293,6 +334,49 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     return injected('custom/send') ?? { errcode: 0, errmsg: 'ok' }
   }
 
+  function grantKey (appid: string, openid: string, templateId: string): string {
+    return `${appid}\u0000${openid}\u0000${templateId}`
+  }
+
+  /** https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html */
+  function subscribeSend (appid: string, body: Record<string, unknown>): Answer {
+    exactFields(body, '', { touser: 'string', template_id: 'string', data: 'object' }, { page: 'string', miniprogram_state: 'string', lang: 'string' })
+    checkOpenid(body.touser)
+    const template = templates.get(appid)?.get(body.template_id as string)
+    if (template === undefined) throw new Refusal(40037, 'template_id')
+    if (body.miniprogram_state !== undefined && !['developer', 'trial', 'formal'].includes(body.miniprogram_state as string)) throw new Refusal(40035, 'miniprogram_state')
+    if (body.lang !== undefined && !['zh_CN', 'en_US', 'zh_HK', 'zh_TW'].includes(body.lang as string)) throw new Refusal(40035, 'lang')
+    const data = body.data as Record<string, unknown>
+    const keys = new Set(template.fields.map((f) => f.key))
+    for (const key of Object.keys(data)) if (!keys.has(key)) throw new Refusal(47003, undefined, `argument invalid! data.${key} is not a field of the template`)
+    for (const field of template.fields) {
+      const entry = data[field.key]
+      const invalid = new Refusal(47003, undefined, `argument invalid! data.${field.key}.value invalid`)
+      if (entry === undefined) throw new Refusal(47003, undefined, `argument invalid! data.${field.key}.value is empty`)
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || Object.keys(entry).join() !== 'value') throw invalid
+      const value = (entry as { value: unknown }).value
+      if (typeof value !== 'string') throw invalid
+      if (value.trim() === '') throw new Refusal(47003, undefined, `argument invalid! data.${field.key}.value is empty`)
+      const kind = subscribeFieldKind(field.key)
+      if (kind === undefined || subscribeValueProblem(kind, value, field.values ?? []) !== null) throw invalid
+    }
+    if (body.page !== undefined) {
+      const path = (body.page as string).split('?')[0]!.replace(/^\//, '')
+      const known = pages.get(appid)
+      if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/.test(path) || (known !== undefined && !known.has(path))) throw new Refusal(41030, 'page')
+    }
+    const failed = injected('subscribe/send')
+    if (failed !== undefined) return failed
+    const key = grantKey(appid, body.touser as string, template.templateId)
+    const left = grants.get(key) ?? 0
+    if (left !== 'long-term' && left <= 0) return refusal(43101)
+    if (left !== 'long-term') grants.set(key, left - 1)
+    subscribeSeq += BigInt(randomInt(1, 1000))
+    const msgId = subscribeSeq.toString()
+    subscribeSent.push({ appid, body, msgId })
+    return { errcode: 0, errmsg: 'ok', msgId }
+  }
+
   function typing (body: Record<string, unknown>): Answer {
     exactFields(body, '', { touser: 'string', command: 'string' }, {})
     checkOpenid(body.touser)
@@ -396,6 +480,8 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
             answer = done.answer
           } else if (api === 'custom/send') {
             answer = customSend(appid as string, body)
+          } else if (api === 'subscribe/send') {
+            answer = subscribeSend(appid as string, body)
           } else {
             answer = typing(body)
           }
@@ -403,7 +489,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
       } catch (err) {
         if (!(err instanceof Refusal)) throw err
         if (recordedBody === undefined) recordedBody = jsonBodyForRecord(request)
-        answer = refusal(err.errcode, err.hint)
+        answer = refusal(err.errcode, err.hint, err.errmsg)
       }
       record(request, api, token, appid, recordedBody, answer.errcode)
       return send(reply, answer)
@@ -427,6 +513,20 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     get maxConcurrentTokenRequests () { return maxConcurrentTokenRequests },
     messages (appid) {
       return requests.filter((r) => r.api === 'custom/send' && r.errcode === 0 && (appid === undefined || r.appid === appid)).map((r) => r.body)
+    },
+    subscribeMessages (appid) {
+      return subscribeSent.filter((s) => appid === undefined || s.appid === appid)
+    },
+    grantSubscription (appid, openid, templateId, sends = 1) {
+      const key = grantKey(appid, openid, templateId)
+      const left = grants.get(key) ?? 0
+      grants.set(key, sends === 'long-term' || left === 'long-term' ? 'long-term' : left + sends)
+    },
+    revokeSubscription (appid, openid, templateId) {
+      grants.delete(grantKey(appid, openid, templateId))
+    },
+    subscriptionsLeft (appid, openid, templateId) {
+      return grants.get(grantKey(appid, openid, templateId)) ?? 0
     },
     failNext (api, errcode, opts = {}) {
       const times = opts.times ?? 1

@@ -14,6 +14,7 @@ import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
 import pageRoutes from './routes/page.js'
+import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
 
 export interface ConsoleSessionOptions {
   /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
@@ -64,6 +65,8 @@ export interface ConsoleOptions {
   statusPollMs?: number
   now?: () => number
   fetch?: typeof fetch
+  /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
+  teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs'>
 }
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
@@ -134,6 +137,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
     replyLimiter
   })
+  await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
 }
 

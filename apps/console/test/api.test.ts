@@ -18,7 +18,13 @@ t.test('an agent sees the conversations of their mini programs, newest first, wi
   const alice = new Agent()
   await alice.signIn(sys)
   const me = (await alice.api(sys, 'GET', '/api/me')).json()
-  t.same(me, { username: 'alice', apps: APPS.map((a) => ({ appId: a.appid, canReply: a.secret !== undefined })) })
+  t.same(me, {
+    username: 'alice',
+    apps: APPS.map((a) => ({ appId: a.appid, canReply: a.secret !== undefined, profileLookup: false, autoAssign: 'off', maxOpenPerAgent: 10 })),
+    role: 'agent',
+    availability: 'offline',
+    notifications: { desktop: true, sound: false }
+  })
 
   await sys.push(SAFE, 'user_enter_tempsession', { from: 'o_list_1', content: 'card-42' })
   await sys.push(SAFE, 'text', { from: 'o_list_1', content: '你好，订单到哪了？' })

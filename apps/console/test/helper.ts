@@ -36,6 +36,86 @@ export interface ConsoleSystem {
   hosts: string[]
   /** Sends a push through ingest, signed and encrypted as WeChat does; resolves when it is acknowledged. */
   push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number }) => Promise<void>
+  /**
+   * Another console instance behind the same public URL, on the same database and Redis with a bus of its own (what
+   * a second process behind a load balancer is). Needs REDIS_URL: sessions must be shared.
+   */
+  startConsole: (options?: Partial<ConsoleOptions>) => Promise<Site>
+}
+
+/** Creates (or resets) an account at A and makes it an agent of `apps`, with a role and availability. */
+export async function addAgent (sys: ConsoleSystem, username: string, apps: string[], options: { role?: 'agent' | 'admin', availability?: 'online' | 'away' | 'offline' } = {}): Promise<void> {
+  await upsertAccount(sys.prisma, username, PASSWORD, { N: 1024, r: 8, p: 1 })
+  if (apps.length > 0) await sys.prisma.agentApp.createMany({ data: apps.map((appId) => ({ username, appId })), skipDuplicates: true })
+  const data = { role: options.role ?? 'agent', availability: options.availability ?? 'offline' }
+  await sys.prisma.agent.upsert({ where: { username }, create: { username, ...data }, update: data })
+}
+
+export interface SseEvent { event: string, id?: string, data: any }
+export interface EventStream {
+  /** The next event, or a rejection after `timeoutMs` (default 3000) with "no event in time". */
+  next: (timeoutMs?: number) => Promise<SseEvent>
+  /** The next event of this kind, skipping others (heartbeats, other kinds). */
+  nextOf: (event: string, timeoutMs?: number) => Promise<SseEvent>
+  close: () => void
+}
+
+/** Opens /api/events as an EventSource would (on `site`, default the console) and hands out events as they arrive. */
+export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site = sys.console): Promise<EventStream> {
+  const host = new URL(site.url).hostname
+  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  const controller = new AbortController()
+  const res = await fetch(site.internalUrl + '/api/events', {
+    headers: { host: new URL(site.url).host, cookie, accept: 'text/event-stream' },
+    signal: controller.signal
+  })
+  if (res.status !== 200) throw new Error(`events: ${res.status}`)
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  const queue: SseEvent[] = []
+  let reading: Promise<ReadableStreamReadResult<string>> | undefined
+  async function next (timeoutMs = 3000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const ready = queue.shift()
+      if (ready !== undefined) return ready
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no event in time')), Math.max(1, deadline - Date.now())) })
+      reading ??= reader.read()
+      try {
+        const { value, done } = await Promise.race([reading, late])
+        reading = undefined
+        if (done === true) throw new Error('stream ended')
+        buffer += value
+      } finally {
+        clearTimeout(timer)
+      }
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const e: SseEvent = { event: 'message', data: undefined }
+        let data: string | undefined
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) e.event = line.slice(7)
+          else if (line.startsWith('id: ')) e.id = line.slice(4)
+          else if (line.startsWith('data: ')) data = line.slice(6)
+        }
+        if (data !== undefined) {
+          e.data = JSON.parse(data)
+          queue.push(e)
+        }
+      }
+    }
+  }
+  async function nextOf (event: string, timeoutMs = 3000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const e = await next(Math.max(1, deadline - Date.now()))
+      if (e.event === event) return e
+    }
+  }
+  return { next, nextOf, close: () => { controller.abort() } }
 }
 
 async function bindServer (): Promise<{ server: http.Server, port: number }> {
@@ -95,7 +175,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   await upsertAccount(prisma, 'mallory', PASSWORD, { N: 1024, r: 8, p: 1 })
   await prisma.agentApp.createMany({ data: APPS.map((x) => ({ username: 'alice', appId: x.appid })) })
 
-  const c = await site(cBound.server, consoleApp, {
+  const consoleOptions: ConsoleOptions = {
     publicUrl: cUrl,
     authUrl: aUrl,
     authInternalUrl: `http://127.0.0.1:${aBound.port}`,
@@ -109,7 +189,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     bus,
     wechatApiBase: fake.url,
     ...opts.console
-  })
+  }
+  const c = await site(cBound.server, consoleApp, consoleOptions)
   const i = await site(iBound.server, ingestApp, { apps: APPS, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
 
   const ingestUrl = `http://127.0.0.1:${iBound.port}`
@@ -122,6 +203,14 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     console: { app: c, url: cUrl, internalUrl: `http://127.0.0.1:${cBound.port}` },
     ingest: { app: i, url: ingestUrl, internalUrl: ingestUrl },
     hosts: [aHost, cHost],
+    async startConsole (options = {}) {
+      if (redisUrl === undefined) throw new Error('a second console instance needs REDIS_URL (sessions are shared through it)')
+      const bound = await bindServer()
+      const ownBus = await createRedisBus(redisUrl)
+      t.teardown(() => ownBus.close())
+      const app = await site(bound.server, consoleApp, { ...consoleOptions, bus: ownBus, ...options })
+      return { app, url: cUrl, internalUrl: `http://127.0.0.1:${bound.port}` }
+    },
     async push (appid, type, options = {}) {
       const app = APPS.find((x) => x.appid === appid)!
       const built = buildPush({

@@ -1,16 +1,19 @@
-import type { CustomerMessage as InboundRow, OutboundMessage as OutboundRow } from '@kefu/db'
+import type { CustomerMessage as InboundRow, OutboundMessage as OutboundRow, Prisma } from '@kefu/db'
+
+type ActivityRow = Prisma.ConversationActivityGetPayload<object>
 
 /** One item of a conversation's timeline, as the console page draws it. */
 export interface TimelineItem {
-  /** `in-<id>` or `out-<id>`: unique across both tables. */
+  /** `in-<id>`, `out-<id>` or `act-<id>`: unique across the three tables. */
   key: string
-  direction: 'in' | 'out'
+  /** in: the customer; out: a reply sent to WeChat; internal: for agents only (notes, assignment and status changes). */
+  direction: 'in' | 'out' | 'internal'
   id: string
   appId: string
   openid: string
   /** Milliseconds since the epoch: WeChat's CreateTime for inbound, creation for outbound. */
   at: number
-  /** text | image | miniprogrampage | link | event | any other MsgType WeChat sends */
+  /** text | image | miniprogrampage | link | event | any other MsgType WeChat sends; internal: note | assignment | status | snooze */
   type: string
   text?: string
   mediaId?: string
@@ -27,6 +30,11 @@ export interface TimelineItem {
   errcode?: number
   errmsg?: string
   agent?: string
+  /** Internal only: who or what made the change (an agent, the customer's message, automatic assignment). */
+  cause?: 'agent' | 'customer' | 'auto'
+  /** Internal only: the value before and after (usernames, statuses, snooze times as ISO text); null for none. */
+  from?: string | null
+  to?: string | null
 }
 
 function str (value: unknown): string | undefined {
@@ -98,6 +106,27 @@ export function outboundItem (row: OutboundRow): TimelineItem {
       item.pagePath = str(body.pagepath)
       item.thumbMediaId = str(body.thumb_media_id)
       break
+  }
+  return item
+}
+
+/** A note or a change of assignment, status or snooze, as the timeline shows it (for agents only). */
+export function activityItem (row: ActivityRow): TimelineItem {
+  const item: TimelineItem = {
+    key: `act-${row.id}`,
+    direction: 'internal',
+    id: row.id.toString(),
+    appId: row.appId,
+    openid: row.openid,
+    at: row.createdAt.getTime(),
+    type: row.kind,
+    cause: row.cause as TimelineItem['cause']
+  }
+  if (row.actor !== null) item.agent = row.actor
+  if (row.kind === 'note') item.text = row.text ?? ''
+  else {
+    item.from = row.fromValue
+    item.to = row.toValue
   }
   return item
 }

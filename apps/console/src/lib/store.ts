@@ -1,17 +1,57 @@
-import type { Conversation, CustomerMessage as InboundRow, PrismaClient } from '@kefu/db'
-import { inboundItem, outboundItem, type TimelineItem } from './messages.js'
+import type { Conversation, CustomerMessage as InboundRow, Prisma, PrismaClient } from '@kefu/db'
+import { activityItem, inboundItem, outboundItem, type TimelineItem } from './messages.js'
 import { replyWindow, MESSAGE_WINDOW_MS, type ReplyWindow } from './reply-window.js'
 
-export interface ConversationSummary {
+export type ConversationStatus = 'open' | 'pending' | 'resolved'
+
+/** Who answers a conversation and where it stands: what the list and live updates carry besides messages. */
+export interface ConversationState {
   appId: string
   openid: string
-  lastMessageAt: number
+  status: ConversationStatus
+  /** Out of the open and pending views until then (ms), or null. A past time counts as not snoozed. */
+  snoozedUntil: number | null
+  /** The agent answering it, or null: unassigned. */
+  assignee: string | null
+  tags: string[]
   unreadCount: number
+  /** When the row last changed (ms): of two states of one conversation, the later one wins. */
+  updatedAt: number
+}
+
+export interface ConversationSummary extends ConversationState {
+  lastMessageAt: number
   last: TimelineItem | null
   window: ReplyWindow
 }
 
 export interface ConversationCursor { at: number, appId: string, openid: string }
+
+/** mine: assigned to me; unassigned; all. */
+export type ConversationView = 'mine' | 'unassigned' | 'all'
+/** open and pending leave snoozed conversations out; snoozed: only those. */
+export type StatusFilter = ConversationStatus | 'snoozed' | 'all'
+
+export interface ConversationFilter {
+  view?: ConversationView
+  /** The agent asking (for `mine`). */
+  username?: string
+  status?: StatusFilter
+  tag?: string
+}
+
+export function conversationState (row: Conversation): ConversationState {
+  return {
+    appId: row.appId,
+    openid: row.openid,
+    status: row.status as ConversationStatus,
+    snoozedUntil: row.snoozedUntil?.getTime() ?? null,
+    assignee: row.assignee,
+    tags: row.tags ?? [],
+    unreadCount: row.unreadCount,
+    updatedAt: row.updatedAt.getTime()
+  }
+}
 
 /** The console's reads and writes, each one query or a few, all scoped to the apps an agent may see. */
 export class ConsoleStore {
@@ -32,12 +72,30 @@ export class ConsoleStore {
     await this.#prisma.agentApp.createMany({ data: appIds.map((appId) => ({ username, appId })), skipDuplicates: true })
   }
 
+  #filterWhere (filter: ConversationFilter): Prisma.ConversationWhereInput {
+    const now = new Date(this.#now())
+    const notSnoozed: Prisma.ConversationWhereInput = { OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: now } }] }
+    const where: Prisma.ConversationWhereInput[] = []
+    if (filter.view === 'mine') where.push({ assignee: filter.username ?? '' })
+    if (filter.view === 'unassigned') where.push({ assignee: null })
+    switch (filter.status ?? 'open') {
+      case 'open': where.push({ status: 'open' }, notSnoozed); break
+      case 'pending': where.push({ status: 'pending' }, notSnoozed); break
+      case 'resolved': where.push({ status: 'resolved' }); break
+      case 'snoozed': where.push({ snoozedUntil: { gt: now } }); break
+      case 'all': break
+    }
+    if (filter.tag !== undefined) where.push({ tags: { has: filter.tag } })
+    return { AND: where }
+  }
+
   /** Newest activity first; `before` continues after the last item of the previous page. */
-  async conversations (appIds: string[], limit: number, before?: ConversationCursor): Promise<ConversationSummary[]> {
+  async conversations (appIds: string[], limit: number, before?: ConversationCursor, filter: ConversationFilter = {}): Promise<ConversationSummary[]> {
     if (appIds.length === 0) return []
     const rows = await this.#prisma.conversation.findMany({
       where: {
         appId: { in: appIds },
+        ...this.#filterWhere(filter),
         ...(before === undefined
           ? {}
           : {
@@ -65,12 +123,38 @@ export class ConsoleStore {
     return this.#summary(row, last, await this.#recentReplies([{ appId, openid }]))
   }
 
+  /** The states of these conversations (what a live update of their messages carries). */
+  async states (keys: Array<{ appId: string, openid: string }>): Promise<ConversationState[]> {
+    if (keys.length === 0) return []
+    const rows = await this.#prisma.conversation.findMany({ where: { OR: keys.map((k) => ({ appId: k.appId, openid: k.openid })) } })
+    return rows.map(conversationState)
+  }
+
+  /** Open conversations (not snoozed) of these apps that are mine and unassigned, and the unread messages in them. */
+  async counts (appIds: string[], username: string): Promise<{ mine: number, unassigned: number, unread: number }> {
+    if (appIds.length === 0) return { mine: 0, unassigned: 0, unread: 0 }
+    const [row] = await this.#prisma.$queryRaw<Array<{ mine: bigint, unassigned: bigint, unread: bigint }>>`
+      SELECT count(*) FILTER (WHERE assignee = ${username}) AS mine,
+        count(*) FILTER (WHERE assignee IS NULL) AS unassigned,
+        coalesce(sum(unread_count) FILTER (WHERE assignee = ${username} OR assignee IS NULL), 0)::bigint AS unread
+      FROM conversation
+      WHERE app_id = ANY(${appIds}::text[]) AND status = 'open' AND (snoozed_until IS NULL OR snoozed_until <= ${new Date(this.#now())})`
+    return { mine: Number(row?.mine ?? 0), unassigned: Number(row?.unassigned ?? 0), unread: Number(row?.unread ?? 0) }
+  }
+
+  /** The tags in use on these apps' conversations, most used first. */
+  async tags (appIds: string[], limit: number): Promise<Array<{ tag: string, count: number }>> {
+    if (appIds.length === 0) return []
+    const rows = await this.#prisma.$queryRaw<Array<{ tag: string, count: bigint }>>`
+      SELECT t AS tag, count(*) AS count FROM conversation, unnest(tags) AS t
+      WHERE app_id = ANY(${appIds}::text[]) GROUP BY t ORDER BY count(*) DESC, t LIMIT ${limit}`
+    return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }))
+  }
+
   #summary (row: Conversation, last: InboundRow | null, replies: Map<string, number[]>): ConversationSummary {
     return {
-      appId: row.appId,
-      openid: row.openid,
+      ...conversationState(row),
       lastMessageAt: row.lastMessageAt.getTime(),
-      unreadCount: row.unreadCount,
       last: last === null ? null : inboundItem(last),
       window: replyWindow({
         now: this.#now(),
@@ -98,7 +182,7 @@ export class ConsoleStore {
     return map
   }
 
-  /** The newest `limit` items of a conversation before `before` (ms), inbound and outbound merged, oldest first. */
+  /** The newest `limit` items of a conversation before `before` (ms), inbound, outbound and internal merged, oldest first. */
   async timeline (appId: string, openid: string, limit: number, before?: number): Promise<TimelineItem[]> {
     const inbound = await this.#prisma.customerMessage.findMany({
       where: { appId, openid, ...(before === undefined ? {} : { wechatCreateTime: { lt: BigInt(Math.ceil(before / 1000)) } }) },
@@ -110,7 +194,12 @@ export class ConsoleStore {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit
     })
-    const items = [...inbound.map(inboundItem), ...outbound.map(outboundItem)]
+    const activities = await this.#prisma.conversationActivity.findMany({
+      where: { appId, openid, ...(before === undefined ? {} : { createdAt: { lt: new Date(before) } }) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit
+    })
+    const items = [...inbound.map(inboundItem), ...outbound.map(outboundItem), ...activities.map(activityItem)]
     items.sort((a, b) => b.at - a.at || (a.key < b.key ? 1 : -1))
     return items.slice(0, limit).reverse()
   }
@@ -127,6 +216,22 @@ export class ConsoleStore {
     if (appIds.length === 0) return []
     const rows = await this.#prisma.customerMessage.findMany({ where: { id: { gt: BigInt(afterId) }, appId: { in: appIds } }, orderBy: { id: 'asc' }, take: limit })
     return rows.map(inboundItem)
+  }
+
+  /** What customer messages among `list` did to their conversations (reopened, unassigned), by conversation. */
+  async activitiesOfMessages (list: Array<{ id: string, appId: string, openid: string }>): Promise<Map<string, TimelineItem[]>> {
+    const found = new Map<string, TimelineItem[]>()
+    if (list.length === 0) return found
+    const keys = [...new Map(list.map((a) => [`${a.appId}\u0000${a.openid}`, { appId: a.appId, openid: a.openid }])).values()]
+    const rows = await this.#prisma.conversationActivity.findMany({
+      where: { OR: keys, cause: 'customer', messageId: { in: list.map((a) => BigInt(a.id)) } },
+      orderBy: { id: 'asc' }
+    })
+    for (const row of rows) {
+      const key = `${row.appId}\u0000${row.openid}`
+      found.set(key, [...(found.get(key) ?? []), activityItem(row)])
+    }
+    return found
   }
 
   async latestInboundId (): Promise<string> {

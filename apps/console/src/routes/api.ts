@@ -7,6 +7,7 @@ import { MediaCache } from '../lib/media-cache.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 import type { OutboundBody, WechatSender } from '../lib/sender.js'
 import type { Agent } from '../plugins/agent.js'
+import type { ConversationView, StatusFilter } from '../lib/store.js'
 
 export const OUTBOUND_CHANNEL = 'kefu:outbound'
 
@@ -95,14 +96,25 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
 
   fastify.get('/api/me', async function me (request) {
     const agent = await request.agent()
-    return { username: agent.username, apps: agent.apps.map((appId) => ({ appId, canReply: withSecret.has(appId) })) }
+    const { role, availability, notifyDesktop, notifySound } = await fastify.team.profile(agent.username)
+    const settings = new Map((await fastify.team.settings(agent.apps)).map((s) => [s.appId, s]))
+    return {
+      username: agent.username,
+      apps: agent.apps.map((appId) => ({ appId, canReply: withSecret.has(appId), profileLookup: fastify.profileLookup.configured(appId), autoAssign: settings.get(appId)!.autoAssign, maxOpenPerAgent: settings.get(appId)!.maxOpenPerAgent })),
+      role,
+      availability,
+      notifications: { desktop: notifyDesktop, sound: notifySound }
+    }
   })
 
-  fastify.get<{ Querystring: { limit?: number, appid?: string, before_at?: number, before_app?: string, before_openid?: string } }>('/api/conversations', {
+  fastify.get<{ Querystring: { limit?: number, appid?: string, before_at?: number, before_app?: string, before_openid?: string, view?: ConversationView, status?: StatusFilter, tag?: string } }>('/api/conversations', {
     schema: {
       querystring: {
         type: 'object',
         properties: {
+          view: { type: 'string', enum: ['mine', 'unassigned', 'all'], default: 'all' },
+          status: { type: 'string', enum: ['open', 'pending', 'resolved', 'snoozed', 'all'], default: 'open' },
+          tag: { type: 'string', minLength: 1, maxLength: 32 },
           limit: { type: 'integer', minimum: 1, maximum: 100, default: 30 },
           appid: { type: 'string' },
           before_at: { type: 'integer', minimum: 0 },
@@ -119,7 +131,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     const before = q.before_at !== undefined && q.before_app !== undefined && q.before_openid !== undefined
       ? { at: q.before_at, appId: q.before_app, openid: q.before_openid }
       : undefined
-    const list = await store.conversations(apps, limit, before)
+    const list = await store.conversations(apps, limit, before, { view: q.view, username: agent.username, status: q.status, tag: q.tag })
     const last = list.at(-1)
     return {
       conversations: list,

@@ -1,10 +1,8 @@
-import { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import type { TimelineItem } from '../lib/messages.js'
-import { OUTBOUND_CHANNEL } from './api.js'
+import type { AgentChange, ConversationChange, LiveMessage, QuickRepliesChange } from '../plugins/live.js'
 
-/** The channel ingest announces stored pushes on (see @kefu/ingest). */
-export const MESSAGES_CHANNEL = 'kefu:messages'
+export { MESSAGES_CHANNEL } from '../plugins/live.js'
 
 export interface EventsRoutesOptions {
   /** How often an open stream checks that its session is still live (a logout at A ends it within this). */
@@ -14,54 +12,22 @@ export interface EventsRoutesOptions {
   catchUpLimit?: number
 }
 
-interface Announcement { id: string, appId: string, openid: string }
-
 /**
  * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
- * customer_message id) and every reply status change (`event: outbound`). A reconnecting EventSource sends
- * Last-Event-ID and gets what it missed first. The stream is never activity (an open tab is not a person at work):
- * every `sessionCheckMs` it checks, without extending anything, that the B session and the A login behind it are
- * live, and ends with `event: ended` when either is not; it rereads the agent's mini programs and narrows (or widens)
- * what it sends, with `event: apps`, when an administrator changed them.
+ * customer_message id, with its conversation's state), every reply status change (`event: outbound`), every change
+ * colleagues make to a conversation (`event: conversation`: assignment, status, snooze, notes, tags), colleagues'
+ * availability (`event: agent`) and quick-reply changes (`event: quick-replies`). A reconnecting EventSource sends
+ * Last-Event-ID and gets the messages it missed first. The stream is never activity (an open tab is not a person at
+ * work): every `sessionCheckMs` it checks, without extending anything, that the B session and the A login behind it
+ * are live, and ends with `event: ended` when either is not; it rereads the agent's mini programs and narrows (or
+ * widens) what it sends, with `event: apps`, when an administrator changed them.
  */
 export default async function eventsRoutes (fastify: FastifyInstance, opts: EventsRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
-  const local = new EventEmitter()
-  local.setMaxListeners(0)
+  const live = fastify.live.events
   const sessionCheckMs = opts.sessionCheckMs ?? 4000
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const catchUpLimit = opts.catchUpLimit ?? 200
-
-  // One subscription per process; each announced row is read once here, then fanned out to the open streams,
-  // which keep the rows of their agent's mini programs.
-  const unsubscribe: Array<() => Promise<void>> = []
-  let reads: Promise<void> = Promise.resolve()
-  function relay (event: 'messages' | 'outbound', read: (list: Announcement[]) => Promise<TimelineItem[]>) {
-    return (m: string): void => {
-      let list: Announcement[]
-      try {
-        list = (JSON.parse(m) as Record<string, Announcement[]>)[event] ?? []
-      } catch {
-        return
-      }
-      if (local.listenerCount(event) === 0 || list.length === 0) return
-      // In order: a reply's `sent` must not overtake its `sending`.
-      reads = reads.then(async () => { local.emit(event, await read(list)) })
-        .catch((err: Error) => { fastify.log.warn({ err: err.message }, 'live update failed') })
-    }
-  }
-  fastify.addHook('onReady', async () => {
-    unsubscribe.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, relay('messages', (list) =>
-      store.inboundByIds(list.map((a) => a.id), [...new Set(list.map((a) => a.appId))]))))
-    unsubscribe.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, relay('outbound', async (list) => {
-      const items = await Promise.all(list.map((a) => store.outboundById(a.id, [a.appId])))
-      return items.filter((item) => item !== null)
-    })))
-  })
-  fastify.addHook('preClose', async () => {
-    local.emit('close')
-    for (const stop of unsubscribe) await stop().catch(() => {})
-  })
 
   fastify.get<{ Querystring: { last_id?: string } }>('/api/events', {
     config: { ssoActivity: false },
@@ -96,16 +62,30 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const enqueue = (job: () => Promise<void>): void => {
       chain = chain.then(job).catch((err: Error) => { request.log.warn({ err: err.message }, 'live update failed') })
     }
-    const onMessages = (items: TimelineItem[]): void => {
-      const mine = items.filter((item) => apps.has(item.appId))
-      if (mine.length > 0) enqueue(async () => { for (const item of mine) send('message', item, item.id) })
+    const later = (fn: () => void): void => { enqueue(async () => { fn() }) }
+    const onMessages = (list: LiveMessage[]): void => {
+      const mine = list.filter((m) => apps.has(m.item.appId))
+      if (mine.length > 0) later(() => { for (const m of mine) send('message', { ...m.item, conversation: m.conversation }, m.item.id) })
     }
     const onOutbound = (items: TimelineItem[]): void => {
       const mine = items.filter((item) => apps.has(item.appId))
-      if (mine.length > 0) enqueue(async () => { for (const item of mine) send('outbound', item) })
+      if (mine.length > 0) later(() => { for (const item of mine) send('outbound', item) })
     }
-    local.on('messages', onMessages)
-    local.on('outbound', onOutbound)
+    const onConversation = (change: ConversationChange): void => {
+      if (apps.has(change.conversation.appId)) later(() => { send('conversation', change) })
+    }
+    const onAgent = (change: AgentChange): void => {
+      const shared = change.apps.filter((a) => apps.has(a))
+      if (shared.length > 0 || change.username === agent.username) later(() => { send('agent', { ...change, apps: shared }) })
+    }
+    const onQuickReplies = (change: QuickRepliesChange): void => {
+      if ((change.appId !== undefined && apps.has(change.appId)) || change.username === agent.username) later(() => { send('quick-replies', change) })
+    }
+    live.on('messages', onMessages)
+    live.on('outbound', onOutbound)
+    live.on('conversation', onConversation)
+    live.on('agent', onAgent)
+    live.on('quick-replies', onQuickReplies)
 
     enqueue(async () => {
       if (lastId === undefined) {
@@ -117,7 +97,8 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
         send('resync', { reason: 'too many missed messages' }, missed.at(-1)!.id)
         return
       }
-      for (const item of missed) send('message', item, item.id)
+      const states = new Map((await store.states(missed)).map((s) => [`${s.appId}\u0000${s.openid}`, s]))
+      for (const item of missed) send('message', { ...item, conversation: states.get(`${item.appId}\u0000${item.openid}`) ?? null }, item.id)
     })
 
     let checking = false
@@ -147,7 +128,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const heartbeat = setInterval(() => { write(': ping\n\n') }, heartbeatMs)
     const sessionTimer = setInterval(() => { void checkSession() }, sessionCheckMs)
     const onClose = (): void => { end() }
-    local.once('close', onClose)
+    live.once('close', onClose)
 
     function end (reason?: string): void {
       if (!open) return
@@ -155,9 +136,12 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       open = false
       clearInterval(heartbeat)
       clearInterval(sessionTimer)
-      local.off('messages', onMessages)
-      local.off('outbound', onOutbound)
-      local.off('close', onClose)
+      live.off('messages', onMessages)
+      live.off('outbound', onOutbound)
+      live.off('conversation', onConversation)
+      live.off('agent', onAgent)
+      live.off('quick-replies', onQuickReplies)
+      live.off('close', onClose)
       res.end()
     }
     request.raw.on('close', () => { end() })

@@ -1,0 +1,55 @@
+import { Prisma, type PrismaClient } from '@kefu/db'
+import { activityItem, type TimelineItem } from './messages.js'
+
+export interface AutoAssigned { appId: string, openid: string, assignee: string, activity: TimelineItem }
+
+/**
+ * Round robin among a mini program's online agents, skipping those with `cap` open conversations (in any mini
+ * program): each waiting conversation goes to the agent whose last automatic assignment there is the oldest.
+ *
+ * Waiting means open, not snoozed, unassigned, and written to by the customer since an agent last changed its
+ * assignment (a conversation an agent released stays unassigned until the customer writes again). One run per
+ * mini program at a time across every console process (a transaction-scoped advisory lock), so two consoles relaying
+ * the same push assign it once and never push an agent past the cap.
+ */
+export class AutoAssigner {
+  readonly #prisma: PrismaClient
+  readonly #now: () => number
+
+  constructor (prisma: PrismaClient, now: () => number) {
+    this.#prisma = prisma
+    this.#now = now
+  }
+
+  /** Assigns the waiting conversations of `appId` (only these openids when given), oldest customer message first. */
+  async run (appId: string, cap: number, openids?: string[], limit = 100): Promise<AutoAssigned[]> {
+    return await this.#prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(${'kefu.console.auto-assign:' + appId}))`
+      const now = new Date(this.#now())
+      const waiting = await tx.$queryRaw<Array<{ openid: string }>>`
+        SELECT openid FROM conversation
+        WHERE app_id = ${appId} AND status = 'open' AND assignee IS NULL
+          AND (snoozed_until IS NULL OR snoozed_until <= ${now})
+          AND last_inbound_at IS NOT NULL AND (assigned_at IS NULL OR assigned_at < last_inbound_at)
+          ${openids === undefined ? Prisma.empty : Prisma.sql`AND openid = ANY(${openids}::text[])`}
+        ORDER BY last_inbound_at, openid
+        LIMIT ${limit}`
+      const assigned: AutoAssigned[] = []
+      for (const { openid } of waiting) {
+        const [next] = await tx.$queryRaw<Array<{ username: string }>>`
+          SELECT aa.username FROM agent_app aa JOIN agent a ON a.username = aa.username
+          WHERE aa.app_id = ${appId} AND a.availability = 'online'
+            AND (SELECT count(*) FROM conversation c WHERE c.assignee = aa.username AND c.status = 'open') < ${cap}
+          ORDER BY aa.last_assigned_at ASC NULLS FIRST, aa.username
+          LIMIT 1`
+        if (next === undefined) break
+        await tx.$executeRaw`UPDATE conversation SET assignee = ${next.username}, assigned_at = NULL, updated_at = clock_timestamp()
+          WHERE app_id = ${appId} AND openid = ${openid}`
+        await tx.$executeRaw`UPDATE agent_app SET last_assigned_at = clock_timestamp() WHERE app_id = ${appId} AND username = ${next.username}`
+        const activity = await tx.conversationActivity.create({ data: { appId, openid, kind: 'assignment', cause: 'auto', toValue: next.username, createdAt: new Date(this.#now()) } })
+        assigned.push({ appId, openid, assignee: next.username, activity: activityItem(activity) })
+      }
+      return assigned
+    }, { maxWait: 10_000, timeout: 20_000 })
+  }
+}

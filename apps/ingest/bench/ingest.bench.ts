@@ -1,127 +1,241 @@
-// pnpm bench:ingest — safe-mode pushes, each distinct and pre-signed, against the ingest route and, in the same run,
-// against a bare Fastify route that only answers success. Prints req/s, the ratio, p50/p99, and acknowledged vs
-// stored rows. Bounded: BENCH_DURATION_S seconds per target (default 10), BENCH_CONNECTIONS connections (default 50).
-import { spawn, type ChildProcess } from 'node:child_process'
+// pnpm bench:ingest — safe-mode pushes, pre-signed and each one distinct (a resent push would be a cheaper duplicate),
+// sent over loopback by a load generator in its own process to servers in their own processes, in one run:
+//   1. a bare Fastify route that only answers success (the baseline), warmed up, then measured at 50 connections;
+//   2. what a user would write instead (Express + npm wechat-crypto + node-postgres, one INSERT per push), the same;
+//   3. ingest right after its start, one push at a time for BENCH_COLD_S (10) seconds;
+//   4. ingest warmed up, at 50 connections, in alternating rounds with a second ingest that has no metrics;
+//   5. ingest at a steady offered rate of 1,000 pushes/s (latency counted from when each push was due);
+//   6. ingest one push at a time on an otherwise idle machine.
+// Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
+// `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
+import { fork, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
+import { once } from 'node:events'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
 import pg from 'pg'
-import { createTestDatabase } from '@kefu/db/testing'
-import { buildPush, messageFields } from '@kefu/wechat-crypto'
+import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
+import type { RunCommand, RunResult } from './load-generator.js'
 
-const DURATION = Number(process.env.BENCH_DURATION_S ?? 10)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5)
+const COLD_S = Number(process.env.BENCH_COLD_S ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1000)
+const SERIAL = Number(process.env.BENCH_SERIAL ?? 3000)
 const POOL = Number(process.env.DATABASE_POOL_MAX ?? 10)
+const PUSHES = Number(process.env.BENCH_PUSHES ?? 240_000)
 const APP = { appid: 'wxba5fad812f8e6fb9', token: 'benchToken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
-const PUSHES = Number(process.env.BENCH_PUSHES ?? 200_000)
+const tsx = ['--import', 'tsx']
 
 if (process.env.DATABASE_URL === undefined) {
-  console.log('note: DATABASE_URL is not set, so this measures the embedded PostgreSQL (PGlite, one connection); the goals are for real PostgreSQL')
+  console.log('note: DATABASE_URL is not set: ingest and the Express receiver run on embedded PostgreSQL (PGlite, one connection); the goals are for real PostgreSQL')
 }
 
-console.log(`signing ${PUSHES} distinct safe-mode pushes…`)
-const base = 7_000_000_000_000_000_000n + BigInt(crypto.randomInt(1e9)) * 1_000_000n
-const pushes = Array.from({ length: PUSHES }, (_, i) => {
-  const built = buildPush({
-    ...APP,
-    mode: 'safe',
-    format: i % 2 === 0 ? 'json' : 'xml',
-    fields: messageFields({ type: 'text', fromUserName: `o_bench_${i % 1000}`, msgId: base + BigInt(i), content: `第 ${i} 条消息：你好，请问订单什么时候发货？` })
+interface Eld { p50: number, p99: number, max: number, mean: number }
+interface Server { child: ChildProcess, port: number, eld: (reset?: boolean) => Promise<Eld>, stop: () => Promise<void> }
+
+async function startServer (mode: 'bare' | 'ingest' | 'express', env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [mode], {
+    env: { ...process.env, ...env },
+    execArgv: [...tsx, ...(process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [])]
   })
-  return { path: `/wechat/${APP.appid}?${new URLSearchParams(built.query).toString()}`, body: built.body, contentType: built.contentType }
-})
-
-function startServer (mode: 'bare' | 'ingest', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess, url: string }> {
-  const profile = process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url)), mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const m = /LISTENING (\S+)/.exec(out)
-      if (m !== null) resolve({ child, url: m[1]! })
-    })
-    child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
-  })
-}
-
-async function stop (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-interface Run { rps: number, p50: number, p99: number, ok: number, errors: number, non2xx: number, acked: Set<number> }
-
-async function load (url: string): Promise<Run> {
-  let next = 0
-  const acked = new Set<number>()
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    requests: [{
-      method: 'POST',
-      setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
-        const i = next++ % PUSHES
-        context.i = i
-        const p = pushes[i]!
-        return { ...req, path: p.path, body: p.body, headers: { 'content-type': p.contentType } }
-      },
-      onResponse: (status: number, body: string, context: Record<string, unknown>) => {
-        if (status === 200 && body === 'success') acked.add(context.i as number)
-      }
-    }]
-  } as unknown as autocannon.Options)
+  const [msg] = await Promise.race([
+    once(child, 'message') as Promise<[{ op: string, port: number }]>,
+    once(child, 'exit').then(([code]) => { throw new Error(`${mode} server exited with ${String(code)}`) })
+  ])
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok: result['2xx'],
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    acked
+    child,
+    port: msg.port,
+    async eld (reset = false) {
+      const answer = once(child, 'message') as Promise<[Eld]>
+      child.send({ op: 'eld', reset })
+      return (await answer)[0]
+    },
+    async stop () {
+      if (child.exitCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      await exited
+    }
   }
 }
 
-const db = process.env.DATABASE_URL !== undefined ? await createTestDatabase('bench') : undefined
-try {
-  const bare = await startServer('bare', {})
-  const baseline = await load(bare.url)
-  await stop(bare.child)
+const generator = fork(fileURLToPath(new URL('./load-generator.ts', import.meta.url)), [], { execArgv: tsx })
+await once(generator, 'message')
+async function ask<T> (msg: object): Promise<T> {
+  const answer = once(generator, 'message') as Promise<[T & { op: string, error?: string }]>
+  generator.send(msg)
+  const [reply] = await answer
+  if (reply.op === 'failed') throw new Error(`load generator: ${reply.error}`)
+  return reply
+}
+function run (port: number, cmd: Omit<RunCommand, 'op' | 'port'>): Promise<RunResult> {
+  return ask<RunResult>({ op: 'run', port, ...cmd })
+}
 
-  const env: NodeJS.ProcessEnv = { WECHAT_APPS: JSON.stringify([APP]), DATABASE_POOL_MAX: String(POOL) }
-  if (db !== undefined) env.DATABASE_URL = db.url
-  else delete env.DATABASE_URL
-  const ingest = await startServer('ingest', env)
-  const measured = await load(ingest.url)
-  await stop(ingest.child)
+/** Pushes already sent to each target (the targets keep their own databases, so they may reuse indices). */
+class Cursor { next = 0 }
 
-  let stored = -1
-  let missing = -1
-  let duplicates = -1
-  if (db !== undefined) {
-    const client = new pg.Client({ connectionString: db.url })
-    await client.connect()
+function ingestEnv (db: TestDatabase, metrics: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    WECHAT_APPS: JSON.stringify([APP]),
+    DATABASE_POOL_MAX: String(POOL),
+    // The pushes are signed once, before the first target: a wide window keeps the last targets' pushes fresh.
+    WECHAT_TIMESTAMP_WINDOW_S: '3600',
+    BENCH_METRICS: metrics ? 'on' : 'off',
+    // Embedded PostgreSQL runs in this process, behind its one-connection socket.
+    DATABASE_URL: db.url
+  }
+  if (db.kind === 'embedded') env.DATABASE_POOL_MAX = '1'
+  return env
+}
+
+async function saturate (server: Server, cursor: Cursor, seconds: number, track = false): Promise<RunResult & { eld: Eld }> {
+  await server.eld(true)
+  const r = await run(server.port, { mode: 'closed', connections: CONNECTIONS, from: cursor.next, limit: PUSHES, durationMs: seconds * 1000, track })
+  cursor.next = r.next
+  return { ...r, eld: await server.eld(true) }
+}
+
+/** Rows for the acknowledged pushes: the ones missing (lost), and rows stored twice. */
+async function audit (db: TestDatabase, acked: number[], base: bigint): Promise<{ stored: number, lost: number, duplicates: number }> {
+  if (db.kind === 'embedded') return { stored: -1, lost: -1, duplicates: -1 }
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
     const rows = (await client.query<{ msg_id: string }>('SELECT msg_id FROM customer_message')).rows
     const ids = new Set(rows.map((r) => r.msg_id))
-    stored = rows.length
-    duplicates = rows.length - ids.size
-    missing = [...measured.acked].filter((i) => !ids.has((base + BigInt(i)).toString())).length
+    return { stored: rows.length, lost: acked.filter((i) => !ids.has((base + BigInt(i)).toString())).length, duplicates: rows.length - ids.size }
+  } finally {
     await client.end()
   }
-  const ratio = measured.rps / baseline.rps
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${CONNECTIONS} connections, ${DURATION} s each, pool ${POOL}, ${process.env.REDIS_URL !== undefined ? 'Redis nonce cache' : 'in-process nonce cache'}`)
-  console.log(`bare Fastify route : ${Math.round(baseline.rps).toLocaleString('en-US').padStart(7)} req/s   p50 ${baseline.p50} ms   p99 ${baseline.p99} ms`)
-  console.log(`ingest (safe mode) : ${Math.round(measured.rps).toLocaleString('en-US').padStart(7)} req/s   p50 ${measured.p50} ms   p99 ${measured.p99} ms   errors ${measured.errors}, non-2xx ${measured.non2xx}`)
-  console.log(`ratio ingest/bare  : ${ratio.toFixed(2)} (goal ≥ 0.5) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}; p99 goal ≤ 25 ms ${measured.p99 <= 25 ? 'MET' : 'NOT MET'}`)
-  if (db !== undefined) {
-    console.log(`acknowledged ${measured.acked.size}, stored ${stored}, acknowledged but missing ${missing}, duplicate rows ${duplicates}`)
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const ms = (n: number): string => `${n.toFixed(n < 10 ? 2 : 1)} ms`
+const verdict = (ok: boolean): string => ok ? 'MET' : 'NOT MET'
+const lines: string[] = []
+const say = (line: string): void => { lines.push(line); console.log(line) }
+
+const loadBefore = os.loadavg()[0]!
+const base = 7_000_000_000_000_000_000n + BigInt(crypto.randomInt(1e9)) * 1_000_000n
+const databases: TestDatabase[] = []
+const servers: Server[] = []
+try {
+  console.log(`signing ${fmt(PUSHES)} distinct safe-mode pushes…`)
+  const signed = await ask<{ ms: number }>({ op: 'sign', count: PUSHES, base: base.toString(), app: APP })
+  console.log(`signed in ${(signed.ms / 1000).toFixed(1)} s`)
+
+  // 1. The bare route: nothing is stored, so pushes may repeat.
+  const bare = await startServer('bare')
+  servers.push(bare)
+  await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: WARMUP_S * 1000 })
+  const bareRun = await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: DURATION_S * 1000 })
+  await bare.stop()
+  console.log(`bare route: ${fmt(bareRun.rps)} req/s`)
+
+  // 2. Express + wechat-crypto + pg.
+  const expressDb = await createTestDatabase('bench_express')
+  databases.push(expressDb)
+  const express = await startServer('express', ingestEnv(expressDb, false))
+  servers.push(express)
+  const expressCursor = new Cursor()
+  await saturate(express, expressCursor, WARMUP_S)
+  const expressRun = await saturate(express, expressCursor, DURATION_S)
+  await express.stop()
+  console.log(`Express receiver: ${fmt(expressRun.rps)} req/s`)
+
+  // 3. Ingest from its start, one push at a time.
+  const dbA = await createTestDatabase('bench_ingest')
+  const dbB = await createTestDatabase('bench_ingest_nometrics')
+  databases.push(dbA, dbB)
+  const a = await startServer('ingest', ingestEnv(dbA, true))
+  servers.push(a)
+  const cursorA = new Cursor()
+  const ackedA: number[] = []
+  const cold = await run(a.port, { mode: 'serial', from: cursorA.next, limit: PUSHES, durationMs: COLD_S * 1000, track: true })
+  cursorA.next = cold.next
+  ackedA.push(...cold.acked!)
+  console.log(`ingest, first ${COLD_S} s: p99 ${ms(cold.p99)}`)
+
+  // 4. Saturation, warmed up, alternating with an ingest without metrics.
+  const b = await startServer('ingest', ingestEnv(dbB, false))
+  servers.push(b)
+  const cursorB = new Cursor()
+  const ackedB: number[] = []
+  for (const [server, cursor, acked] of [[a, cursorA, ackedA], [b, cursorB, ackedB]] as const) {
+    acked.push(...(await saturate(server, cursor, WARMUP_S, true)).acked!)
+  }
+  const rounds: Array<{ a: RunResult & { eld: Eld }, b: RunResult & { eld: Eld } }> = []
+  for (let round = 0; round < 2; round++) {
+    const ra = await saturate(a, cursorA, DURATION_S / 2, true)
+    const rb = await saturate(b, cursorB, DURATION_S / 2, true)
+    ackedA.push(...ra.acked!)
+    ackedB.push(...rb.acked!)
+    rounds.push({ a: ra, b: rb })
+  }
+  const sum = (pick: (r: typeof rounds[number]) => RunResult & { eld: Eld }) => {
+    const runs = rounds.map(pick)
+    const answered = runs.reduce((n, r) => n + r.answered, 0)
+    const seconds = runs.reduce((n, r) => n + r.seconds, 0)
+    return {
+      rps: answered / seconds,
+      p50: Math.max(...runs.map((r) => r.p50)),
+      p99: Math.max(...runs.map((r) => r.p99)),
+      errors: runs.reduce((n, r) => n + r.errors + r.non2xx, 0),
+      eldP99: Math.max(...runs.map((r) => r.eld.p99)),
+      eldMax: Math.max(...runs.map((r) => r.eld.max)),
+      firstError: runs.find((r) => r.firstError !== undefined)?.firstError
+    }
+  }
+  const satA = sum((r) => r.a)
+  const satB = sum((r) => r.b)
+  await b.stop()
+
+  // 5. A steady offered rate.
+  await a.eld(true)
+  const steady = await run(a.port, { mode: 'rate', rate: STEADY_RATE, from: cursorA.next, limit: PUSHES, durationMs: DURATION_S * 1000, track: true })
+  const steadyEld = await a.eld(true)
+  cursorA.next = steady.next
+  ackedA.push(...steady.acked!)
+
+  // 6. One push at a time, nothing else running.
+  const serial = await run(a.port, { mode: 'serial', from: cursorA.next, limit: SERIAL, durationMs: 60_000, track: true })
+  const serialEld = await a.eld(true)
+  cursorA.next = serial.next
+  ackedA.push(...serial.acked!)
+  await a.stop()
+
+  const auditA = await audit(dbA, ackedA, base)
+  const auditB = await audit(dbB, ackedB, base)
+  const ingestErrors = [cold, steady, serial].reduce((n, r) => n + r.errors + r.non2xx, 0) + satA.errors + satB.errors
+  const firstError = [cold, steady, serial].find((r) => r.firstError !== undefined)?.firstError ?? satA.firstError ?? satB.firstError
+  const ratio = satA.rps / bareRun.rps
+  const vsExpress = satA.rps / expressRun.rps
+  const metricsCost = 1 - satA.rps / satB.rps
+
+  console.log('')
+  say(`${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, load average before ${loadBefore.toFixed(2)}; ${CONNECTIONS} connections, pool ${POOL}, ${process.env.REDIS_URL !== undefined ? 'Redis' : 'no Redis'}, ${dbA.kind === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL'}`)
+  say(`bare Fastify route         : ${fmt(bareRun.rps).padStart(7)} req/s   p50 ${ms(bareRun.p50)}   p99 ${ms(bareRun.p99)}`)
+  say(`Express+wechat-crypto+pg   : ${fmt(expressRun.rps).padStart(7)} req/s   p50 ${ms(expressRun.p50)}   p99 ${ms(expressRun.p99)}   errors ${expressRun.errors + expressRun.non2xx}`)
+  say(`ingest, metrics on         : ${fmt(satA.rps).padStart(7)} req/s   p50 ${ms(satA.p50)}   p99 ${ms(satA.p99)}   event-loop delay p99 ${ms(satA.eldP99)}, max ${ms(satA.eldMax)}`)
+  say(`ingest, metrics off        : ${fmt(satB.rps).padStart(7)} req/s   p50 ${ms(satB.p50)}   p99 ${ms(satB.p99)}   event-loop delay p99 ${ms(satB.eldP99)}, max ${ms(satB.eldMax)}`)
+  say(`ratio to the bare route    : ${ratio.toFixed(2)}   (goal ≥ 0.5)  ${verdict(ratio >= 0.5)}`)
+  say(`ratio to Express receiver  : ${vsExpress.toFixed(2)}   (goal ≥ 3)    ${verdict(vsExpress >= 3)}`)
+  say(`p99 at saturation          : ${ms(satA.p99)}   (goal ≤ 25 ms)  ${verdict(satA.p99 <= 25)}`)
+  say(`p99 at ${fmt(STEADY_RATE)} pushes/s      : ${ms(steady.p99)}   (goal ≤ 5 ms)  ${verdict(steady.p99 <= 5)}   p50 ${ms(steady.p50)}, achieved ${fmt(steady.rps)}/s, event-loop delay p99 ${ms(steadyEld.p99)}`)
+  say(`one at a time, idle        : p50 ${ms(serial.p50)} / p99 ${ms(serial.p99)}   (goal ≤ 2 / ≤ 4 ms)  ${verdict(serial.p50 <= 2 && serial.p99 <= 4)}   max ${ms(serial.max)}, event-loop delay max ${ms(serialEld.max)}`)
+  say(`first ${COLD_S} s after a start  : p99 ${ms(cold.p99)}   (goal ≤ 25 ms)  ${verdict(cold.p99 <= 25)}   p50 ${ms(cold.p50)}, max ${ms(cold.max)}, ${fmt(cold.answered)} pushes`)
+  say(`metrics cost               : ${(metricsCost * 100).toFixed(1)} % of throughput   (goal ≤ 5 %)  ${verdict(metricsCost <= 0.05)}`)
+  if (auditA.stored >= 0) {
+    const lost = auditA.lost + auditB.lost
+    say(`lost, errors               : ${lost}, ${ingestErrors}   (goal 0, 0)  ${verdict(lost === 0 && ingestErrors === 0)}   ${fmt(ackedA.length + ackedB.length)} acknowledged, ${fmt(auditA.stored + auditB.stored)} stored, ${auditA.duplicates + auditB.duplicates} duplicate rows${firstError !== undefined ? `; first error: ${firstError}` : ''}`)
   } else {
-    console.log(`acknowledged ${measured.acked.size} (stored rows are counted on real PostgreSQL only)`)
+    say(`errors                     : ${ingestErrors} (stored rows are audited on real PostgreSQL only)${firstError !== undefined ? `; first error: ${firstError}` : ''}`)
   }
 } finally {
-  await db?.drop()
+  for (const s of servers) await s.stop()
+  generator.kill()
+  for (const db of databases) await db.drop()
 }

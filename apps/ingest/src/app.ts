@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { busPlugin, healthRoutes, installErrorHandler, redisPlugin, type EventBus, type RedisClient } from '@kefu/service'
+import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin, type EventBus, type RedisClient } from '@kefu/service'
 import pushStore from './plugins/push-store.js'
 import wechatRoutes from './routes/wechat.js'
 import type { WechatAppConfig } from '@kefu/service'
@@ -28,12 +28,15 @@ export interface IngestOptions {
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   now?: () => number
   docs?: boolean
+  /** GET /metrics and the counters behind it (default true; the benchmark measures without). */
+  metrics?: boolean
 }
 
 export default async function ingestApp (fastify: FastifyInstance, opts: IngestOptions): Promise<void> {
   const now = opts.now ?? Date.now
   const timestampWindowS = opts.timestampWindowS ?? 300
   installErrorHandler(fastify, 'KEFU_INGEST')
+  await fastify.register(metricsPlugin, { enabled: opts.metrics })
 
   if (opts.docs !== false) {
     await fastify.register(swagger, {
@@ -50,10 +53,10 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   })
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
-  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency })
+  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
-  await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, writeTimeoutMs: opts.writeTimeoutMs ?? 3000, now })
+  await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, now })
 }
 
 export { parseWechatApps, readWechatApps, type WechatAppConfig } from '@kefu/service'

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
 import { PrismaClient } from './generated/prisma/client.js'
 import { startEmbeddedPostgres } from './embedded.js'
 import { migrate } from './migrate.js'
@@ -14,14 +15,40 @@ export interface PrismaOptions {
   onPoolError?: (err: Error) => void
 }
 
+const pools = new WeakMap<PrismaClient, pg.Pool>()
+
+/**
+ * A Prisma client over a node-postgres pool that this package creates, so the pool can also be reached directly
+ * (`pgPoolOf`) by the few hot paths where Prisma's per-query overhead matters; the client ends the pool on
+ * `$disconnect`.
+ */
 export function createPrismaClient (options: PrismaOptions): PrismaClient {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     idleTimeoutMillis: 30_000
-  }, { onPoolError: options.onPoolError ?? (() => {}) })
-  return new PrismaClient({ adapter })
+  })
+  // Listened to from the start: an idle connection that drops before Prisma's first query must not crash the process.
+  pool.on('error', options.onPoolError ?? (() => {}))
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) })
+  pools.set(prisma, pool)
+  return prisma
+}
+
+/**
+ * The node-postgres pool under a client made by `createPrismaClient` (the same connections and limit), or
+ * undefined for a client made elsewhere.
+ */
+export function pgPoolOf (prisma: PrismaClient): pg.Pool | undefined {
+  return pools.get(prisma)
+}
+
+/** Prisma ends the pool only if it ever connected; the pool may have been used without it. */
+async function disconnect (prisma: PrismaClient): Promise<void> {
+  await prisma.$disconnect()
+  const pool = pools.get(prisma)
+  if (pool !== undefined && !pool.ended) await pool.end()
 }
 
 export interface Database {
@@ -49,7 +76,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase (options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url !== undefined && options.url !== '') {
     const prisma = createPrismaClient({ url: options.url, poolMax: options.poolMax, onPoolError: options.onPoolError })
-    return { prisma, url: options.url, embedded: false, close: () => prisma.$disconnect() }
+    return { prisma, url: options.url, embedded: false, close: () => disconnect(prisma) }
   }
   const dataDir = options.dataDir === 'memory' ? undefined : (options.dataDir ?? path.join(defaultDataDir(), 'pg'))
   const server = await startEmbeddedPostgres({ dataDir })
@@ -65,7 +92,7 @@ export async function openDatabase (options: OpenDatabaseOptions = {}): Promise<
     url: server.url,
     embedded: true,
     async close () {
-      await prisma.$disconnect()
+      await disconnect(prisma)
       await server.close()
     }
   }

@@ -87,10 +87,23 @@ export function toRow (message: CustomerMessage, meta: PushMeta): MessageRow {
   }
 }
 
-/** PostgreSQL text cannot hold U+0000; a row carrying one is refused before it reaches the database. */
-export function findNulColumn (row: MessageRow): string | undefined {
-  for (const [column, value] of Object.entries(row)) {
-    if (typeof value === 'string' && value.includes('\u0000')) return column
+const TEXT_COLUMNS = [
+  'appId', 'dedupeKey', 'signature', 'timestamp', 'nonce', 'openid', 'encryptType', 'msgSignature', 'toUsername',
+  'fromUsername', 'msgType', 'event', 'msgInfo', 'msgId', 'encrypt', 'payload', 'format'
+] as const satisfies ReadonlyArray<keyof MessageRow>
+
+/** Latest CreateTime stored: 9999-12-31T23:59:59Z, inside every timestamp type the row meets. */
+const MAX_CREATE_TIME = 253_402_300_799
+
+/**
+ * Why the database would refuse this row, or undefined. Checked before the row joins a batch, since a refused row
+ * would fail every push in its batch: PostgreSQL text cannot hold U+0000, and CreateTime becomes a timestamp.
+ */
+export function rowProblem (row: MessageRow): string | undefined {
+  for (const column of TEXT_COLUMNS) {
+    const value = row[column]
+    if (value !== null && value.includes('\u0000')) return `message carries a NUL character (${column})`
   }
+  if (row.wechatCreateTime.length > 15 || Number(row.wechatCreateTime) > MAX_CREATE_TIME) return `CreateTime ${row.wechatCreateTime} is out of range`
   return undefined
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { pgPoolOf } from '@kefu/db'
 import { MessageWriter } from '../lib/message-writer.js'
 
 /** Channel of the announcements `{"messages":[{"id","appId","openid"}]}` that live consoles follow. */
@@ -19,21 +20,34 @@ export interface PushStoreOptions {
   now: () => number
   /** Batches written at once; fewer make bigger batches (group commit). Defaults to 2. */
   writeConcurrency?: number
+  /** Longest a push waits for its row to commit. */
+  writeTimeoutMs: number
 }
 
 export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
   // Two batches in flight: one commits while the next one fills. More connections mean smaller batches and more
   // per-statement overhead; the pool's other connections serve everything else.
   const concurrency = Math.min(fastify.dbConcurrency, opts.writeConcurrency ?? 2)
-  fastify.decorate('messageWriter', new MessageWriter(fastify.prisma, {
+  const pool = pgPoolOf(fastify.prisma)
+  if (pool === undefined) throw new Error('ingest needs a Prisma client made by @kefu/db (createPrismaClient or openDatabase)')
+  const batchSize = fastify.metrics.histogram('kefu_ingest_commit_batch_size', 'Rows per group-commit statement', [], [1, 2, 5, 10, 20, 50, 100, 200, 500])
+  const commitSeconds = fastify.metrics.histogram('kefu_ingest_commit_duration_seconds', 'Group-commit statements: time from sending to committed', [], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3])
+  const writer = new MessageWriter(pool, {
     concurrency,
+    timeoutMs: opts.writeTimeoutMs,
+    onCommit: (rows, seconds) => {
+      batchSize.observe({}, rows)
+      commitSeconds.observe({}, seconds)
+    },
     onStored: (rows) => {
       fastify.bus.publish(MESSAGES_CHANNEL, JSON.stringify({ messages: rows })).catch((err: Error) => {
         fastify.log.warn({ err: err.message }, 'stored messages not announced; consoles catch up on their next fetch')
       })
     }
-  }))
+  })
+  fastify.decorate('messageWriter', writer)
+  fastify.addHook('onClose', async () => { writer.close() })
   fastify.decorate('nonceStore', fastify.redis === null
     ? createMemoryNonceStore(opts.nonceTtlMs, opts.now)
     : createRedisNonceStore(fastify.redis, opts.redisPrefix + 'nonce:', opts.nonceTtlMs))
-}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })
+}, { name: 'kefu-ingest-push-store', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus', 'kefu-metrics'] })

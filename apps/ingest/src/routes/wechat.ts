@@ -5,14 +5,12 @@ import {
   type CustomerMessage, type PushCrypto, type PushFormat
 } from '@kefu/wechat-crypto'
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
-import { findNulColumn, toRow } from '../lib/message-row.js'
+import { rowProblem, toRow } from '../lib/message-row.js'
 import { createPushCrypto, type WechatAppConfig } from '@kefu/service'
 
 export interface WechatRoutesOptions {
   apps: WechatAppConfig[]
   timestampWindowS: number
-  /** Longest a push waits for its row to commit before answering 503 (WeChat gives up after 5 s). */
-  writeTimeoutMs: number
   now: () => number
 }
 
@@ -35,6 +33,7 @@ declare module 'fastify' {
 const XML_TYPES = ['text/xml', 'application/xml']
 const JSON_TYPES = ['application/json']
 const TIMESTAMP = /^\d{1,12}$/
+const KNOWN_TYPES = new Set<string | undefined>(['text', 'image', 'miniprogrampage', 'user_enter_tempsession'])
 
 const querySchema = {
   type: 'object',
@@ -88,9 +87,12 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     done(null, body)
   })
 
+  const pushes = fastify.metrics.counter('kefu_ingest_pushes_total', 'Pushes and URL verifications by appid, message type and outcome (stored, duplicate, verified, or the error code)', ['appid', 'type', 'outcome'])
   fastify.addHook('onResponse', async function logPush (request, reply) {
     const push = request.push
     if (push === undefined) return
+    // Labels stay few: appids and types that are not configured or known are counted together.
+    pushes.inc({ appid: apps.has(push.appid) ? push.appid : 'unknown', type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
     request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
   })
   fastify.addHook('onError', async function noteError (request, _reply, err) {
@@ -200,8 +202,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       payload,
       format: payloadFormat
     })
-    const nul = findNulColumn(row)
-    if (nul !== undefined) throw new BadBody(`message carries a NUL character (${nul})`)
+    const problem = rowProblem(row)
+    if (problem !== undefined) throw new BadBody(problem)
 
     // A (timestamp, nonce) pair carries one body. In the encrypted modes msg_signature already binds the pair to
     // Encrypt, the only content trusted, so another body under a used pair cannot pass it. In plaintext mode the
@@ -218,17 +220,12 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       if (claim === 'conflict') throw new ReplayedNonce()
     }
 
-    let timer: NodeJS.Timeout | undefined
     try {
-      request.push!.outcome = await Promise.race([
-        fastify.messageWriter.write(row),
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('write timed out')), opts.writeTimeoutMs) })
-      ])
+      // Settles once the row's batch committed, failed, or outlasted the write timeout (WeChat gives up after 5 s).
+      request.push!.outcome = await fastify.messageWriter.write(row)
     } catch (err) {
       request.log.warn({ err: (err as Error).message }, 'message not stored')
       throw new StoreUnavailable('the message could not be stored')
-    } finally {
-      clearTimeout(timer)
     }
     if (transferring.has(app.appid) && message.msgType !== 'event') {
       request.push!.outcome += '+transfer'

@@ -1,3 +1,4 @@
 // Test helpers for kefu's services (the `@kefu/service/testing` entry): never imported by running code.
 export { createTcpProxy, type TcpProxy, type CutMode } from './tcp-proxy.js'
 export { outageDrill, recordRoutes, injected, fetched, type Probe, type Answer, type Server, type OutageDrillOptions } from './outage.js'
+export { parseMetrics, metricValue, type Sample } from './metrics.js'

@@ -80,6 +80,12 @@ const RULES: Record<Exclude<SubscribeFieldKind, 'enum'>, { test: (chars: string[
   phrase: { test: (c) => c.length <= 5 && c.every((x) => HAN.test(x)), zh: '只能是汉字，最多 5 个（如 配送中）', en: 'Chinese characters only, at most 5 (配送中)' }
 }
 
+/** What a field of `kind` takes, in both languages (the words a refusal uses). */
+export function subscribeFieldRule (kind: SubscribeFieldKind, choices: readonly string[] = []): FieldProblem {
+  if (kind === 'enum') return problem(`只能是以下之一：${choices.join('、')}`, `must be one of: ${choices.join(', ')}`)
+  return problem(RULES[kind].zh, RULES[kind].en)
+}
+
 /**
  * What is wrong with `value` as a field of `kind`, or null when WeChat accepts it. `choices` are an `enum` field's
  * values (WeChat accepts only those).
@@ -87,9 +93,6 @@ const RULES: Record<Exclude<SubscribeFieldKind, 'enum'>, { test: (chars: string[
 export function subscribeValueProblem (kind: SubscribeFieldKind, value: string, choices: readonly string[] = []): FieldProblem | null {
   if (value.trim() === '') return problem('不能为空', 'must not be empty')
   if (CONTROL.test(value)) return problem('不能含换行或控制字符', 'must not contain line breaks or control characters')
-  if (kind === 'enum') {
-    return choices.includes(value) ? null : problem(`只能是以下之一：${choices.join('、')}`, `must be one of: ${choices.join(', ')}`)
-  }
-  const rule = RULES[kind]
-  return rule.test([...value], value) ? null : problem(rule.zh, rule.en)
+  if (kind === 'enum') return choices.includes(value) ? null : subscribeFieldRule(kind, choices)
+  return RULES[kind].test([...value], value) ? null : subscribeFieldRule(kind)
 }

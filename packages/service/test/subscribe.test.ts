@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, parseWechatApps, subscribeFieldKind, subscribeValueProblem, type SubscribeFieldKind } from '../src/index.js'
+import { ConfigError, parseWechatApps, subscribeFieldKind, subscribeFieldRule, subscribeValueProblem, type SubscribeFieldKind } from '../src/index.js'
 
 t.test('field keys name their kind as WeChat does', async (t) => {
   t.equal(subscribeFieldKind('thing1'), 'thing')
@@ -46,6 +46,7 @@ t.test('values are checked per kind against WeChat’s rules', async (t) => {
     t.match(found?.en, problem, `${kind} ${JSON.stringify(value)}`)
     t.ok(found !== null && found.zh !== '' && !found.zh.includes('\n'), 'explained in Chinese too')
   }
+  t.same(subscribeFieldRule('phrase'), subscribeValueProblem('phrase', 'abc'), 'the rule a form shows is the one a refusal names')
   t.equal(subscribeValueProblem('enum', '已发货', ['待发货', '已发货']), null)
   t.match(subscribeValueProblem('enum', '丢了', ['待发货', '已发货'])?.en, /must be one of: 待发货, 已发货/)
 })

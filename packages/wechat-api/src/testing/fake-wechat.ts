@@ -116,7 +116,9 @@ export interface FakeWechat {
   /** The token stable_token would hand out now, if any: for asserting that it leaks nowhere. */
   currentToken: (appid?: string) => string | undefined
   /** Media as if a user had sent it (an image message's MediaId); returns the media_id. */
-  addMedia: (appid: string, bytes: Uint8Array, contentType: string, filename?: string) => string
+  addMedia: (appid: string, bytes: Uint8Array, contentType: string, filename?: string, mediaId?: string) => string
+  /** WeChat deletes temporary media after 3 days: the media (one, or all) is forgotten and media/get answers 40007. */
+  forgetMedia: (mediaId?: string) => void
   media: (mediaId: string) => FakeMedia | undefined
   /** Resolves with the first recorded request (past or future) that `match` accepts. */
   waitForRequest: (match: (r: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
@@ -329,7 +331,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     exactFields(message, `${body.msgtype}.`, shape, {})
     if (body.msgtype === 'text' && message.content === '') throw new Refusal(44004, 'text.content')
     for (const key of ['media_id', 'thumb_media_id']) {
-      if (key in message && mediaStore.get(message[key] as string)?.appid !== appid) throw new Refusal(40007, `${body.msgtype}.${key}`)
+      if (key in message && findMedia(appid, message[key] as string) === undefined) throw new Refusal(40007, `${body.msgtype}.${key}`)
     }
     return injected('custom/send') ?? { errcode: 0, errmsg: 'ok' }
   }
@@ -414,10 +416,16 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     return { answer: { errcode: 0, errmsg: 'ok', extra: { type: 'image', media_id: mediaId, created_at: createdAt } }, body: recorded }
   }
 
-  function addMedia (appid: string, bytes: Uint8Array, contentType: string, filename = 'image'): string {
-    const mediaId = randomBytes(36).toString('base64url')
-    mediaStore.set(mediaId, { appid, bytes: Buffer.from(bytes), contentType, filename, createdAt: Date.now() })
+  // A chosen media_id (the demo's fixed ones) may exist for several mini programs: keyed with the appid.
+  function addMedia (appid: string, bytes: Uint8Array, contentType: string, filename = 'image', chosen?: string): string {
+    const mediaId = chosen ?? randomBytes(36).toString('base64url')
+    mediaStore.set(chosen === undefined ? mediaId : `${appid}\n${mediaId}`, { appid, bytes: Buffer.from(bytes), contentType, filename, createdAt: Date.now() })
     return mediaId
+  }
+
+  function findMedia (appid: string | undefined, mediaId: string): (FakeMedia & { createdAt: number }) | undefined {
+    const found = mediaStore.get(`${appid}\n${mediaId}`) ?? mediaStore.get(mediaId)
+    return found?.appid === appid ? found : undefined
   }
 
   app.route({
@@ -457,8 +465,8 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
           const query = request.query as Record<string, unknown>
           for (const key of Object.keys(query)) if (key !== 'access_token' && key !== 'media_id') throw new Refusal(40035, key)
           if (typeof query.media_id !== 'string' || query.media_id === '') throw new Refusal(41006)
-          const media = mediaStore.get(query.media_id)
-          if (media === undefined || media.appid !== appid) throw new Refusal(40007)
+          const media = findMedia(appid, query.media_id)
+          if (media === undefined) throw new Refusal(40007)
           const failed = injected('media/get')
           if (failed !== undefined) {
             answer = failed
@@ -567,8 +575,13 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
       return current.get(appid)
     },
     addMedia,
+    forgetMedia (mediaId) {
+      for (const [key, media] of [...mediaStore]) {
+        if (mediaId === undefined || key === mediaId || key === `${media.appid}\n${mediaId}`) mediaStore.delete(key)
+      }
+    },
     media (mediaId) {
-      const found = mediaStore.get(mediaId)
+      const found = mediaStore.get(mediaId) ?? [...mediaStore].find(([key]) => key.endsWith(`\n${mediaId}`))?.[1]
       return found === undefined ? undefined : { appid: found.appid, bytes: found.bytes, contentType: found.contentType, filename: found.filename }
     },
     async waitForRequest (match, timeoutMs = 5000) {

@@ -116,6 +116,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   const ingest = await site(undefined, ingestApp, { apps: [APP], prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, redisPrefix: prefix + 'ingest:', bus: ingestBus, docs: false })
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await prisma.agentApp.create({ data: { username: 'alice', appId: APP.appid } })
+  // An administrator, so that the routes administrators use are probed too.
+  await prisma.agent.create({ data: { username: 'alice', role: 'admin', availability: 'offline' } })
 
   async function push (from: string, content = 'hello'): Promise<void> {
     const built = buildPush({ appid: APP.appid, token: APP.token, mode: 'plain', format: 'json', fields: messageFields({ type: 'text', fromUserName: from, content }) })
@@ -127,6 +129,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   const sys = { db, prisma, bus: ingestBus, fake, a: A, console: C, ingest: { app: ingest.app, url: '', internalUrl: '' }, hosts: [], push: async () => {} } as unknown as ConsoleSystem
 
   await push('o_outage')
+  await push('o_snoozed') // snoozed over and over, away from the conversation the other probes use
   const alice = new Agent()
   await alice.signIn(sys)
   // Signed in at A, not yet here: the page gives it the CSRF token its sync login posts tickets with.
@@ -134,6 +137,9 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   await fresh.request(A, 'POST', '/login', { headers: { 'content-type': 'application/json', origin: aUrl }, body: JSON.stringify({ username: 'alice', password: PASSWORD }) })
   const csrf = /"csrf":"([^"]+)"/.exec((await fresh.request(C, 'GET', '/')).text)![1]!
   const mediaId = fake.addMedia(APP.appid, PNG, 'image/png', 'dot.png')
+  let shortcuts = 0
+  const quickReply = async (): Promise<string> => (await alice.api(sys, 'POST', '/api/quick-replies', { scope: 'personal', shortcut: `q${++shortcuts}`, text: 'thanks' })).json().quickReply.id
+  const kept = await quickReply()
 
   const answer = (r: { status: number, headers: Headers, text: string }): Answer => ({ status: r.status, contentType: r.headers.get('content-type') ?? '', body: r.text })
   /** A browser's navigation (fetch always says Sec-Fetch-Mode: cors): through inject, with the agent's cookies. */
@@ -262,7 +268,30 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
       ok: json((b) => typeof b.mediaId === 'string')
     },
     { route: 'GET /api/media/:appid/:mediaId', needs: ['redis', 'database'], send: () => api('GET', `/api/media/${APP.appid}/${mediaId}`), ok: (x) => x.status === 200 && x.contentType === 'image/png' },
-    { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') }
+    { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') },
+
+    // Teamwork: assignment, status, notes, the customer panel, quick replies, the team (issue #10).
+    { route: 'GET /api/counts', needs: ['redis', 'database'], send: () => api('GET', '/api/counts'), ok: 200 },
+    { route: 'GET /api/agents', needs: ['redis', 'database'], send: () => api('GET', '/api/agents'), ok: json((b) => b.agents.some((x: any) => x.username === 'alice')) },
+    { route: 'PUT /api/me/availability', needs: ['redis', 'database'], send: () => api('PUT', '/api/me/availability', { availability: 'away' }), ok: json((b) => b.me.availability === 'away') },
+    { route: 'PUT /api/me/notifications', needs: ['redis', 'database'], send: () => api('PUT', '/api/me/notifications', { desktop: false, sound: true }), ok: 200 },
+    { route: 'PUT /api/agents/:username', needs: ['redis', 'database'], send: () => api('PUT', '/api/agents/alice', { apps: [APP.appid] }), ok: json((b) => b.agent.username === 'alice') },
+    { route: 'GET /api/apps/:appid/settings', needs: ['redis', 'database'], send: () => api('GET', `/api/apps/${APP.appid}/settings`), ok: 200 },
+    { route: 'PUT /api/apps/:appid/settings', needs: ['redis', 'database'], send: () => api('PUT', `/api/apps/${APP.appid}/settings`, { autoAssign: 'off', maxOpenPerAgent: 5 }), ok: 200 },
+    { route: 'POST /api/conversations/:appid/:openid/claim', needs: ['redis', 'database'], send: () => api('POST', conversation + '/claim'), ok: json((b) => b.conversation.assignee === 'alice') },
+    { route: 'POST /api/conversations/:appid/:openid/assign', needs: ['redis', 'database'], send: () => api('POST', conversation + '/assign', { to: 'alice', from: 'alice' }), ok: 200 },
+    { route: 'POST /api/conversations/:appid/:openid/status', needs: ['redis', 'database'], send: () => api('POST', conversation + '/status', { status: 'open' }), ok: 200 },
+    { route: 'POST /api/conversations/:appid/:openid/snooze', needs: ['redis', 'database'], send: () => api('POST', `/api/conversations/${APP.appid}/o_snoozed/snooze`, { until: Date.now() + 3_600_000 }), ok: 200 },
+    { route: 'POST /api/conversations/:appid/:openid/notes', needs: ['redis', 'database'], send: () => api('POST', conversation + '/notes', { text: 'called back' }), ok: 201 },
+    { route: 'GET /api/conversations/:appid/:openid/customer', needs: ['redis', 'database'], send: () => api('GET', conversation + '/customer'), ok: 200 },
+    { route: 'PATCH /api/conversations/:appid/:openid/customer', needs: ['redis', 'database'], send: () => api('PATCH', conversation + '/customer', { tags: ['vip'] }), ok: json((b) => b.customer.tags.includes('vip')) },
+    { route: 'GET /api/conversations/:appid/:openid/profile', needs: ['redis', 'database'], send: () => api('GET', conversation + '/profile'), ok: json((b) => b.status === 'off') },
+    { route: 'GET /api/tags', needs: ['redis', 'database'], send: () => api('GET', '/api/tags'), ok: 200 },
+    { route: 'GET /api/quick-replies', needs: ['redis', 'database'], send: () => api('GET', '/api/quick-replies'), ok: json((b) => b.quickReplies.some((q: any) => q.id === kept)) },
+    { route: 'POST /api/quick-replies', needs: ['redis', 'database'], send: () => api('POST', '/api/quick-replies', { scope: 'personal', shortcut: `q${++shortcuts}`, text: 'hello' }), ok: 201 },
+    { route: 'PUT /api/quick-replies/:id', needs: ['redis', 'database'], send: () => api('PUT', `/api/quick-replies/${kept}`, { shortcut: 'kept', text: 'thank you' }), ok: 200 },
+    // A quick reply of its own to delete each time the servers are up (made then, while they are).
+    { route: 'DELETE /api/quick-replies/:id', needs: ['redis', 'database'], send: async (up) => await api('DELETE', `/api/quick-replies/${up ? await quickReply() : kept}`), ok: 204 }
   ]
   const aLogged = a.logs.length
   await outageDrill(t, { routes: c.routes, probes, proxies: { database, redis }, logs: c.logs })
@@ -315,7 +344,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
 
 t.test('WeChat calls that fail because the access token store is away: 503 (try again), not 502 (WeChat failed)', async (t) => {
   const away = (): never => { throw new WechatApiError('KEFU_WECHAT_API_TOKEN_UNAVAILABLE', `access token store unavailable for ${APPS[0]!.appid}: The client is offline`, { appid: APPS[0]!.appid }) }
-  const sender: WechatSender = { send: async () => away(), typing: async () => away(), uploadImage: async () => away(), getMedia: async () => away(), failure: () => null, close: async () => {} }
+  const sender = { send: async () => away(), typing: async () => away(), uploadImage: async () => away(), getMedia: async () => away(), failure: () => null, close: async () => {} } as Partial<WechatSender> as WechatSender
   const sys = await startConsoleSystem(t, { label: 'console_token_store_away', console: { sender } })
   const alice = new Agent()
   await alice.signIn(sys)

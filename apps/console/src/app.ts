@@ -14,6 +14,7 @@ import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
 import pageRoutes from './routes/page.js'
+import subscribeRoutes from './routes/subscribe.js'
 import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
 
 export interface ConsoleSessionOptions {
@@ -137,6 +138,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
     replyLimiter
   })
+  await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
   await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
 }

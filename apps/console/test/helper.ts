@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
 import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
-import { buildPush, messageFields, type SimulatedType } from '@kefu/wechat-crypto'
+import { buildPush, messageFields, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
 import consoleApp, { type ConsoleOptions } from '../src/app.js'
 
 interface Tap { teardown: (fn: () => unknown) => void }
@@ -35,7 +35,7 @@ export interface ConsoleSystem {
   ingest: Site
   hosts: string[]
   /** Sends a push through ingest, signed and encrypted as WeChat does; resolves when it is acknowledged. */
-  push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number }) => Promise<void>
+  push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number, items?: SimulatedSubscribeItem[] }) => Promise<void>
   /**
    * Another console instance behind the same public URL, on the same database and Redis with a bus of its own (what
    * a second process behind a load balancer is). Needs REDIS_URL: sessions must be shared.
@@ -129,7 +129,8 @@ async function bindServer (): Promise<{ server: http.Server, port: number }> {
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
  * (assigned to none) exist.
  */
-export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions> }): Promise<ConsoleSystem> {
+export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[] }): Promise<ConsoleSystem> {
+  const apps = opts.apps ?? APPS
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
   const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
@@ -137,7 +138,10 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
   const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl)
   t.teardown(() => bus.close())
-  const fake = await startFakeWechat({ apps: APPS.filter((a) => a.secret !== undefined).map((a) => ({ appid: a.appid, secret: a.secret! })) })
+  const fake = await startFakeWechat({
+    apps: apps.filter((a) => a.secret !== undefined).map((a) => ({ appid: a.appid, secret: a.secret! })),
+    subscribeTemplates: Object.fromEntries(apps.map((a) => [a.appid, a.subscribeTemplates ?? []]))
+  })
   t.teardown(() => fake.close())
   const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
 
@@ -173,7 +177,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   })
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await upsertAccount(prisma, 'mallory', PASSWORD, { N: 1024, r: 8, p: 1 })
-  await prisma.agentApp.createMany({ data: APPS.map((x) => ({ username: 'alice', appId: x.appid })) })
+  await prisma.agentApp.createMany({ data: apps.map((x) => ({ username: 'alice', appId: x.appid })) })
 
   const consoleOptions: ConsoleOptions = {
     publicUrl: cUrl,
@@ -182,7 +186,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     clientId: 'console',
     clientSecret,
     session: { secret: SESSION_SECRET },
-    apps: APPS,
+    apps,
     prisma,
     redisUrl,
     redisPrefix: prefix + 'console:',
@@ -191,7 +195,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     ...opts.console
   }
   const c = await site(cBound.server, consoleApp, consoleOptions)
-  const i = await site(iBound.server, ingestApp, { apps: APPS, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
+  const i = await site(iBound.server, ingestApp, { apps, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
 
   const ingestUrl = `http://127.0.0.1:${iBound.port}`
   return {
@@ -212,14 +216,14 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
       return { app, url: cUrl, internalUrl: `http://127.0.0.1:${bound.port}` }
     },
     async push (appid, type, options = {}) {
-      const app = APPS.find((x) => x.appid === appid)!
+      const app = apps.find((x) => x.appid === appid)!
       const built = buildPush({
         appid,
         token: app.token,
         encodingAESKey: app.encodingAESKey,
         mode: app.encodingAESKey === undefined ? 'plain' : 'safe',
         format: 'json',
-        fields: messageFields({ type, fromUserName: options.from, content: options.content, createTime: options.createTime })
+        fields: messageFields({ type, fromUserName: options.from, content: options.content, createTime: options.createTime, items: options.items })
       })
       const res = await fetch(`${ingestUrl}/wechat/${appid}?${new URLSearchParams(built.query).toString()}`, { method: 'POST', headers: { 'content-type': built.contentType }, body: built.body })
       const text = await res.text()

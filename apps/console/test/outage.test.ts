@@ -26,7 +26,13 @@ import { APPS, Agent, PASSWORD, startConsoleSystem, type ConsoleSystem, type Sit
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
 const SESSION_SECRET = 'session-secret-session-secret-0123456789'
 const NAVIGATE = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' }
-const APP: WechatAppConfig = { appid: 'wxc0501e00000000a1', token: 'outageToken1', secret: 'outage-secret-00000000000000000001' }
+const TEMPLATE_ID = 'tplOutageOrderStatus0001'
+const APP: WechatAppConfig = {
+  appid: 'wxc0501e00000000a1',
+  token: 'outageToken1',
+  secret: 'outage-secret-00000000000000000001',
+  subscribeTemplates: [{ templateId: TEMPLATE_ID, title: '订单状态提醒', fields: [{ key: 'thing1', kind: 'thing', label: '状态' }], longTerm: false }]
+}
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 interface LogLine { level: number, msg: string }
@@ -43,7 +49,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   t.teardown(() => prisma.$disconnect())
   const ingestBus = await createRedisBus(process.env.REDIS_URL!)
   t.teardown(() => ingestBus.close())
-  const fake = await startFakeWechat({ apps: [{ appid: APP.appid, secret: APP.secret! }] })
+  const fake = await startFakeWechat({ apps: [{ appid: APP.appid, secret: APP.secret! }], subscribeTemplates: { [APP.appid]: APP.subscribeTemplates! } })
   t.teardown(() => fake.close())
   const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
   t.teardown(async () => {
@@ -121,6 +127,15 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
 
   async function push (from: string, content = 'hello'): Promise<void> {
     const built = buildPush({ appid: APP.appid, token: APP.token, mode: 'plain', format: 'json', fields: messageFields({ type: 'text', fromUserName: from, content }) })
+    const res = await ingest.app.inject({ method: 'POST', url: `/wechat/${APP.appid}`, query: built.query, headers: { 'content-type': built.contentType }, payload: built.body })
+    if (res.body !== 'success') throw new Error(`push refused: ${res.statusCode} ${res.body}`)
+  }
+  /** The customer accepts the template once more: at WeChat (the fake), and through ingest (its popup event). */
+  let accepted = 0
+  async function accept (from: string): Promise<void> {
+    fake.grantSubscription(APP.appid, from, TEMPLATE_ID, 1)
+    const fields = messageFields({ type: 'subscribe_msg_popup_event', fromUserName: from, createTime: Math.floor(Date.now() / 1000) + accepted++, items: [{ templateId: TEMPLATE_ID }] })
+    const built = buildPush({ appid: APP.appid, token: APP.token, mode: 'plain', format: 'json', fields })
     const res = await ingest.app.inject({ method: 'POST', url: `/wechat/${APP.appid}`, query: built.query, headers: { 'content-type': built.contentType }, payload: built.body })
     if (res.body !== 'success') throw new Error(`push refused: ${res.statusCode} ${res.body}`)
   }
@@ -269,6 +284,19 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     },
     { route: 'GET /api/media/:appid/:mediaId', needs: ['redis', 'database'], send: () => api('GET', `/api/media/${APP.appid}/${mediaId}`), ok: (x) => x.status === 200 && x.contentType === 'image/png' },
     { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') },
+
+    // Subscribe messages (issue #12): what the customer accepted, and a send, which spends one acceptance.
+    { route: 'GET /api/conversations/:appid/:openid/subscriptions', needs: ['redis', 'database'], send: () => api('GET', conversation + '/subscriptions'), ok: json((b) => b.templates[0]?.templateId === TEMPLATE_ID) },
+    {
+      route: 'POST /api/conversations/:appid/:openid/subscribe-messages',
+      needs: ['redis', 'database'],
+      // Each send after the customer accepted once more (through ingest, which stays up, and at WeChat).
+      send: async (up) => {
+        if (up) await accept('o_outage')
+        return await api('POST', conversation + '/subscribe-messages', { templateId: TEMPLATE_ID, fields: { thing1: '已发货' } })
+      },
+      ok: (x) => x.status === 201 && JSON.parse(x.body).message.status === 'sent'
+    },
 
     // Teamwork: assignment, status, notes, the customer panel, quick replies, the team (issue #10).
     { route: 'GET /api/counts', needs: ['redis', 'database'], send: () => api('GET', '/api/counts'), ok: 200 },

@@ -25,6 +25,12 @@ export interface TimelineItem {
   thumbMediaId?: string
   event?: string
   sessionFrom?: string
+  /** Inbound subscribe events: the customer's choice per template (popup, change) or a delivery result (sent). */
+  subscriptions?: SubscribeEventItem[]
+  /** Outbound subscribe messages: the template, its field values, the page (pagePath) and WeChat's MsgID once sent. */
+  templateId?: string
+  fields?: Record<string, string>
+  msgId?: string
   /** Outbound only. */
   status?: 'sending' | 'sent' | 'failed'
   errcode?: number
@@ -35,6 +41,31 @@ export interface TimelineItem {
   /** Internal only: the value before and after (usernames, statuses, snooze times as ISO text); null for none. */
   from?: string | null
   to?: string | null
+}
+
+/** One entry of a subscribe event's List, as msg_info keeps it. */
+export interface SubscribeEventItem {
+  templateId: string
+  /** accept | reject (popup and change events) */
+  status?: string
+  popupScene?: string
+  /** sent events: the MsgID of the subscribe message, and how its delivery went (0: delivered). */
+  msgId?: string
+  errorCode?: number
+  errorStatus?: string
+}
+
+function subscribeItems (list: unknown): SubscribeEventItem[] | undefined {
+  if (!Array.isArray(list)) return undefined
+  return list.filter((e): e is Record<string, unknown> => e !== null && typeof e === 'object').map((e) => {
+    const item: SubscribeEventItem = { templateId: str(e.template_id) ?? '' }
+    if (typeof e.status === 'string') item.status = e.status
+    if (typeof e.popup_scene === 'string') item.popupScene = e.popup_scene
+    if (typeof e.msg_id === 'string') item.msgId = e.msg_id
+    if (typeof e.error_code === 'number') item.errorCode = e.error_code
+    if (typeof e.error_status === 'string') item.errorStatus = e.error_status
+    return item
+  })
 }
 
 function str (value: unknown): string | undefined {
@@ -64,10 +95,13 @@ export function inboundItem (row: InboundRow): TimelineItem {
       item.appIdOfCard = str(info.app_id)
       item.thumbMediaId = str(info.thumb_media_id)
       break
-    case 'event':
+    case 'event': {
       item.event = row.event ?? undefined
       item.sessionFrom = str(info.session_from)
+      const subscriptions = subscribeItems(info.list)
+      if (subscriptions !== undefined) item.subscriptions = subscriptions
       break
+    }
     default:
       item.text = str(info.Content)
   }
@@ -106,6 +140,14 @@ export function outboundItem (row: OutboundRow): TimelineItem {
       item.pagePath = str(body.pagepath)
       item.thumbMediaId = str(body.thumb_media_id)
       break
+    case 'subscribe': {
+      item.templateId = str(body.template_id)
+      const data = (body.data ?? {}) as Record<string, { value?: unknown }>
+      item.fields = Object.fromEntries(Object.entries(data).map(([key, field]) => [key, str(field?.value) ?? '']))
+      if (typeof body.page === 'string') item.pagePath = body.page
+      if (typeof content.msgid === 'string') item.msgId = content.msgid
+      break
+    }
   }
   return item
 }

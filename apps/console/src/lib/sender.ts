@@ -1,4 +1,4 @@
-import type { CustomMessage } from '@kefu/wechat-api'
+import type { CustomMessage, SubscribeMessageBody } from '@kefu/wechat-api'
 
 /** The message object of cgi-bin/message/custom/send, without touser: exactly what WeChat receives and we store. */
 export type OutboundBody = CustomMessage
@@ -9,10 +9,14 @@ export interface SendFailure { errcode: number, errmsg: string, explanation: str
 /** What the console needs from WeChat's API; `createWechatSender` provides it over @kefu/wechat-api. */
 export interface WechatSender {
   send: (appid: string, openid: string, body: OutboundBody) => Promise<void>
+  /** A subscribe message; resolves with the MsgID WeChat answered with (null when none). */
+  sendSubscribe: (appid: string, openid: string, body: SubscribeMessageBody) => Promise<{ msgId: string | null }>
   typing: (appid: string, openid: string, typing: boolean) => Promise<void>
   uploadImage: (appid: string, bytes: Buffer, filename: string, contentType: string) => Promise<string>
   getMedia: (appid: string, mediaId: string) => Promise<{ contentType: string, body: Buffer }>
   /** The WeChat refusal inside an error thrown by the methods above, or null for anything else (network, bugs). */
   failure: (err: unknown, lang: 'zh-CN' | 'en') => SendFailure | null
+  /** Whether a call that failed with `err` may still have taken effect (WeChat did not answer in time). */
+  mayHaveTakenEffect: (err: unknown) => boolean
   close: () => Promise<void>
 }

@@ -165,11 +165,14 @@ export class ConsoleStore {
     }
   }
 
-  /** Replies of the last 48 hours per conversation (what the windows count), sending and sent alike. */
+  /**
+   * Replies of the last 48 hours per conversation (what the windows count), sending and sent alike. Subscribe messages
+   * are not replies: they spend the customer's acceptances, not the window.
+   */
   async #recentReplies (keys: Array<{ appId: string, openid: string }>): Promise<Map<string, number[]>> {
     const since = new Date(this.#now() - MESSAGE_WINDOW_MS)
     const rows = await this.#prisma.outboundMessage.findMany({
-      where: { OR: keys.map((k) => ({ appId: k.appId, openid: k.openid })), createdAt: { gte: since }, status: { in: ['sending', 'sent'] } },
+      where: { OR: keys.map((k) => ({ appId: k.appId, openid: k.openid })), createdAt: { gte: since }, status: { in: ['sending', 'sent'] }, msgType: { not: 'subscribe' } },
       select: { appId: true, openid: true, createdAt: true }
     })
     const map = new Map<string, number[]>()

@@ -27,12 +27,17 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
   })
   return {
     send: (appid, openid, body) => api.sendMessage(appid, openid, body),
+    sendSubscribe: (appid, openid, body) => api.sendSubscribeMessage(appid, openid, body),
     typing: (appid, openid, typing) => api.setTyping(appid, openid, typing),
     uploadImage: (appid, bytes, filename, contentType) => api.uploadTempImage(appid, bytes, filename, contentType),
     getMedia: (appid, mediaId) => api.getMedia(appid, mediaId),
     failure (err, lang) {
       if (!(err instanceof WechatApiError) || err.errcode === null) return null
       return { errcode: err.errcode, errmsg: err.errmsg ?? '', explanation: err.explain(lang === 'zh-CN' ? 'zh' : 'en') }
+    },
+    mayHaveTakenEffect (err) {
+      // Anything else failed before WeChat acted (no connection, no token, a refusal) or is not WeChat's.
+      return err instanceof WechatApiError && (err.code === 'KEFU_WECHAT_API_TIMEOUT' || err.code === 'KEFU_WECHAT_API_BAD_RESPONSE')
     },
     async close () {
       await tokenStore.close()

@@ -1,5 +1,6 @@
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { databasePlugin, type PrismaClient } from '@kefu/db'
+import { databasePlugin, defaultDataDir, type PrismaClient } from '@kefu/db'
 import {
   busPlugin, healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type EventBus, type RedisClient, type WechatAppConfig
 } from '@kefu/service'
@@ -10,9 +11,11 @@ import type { WechatSender } from './lib/sender.js'
 import { ConsoleStore } from './lib/store.js'
 import { createWechatSender } from './lib/wechat.js'
 import agentPlugin from './plugins/agent.js'
+import historyPlugin, { type HistoryOptions } from './plugins/history.js'
 import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
+import mediaRoutes from './routes/media.js'
 import pageRoutes from './routes/page.js'
 import subscribeRoutes from './routes/subscribe.js'
 import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
@@ -68,6 +71,8 @@ export interface ConsoleOptions {
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
   teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs'>
+  /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
+  history?: Partial<HistoryOptions>
 }
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
@@ -141,6 +146,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
   await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
+  await fastify.register(historyPlugin, { store: { kind: 'fs', dir: path.join(defaultDataDir(), 'media') }, ...opts.history, sender, now: opts.now })
+  await fastify.register(mediaRoutes, {})
 }
 
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'

@@ -6,6 +6,7 @@ import {
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { ConsoleOptions } from './app.js'
+import { readHistoryConfig, type HistoryConfig } from './history-config.js'
 
 export interface ConsoleConfig {
   port: number
@@ -27,6 +28,8 @@ export interface ConsoleConfig {
   repliesPerMinute: number
   /** TRUST_PROXY: the proxies in front of the console (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
+  /** MEDIA_*, RETENTION_DAYS: kept media and how long history lasts. */
+  history: HistoryConfig
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
@@ -47,7 +50,8 @@ export function loadConfig (env: Env): ConsoleConfig {
     apps: readWechatApps(env),
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
-    trustProxy: readTrustProxy(env)
+    trustProxy: readTrustProxy(env),
+    history: readHistoryConfig(env)
   }
 }
 
@@ -66,7 +70,8 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,
     wechatApiBase: config.wechatApiBase,
-    repliesPerMinute: config.repliesPerMinute
+    repliesPerMinute: config.repliesPerMinute,
+    history: config.history
   }
 }
 

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import { isUnavailable } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
-import { BadUpload, NoSecret, NoSuchApp, NoSuchConversation, NoSuchMedia, TooManyReplies, WechatUnavailable, WindowClosed } from '../lib/errors.js'
-import { MediaCache } from '../lib/media-cache.js'
+import { BadUpload, NoSecret, NoSuchApp, NoSuchConversation, TooManyReplies, WechatUnavailable, WindowClosed } from '../lib/errors.js'
+import { countBlockedReply } from '../lib/reply-blocked.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 import type { OutboundBody, WechatSender } from '../lib/sender.js'
 import type { Agent } from '../plugins/agent.js'
@@ -16,7 +16,6 @@ export interface ApiRoutesOptions {
   /** appids whose AppSecret is configured (replies need it). */
   appsWithSecret: string[]
   replyLimiter: RateLimiter
-  mediaCacheBytes?: number
 }
 
 interface ConversationParams { appid: string, openid: string }
@@ -75,7 +74,6 @@ const WINDOW_TEXT = {
 export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
   const withSecret = new Set(opts.appsWithSecret)
-  const media = new MediaCache(opts.mediaCacheBytes ?? 64 * 1024 * 1024)
   await fastify.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 0, parts: 1 } })
 
   fastify.addHook('onSend', async (_request, reply) => {
@@ -149,7 +147,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     await appOf(request, appid)
     const summary = await store.conversation(appid, openid)
     if (summary === null) throw new NoSuchConversation()
-    const messages = await store.timeline(appid, openid, request.query.limit ?? 50, request.query.before)
+    const messages = await fastify.mediaLibrary.annotate(await store.timeline(appid, openid, request.query.limit ?? 50, request.query.before))
     return { conversation: summary, messages }
   })
 
@@ -169,6 +167,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     if (summary === null) throw new NoSuchConversation()
     const text = WINDOW_TEXT[pickLang(request.headers['accept-language'])]
     // Checked before calling WeChat, which would answer 45015 / 45047 and count nothing.
+    if (!summary.window.open) await countBlockedReply(fastify.prisma, appid, agent.username, summary.window.reason === 'closed' ? 'closed' : 'used', Date.now())
     if (!summary.window.open) throw new WindowClosed(summary.window.reason === 'closed' ? text.closed : text.used)
     const limited = await opts.replyLimiter.hit(agent.username)
     if (!limited.allowed) {
@@ -223,38 +222,17 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     if (!/^image\/(jpeg|png|gif)$/.test(file.mimetype)) throw new BadUpload('images must be JPEG, PNG or GIF')
     const bytes = await file.toBuffer()
     if (file.file.truncated) throw new BadUpload('images must be at most 10 MB')
+    let mediaId
     try {
-      return { mediaId: await opts.sender.uploadImage(appid, bytes, file.filename || 'image', file.mimetype) }
+      mediaId = await opts.sender.uploadImage(appid, bytes, file.filename || 'image', file.mimetype)
     } catch (err) {
       const failure = opts.sender.failure(err, pickLang(request.headers['accept-language']))
       if (failure === null && isUnavailable(err)) throw err // our token store is away (503), not WeChat
       throw new WechatUnavailable(failure?.explanation ?? (err as Error).message)
     }
+    // Kept as sent, so the timeline still shows it after WeChat's 3 days.
+    await fastify.mediaLibrary.keepUpload(appid, mediaId, bytes, file.mimetype)
+    return { mediaId }
   })
 
-  fastify.get<{ Params: { appid: string, mediaId: string } }>('/api/media/:appid/:mediaId', {
-    schema: { params: { type: 'object', required: ['appid', 'mediaId'], properties: { appid: { type: 'string' }, mediaId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,256}$' } } } }
-  }, async function mediaProxy (request, reply) {
-    const { appid, mediaId } = request.params
-    await appOf(request, appid)
-    const key = `${appid}/${mediaId}`
-    let found = media.get(key)
-    if (found === undefined) {
-      try {
-        found = await opts.sender.getMedia(appid, mediaId)
-      } catch (err) {
-        const failure = opts.sender.failure(err, pickLang(request.headers['accept-language']))
-        if (failure !== null) throw new NoSuchMedia(failure.explanation)
-        if (isUnavailable(err)) throw err // our token store is away (503), not WeChat
-        throw new WechatUnavailable((err as Error).message)
-      }
-      media.set(key, found)
-    }
-    return reply
-      .header('cache-control', 'private, max-age=86400')
-      .header('content-type', /^image\//.test(found.contentType) ? found.contentType : 'application/octet-stream')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'")
-      .send(found.body)
-  })
 }

@@ -1,0 +1,186 @@
+// Media kept past WeChat's 3 days: fetched by the history worker as soon as ingest announces the push, retried,
+// caught up when the announcement was missed, once across instances, in files or in S3 (s3rver, in process).
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import t, { type Test } from 'tap'
+import S3rver from 's3rver'
+import { createPrismaClient, type PrismaClient } from '@kefu/db'
+import { createTestDatabase } from '@kefu/db/testing'
+import { startFakeWechat } from '@kefu/wechat-api/testing'
+import { MediaFetcher } from '../src/lib/media-fetcher.js'
+import { createMediaStore, FsMediaStore, mediaKey, type MediaStoreConfig } from '../src/lib/media-store.js'
+import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from './helper.js'
+
+const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fcffff3f0005fe02fea7d6a5000000000049454e44ae426082', 'hex')
+const realOnly = (process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '') && 'two instances racing need a real PostgreSQL (embedded run)'
+
+async function tmpDir (t: Test): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-media-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Waits (no timing asserted) until the media's row leaves `pending`, and returns it. */
+async function settled (prisma: PrismaClient, appId: string, mediaId: string): Promise<{ status: string, attempts: number, lastError: string | null, origin: string }> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    const row = await prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId, mediaId } } })
+    if (row !== null && row.status !== 'pending') return row
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`media ${mediaId} still pending after 30 s`)
+}
+
+function history (store: MediaStoreConfig): Record<string, unknown> {
+  return { history: { store, catchUpLagMs: 0, catchUpIntervalMs: 3_600_000, retryIntervalMs: 50, fetchBackoffMs: 20 } }
+}
+
+async function storedAndServedAfterWechatForgets (t: Test, sys: ConsoleSystem): Promise<void> {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_kept_1')
+  await sys.push(SAFE, 'image', { from: 'o_pic', content: mediaId })
+  const row = await settled(sys.prisma, SAFE, mediaId)
+  t.match(row, { status: 'stored', attempts: 1, origin: 'inbound' }, 'stored by the worker after the push, without anyone opening it')
+  t.equal(sys.fake.requests.filter((r) => r.api === 'media/get').length, 1, 'fetched from WeChat once')
+
+  sys.fake.forgetMedia(mediaId)
+  const got = await alice.request(sys.console, 'GET', `/api/media/${SAFE}/${mediaId}`)
+  t.equal(got.status, 200, 'still served after WeChat forgot it')
+  t.equal(got.headers.get('content-type'), 'image/png')
+  t.match(got.headers.get('cache-control'), /private, max-age=31536000, immutable/)
+  t.equal(got.headers.get('etag'), `"${createHash('sha256').update(PNG).digest('hex')}"`, 'the same bytes')
+  const again = await alice.request(sys.console, 'GET', `/api/media/${SAFE}/${mediaId}`, { headers: { 'if-none-match': got.headers.get('etag')! } })
+  t.equal(again.status, 304)
+  t.equal(sys.fake.requests.filter((r) => r.api === 'media/get').length, 1, 'never asked WeChat again')
+
+  const conv = (await alice.api(sys, 'GET', `/api/conversations/${SAFE}/o_pic`)).json()
+  t.match(conv.messages.at(-1), { type: 'image', mediaId, media: { status: 'stored' } }, 'the timeline says it is kept')
+}
+
+t.test('files under DATA_DIR/media: a picture stored within seconds of its push, still served after WeChat forgets it', async (t) => {
+  const dir = await tmpDir(t)
+  const sys = await startConsoleSystem(t, { label: 'media_fs', console: history({ kind: 'fs', dir }) })
+  await storedAndServedAfterWechatForgets(t, sys)
+  const file = await new FsMediaStore(dir).get(mediaKey(SAFE, 'media_kept_1'))
+  t.same(file?.body, PNG, 'the bytes are in a file under the directory')
+})
+
+t.test('S3-compatible storage (s3rver in process): the same, the object in the bucket', async (t) => {
+  const dir = await tmpDir(t)
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'kefu-media', configs: [] }] })
+  const address = await server.run()
+  t.teardown(() => server.close())
+  const store: MediaStoreConfig = {
+    kind: 's3',
+    bucket: 'kefu-media',
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${address.port}`,
+    forcePathStyle: true,
+    prefix: 'kefu/',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+  }
+  const sys = await startConsoleSystem(t, { label: 'media_s3', console: history(store) })
+  await storedAndServedAfterWechatForgets(t, sys)
+  const s3 = createMediaStore(store)
+  t.same((await s3.get(mediaKey(SAFE, 'media_kept_1')))?.body, PNG, 'the object is in the bucket under the prefix')
+  await s3.remove([mediaKey(SAFE, 'media_kept_1')])
+  t.equal(await s3.get(mediaKey(SAFE, 'media_kept_1')), null, 'removed objects are gone')
+})
+
+t.test('failures: retried with backoff until stored; a media WeChat does not know is failed at once and the timeline says so', async (t) => {
+  const dir = await tmpDir(t)
+  const sys = await startConsoleSystem(t, { label: 'media_retry', console: history({ kind: 'fs', dir }) })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const mediaId = sys.fake.addMedia(PLAIN, PNG, 'image/png', 'dot.png', 'media_flaky')
+  sys.fake.failNext('media/get', -1, { times: 2 })
+  await sys.push(PLAIN, 'image', { from: 'o_flaky', content: mediaId })
+  t.match(await settled(sys.prisma, PLAIN, mediaId), { status: 'stored', attempts: 3, lastError: null }, 'two system errors, then stored')
+
+  await sys.push(PLAIN, 'image', { from: 'o_gone', content: 'media_never_known' })
+  const gone = await settled(sys.prisma, PLAIN, 'media_never_known')
+  t.match(gone, { status: 'failed', attempts: 1 }, 'not retried: WeChat does not know it')
+  t.match(gone.lastError, /40007/)
+  const conv = (await alice.api(sys, 'GET', `/api/conversations/${PLAIN}/o_gone`)).json()
+  t.match(conv.messages.at(-1), { type: 'image', media: { status: 'failed', error: /40007/ } }, 'the lasting failure is in the timeline')
+  const res = await alice.api(sys, 'GET', `/api/media/${PLAIN}/media_never_known`)
+  t.equal(res.status, 404)
+  t.match(res.json(), { code: 'KEFU_CONSOLE_NO_MEDIA', message: /40007/ })
+})
+
+t.test('a push whose announcement was missed is caught up by the cursor', async (t) => {
+  const dir = await tmpDir(t)
+  const sys = await startConsoleSystem(t, { label: 'media_catch_up', console: history({ kind: 'fs', dir }) })
+  const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_missed')
+  // As if ingest stored it while the bus was away: a row, no announcement.
+  const now = Math.floor(Date.now() / 1000)
+  await sys.prisma.customerMessage.create({
+    data: { appId: SAFE, dedupeKey: 'm:missed-1', openid: 'o_missed', toUsername: 'gh_x', fromUsername: 'o_missed', msgType: 'image', msgInfo: JSON.stringify({ pic: '', media_id: mediaId }), payload: '{}', format: 'json', wechatCreateTime: BigInt(now) }
+  })
+  t.equal(await sys.prisma.storedMedia.count({ where: { mediaId } }), 0, 'nothing queued without the announcement')
+  await sys.console.app.history.catchUp()
+  t.match(await settled(sys.prisma, SAFE, mediaId), { status: 'stored' })
+  t.equal(await sys.prisma.messageSearch.count({ where: { openid: 'o_missed' } }), 1, 'and indexed for search')
+})
+
+t.test('agents see only media of their mini programs; uploads are kept as sent', async (t) => {
+  const dir = await tmpDir(t)
+  const sys = await startConsoleSystem(t, { label: 'media_access', console: history({ kind: 'fs', dir }) })
+  const mallory = new Agent()
+  await mallory.signIn(sys, 'mallory')
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_private')
+  await sys.push(SAFE, 'image', { from: 'o_private', content: mediaId })
+  await settled(sys.prisma, SAFE, mediaId)
+  const denied = await mallory.api(sys, 'GET', `/api/media/${SAFE}/${mediaId}`)
+  t.equal(denied.status, 404, 'another agent: as if absent')
+  t.equal((await alice.api(sys, 'GET', `/api/media/${SAFE}/bad%20id`)).status, 400)
+  t.equal((await alice.api(sys, 'GET', `/api/media/nonsense/${mediaId}`)).status, 400)
+
+  await sys.push(SAFE, 'text', { from: 'o_up' })
+  const form = new FormData()
+  form.append('media', new Blob([PNG], { type: 'image/png' }), 'dot.png')
+  const up = await alice.request(sys.console, 'POST', `/api/apps/${SAFE}/images`, { headers: { origin: sys.console.url }, body: form })
+  t.equal(up.status, 200, up.text)
+  const uploaded = up.json().mediaId as string
+  t.match(await sys.prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId: SAFE, mediaId: uploaded } } }), { status: 'stored', origin: 'upload', size: PNG.length })
+  t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_up/messages`, { type: 'image', mediaId: uploaded })).status, 201)
+  sys.fake.forgetMedia()
+  sys.fake.clearRequests()
+  const got = await alice.request(sys.console, 'GET', `/api/media/${SAFE}/${uploaded}`)
+  t.equal(got.status, 200)
+  t.equal(sys.fake.requests.filter((r) => r.api === 'media/get').length, 0, 'served from the kept copy, WeChat never asked')
+  const conv = (await alice.api(sys, 'GET', `/api/conversations/${SAFE}/o_up`)).json()
+  t.match(conv.messages.at(-1), { direction: 'out', type: 'image', mediaId: uploaded, media: { status: 'stored' } })
+})
+
+t.test('two instances claiming the same pending media fetch it once (FOR UPDATE SKIP LOCKED)', { skip: realOnly }, async (t) => {
+  const db = await createTestDatabase('media_claims')
+  t.teardown(db.drop)
+  const fake = await startFakeWechat({ apps: [{ appid: SAFE, secret: 's' }] })
+  t.teardown(() => fake.close())
+  const dir = await tmpDir(t)
+  const store = createMediaStore({ kind: 'fs', dir })
+  const ids = Array.from({ length: 20 }, (_, i) => `media_race_${i}`)
+  const first = createPrismaClient({ url: db.url, poolMax: 4 })
+  const second = createPrismaClient({ url: db.url, poolMax: 4 })
+  t.teardown(async () => { await first.$disconnect(); await second.$disconnect() })
+  await first.storedMedia.createMany({ data: ids.map((mediaId) => ({ appId: SAFE, mediaId, origin: 'inbound', status: 'pending' })) })
+  const calls: string[] = []
+  const download = async (_appId: string, mediaId: string): Promise<{ contentType: string, body: Buffer }> => {
+    calls.push(mediaId)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    return { contentType: 'image/png', body: PNG }
+  }
+  const a = new MediaFetcher(first, store, { download, maxBytes: 1 << 20, concurrency: 3 })
+  const b = new MediaFetcher(second, store, { download, maxBytes: 1 << 20, concurrency: 3 })
+  const [na, nb] = await Promise.all([a.kick(), b.kick()])
+  t.equal(na + nb, ids.length, 'every media handled')
+  t.ok(na > 0 && nb > 0, `both instances took part (${na} and ${nb})`)
+  t.same([...calls].sort(), [...ids].sort(), 'each fetched exactly once')
+  t.equal(await first.storedMedia.count({ where: { status: 'stored' } }), ids.length)
+})

@@ -18,6 +18,7 @@ import * as ingest from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, readInt, readString } from '@kefu/service'
 import * as sync from '@kefu/sync'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
+import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = process.env
@@ -92,6 +93,8 @@ async function main () {
   const fakeWechat = o.demoApps
     ? await startFakeWechat({ apps: apps.filter((a) => a.secret).map((a) => ({ appid: a.appid, secret: a.secret })), host: config.ingest.host, port: o.ports.wechat })
     : undefined
+  // The pictures of the demo pushes: the stand-in knows their media_ids, so the console keeps and shows them.
+  for (const [n, app] of apps.entries()) for (const mediaId of DEMO_MEDIA_IDS) fakeWechat?.addMedia(app.appid, demoPng(n * 90), 'image/png', 'demo.png', mediaId)
 
   if (demo) {
     await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)

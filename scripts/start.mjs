@@ -75,6 +75,25 @@ async function refuseDemoPassword (prisma) {
   }
 }
 
+/**
+ * The demo's stand-in for WeChat learns what customers accept from the subscribe events ingest stores (the real
+ * WeChat knows it first-hand), so that `pnpm wechat:push --type popup` lets the console send a subscribe message.
+ */
+async function teachAcceptances (bus, prisma, fake, apps) {
+  const longTerm = new Set(apps.flatMap((a) => (a.subscribeTemplates ?? []).filter((t) => t.longTerm).map((t) => `${a.appid}/${t.templateId}`)))
+  return await bus.subscribe(ingest.MESSAGES_CHANNEL, (announcement) => {
+    const ids = JSON.parse(announcement).messages.map((m) => BigInt(m.id))
+    prisma.subscribeEvent.findMany({ where: { messageId: { in: ids }, kind: { in: ['popup', 'change'] }, counted: true }, orderBy: { id: 'asc' } })
+      .then((events) => {
+        for (const e of events) {
+          if (e.status === 'reject') fake.revokeSubscription(e.appId, e.openid, e.templateId)
+          else fake.grantSubscription(e.appId, e.openid, e.templateId, longTerm.has(`${e.appId}/${e.templateId}`) ? 'long-term' : 1)
+        }
+      })
+      .catch((err) => { process.stderr.write(`kefu: the demo WeChat missed an acceptance: ${err.message}\n`) })
+  })
+}
+
 async function main () {
   const o = overrides()
   const config = {
@@ -91,10 +110,16 @@ async function main () {
   if (!db.embedded) await migrate(db.url)
   const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl)
   const fakeWechat = o.demoApps
-    ? await startFakeWechat({ apps: apps.filter((a) => a.secret).map((a) => ({ appid: a.appid, secret: a.secret })), host: config.ingest.host, port: o.ports.wechat })
+    ? await startFakeWechat({
+      apps: apps.filter((a) => a.secret).map((a) => ({ appid: a.appid, secret: a.secret })),
+      subscribeTemplates: Object.fromEntries(apps.map((a) => [a.appid, a.subscribeTemplates ?? []])),
+      host: config.ingest.host,
+      port: o.ports.wechat
+    })
     : undefined
   // The pictures of the demo pushes: the stand-in knows their media_ids, so the console keeps and shows them.
   for (const [n, app] of apps.entries()) for (const mediaId of DEMO_MEDIA_IDS) fakeWechat?.addMedia(app.appid, demoPng(n * 90), 'image/png', 'demo.png', mediaId)
+  const forgetAcceptances = fakeWechat === undefined ? undefined : await teachAcceptances(bus, db.prisma, fakeWechat, apps)
 
   if (demo) {
     await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
@@ -125,6 +150,7 @@ async function main () {
     if (err) process.stderr.write(`kefu: closing after an error: ${err.stack}\n`)
     else process.stdout.write(`kefu: ${signal ?? 'close'}, closing\n`)
     for (const s of servers.reverse()) await s.close()
+    await forgetAcceptances?.()
     await fakeWechat?.close()
     await bus.close()
     await db.close()

@@ -16,6 +16,7 @@ import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
 import mediaRoutes from './routes/media.js'
+import searchRoutes from './routes/search.js'
 import pageRoutes from './routes/page.js'
 import subscribeRoutes from './routes/subscribe.js'
 import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
@@ -148,6 +149,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
   await fastify.register(historyPlugin, { store: { kind: 'fs', dir: path.join(defaultDataDir(), 'media') }, ...opts.history, sender, now: opts.now })
   await fastify.register(mediaRoutes, {})
+  await fastify.register(searchRoutes)
 }
 
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'

@@ -283,6 +283,17 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
       ok: json((b) => typeof b.mediaId === 'string')
     },
     { route: 'GET /api/media/:appid/:mediaId', needs: ['redis', 'database'], send: () => api('GET', `/api/media/${APP.appid}/${mediaId}`), ok: (x) => x.status === 200 && x.contentType === 'image/png' },
+    { route: 'GET /api/search', needs: ['redis', 'database'], send: () => api('GET', '/api/search?openid=o_outage'), ok: json((b) => b.results.some((r: any) => r.openid === 'o_outage')) },
+    {
+      route: 'GET /api/conversations/:appid/:openid/around',
+      needs: ['redis', 'database'],
+      send: async () => {
+        const found = await api('GET', '/api/search?openid=o_outage&limit=1')
+        if (found.status !== 200) return found
+        return await api('GET', `${conversation}/around?key=${JSON.parse(found.body).results[0]?.key as string}`)
+      },
+      ok: json((b) => b.messages.some((m: any) => m.openid === 'o_outage'))
+    },
     { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') },
 
     // Subscribe messages (issue #12): what the customer accepted, and a send, which spends one acceptance.

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify'
+import { NoSuchApp, NoSuchConversation } from '../lib/errors.js'
+import { BadSearch } from '../lib/history-errors.js'
+import { around, search, SearchError, type SearchCursor } from '../lib/search.js'
+import { MAX_QUERY_LENGTH } from '../lib/search-tokens.js'
+
+interface SearchQuery {
+  q?: string
+  appid?: string
+  openid?: string
+  tag?: string
+  status?: string
+  assignee?: string
+  direction?: 'in' | 'out'
+  from?: string
+  to?: string
+  limit?: number
+  after?: string
+}
+
+/** A day (`2026-12-01`: China time, UTC+8, as WeChat's users and teams live) or an ISO 8601 time with its offset. */
+export function parseInstant (name: string, value: string, endOfDay: boolean): number {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  const ms = day !== null ? Date.parse(`${value}T00:00:00+08:00`) + (endOfDay ? 86_400_000 : 0) : Date.parse(value)
+  if (!Number.isFinite(ms) || (day === null && !/^\d{4}-\d{2}-\d{2}T/.test(value))) throw new BadSearch(`${name} must be a date (2026-12-01, China time) or an ISO 8601 time, got "${value}"`)
+  return ms
+}
+
+function cursorOf (value: string): SearchCursor {
+  const m = /^([0-9]{1,15})\.(in|out)\.([0-9]{1,19})$/.exec(value)
+  if (m === null) throw new BadSearch('after must be the next cursor of a previous page')
+  return { at: Number(m[1]), direction: m[2] as 'in' | 'out', id: m[3]! }
+}
+
+/**
+ * GET /api/search — messages of the agent's mini programs by what was said, who said it, the conversation's tag,
+ * status and assignee, and when; newest first, a page at a time. GET /api/conversations/:appid/:openid/around —
+ * the conversation around one result, so a result opens the conversation at that message.
+ */
+export default async function searchRoutes (fastify: FastifyInstance): Promise<void> {
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (reply.getHeader('cache-control') === undefined) void reply.header('cache-control', 'no-store')
+  })
+
+  fastify.get<{ Querystring: SearchQuery }>('/api/search', {
+    schema: {
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          q: { type: 'string', maxLength: MAX_QUERY_LENGTH },
+          appid: { type: 'string', pattern: '^wx[0-9A-Za-z]{16}$' },
+          openid: { type: 'string', minLength: 1, maxLength: 128 },
+          tag: { type: 'string', minLength: 1, maxLength: 64 },
+          status: { type: 'string', enum: ['open', 'pending', 'resolved'] },
+          assignee: { type: 'string', maxLength: 128 },
+          direction: { type: 'string', enum: ['in', 'out'] },
+          from: { type: 'string', maxLength: 40 },
+          to: { type: 'string', maxLength: 40 },
+          limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          after: { type: 'string', maxLength: 64 }
+        }
+      }
+    }
+  }, async function searchMessages (request) {
+    const agent = await request.agent()
+    const q = request.query
+    if (q.appid !== undefined && !agent.apps.includes(q.appid)) throw new NoSuchApp()
+    const apps = q.appid === undefined ? agent.apps : [q.appid]
+    const from = q.from === undefined ? undefined : parseInstant('from', q.from, false)
+    const to = q.to === undefined ? undefined : parseInstant('to', q.to, true)
+    if (from !== undefined && to !== undefined && from >= to) throw new BadSearch('from must be before to')
+    if (apps.length === 0) return { results: [], next: null }
+    try {
+      const found = await search(fastify.prisma, {
+        apps, text: q.q, openid: q.openid, tag: q.tag, status: q.status, assignee: q.assignee, direction: q.direction, from, to,
+        after: q.after === undefined ? undefined : cursorOf(q.after), limit: q.limit ?? 20
+      })
+      const items = await fastify.mediaLibrary.annotate(found.hits.map((h) => h.item))
+      return {
+        results: items.map((item, i) => ({ ...item, conversation: found.hits[i]!.conversation })),
+        next: found.next === null ? null : `${found.next.at}.${found.next.direction}.${found.next.id}`
+      }
+    } catch (err) {
+      if (err instanceof SearchError) throw new BadSearch(err.message)
+      throw err
+    }
+  })
+
+  fastify.get<{ Params: { appid: string, openid: string }, Querystring: { key: string, each?: number } }>('/api/conversations/:appid/:openid/around', {
+    schema: {
+      params: { type: 'object', required: ['appid', 'openid'], properties: { appid: { type: 'string', pattern: '^wx[0-9A-Za-z]{16}$' }, openid: { type: 'string', minLength: 1, maxLength: 128 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key'],
+        properties: { key: { type: 'string', pattern: '^(in|out)-[0-9]{1,19}$' }, each: { type: 'integer', minimum: 1, maximum: 100, default: 25 } }
+      }
+    }
+  }, async function conversationAround (request) {
+    const { appid, openid } = request.params
+    const agent = await request.agent()
+    if (!agent.apps.includes(appid)) throw new NoSuchApp()
+    const summary = await fastify.consoleStore.conversation(appid, openid)
+    if (summary === null) throw new NoSuchConversation()
+    const messages = await around(fastify.prisma, appid, openid, request.query.key, request.query.each ?? 25)
+    if (messages === null) throw new NoSuchConversation()
+    return { conversation: summary, messages: await fastify.mediaLibrary.annotate(messages), target: request.query.key }
+  })
+}

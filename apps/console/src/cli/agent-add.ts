@@ -1,13 +1,17 @@
-// pnpm --filter @kefu/console agent:add <username> <appid…|--all>: lets an agent see and answer mini programs.
-// Uses DATABASE_URL, or the embedded database under ./data (only while nothing else has it open).
+// pnpm --filter @kefu/console agent:add <username> <appid…|--all> [--admin]: lets an agent see and answer mini
+// programs; --admin also makes them an administrator (how the first one is made). Uses DATABASE_URL, or the embedded
+// database under ./data (only while nothing else has it open).
 import { openDatabase } from '@kefu/db'
 import { readWechatApps } from '@kefu/service'
 import { ConsoleStore } from '../lib/store.js'
+import { TeamStore } from '../lib/team.js'
 
 async function main (): Promise<void> {
-  const [username, ...rest] = process.argv.slice(2)
+  const args = process.argv.slice(2)
+  const admin = args.includes('--admin')
+  const [username, ...rest] = args.filter((a) => a !== '--admin')
   if (username === undefined || rest.length === 0) {
-    process.stderr.write('usage: pnpm --filter @kefu/console agent:add <username> <appid…|--all>\n')
+    process.stderr.write('usage: pnpm --filter @kefu/console agent:add <username> <appid…|--all> [--admin]\n')
     process.exit(2)
   }
   let appIds = rest
@@ -19,7 +23,10 @@ async function main (): Promise<void> {
   try {
     const store = new ConsoleStore(db.prisma, Date.now)
     await store.assign(username, appIds)
-    process.stdout.write(`${username} now answers ${(await store.agentApps(username)).join(', ')}\n`)
+    const team = new TeamStore(db.prisma)
+    if (admin) await team.setRole(username, 'admin')
+    const role = (await team.profile(username)).role
+    process.stdout.write(`${username} now answers ${(await store.agentApps(username)).join(', ')}${role === 'admin' ? ' (administrator)' : ''}\n`)
   } finally {
     await db.close()
   }

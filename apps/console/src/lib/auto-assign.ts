@@ -8,7 +8,8 @@ export interface AutoAssigned { appId: string, openid: string, assignee: string,
  * program): each waiting conversation goes to the agent whose last automatic assignment there is the oldest.
  *
  * Waiting means open, not snoozed, unassigned, and written to by the customer since an agent last changed its
- * assignment (a conversation an agent released stays unassigned until the customer writes again). One run per
+ * assignment (a conversation an agent released stays unassigned until the customer writes again): assigned_at is
+ * null (the trigger conversation_reopen clears it when a customer message reaches an unassigned conversation). One run per
  * mini program at a time across every console process (a transaction-scoped advisory lock), so two consoles relaying
  * the same push assign it once and never push an agent past the cap.
  */
@@ -30,7 +31,7 @@ export class AutoAssigner {
         SELECT openid FROM conversation
         WHERE app_id = ${appId} AND status = 'open' AND assignee IS NULL
           AND (snoozed_until IS NULL OR snoozed_until <= ${now})
-          AND last_inbound_at IS NOT NULL AND (assigned_at IS NULL OR assigned_at < last_inbound_at)
+          AND last_inbound_at IS NOT NULL AND assigned_at IS NULL
           ${openids === undefined ? Prisma.empty : Prisma.sql`AND openid = ANY(${openids}::text[])`}
         ORDER BY last_inbound_at, openid
         LIMIT ${limit}`

@@ -40,6 +40,13 @@ export interface ConversationFilter {
   tag?: string
 }
 
+/** Items of one instant: by table, then by id as a number (act-10 after act-9). */
+function newerFirst (a: TimelineItem, b: TimelineItem): number {
+  const [ta, tb] = [a.key.slice(0, a.key.indexOf('-')), b.key.slice(0, b.key.indexOf('-'))]
+  if (ta !== tb) return ta < tb ? 1 : -1
+  return BigInt(a.id) < BigInt(b.id) ? 1 : -1
+}
+
 export function conversationState (row: Conversation): ConversationState {
   return {
     appId: row.appId,
@@ -203,7 +210,7 @@ export class ConsoleStore {
       take: limit
     })
     const items = [...inbound.map(inboundItem), ...outbound.map(outboundItem), ...activities.map(activityItem)]
-    items.sort((a, b) => b.at - a.at || (a.key < b.key ? 1 : -1))
+    items.sort((a, b) => b.at - a.at || newerFirst(a, b))
     return items.slice(0, limit).reverse()
   }
 

@@ -39,7 +39,7 @@ export default async function customerRoutes (fastify: FastifyInstance): Promise
         minProperties: 1,
         properties: {
           tags: { type: 'array', maxItems: MAX_TAGS, items: TAG },
-          note: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'null' }] }
+          note: { anyOf: [{ type: 'null' }, { type: 'string', maxLength: 2000 }] }
         }
       }
     }

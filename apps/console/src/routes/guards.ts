@@ -26,6 +26,6 @@ export async function agentOf (request: FastifyRequest, appid: string): Promise<
 /** The agent, if they are an administrator (and `appid`, when given, is among their mini programs); 403 otherwise. */
 export async function adminOf (request: FastifyRequest, what: string, appid?: string): Promise<Agent> {
   const agent = appid === undefined ? await request.agent() : await agentOf(request, appid)
-  if ((await request.server.team.profile(agent.username)).role !== 'admin') throw new AdminOnly(what)
+  if ((await request.server.team.profile(agent.username)).role !== 'admin') throw new AdminOnly(appid === undefined ? what : `${what} of this mini program`)
   return agent
 }

@@ -47,11 +47,14 @@ export default async function quickReplyRoutes (fastify: FastifyInstance): Promi
 
   fastify.post<{ Body: { scope: 'shared' | 'personal', appId?: string, shortcut: string, text: string } }>('/api/quick-replies', {
     schema: {
+      // One object schema with if/then rather than oneOf: dropping unknown properties per branch would drop appId.
       body: {
-        oneOf: [
-          { type: 'object', additionalProperties: false, required: ['scope', 'appId', 'shortcut', 'text'], properties: { scope: { const: 'shared' }, appId: { type: 'string', pattern: APPID_PATTERN }, shortcut, text } },
-          { type: 'object', additionalProperties: false, required: ['scope', 'shortcut', 'text'], properties: { scope: { const: 'personal' }, shortcut, text } }
-        ]
+        type: 'object',
+        additionalProperties: false,
+        required: ['scope', 'shortcut', 'text'],
+        properties: { scope: { type: 'string', enum: ['shared', 'personal'] }, appId: { type: 'string', pattern: APPID_PATTERN }, shortcut, text },
+        if: { properties: { scope: { const: 'shared' } } },
+        then: { required: ['appId'] }
       }
     }
   }, async function createQuickReply (request, reply) {

@@ -5,7 +5,8 @@ import { SNOOZE_MAX_MS, type AssignmentConflict, type Changed } from '../lib/wor
 import type { ChangeKind } from '../plugins/live.js'
 import { agentOf, conversationParams, username, type ConversationParams } from './guards.js'
 
-const nullableUsername = { anyOf: [username, { type: 'null' }] } as const
+// null first: the validator would otherwise turn null into "" (or 0) for the other branch before trying it.
+const nullableUsername = { anyOf: [{ type: 'null' }, username] } as const
 const body = <P extends Record<string, unknown>>(properties: P, required: Array<keyof P & string>) =>
   ({ type: 'object', additionalProperties: false, required, properties }) as const
 
@@ -71,7 +72,7 @@ export default async function workflowRoutes (fastify: FastifyInstance): Promise
   })
 
   fastify.post<{ Params: ConversationParams, Body: { until: number | null } }>('/api/conversations/:appid/:openid/snooze', {
-    schema: { params: conversationParams, body: body({ until: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'null' }] } }, ['until']) }
+    schema: { params: conversationParams, body: body({ until: { anyOf: [{ type: 'null' }, { type: 'integer', minimum: 0 }] } }, ['until']) }
   }, async function snooze (request, reply) {
     const { appid, openid } = request.params
     const { until } = request.body

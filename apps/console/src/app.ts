@@ -16,6 +16,7 @@ import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
 import mediaRoutes from './routes/media.js'
+import reportsRoutes from './routes/reports.js'
 import searchRoutes from './routes/search.js'
 import pageRoutes from './routes/page.js'
 import subscribeRoutes from './routes/subscribe.js'
@@ -150,6 +151,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(historyPlugin, { store: { kind: 'fs', dir: path.join(defaultDataDir(), 'media') }, ...opts.history, sender, now: opts.now })
   await fastify.register(mediaRoutes, {})
   await fastify.register(searchRoutes)
+  await fastify.register(reportsRoutes, { now: opts.now })
 }
 
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'

@@ -283,6 +283,10 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
       ok: json((b) => typeof b.mediaId === 'string')
     },
     { route: 'GET /api/media/:appid/:mediaId', needs: ['redis', 'database'], send: () => api('GET', `/api/media/${APP.appid}/${mediaId}`), ok: (x) => x.status === 200 && x.contentType === 'image/png' },
+    { route: 'GET /api/reports', needs: ['redis', 'database'], send: () => api('GET', '/api/reports'), ok: json((b) => Array.isArray(b.apps) && Array.isArray(b.agents)) },
+    { route: 'GET /api/reports.csv', needs: ['redis', 'database'], send: () => api('GET', '/api/reports.csv'), ok: (x) => x.status === 200 && x.body.includes('scope,mini_program_or_agent') },
+    { route: 'GET /reports', needs: ['redis', 'database'], page: true, send: () => navigate(alice, C, '/reports'), ok: (x) => x.status === 200 && x.body.includes('<svg') },
+    { route: 'GET /reports/reports.css', needs: [], send: async () => answer(await alice.request(C, 'GET', '/reports/reports.css')), ok: 200 },
     { route: 'GET /api/search', needs: ['redis', 'database'], send: () => api('GET', '/api/search?openid=o_outage'), ok: json((b) => b.results.some((r: any) => r.openid === 'o_outage')) },
     {
       route: 'GET /api/conversations/:appid/:openid/around',

@@ -137,7 +137,7 @@ async function run (cmd: RunCommand): Promise<RunResult> {
   }
   const nextIndex = (): number | undefined => {
     if (sent >= limit || performance.now() >= deadline) return undefined
-    const index = cmd.cycle === true ? cmd.from + (sent % (requests.length - cmd.from)) : cmd.from + sent
+    const index = cmd.cycle === true ? (cmd.from + sent) % requests.length : cmd.from + sent
     sent++
     return index
   }

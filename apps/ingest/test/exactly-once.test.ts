@@ -1,5 +1,4 @@
 import t from 'tap'
-import { once } from 'node:events'
 import { createTcpProxy } from '@kefu/db/testing'
 import { PLAIN_APP, SAFE_APP, build, fields, fileDatabase, push, send } from './helper.js'
 
@@ -56,7 +55,8 @@ t.test('Redis goes away: 503 and no crash; it comes back: pushes are stored', { 
   t.equal(refused.statusCode, 503)
   t.equal(await app.prisma.customerMessage.count({ where: { openid: 'o_redis_outage' } }), 0, 'nothing stored while replay protection is down')
   proxy.restore()
-  if (!app.redis!.isReady) await once(app.redis!, 'ready')
+  // Not events.once: it rejects on the 'error' a reconnection attempt may still emit before 'ready'.
+  if (!app.redis!.isReady) await new Promise((resolve) => app.redis!.once('ready', resolve))
   t.equal((await send(app, PLAIN_APP.appid, p)).statusCode, 200)
   t.equal(await app.prisma.customerMessage.count({ where: { openid: 'o_redis_outage' } }), 1)
 })

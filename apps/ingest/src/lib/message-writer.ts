@@ -129,6 +129,25 @@ export class MessageWriter {
     })
   }
 
+  /**
+   * Opens the connections batches will use and prepares the statement on each, by running it with no rows (it
+   * inserts nothing): the first pushes after a start then wait for neither.
+   */
+  async warmUp (): Promise<void> {
+    const clients: pg.PoolClient[] = []
+    let failure: Error | undefined
+    try {
+      for (let i = 0; i < this.#concurrency; i++) clients.push(await this.#pool.connect())
+      const empty = [...COLUMNS.map(() => textArray([])), int8Array([])]
+      await Promise.all(clients.map((client) => client.query({ name: statementName(client), text: INSERT, values: empty, rowMode: 'array' })))
+    } catch (err) {
+      failure = err as Error
+      throw err
+    } finally {
+      for (const client of clients) client.release(failure)
+    }
+  }
+
   /** Stops the sweeper; rows still waiting settle when their statement ends. */
   close (): void {
     clearInterval(this.#sweeper)

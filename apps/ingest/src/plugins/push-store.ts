@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { pgPoolOf } from '@kefu/db'
+import { Announcer } from '../lib/announcer.js'
 import { MessageWriter } from '../lib/message-writer.js'
 
 /** Channel of the announcements `{"messages":[{"id","appId","openid"}]}` that live consoles follow. */
@@ -22,6 +23,8 @@ export interface PushStoreOptions {
   writeConcurrency?: number
   /** Longest a push waits for its row to commit. */
   writeTimeoutMs: number
+  /** Stored rows are announced together within this many milliseconds (default 5). */
+  announceDelayMs?: number
 }
 
 export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
@@ -39,14 +42,22 @@ export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
       batchSize.observe({}, rows)
       commitSeconds.observe({}, seconds)
     },
-    onStored: (rows) => {
-      fastify.bus.publish(MESSAGES_CHANNEL, JSON.stringify({ messages: rows })).catch((err: Error) => {
-        fastify.log.warn({ err: err.message }, 'stored messages not announced; consoles catch up on their next fetch')
-      })
-    }
+    onStored: (rows) => { announcer.add(rows) }
   })
+  const announcer = new Announcer((rows) => {
+    fastify.bus.publish(MESSAGES_CHANNEL, JSON.stringify({ messages: rows })).catch((err: Error) => {
+      fastify.log.warn({ err: err.message }, 'stored messages not announced; consoles catch up on their next fetch')
+    })
+  }, opts.announceDelayMs ?? 5)
   fastify.decorate('messageWriter', writer)
-  fastify.addHook('onClose', async () => { writer.close() })
+  // The writer's connections are opened and its statement prepared before the first push, not by it.
+  fastify.addHook('onReady', async () => {
+    await writer.warmUp().catch((err: Error) => { fastify.log.warn({ err: err.message }, 'database not reachable at start; pushes answer 503 until it is') })
+  })
+  fastify.addHook('onClose', async () => {
+    writer.close()
+    announcer.flush()
+  })
   fastify.decorate('nonceStore', fastify.redis === null
     ? createMemoryNonceStore(opts.nonceTtlMs, opts.now)
     : createRedisNonceStore(fastify.redis, opts.redisPrefix + 'nonce:', opts.nonceTtlMs))

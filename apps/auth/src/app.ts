@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
+import { authMetrics } from './lib/metrics.js'
 import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
 import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
@@ -53,6 +54,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   const secrets = typeof opts.session.secret === 'string' ? [opts.session.secret] : opts.session.secret
   const scrypt = opts.scrypt ?? DEFAULT_SCRYPT
   let dummy: Promise<string> | undefined
+  await fastify.register(metricsPlugin)
   const cookieBase = opts.session.cookieName ?? 'kefu_auth'
   const ctx: AuthContext = {
     origin,
@@ -64,7 +66,8 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
     dummyHash: () => (dummy ??= createDummyHash(scrypt)),
     backChannelTimeoutMs: opts.backChannelTimeoutMs ?? 2000,
     now,
-    fetch: opts.fetch ?? fetch
+    fetch: opts.fetch ?? fetch,
+    metrics: authMetrics(fastify.metrics)
   }
   installErrorHandler(fastify, 'KEFU_AUTH')
   redirectToPublicUrl(fastify, origin)

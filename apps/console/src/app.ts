@@ -2,9 +2,10 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir, type PrismaClient } from '@kefu/db'
 import {
-  busPlugin, healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type EventBus, type RedisClient, type WechatAppConfig
+  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sessionStoreErrors, type EventBus, type RedisClient,
+  type WechatAppConfig
 } from '@kefu/service'
-import { createMemoryStore, createRedisStore } from '@kefu/session'
+import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './lib/rate-limit.js'
 import type { WechatSender } from './lib/sender.js'
@@ -82,6 +83,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   const prefix = opts.redisPrefix ?? 'kefu:console:'
   installErrorHandler(fastify, 'KEFU_CONSOLE')
   redirectToPublicUrl(fastify, opts.publicUrl)
+  await fastify.register(metricsPlugin)
 
   await fastify.register(databasePlugin, {
     prisma: opts.prisma,
@@ -93,9 +95,10 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
 
-  const sessions = fastify.redis === null
+  const plainSessions = fastify.redis === null
     ? createMemoryStore({ prefix: prefix + 'session:' })
     : await createRedisStore({ client: fastify.redis, prefix: prefix + 'session:' })
+  const sessions = instrumentStore(plainSessions, sessionStoreErrors(fastify.metrics, plainSessions.kind))
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,
     authInternalUrl: opts.authInternalUrl,
@@ -122,6 +125,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   const store = new ConsoleStore(fastify.prisma, now)
   await fastify.register(agentPlugin, { store, configuredApps: opts.apps.map((a) => a.appid) })
 
+  const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
   const sender = opts.sender ?? await createWechatSender({
     baseUrl: opts.wechatApiBase,
     apps: opts.apps,
@@ -129,7 +133,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     redisPrefix: prefix + 'wechat:',
     fetch: opts.fetch,
     now,
-    logger: fastify.log
+    logger: fastify.log,
+    onTokenRefresh: (refresh) => { tokenRefreshes.inc({ appid: refresh.appid, outcome: refresh.ok ? (refresh.forced ? 'forced' : 'ok') : 'failed' }) }
   })
   fastify.addHook('onClose', async () => { await sender.close() })
   const perMinute = opts.repliesPerMinute ?? 30

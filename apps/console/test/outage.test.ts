@@ -14,7 +14,7 @@ import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createRedisBus, createRedisClient, type WechatAppConfig } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
+import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
@@ -202,6 +202,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     // style; the session-watch script; the start of the redirect check (a state cookie and a redirect to A); the page
     // of someone not signed in here (no cookie: no session to look up), with its sign-in gate.
     { route: 'GET /healthz', needs: [], send: async () => answer(await alice.request(C, 'GET', '/healthz')), ok: 200 },
+    // Prometheus keeps scraping through an outage: the metrics live in the process.
+    { route: 'GET /metrics', needs: [], send: async () => fetched(await fetch(C.url + '/metrics')), ok: (x) => x.status === 200 && x.body.includes('kefu_console_open_streams') },
     { route: 'GET /favicon.ico', needs: [], send: async () => answer(await alice.request(C, 'GET', '/favicon.ico')), ok: 204 },
     { route: 'GET /assets/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/console.js')), ok: 200 },
     { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await alice.request(C, 'GET', '/sso/session-watch.js')), ok: 200 },

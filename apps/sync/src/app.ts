@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { createMemoryStore, createRedisStore } from '@kefu/session'
-import { healthRoutes, installErrorHandler, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
+import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sessionStoreErrors, type RedisClient } from '@kefu/service'
 import { ssoClient } from '@kefu/sso-client'
 import pageRoutes from './routes/page.js'
 
@@ -44,12 +44,14 @@ export interface SyncOptions {
 
 export default async function syncApp (fastify: FastifyInstance, opts: SyncOptions): Promise<void> {
   installErrorHandler(fastify, 'KEFU_SYNC')
+  await fastify.register(metricsPlugin)
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
-  const store = fastify.redis === null
+  const plain = fastify.redis === null
     ? createMemoryStore({ prefix })
     : await createRedisStore({ client: fastify.redis, prefix })
+  const store = instrumentStore(plain, sessionStoreErrors(fastify.metrics, plain.kind))
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,
     authInternalUrl: opts.authInternalUrl,

@@ -12,7 +12,7 @@ import authApp, { upsertAccount } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { createRedisClient } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
+import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import syncApp from '../src/app.js'
 import { HttpClient, PASSWORD, ShiftedClock, type BSite, type LogLine, type Site } from './helper.js'
@@ -119,6 +119,8 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
     // script; the start of the redirect check (a state cookie and a redirect to A); the page of someone not signed
     // in here (no cookie: no session to look up), with its sign-in gate.
     { route: 'GET /healthz', needs: [], send: async () => answer(await main.request(B, 'GET', '/healthz')), ok: 200 },
+    // Prometheus keeps scraping through an outage: the metrics live in the process.
+    { route: 'GET /metrics', needs: [], send: async () => fetched(await fetch(B.url + '/metrics')), ok: (x) => x.status === 200 && x.body.includes('kefu_http_request_duration_seconds') },
     { route: 'GET /favicon.ico', needs: [], send: async () => answer(await main.request(B, 'GET', '/favicon.ico')), ok: 204 },
     { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await main.request(B, 'GET', '/sso/session-watch.js')), ok: 200 },
     { route: 'GET /sso/login', needs: [], send: () => navigate(new HttpClient(), B, '/sso/login?return_to=/'), ok: 303 },

@@ -14,4 +14,4 @@ export { readTrustProxy, trustProxyOption, readJsonSetting, isPlaceholder, refus
 export { clientKey, isAddressOrCidr } from './ip.js'
 export { escapeHtml, redirectToPublicUrl, healthRoutes, type HealthRoutesOptions } from './web.js'
 export { unavailability, isUnavailable, UNAVAILABLE_MESSAGE, type Unavailability, type Backing } from './unavailable.js'
-export { metricsPlugin, createMetrics, LATENCY_BUCKETS, type Metrics, type MetricsPluginOptions, type CounterMetric, type GaugeMetric, type HistogramMetric } from './metrics.js'
+export { metricsPlugin, createMetrics, sessionStoreErrors, LATENCY_BUCKETS, type Metrics, type MetricsPluginOptions, type CounterMetric, type GaugeMetric, type HistogramMetric } from './metrics.js'

@@ -50,6 +50,15 @@ export function createMetrics (enabled = true): Metrics {
   }
 }
 
+/**
+ * `kefu_session_store_errors_total{store,operation}` for a service's session store (Redis away, timeouts): the
+ * callback to give `instrumentStore` of `@kefu/session`.
+ */
+export function sessionStoreErrors (metrics: Metrics, store: string): (operation: string) => void {
+  const errors = metrics.counter('kefu_session_store_errors_total', 'Session store operations that failed (Redis away, timeouts), by store and operation', ['store', 'operation'])
+  return function countStoreError (operation) { errors.inc({ store, operation }) }
+}
+
 /** Request latency buckets, seconds: from a cached answer to WeChat's 5-second patience and past it. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 

@@ -40,7 +40,11 @@ export interface WechatApiOptions {
   /** Largest media `getMedia` accepts (default 20 MiB; WeChat's images are at most 10 MB). */
   maxMediaBytes?: number
   logger?: WechatApiLogger
+  /** Called after each access-token refresh this process made (`cgi-bin/stable_token`), whether it worked or not. */
+  onTokenRefresh?: (refresh: TokenRefresh) => void
 }
+
+export interface TokenRefresh { appid: string, forced: boolean, ok: boolean }
 
 export interface MediaFile {
   /** As WeChat sent it, e.g. `image/jpeg`. */
@@ -78,6 +82,7 @@ export class WechatApi {
   private readonly clock: () => number
   private readonly timeoutMs: number
   private readonly refreshMarginMs: number
+  private readonly onTokenRefresh: ((refresh: TokenRefresh) => void) | undefined
   private readonly maxMediaBytes: number
   private readonly log: WechatApiLogger
 
@@ -106,6 +111,7 @@ export class WechatApi {
     this.refreshMarginMs = positive('refreshMarginMs', options.refreshMarginMs ?? 120_000)
     this.maxMediaBytes = positive('maxMediaBytes', options.maxMediaBytes ?? 20 * 1024 * 1024)
     this.log = options.logger ?? SILENT
+    this.onTokenRefresh = options.onTokenRefresh
     const lockTtlMs = this.store.lockTtlMs
     if (lockTtlMs !== undefined && this.timeoutMs >= lockTtlMs) {
       // A refresh that outlives its lock lets a second process refresh at the same time.
@@ -238,6 +244,17 @@ export class WechatApi {
   }
 
   private async fetchToken (app: Required<WechatApp>, force: boolean): Promise<CachedToken> {
+    let ok = false
+    try {
+      const token = await this.requestToken(app, force)
+      ok = true
+      return token
+    } finally {
+      this.onTokenRefresh?.({ appid: app.appid, forced: force, ok })
+    }
+  }
+
+  private async requestToken (app: Required<WechatApp>, force: boolean): Promise<CachedToken> {
     const api = 'cgi-bin/stable_token'
     const obtainedAt = this.clock()
     const json = JSON.stringify({ grant_type: 'client_credential', appid: app.appid, secret: app.secret, force_refresh: force })

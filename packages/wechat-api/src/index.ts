@@ -1,4 +1,4 @@
-export { WechatApi, DEFAULT_WECHAT_API_BASE, TOKEN_REJECTED_ERRCODES, type WechatApiOptions, type WechatApp, type WechatApiLogger, type MediaFile } from './client.js'
+export { WechatApi, DEFAULT_WECHAT_API_BASE, TOKEN_REJECTED_ERRCODES, type WechatApiOptions, type WechatApp, type WechatApiLogger, type MediaFile, type TokenRefresh } from './client.js'
 export { WechatApiError, explainErrcode, explainedErrcodes, type WechatApiErrorCode, type WechatApiErrorDetails, type ExplainLang } from './errors.js'
 export {
   textMessage, imageMessage, linkMessage, miniProgramPageMessage, customSendBody, subscribeSendBody,

@@ -10,6 +10,8 @@ export interface BackChannelOptions {
   now: () => number
   fetch: typeof fetch
   log: FastifyBaseLogger
+  /** Called for each B site the call did not reach (`unreachable`) or that answered an error (`refused`). */
+  onFailure?: (clientId: string, reason: 'refused' | 'unreachable') => void
 }
 
 /**
@@ -43,8 +45,12 @@ export async function sendBackChannelLogout (opts: BackChannelOptions, sub: stri
       })
       await res.body?.cancel()
       if (res.ok) opts.log.info({ clientId, sids: sids.length, ms: Date.now() - started }, 'back-channel logout delivered')
-      else opts.log.warn({ clientId, status: res.status }, 'back-channel logout refused by the client')
+      else {
+        opts.onFailure?.(clientId, 'refused')
+        opts.log.warn({ clientId, status: res.status }, 'back-channel logout refused by the client')
+      }
     } catch (err) {
+      opts.onFailure?.(clientId, 'unreachable')
       opts.log.warn({ clientId, err: (err as Error).message }, 'back-channel logout not delivered; the client will see the logout at its next check')
     }
   }))

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { SsoClient } from './clients.js'
+import type { AuthMetrics } from './metrics.js'
 import type { ScryptParams } from './password.js'
 import type { CsrfTokens } from './request-guard.js'
 
@@ -18,6 +19,7 @@ export interface AuthContext {
   backChannelTimeoutMs: number
   now: () => number
   fetch: typeof fetch
+  metrics: AuthMetrics
 }
 
 /** Logs a refused hostile or invalid request once, at warn, with its code. */

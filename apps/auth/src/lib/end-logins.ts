@@ -14,7 +14,13 @@ export async function endLogins (fastify: FastifyInstance, ctx: AuthContext, log
   for (const handle of handles) if (await fastify.kefuSessions.destroyHandle(handle, userId)) live++
   const participants = await fastify.tickets.takeParticipants(handles)
   await sendBackChannelLogout({
-    issuer: ctx.origin, clients: ctx.clients, timeoutMs: ctx.backChannelTimeoutMs, now: ctx.now, fetch: ctx.fetch, log
+    issuer: ctx.origin,
+    clients: ctx.clients,
+    timeoutMs: ctx.backChannelTimeoutMs,
+    now: ctx.now,
+    fetch: ctx.fetch,
+    log,
+    onFailure: (clientId, reason) => { ctx.metrics.backChannelFailures.inc({ client: clientId, reason }) }
   }, userId, participants)
   return live
 }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { createMemoryStore, createRedisStore, kefuSession } from '@kefu/session'
+import { createMemoryStore, createRedisStore, instrumentStore, kefuSession } from '@kefu/session'
+import { sessionStoreErrors } from '@kefu/service'
 import { createMemoryLoginLimiter, createRedisLoginLimiter, type LoginLimiter, type LoginLimits } from '../lib/login-limiter.js'
 import { createMemoryTicketStore, createRedisTicketStore, type TicketStore } from '../lib/ticket-store.js'
 
@@ -34,9 +35,10 @@ export interface StoresOptions {
  */
 export default fp<StoresOptions>(async function stores (fastify, opts) {
   const redis = fastify.redis
-  const store = redis === null
+  const plain = redis === null
     ? createMemoryStore({ prefix: opts.redisPrefix + 'session:' })
     : await createRedisStore({ client: redis, prefix: opts.redisPrefix + 'session:' })
+  const store = instrumentStore(plain, sessionStoreErrors(fastify.metrics, plain.kind))
   await fastify.register(kefuSession, {
     store,
     secret: opts.session.secret,
@@ -52,4 +54,4 @@ export default fp<StoresOptions>(async function stores (fastify, opts) {
   fastify.decorate('loginLimiter', redis === null
     ? createMemoryLoginLimiter(opts.loginLimits, opts.now)
     : createRedisLoginLimiter(redis, opts.redisPrefix + 'login:', opts.loginLimits, opts.now))
-}, { name: 'kefu-auth-stores', dependencies: ['kefu-redis'] })
+}, { name: 'kefu-auth-stores', dependencies: ['kefu-redis', 'kefu-metrics'] })

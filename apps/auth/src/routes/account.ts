@@ -134,12 +134,14 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
     try {
       guard(request, request.body)
     } catch (err) {
+      ctx.metrics.logins.inc({ outcome: 'refused' })
       if (form && (err as { statusCode?: number }).statusCode === 403) return formError(ctx, request, reply, m, 403, m.expiredForm, returnTo)
       throw err
     }
     const { username, password } = request.body
     const admission = await fastify.loginLimiter.admit(username, request.ip)
     if (!admission.allowed) {
+      ctx.metrics.logins.inc({ outcome: 'limited' })
       logRefusal(request, 'KEFU_AUTH_TOO_MANY_ATTEMPTS', { by: admission.by, username, ip: request.ip })
       void reply.header('retry-after', String(admission.retryAfterS))
       if (form) return formError(ctx, request, reply, m, 429, m.tooMany(Math.ceil(admission.retryAfterS / 60)), returnTo, username)
@@ -148,6 +150,7 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
     const account = await fastify.prisma.account.findUnique({ where: { username } })
     const ok = await verifyPassword(account?.passwordHash ?? await ctx.dummyHash(), password, ctx.scrypt)
     if (account === null || !ok) {
+      ctx.metrics.logins.inc({ outcome: 'bad_credentials' })
       logRefusal(request, 'KEFU_AUTH_BAD_CREDENTIALS', { username, ip: request.ip, known: account !== null })
       if (form) return formError(ctx, request, reply, m, 401, m.badCredentials, returnTo, username)
       throw new BadCredentials()
@@ -158,6 +161,7 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
     }
     // A new session id, and the one the request came with is destroyed (no fixation).
     await request.kefuSession.login({ id: account.id.toString(), username: account.username })
+    ctx.metrics.logins.inc({ outcome: 'success' })
     request.log.info({ username: account.username, sid: request.kefuSession.handle }, 'logged in')
     if (form) return reply.redirect(returnTo, 303)
     return { username: account.username }

@@ -21,7 +21,9 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
   const { ctx } = opts
 
   async function issueTicket (client: SsoClient, user: { id: string, username: string }, sid: string): Promise<string> {
-    return await fastify.tickets.issue({ clientId: client.clientId, sub: user.id, username: user.username, sid, expiresAt: ctx.now() + ctx.ticketTtlMs })
+    const ticket = await fastify.tickets.issue({ clientId: client.clientId, sub: user.id, username: user.username, sid, expiresAt: ctx.now() + ctx.ticketTtlMs })
+    ctx.metrics.ticketsIssued.inc({ client: client.clientId })
+    return ticket
   }
 
   function authenticateClient (request: FastifyRequest): SsoClient {
@@ -151,6 +153,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
     const grant = TICKET_RE.test(ticket) ? await fastify.tickets.take(ticket) : null
     const client = authenticateClient(request)
     const refuse = (reason: string): never => {
+      ctx.metrics.ticketsRedeemed.inc({ client: client.clientId, outcome: 'refused' })
       logRefusal(request, 'KEFU_AUTH_INVALID_TICKET', { clientId: client.clientId, reason })
       throw new InvalidTicket()
     }
@@ -161,6 +164,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
     const live = await fastify.kefuSessions.touchHandle(grant.sid, grant.sub, null)
     if (live === null) return refuse('the A login behind the ticket has ended')
     await fastify.tickets.addParticipant(grant.sid, client.clientId, fastify.kefuSessions.limits.absoluteMs)
+    ctx.metrics.ticketsRedeemed.inc({ client: client.clientId, outcome: 'redeemed' })
     request.log.info({ clientId: client.clientId, username: grant.username }, 'ticket redeemed')
     return { sub: grant.sub, username: grant.username, sid: grant.sid }
   })

@@ -1,5 +1,5 @@
 import type { RedisClient, WechatAppConfig } from '@kefu/service'
-import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenStore } from '@kefu/wechat-api'
+import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
 import type { WechatSender } from './sender.js'
 
 export interface WechatSenderOptions {
@@ -11,6 +11,7 @@ export interface WechatSenderOptions {
   fetch?: typeof fetch
   now: () => number
   logger?: { warn: (obj: object, msg: string) => void, info: (obj: object, msg: string) => void }
+  onTokenRefresh?: (refresh: TokenRefresh) => void
 }
 
 export async function createWechatSender (options: WechatSenderOptions): Promise<WechatSender> {
@@ -23,7 +24,8 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
     tokenStore,
     fetch: options.fetch,
     clock: options.now,
-    logger: options.logger
+    logger: options.logger,
+    onTokenRefresh: options.onTokenRefresh
   })
   return {
     send: (appid, openid, body) => api.sendMessage(appid, openid, body),

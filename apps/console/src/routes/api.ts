@@ -74,6 +74,8 @@ const WINDOW_TEXT = {
 export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
   const withSecret = new Set(opts.appsWithSecret)
+  // outcome: sent, refused (WeChat's errcode), failed (no answer: errcode -2), window_closed, limited (our own refusals).
+  const replies = fastify.metrics.counter('kefu_console_replies_total', 'Agent replies by outcome and WeChat errcode', ['outcome', 'errcode'])
   await fastify.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 0, parts: 1 } })
 
   fastify.addHook('onSend', async (_request, reply) => {
@@ -168,9 +170,11 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     const text = WINDOW_TEXT[pickLang(request.headers['accept-language'])]
     // Checked before calling WeChat, which would answer 45015 / 45047 and count nothing.
     if (!summary.window.open) await countBlockedReply(fastify.prisma, appid, agent.username, summary.window.reason === 'closed' ? 'closed' : 'used', Date.now())
+    if (!summary.window.open) replies.inc({ outcome: 'window_closed', errcode: '' })
     if (!summary.window.open) throw new WindowClosed(summary.window.reason === 'closed' ? text.closed : text.used)
     const limited = await opts.replyLimiter.hit(agent.username)
     if (!limited.allowed) {
+      replies.inc({ outcome: 'limited', errcode: '' })
       void reply.header('retry-after', String(limited.retryAfterS))
       throw new TooManyReplies(limited.retryAfterS)
     }
@@ -180,14 +184,17 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     let item
     try {
       await opts.sender.send(appid, openid, body)
+      replies.inc({ outcome: 'sent', errcode: '0' })
       item = await store.finishOutbound(created.rowId, { ok: true })
     } catch (err) {
       const failure = opts.sender.failure(err, pickLang(request.headers['accept-language']))
       if (failure === null) {
         request.log.warn({ err: (err as Error).message }, 'reply not delivered')
+        replies.inc({ outcome: 'failed', errcode: '-2' })
         item = await store.finishOutbound(created.rowId, { ok: false, errcode: -2, errmsg: 'network error' })
       } else {
         request.log.info({ appid, errcode: failure.errcode }, 'WeChat refused the reply')
+        replies.inc({ outcome: 'refused', errcode: String(failure.errcode) })
         item = await store.finishOutbound(created.rowId, { ok: false, errcode: failure.errcode, errmsg: failure.explanation })
       }
     }

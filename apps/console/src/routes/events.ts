@@ -28,6 +28,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
   const sessionCheckMs = opts.sessionCheckMs ?? 4000
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const catchUpLimit = opts.catchUpLimit ?? 200
+  const openStreams = fastify.metrics.gauge('kefu_console_open_streams', 'Live streams (GET /api/events) open now')
 
   fastify.get<{ Querystring: { last_id?: string } }>('/api/events', {
     config: { ssoActivity: false },
@@ -51,6 +52,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       'x-accel-buffering': 'no'
     })
     let open = true
+    openStreams.inc()
     const write = (chunk: string): void => { if (open) res.write(chunk) }
     const send = (event: string, data: unknown, id?: string): void => {
       write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
@@ -134,6 +136,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       if (!open) return
       if (reason !== undefined) send(reason, {})
       open = false
+      openStreams.dec()
       clearInterval(heartbeat)
       clearInterval(sessionTimer)
       live.off('messages', onMessages)

@@ -15,7 +15,7 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const body = user !== null
       ? `<div id="app" data-username="${escapeHtml(user.username)}" data-auth-url="${escapeHtml(fastify.sso.authUrl)}"></div>
 <noscript>JavaScript is required.</noscript>
-<script src="/assets/console.js" defer></script>
+<script src="/assets/console.js" type="module"></script>
 <script src="${fastify.sso.sessionWatchPath}" defer></script>`
       : `<main class="gate">
 <h1>${escapeHtml(m.heading)}</h1>

@@ -1,0 +1,73 @@
+// Every word the console shows, one table per language: zh-CN by default, English when the page is <html lang="en">.
+export const lang = document.documentElement.lang === 'en' ? 'en' : 'zh-CN'
+
+const zh = {
+  title: '客服工作台', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '登录已结束',
+  allApps: '全部小程序', noConversations: '这里还没有会话。', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
+  pick: '从左侧选择一个会话', back: '返回', image: '[图片]', card: '[小程序卡片]', link: '[链接]', entered: '进入客服会话，来源：', enteredNoSource: '进入客服会话',
+  event: '事件：', other: '消息类型：', send: '发送', sending: '发送中…', sent: '已发送', failed: '发送失败', placeholder: '输入回复，Enter 发送，Shift+Enter 换行，/ 搜索快捷回复',
+  notePlaceholder: '内部备注（仅客服可见，不会发给客户），Enter 保存', uploadImage: '发送图片', more: '链接 / 小程序卡片', linkTitle: '标题', linkDesc: '描述', linkUrl: '链接地址', thumbUrl: '缩略图地址', sendLink: '发送链接',
+  pageTitle: '卡片标题', pagePath: '页面路径', thumbMedia: '缩略图 media_id（可先上传图片）', sendPage: '发送小程序卡片',
+  windowOpen: (n, t) => `可回复 ${n} 条，窗口 ${t} 关闭`, windowUsed: '本窗口回复条数已用完', windowClosed: '回复窗口已关闭（用户 48 小时内未发消息）',
+  noSecret: '此小程序未配置 secret，无法回复', unread: (n) => `${n} 条未读`, loadOlder: '加载更早的消息', you: '我', by: '由',
+  // views and filters
+  views: '会话视图', mine: '我的', unassigned: '未分配', all: '全部', statusFilter: '状态', tagFilter: '标签', anyTag: '全部标签',
+  status: { open: '进行中', pending: '等待客户', resolved: '已解决', snoozed: '已暂缓', all: '全部状态' },
+  // assignment and status
+  assignee: '负责人', nobody: '未分配', claim: '接手', release: '释放', handTo: '转交给', handOver: '转交', takenBy: (who) => `${who} 已接手此会话`,
+  releasedMeanwhile: '此会话刚刚被释放，请重试', setStatus: '会话状态', snooze: '暂缓', snoozeNone: '不暂缓', snooze1h: '1 小时', snoozeTomorrow: '明天 9:00', snoozeWeek: '一周',
+  snoozedUntil: (t) => `暂缓至 ${t}`, internalNote: '内部备注', reply: '回复', note: '备注', saveNote: '保存备注', composerMode: '撰写方式',
+  // timeline entries
+  actClaimed: (a) => `${a} 接手了会话`, actHanded: (a, from, to) => from === a ? `${a} 把会话转交给 ${to}` : `${a} 把会话从 ${from || '未分配'} 转给 ${to}`,
+  actReleased: (a, from) => from === a ? `${a} 释放了会话` : `${a} 把 ${from} 的会话设为未分配`, actAuto: (to) => `自动分配给 ${to}`,
+  actUnavailable: (from) => `${from} 不在线或已不负责此小程序，会话回到未分配`, actStatus: (a, to) => `${a} 将状态改为「${to}」`,
+  actReopened: (from) => `客户发来新消息，会话从「${from}」重新打开`, actSnoozed: (a, t) => `${a} 暂缓会话至 ${t}`, actUnsnoozed: (a) => `${a} 取消了暂缓`,
+  actWoken: '客户发来新消息，暂缓结束',
+  // availability and team
+  availability: '我的状态', availabilityOf: { online: '在线', away: '离开', offline: '离线' }, colleagues: '同事',
+  notifications: '通知', notifyDesktop: '后台时弹出浏览器通知', notifySound: '新消息提示音', notifyDenied: '浏览器已阻止通知，请在浏览器设置中允许。',
+  newMessage: (who) => `新消息 · ${who}`, close: '关闭', save: '保存', saved: '已保存', delete: '删除', edit: '编辑', cancel: '取消', add: '添加',
+  // quick replies
+  quickReplies: '快捷回复', manageQuickReplies: '管理快捷回复', shortcut: '快捷词', text: '内容', shared: '共享', personal: '我的', noQuickReplies: '没有匹配的快捷回复',
+  sharedOf: (app) => `共享（${app}）`, adminOnlyShared: '共享快捷回复由管理员维护。',
+  // customer panel
+  customer: '客户信息', openid: 'OpenID', miniProgram: '小程序', firstContact: '首次联系', lastEntry: '最近进入场景', noEntry: '无', messageCount: '消息数',
+  messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存', customerNote: '客户备注', profile: '业务资料',
+  profileLoading: '正在查询业务系统…', profileNone: '业务系统中没有此客户', profileUnavailable: '业务系统暂时无法查询', openProfile: '在业务系统中打开',
+  // administration
+  admin: '管理', agents: '客服与小程序', role: { agent: '客服', admin: '管理员' }, addAgent: '添加客服（A 站账户名）', autoAssign: '自动分配',
+  autoAssignOf: { off: '关闭', round_robin: '轮流分配给在线客服' }, maxOpen: '每人最多进行中会话', username: '账户名'
+}
+
+const en = {
+  title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
+  allApps: 'All mini programs', noConversations: 'No conversations here yet.', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
+  pick: 'Pick a conversation on the left', back: 'Back', image: '[image]', card: '[mini program card]', link: '[link]', entered: 'Entered the chat from: ', enteredNoSource: 'Entered the chat',
+  event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line, / for quick replies',
+  notePlaceholder: 'Internal note (agents only, never sent to the customer); Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
+  pageTitle: 'Card title', pagePath: 'Page path', thumbMedia: 'Thumbnail media_id (upload an image first)', sendPage: 'Send card',
+  windowOpen: (n, t) => `${n} replies left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
+  noSecret: 'This mini program has no secret configured: replies are off', unread: (n) => `${n} unread`, loadOlder: 'Load older messages', you: 'me', by: 'by',
+  views: 'Conversation views', mine: 'Mine', unassigned: 'Unassigned', all: 'All', statusFilter: 'Status', tagFilter: 'Tag', anyTag: 'Any tag',
+  status: { open: 'Open', pending: 'Pending', resolved: 'Resolved', snoozed: 'Snoozed', all: 'Any status' },
+  assignee: 'Assignee', nobody: 'Unassigned', claim: 'Claim', release: 'Release', handTo: 'Hand to', handOver: 'Hand over', takenBy: (who) => `${who} already took this conversation`,
+  releasedMeanwhile: 'This conversation was just released; try again', setStatus: 'Status', snooze: 'Snooze', snoozeNone: 'Not snoozed', snooze1h: '1 hour', snoozeTomorrow: 'Tomorrow 9:00', snoozeWeek: 'A week',
+  snoozedUntil: (t) => `Snoozed until ${t}`, internalNote: 'Internal note', reply: 'Reply', note: 'Note', saveNote: 'Save note', composerMode: 'Write a',
+  actClaimed: (a) => `${a} claimed the conversation`, actHanded: (a, from, to) => from === a ? `${a} handed the conversation to ${to}` : `${a} moved the conversation from ${from || 'unassigned'} to ${to}`,
+  actReleased: (a, from) => from === a ? `${a} released the conversation` : `${a} unassigned ${from}’s conversation`, actAuto: (to) => `Assigned automatically to ${to}`,
+  actUnavailable: (from) => `${from} is not online or no longer serves this mini program: back to unassigned`, actStatus: (a, to) => `${a} set the status to “${to}”`,
+  actReopened: (from) => `The customer wrote again: reopened (was “${from}”)`, actSnoozed: (a, t) => `${a} snoozed the conversation until ${t}`, actUnsnoozed: (a) => `${a} ended the snooze`,
+  actWoken: 'The customer wrote again: snooze ended',
+  availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues',
+  notifications: 'Notifications', notifyDesktop: 'Browser notification while in the background', notifySound: 'Sound on new messages', notifyDenied: 'The browser blocks notifications; allow them in its settings.',
+  newMessage: (who) => `New message · ${who}`, close: 'Close', save: 'Save', saved: 'Saved', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', add: 'Add',
+  quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
+  sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
+  customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
+  messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves', customerNote: 'Note about the customer', profile: 'From the business',
+  profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
+  admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',
+  autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name'
+}
+
+export const T = lang === 'en' ? en : zh

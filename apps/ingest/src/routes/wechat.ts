@@ -33,7 +33,7 @@ declare module 'fastify' {
 const XML_TYPES = ['text/xml', 'application/xml']
 const JSON_TYPES = ['application/json']
 const TIMESTAMP = /^\d{1,12}$/
-const KNOWN_TYPES = new Set<string | undefined>(['text', 'image', 'miniprogrampage', 'user_enter_tempsession'])
+const KNOWN_TYPES = new Set<string | undefined>(['text', 'image', 'miniprogrampage', 'user_enter_tempsession', 'subscribe_msg_popup_event', 'subscribe_msg_change_event', 'subscribe_msg_sent_event'])
 
 const querySchema = {
   type: 'object',
@@ -88,12 +88,17 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
   })
 
   const pushes = fastify.metrics.counter('kefu_ingest_pushes_total', 'Pushes and URL verifications by appid, message type and outcome (stored, duplicate, verified, or the error code)', ['appid', 'type', 'outcome'])
-  fastify.addHook('onResponse', async function logPush (request, reply) {
+  // A callback hook, not an async one: it runs for every push.
+  fastify.addHook('onResponse', function logPush (request, reply, done) {
     const push = request.push
-    if (push === undefined) return
+    if (push === undefined) {
+      done()
+      return
+    }
     // Labels stay few: appids and types that are not configured or known are counted together.
     pushes.inc({ appid: apps.has(push.appid) ? push.appid : 'unknown', type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
     request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
+    done()
   })
   fastify.addHook('onError', async function noteError (request, _reply, err) {
     if (request.push !== undefined) request.push.outcome = (err as { code?: string }).code ?? 'error'

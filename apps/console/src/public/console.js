@@ -12,6 +12,7 @@ import * as list from './list.js'
 import * as live from './live.js'
 import * as notifications from './notifications.js'
 import * as presence from './presence.js'
+import * as search from './search.js'
 import { isAdmin, isCurrent, on, state } from './state.js'
 import * as timeline from './timeline.js'
 
@@ -31,7 +32,7 @@ const chat = el('main', { class: 'chat' },
 const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholder', text: T.pick }))
 const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 root.append(
-  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, presence.presence, notifications.settings, adminButton,
+  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink,
     el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
@@ -71,7 +72,7 @@ function showConversation (conv) {
   bar.render()
 }
 
-async function openConversation ({ appId, openid, person }) {
+async function openConversation ({ appId, openid, person, at }) {
   state.current = { appId, openid }
   state.conv = null
   rememberConversation(state.current)
@@ -82,11 +83,13 @@ async function openConversation ({ appId, openid, person }) {
   timeline.clear()
   composer.reset()
   list.render()
-  const body = await api(convPath(appId, openid), { person })
+  // `at`: a search result's message, shown among its neighbours.
+  const body = await api(at ? convPath(appId, openid, 'around') + '?key=' + encodeURIComponent(at) : convPath(appId, openid), { person })
   if (!isCurrent(appId, openid)) return
   showConversation(body.conversation)
   for (const item of body.messages) timeline.upsertItem(item)
-  timeline.scrollToEnd()
+  if (at) timeline.highlight(at)
+  else timeline.scrollToEnd()
   customer.load(appId, openid, false).catch(() => {})
   const listed = state.conversations.find((c) => c.appId === appId && c.openid === openid)
   if ((listed && listed.unreadCount > 0) || body.conversation.unreadCount > 0) {
@@ -165,6 +168,7 @@ function start () {
     state.apps = me.apps.map((a) => a.appId)
     state.appInfo = new Map(me.apps.map((a) => [a.appId, a]))
     adminButton.hidden = !isAdmin()
+    search.reportsLink.hidden = !isAdmin()
     notifications.show()
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()

@@ -36,7 +36,13 @@ const zh = {
   profileLoading: '正在查询业务系统…', profileNone: '业务系统中没有此客户', profileUnavailable: '业务系统暂时无法查询', openProfile: '在业务系统中打开',
   // administration
   admin: '管理', agents: '客服与小程序', role: { agent: '客服', admin: '管理员' }, addAgent: '添加客服（A 站账户名）', autoAssign: '自动分配',
-  autoAssignOf: { off: '关闭', round_robin: '轮流分配给在线客服' }, maxOpen: '每人最多进行中会话', username: '账户名'
+  autoAssignOf: { off: '关闭', round_robin: '轮流分配给在线客服' }, maxOpen: '每人最多进行中会话', username: '账户名',
+  // search, kept media, reports (issue 11)
+  history: {
+    search: '搜索', title: '搜索消息', placeholder: '搜索消息内容，如 退款、订单号', filters: '筛选', tag: '标签', status: '状态', assignee: '负责人',
+    from: '从', to: '到', results: '搜索结果', none: '没有找到匹配的消息。', more: '更多结果', agent: '客服', reports: '报表',
+    mediaPending: '图片正在保存…', mediaFailed: (why) => `图片未能保存：${why}`
+  }
 }
 
 const en = {
@@ -67,7 +73,12 @@ const en = {
   messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves', customerNote: 'Note about the customer', profile: 'From the business',
   profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
   admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',
-  autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name'
+  autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name',
+  history: {
+    search: 'Search', title: 'Search messages', placeholder: 'Search what was said, e.g. refund, an order number', filters: 'Filters', tag: 'Tag', status: 'Status', assignee: 'Assignee',
+    from: 'From', to: 'To', results: 'Results', none: 'No message matches.', more: 'More results', agent: 'Agent', reports: 'Reports',
+    mediaPending: 'Saving the picture…', mediaFailed: (why) => `The picture could not be kept: ${why}`
+  }
 }
 
 export const T = lang === 'en' ? en : zh

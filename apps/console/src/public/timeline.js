@@ -44,7 +44,11 @@ function messageNode (item) {
   const node = el('div', { class: cls, 'data-key': item.key, 'data-status': item.status })
   switch (item.type) {
     case 'text': node.append(el('span', { class: 'text', text: item.text || '' })); break
-    case 'image': node.append(item.mediaId ? el('img', { src: `/api/media/${item.appId}/${encodeURIComponent(item.mediaId)}`, alt: T.image, loading: 'lazy' }) : T.image); break
+    case 'image':
+      // A picture kefu could not keep (WeChat no longer has it, or refused it for good) says why instead.
+      if (item.media && item.media.status === 'failed') node.append(el('span', { class: 'media-failed', text: T.history.mediaFailed(item.media.error) }))
+      else node.append(item.mediaId ? el('img', { src: `/api/media/${item.appId}/${encodeURIComponent(item.mediaId)}`, alt: T.image, loading: 'lazy' }) : T.image)
+      break
     case 'miniprogrampage':
       node.append(el('div', { class: 'card-msg' }, el('strong', { text: item.title || T.card }),
         item.thumbMediaId ? el('img', { src: `/api/media/${item.appId}/${encodeURIComponent(item.thumbMediaId)}`, alt: '', loading: 'lazy' }) : null,
@@ -81,3 +85,14 @@ export function upsertItem (item) {
 }
 
 export function scrollToEnd () { timeline.scrollTop = timeline.scrollHeight }
+
+/** Brings one message into view and marks it (a search result opened here). */
+export function highlight (key) {
+  const node = timeline.querySelector(`[data-key="${key}"]`)
+  if (!node) { scrollToEnd(); return }
+  for (const old of timeline.querySelectorAll('.msg.found')) old.classList.remove('found')
+  node.classList.add('found')
+  node.setAttribute('tabindex', '-1')
+  node.scrollIntoView({ block: 'center' })
+  node.focus({ preventScroll: true })
+}

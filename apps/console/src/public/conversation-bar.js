@@ -31,7 +31,7 @@ export function render () {
   const c = state.conv
   if (c === null) return
   const mine = c.assignee === state.me.username
-  who.textContent = c.assignee === null ? T.nobody : c.assignee === state.me.username ? `${c.assignee}（${T.you}）` : c.assignee
+  who.textContent = c.assignee === null ? T.nobody : c.assignee === state.me.username ? T.assigneeMe(c.assignee) : c.assignee
   claimButton.hidden = c.assignee !== null && !(isAdmin() && !mine)
   releaseButton.hidden = c.assignee === null || !(mine || isAdmin())
   const canHand = c.assignee === null || mine || isAdmin()

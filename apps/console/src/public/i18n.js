@@ -14,7 +14,7 @@ const zh = {
   views: '会话视图', mine: '我的', unassigned: '未分配', all: '全部', statusFilter: '状态', tagFilter: '标签', anyTag: '全部标签',
   status: { open: '进行中', pending: '等待客户', resolved: '已解决', snoozed: '已暂缓', all: '全部状态' },
   // assignment and status
-  assignee: '负责人', nobody: '未分配', claim: '接手', release: '释放', handTo: '转交给', handOver: '转交', takenBy: (who) => `${who} 已接手此会话`,
+  assignee: '负责人', assigneeMe: (n) => `${n}（我）`, nobody: '未分配', claim: '接手', release: '释放', handTo: '转交给', handOver: '转交', takenBy: (who) => `${who} 已接手此会话`,
   releasedMeanwhile: '此会话刚刚被释放，请重试', setStatus: '会话状态', snooze: '暂缓', snoozeNone: '不暂缓', snooze1h: '1 小时', snoozeTomorrow: '明天 9:00', snoozeWeek: '一周',
   snoozedUntil: (t) => `暂缓至 ${t}`, internalNote: '内部备注', reply: '回复', note: '备注', saveNote: '保存备注', composerMode: '撰写方式',
   // timeline entries
@@ -56,7 +56,7 @@ const en = {
   noSecret: 'This mini program has no secret configured: replies are off', unread: (n) => `${n} unread`, loadOlder: 'Load older messages', you: 'me', by: 'by',
   views: 'Conversation views', mine: 'Mine', unassigned: 'Unassigned', all: 'All', statusFilter: 'Status', tagFilter: 'Tag', anyTag: 'Any tag',
   status: { open: 'Open', pending: 'Pending', resolved: 'Resolved', snoozed: 'Snoozed', all: 'Any status' },
-  assignee: 'Assignee', nobody: 'Unassigned', claim: 'Claim', release: 'Release', handTo: 'Hand to', handOver: 'Hand over', takenBy: (who) => `${who} already took this conversation`,
+  assignee: 'Assignee', assigneeMe: (n) => `${n} (me)`, nobody: 'Unassigned', claim: 'Claim', release: 'Release', handTo: 'Hand to', handOver: 'Hand over', takenBy: (who) => `${who} already took this conversation`,
   releasedMeanwhile: 'This conversation was just released; try again', setStatus: 'Status', snooze: 'Snooze', snoozeNone: 'Not snoozed', snooze1h: '1 hour', snoozeTomorrow: 'Tomorrow 9:00', snoozeWeek: 'A week',
   snoozedUntil: (t) => `Snoozed until ${t}`, internalNote: 'Internal note', reply: 'Reply', note: 'Note', saveNote: 'Save note', composerMode: 'Write a',
   actClaimed: (a) => `${a} claimed the conversation`, actHanded: (a, from, to) => from === a ? `${a} handed the conversation to ${to}` : `${a} moved the conversation from ${from || 'unassigned'} to ${to}`,

@@ -53,6 +53,7 @@ for (let d = 6; d >= 0; d--) {
     if (i % 2 === 0) await sys.prisma.conversationActivity.create({ data: { appId, openid, kind: 'status', actor: 'alice', fromValue: 'open', toValue: 'resolved', createdAt: new Date(at + 40 * 60_000 + d * 300_000) } })
   }
 }
+await sys.console.app.history.catchUp()
 await sys.prisma.replyBlockedHourly.create({ data: { hour: new Date(Math.floor((now - DAY) / 3600_000) * 3600_000), appId: SAFE, agent: 'bob', reason: 'closed', count: 2 } })
 
 t.test('the reports page: charts and tables of the week, at 1280×800 and phone width, driven by the keyboard', async (t) => {

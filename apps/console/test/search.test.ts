@@ -8,11 +8,12 @@ const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 
 t.test('tokens: bigrams of each run, the last character, any script; queries compile to the same lexemes', async (t) => {
   t.same(documentTokens('我要退款').sort(), ['我要', '要退', '退款', '款'].sort())
-  t.same(documentTokens('订单号DD12').sort(), ['订单', '单号', '号', 'dd', 'd1', '12', '2'].sort(), 'CJK and Latin runs apart')
+  t.same(documentTokens('订单号DD12').sort(), ['订单', '单号', '号', 'dd', 'd1', '12', 'dd1', 'd12', '2'].sort(), 'CJK and Latin runs apart; Latin and digits also by trigram')
   t.equal(normalize('ＲＥＦＵＮＤ １２３'), 'refund 123', 'full-width folded, lower case')
   t.same(compileQuery('退款'), { terms: ['退款'], tsquery: "'退款'", exact: true })
   t.same(compileQuery('款'), { terms: ['款'], tsquery: "'款':*", exact: true })
   t.same(compileQuery('申请退款 DD'), { terms: ['申请退款', 'dd'], tsquery: "'申请' & '请退' & '退款' & 'dd'", exact: false })
+  t.same(compileQuery('20261'), { terms: ['20261'], tsquery: "'202' & '026' & '261'", exact: false }, 'digits by trigram')
   t.equal(compileQuery('?!。'), null, 'nothing to look for')
   t.equal(compileQuery("it's")?.exact, false, 'punctuation inside a term is rechecked')
 })

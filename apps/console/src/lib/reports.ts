@@ -1,8 +1,11 @@
 import type { PrismaClient } from '@kefu/db'
 
 /**
- * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
- * changes) and reply_blocked_hourly. Days are China's (UTC+8), where WeChat's users and their teams live.
+ * Team reports, computed in SQL over outbound_message, conversation_activity (issue 10's status changes),
+ * reply_blocked_hourly and, for customers' messages, message_search: the narrow copy of customer_message the history
+ * worker keeps (seconds behind at most), indexed by mini program and time, which a report reads ten times faster than
+ * customer_message's wide rows through its per-conversation index. Days are China's (UTC+8), where WeChat's users and
+ * their teams live.
  *
  * A conversation, here, is an episode of one customer's conversation: it starts with a customer message (not an
  * event) that is their first, or comes more than 24 hours after their previous one, or after the conversation was
@@ -75,11 +78,11 @@ function episodesSql (hasActivity: boolean): string {
     : 'LEFT JOIN LATERAL (SELECT NULL::timestamptz AS at, NULL::text AS actor) r ON true'
   return `
     WITH m AS (
-      SELECT app_id, openid, wechat_create_time AS t,
-             lag(wechat_create_time) OVER (PARTITION BY app_id, openid ORDER BY wechat_create_time, id) AS prev
-      FROM customer_message
-      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL
-        AND wechat_create_time >= $2 - ${EPISODE_GAP_S} AND wechat_create_time < $3
+      SELECT app_id, openid, extract(epoch FROM at)::bigint AS t,
+             lag(extract(epoch FROM at)::bigint) OVER (PARTITION BY app_id, openid ORDER BY at, message_id) AS prev
+      FROM message_search
+      WHERE app_id = ANY($1::text[]) AND direction = 'in' AND msg_type <> 'event'
+        AND at >= to_timestamp($2 - ${EPISODE_GAP_S}) AND at < to_timestamp($3)
     ), starts AS (
       SELECT app_id, openid, t FROM m WHERE prev IS NULL OR t - prev > ${EPISODE_GAP_S} OR ${resolvedBetween}
     ), e AS (
@@ -106,9 +109,13 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
   const hasActivity = (await prisma.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
   const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
 
-  const appRows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(`
-    WITH ep AS (${episodesSql(hasActivity)}),
-    conv AS (
+  // One transaction: the episodes are found once (a temporary table both statements read); JIT off, since
+  // compiling these statements takes longer than running them.
+  const [appRows, agentRows] = await prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe('SET LOCAL jit = off')
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
+    const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
+    WITH conv AS (
       SELECT app_id, day, count(*) AS conversations,
              count(replied_at) AS answered,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
@@ -120,8 +127,8 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
       FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
     ),
     inbound AS (
-      SELECT app_id, ${day('to_timestamp(wechat_create_time)')} AS day, count(*) AS n FROM customer_message
-      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3
+      SELECT app_id, ${day('at')} AS day, count(*) AS n FROM message_search
+      WHERE app_id = ANY($1::text[]) AND direction = 'in' AND msg_type <> 'event' AND at >= to_timestamp($2) AND at < to_timestamp($3)
       GROUP BY 1, 2
     ),
     outbound AS (
@@ -156,10 +163,8 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
     FROM sums s
     LEFT JOIN conv c ON c.app_id = s.app_id AND (c.day = s.day OR (c.total = 1 AND s.day IS NULL))
     ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e)
-
-  const agentRows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(`
-    WITH ep AS (${episodesSql(hasActivity)}),
-    first AS (
+    const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
+    WITH first AS (
       SELECT replied_by AS agent, count(*) AS conversations,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
              percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_p90
@@ -185,6 +190,8 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
     FROM agents a LEFT JOIN first f ON f.agent = a.agent LEFT JOIN res r ON r.agent = a.agent
     LEFT JOIN sent s ON s.agent = a.agent LEFT JOIN blocked b ON b.agent = a.agent
     ORDER BY a.agent`, range.apps, s, e)
+    return [apps, agents]
+  }, { timeout: 120_000 })
 
   return {
     from: range.from,

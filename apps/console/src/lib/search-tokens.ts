@@ -1,4 +1,4 @@
-// Search tokens: character bigrams. A Chinese query is mostly two-character words (退款, 发货, 发票), which trigram
+// Search tokens: character bigrams (and trigrams of Latin words and digits). A Chinese query is mostly two-character words (退款, 发货, 发票), which trigram
 // indexes (pg_trgm) cannot look up: a two-character LIKE pattern yields no trigram and PostgreSQL scans every row
 // (figures in the README's benchmarks). Bigrams index any word of any script without a dictionary, and match
 // substrings: every match is then rechecked as a substring of the normalized text, so results are exact.
@@ -34,14 +34,18 @@ export function runs (normalized: string): string[][] {
   return out
 }
 
+const isCjk = (run: string[]): boolean => CJK.test(run[0]!)
+
 /**
  * The lexemes of a text: every bigram of every run, and each run's last character, so that a one-character query
- * (a prefix match) finds the character wherever it stands.
+ * (a prefix match) finds the character wherever it stands; runs of other scripts (Latin words, digits) also give
+ * their trigrams, since their bigrams are too common to narrow an order number down.
  */
 export function documentTokens (text: string): string[] {
   const set = new Set<string>()
   for (const run of runs(normalize(text))) {
     for (let i = 0; i + 1 < run.length; i++) set.add(run[i]! + run[i + 1]!)
+    if (!isCjk(run)) for (let i = 0; i + 2 < run.length; i++) set.add(run[i]! + run[i + 1]! + run[i + 2]!)
     set.add(run[run.length - 1]!)
   }
   return [...set]
@@ -72,6 +76,7 @@ export function compileQuery (text: string): CompiledQuery | null {
     if (termRuns.length !== 1 || termRuns[0]!.join('') !== term || termRuns[0]!.length > 2) exact = false
     for (const run of termRuns) {
       if (run.length === 1) parts.push(`${lexeme(run[0]!)}:*`)
+      else if (run.length > 2 && !isCjk(run)) for (let i = 0; i + 2 < run.length; i++) parts.push(lexeme(run[i]! + run[i + 1]! + run[i + 2]!))
       else for (let i = 0; i + 1 < run.length; i++) parts.push(lexeme(run[i]! + run[i + 1]!))
     }
   }

@@ -31,7 +31,7 @@ export interface SearchHit { item: TimelineItem, conversation: { status: string 
 interface Row { direction: 'in' | 'out', message_id: bigint, app_id: string, openid: string, at: Date }
 
 /** How many of the newest candidate rows the first phase reads before it hands over to the index (see `search`). */
-export const RECENT_WINDOW = 20_000
+export const RECENT_WINDOW = 5000
 
 export class SearchError extends Error {}
 
@@ -53,10 +53,11 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
   if (f.to !== undefined) where.push(`s.at < ${p(new Date(f.to))}`)
   if (f.after !== undefined) where.push(`(s.at, s.direction, s.message_id) < (${p(new Date(f.after.at))}, ${p(f.after.direction)}, ${p(f.after.id)}::bigint)`)
   const conv: string[] = []
-  if (f.tag !== undefined) conv.push(`${p(f.tag)} = ANY(c.tags)`)
+  if (f.tag !== undefined) conv.push(`c.tags @> ARRAY[${p(f.tag)}]::text[]`)
   if (f.status !== undefined) conv.push(`c.status = ${p(f.status)}`)
   if (f.assignee !== undefined) conv.push(f.assignee === '' ? 'c.assignee IS NULL' : `c.assignee = ${p(f.assignee)}`)
-  if (conv.length > 0) where.push(`EXISTS (SELECT 1 FROM conversation c WHERE c.app_id = s.app_id AND c.openid = s.openid AND ${conv.join(' AND ')})`)
+  // A semi-join: the matching conversations are few and hashed once, rather than looked up for every message.
+  if (conv.length > 0) where.push(`(s.app_id, s.openid) IN (SELECT c.app_id, c.openid FROM conversation c WHERE c.app_id = ANY($1::text[]) AND ${conv.join(' AND ')})`)
   const whereParams = [...params]
   const match = query === null ? [] : textMatch(query, p)
   const take = f.limit + 1
@@ -71,12 +72,13 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
     rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
   } else {
     phase = 'recent'
-    const recent = await prisma.$queryRawUnsafe<Array<Row & { wn: bigint }>>(
-      `WITH w AS MATERIALIZED (SELECT s.* FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${win})
-       SELECT ${cols}, (SELECT count(*) FROM w) AS wn FROM w s WHERE ${match.join(' AND ')} ${order} LIMIT ${take}`, ...params)
-    rows = recent
-    const windowFull = recent.length > 0 ? Number(recent[0]!.wn) >= win : await windowIsFull(prisma, where, whereParams, win)
-    if (recent.length < take && windowFull) {
+    // Pipelined: the outer LIMIT stops the time-ordered scan as soon as enough rows matched; the inner LIMIT bounds
+    // how far it goes for a term that is rare.
+    rows = await prisma.$queryRawUnsafe<Row[]>(
+      `SELECT ${cols} FROM (SELECT s.* FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${win}) s
+       WHERE ${match.join(' AND ')} ${order} LIMIT ${take}`, ...params)
+    const windowFull = rows.length < take && await windowIsFull(prisma, where, whereParams, win)
+    if (windowFull) {
       phase = 'index'
       // `at + 0` keeps the planner off the time index: the GIN index finds the few matches, which are then sorted.
       rows = await prisma.$queryRawUnsafe<Row[]>(

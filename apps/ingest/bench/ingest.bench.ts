@@ -3,9 +3,9 @@
 //   1. a bare Fastify route that only answers success (the baseline), warmed up, then measured at 50 connections;
 //   2. what a user would write instead (Express + npm wechat-crypto + node-postgres, one INSERT per push), the same;
 //   3. ingest right after its start, one push at a time for BENCH_COLD_S (10) seconds;
-//   4. ingest warmed up, at 50 connections, in alternating rounds with a second ingest that has no metrics;
+//   4. ingest one push at a time on an otherwise idle machine, warmed up by step 3;
 //   5. ingest at a steady offered rate of 1,000 pushes/s (latency counted from when each push was due);
-//   6. ingest one push at a time on an otherwise idle machine.
+//   6. ingest warmed up, at 50 connections, in alternating rounds with a second ingest that has no metrics.
 // Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
 // `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -159,7 +159,22 @@ try {
   ackedA.push(...cold.acked!)
   console.log(`ingest, first ${COLD_S} s: p99 ${ms(cold.p99)}`)
 
-  // 4. Saturation, warmed up, alternating with an ingest without metrics.
+  // 4. One push at a time on an otherwise idle machine, after the pushes of step 3 warmed it up (before the
+  // saturation runs, whose hundred thousand rows would have PostgreSQL's autovacuum busy meanwhile).
+  await a.eld(true)
+  const serial = await run(a.port, { mode: 'serial', from: cursorA.next, limit: SERIAL, durationMs: 60_000, track: true })
+  const serialEld = await a.eld(true)
+  cursorA.next = serial.next
+  ackedA.push(...serial.acked!)
+
+  // 5. A steady offered rate, before the saturation runs for the same reason.
+  await a.eld(true)
+  const steady = await run(a.port, { mode: 'rate', rate: STEADY_RATE, from: cursorA.next, limit: PUSHES, durationMs: DURATION_S * 1000, track: true })
+  const steadyEld = await a.eld(true)
+  cursorA.next = steady.next
+  ackedA.push(...steady.acked!)
+
+  // 6. Saturation, warmed up, alternating with an ingest without metrics.
   const b = await startServer('ingest', ingestEnv(dbB, false))
   servers.push(b)
   const cursorB = new Cursor()
@@ -192,19 +207,6 @@ try {
   const satA = sum((r) => r.a)
   const satB = sum((r) => r.b)
   await b.stop()
-
-  // 5. A steady offered rate.
-  await a.eld(true)
-  const steady = await run(a.port, { mode: 'rate', rate: STEADY_RATE, from: cursorA.next, limit: PUSHES, durationMs: DURATION_S * 1000, track: true })
-  const steadyEld = await a.eld(true)
-  cursorA.next = steady.next
-  ackedA.push(...steady.acked!)
-
-  // 6. One push at a time, nothing else running.
-  const serial = await run(a.port, { mode: 'serial', from: cursorA.next, limit: SERIAL, durationMs: 60_000, track: true })
-  const serialEld = await a.eld(true)
-  cursorA.next = serial.next
-  ackedA.push(...serial.acked!)
   await a.stop()
 
   const auditA = await audit(dbA, ackedA, base)

@@ -14,6 +14,7 @@ import * as notifications from './notifications.js'
 import * as presence from './presence.js'
 import * as search from './search.js'
 import { isAdmin, isCurrent, on, state } from './state.js'
+import * as subscribe from './subscribe.js'
 import * as timeline from './timeline.js'
 
 const root = document.getElementById('app')
@@ -28,7 +29,7 @@ const backButton = el('button', { class: 'back', type: 'button', text: T.back, o
 const panelButton = el('button', { class: 'panel-toggle', type: 'button', id: 'toggle-customer', text: T.customer, 'aria-controls': 'customer-panel', onclick: () => customer.toggle(!document.body.classList.contains('panel-open')) })
 const chat = el('main', { class: 'chat' },
   el('div', { class: 'chat-head' }, backButton, chatTitle, windowInfo, panelButton),
-  bar.bar, timeline.timeline, composer.composer)
+  bar.bar, timeline.timeline, subscribe.panel, composer.composer)
 const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholder', text: T.pick }))
 const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 root.append(
@@ -69,6 +70,7 @@ function renderWindow (conv) {
 function showConversation (conv) {
   state.conv = { ...(state.conv || {}), ...conv }
   renderWindow(state.conv)
+  subscribe.update(state.conv).catch(() => {})
   bar.render()
 }
 
@@ -82,6 +84,7 @@ async function openConversation ({ appId, openid, person, at }) {
   chatTitle.textContent = openid + (state.apps.length > 1 ? ' · ' + appId : '')
   timeline.clear()
   composer.reset()
+  subscribe.reset()
   list.render()
   // `at`: a search result's message, shown among its neighbours.
   const body = await api(at ? convPath(appId, openid, 'around') + '?key=' + encodeURIComponent(at) : convPath(appId, openid), { person })

@@ -1,5 +1,6 @@
 // Small helpers every module uses: building elements, formatting times and ids, previews of messages.
 import { T, lang } from './i18n.js'
+import { describeSubscribe } from './subscribe-text.js'
 
 export function el (tag, attrs, ...children) {
   const node = document.createElement(tag)
@@ -21,6 +22,8 @@ export const convPath = (appId, openid, action) => `/api/conversations/${appId}/
 
 export function preview (item) {
   if (item === null || item === undefined) return ''
+  const subscribe = describeSubscribe(item)
+  if (subscribe !== null) return subscribe
   switch (item.type) {
     case 'text': return item.text || ''
     case 'image': return T.image

@@ -42,6 +42,15 @@ const zh = {
     search: '搜索', title: '搜索消息', placeholder: '搜索消息内容，如 退款、订单号', filters: '筛选', tag: '标签', status: '状态', assignee: '负责人',
     from: '从', to: '到', results: '搜索结果', none: '没有找到匹配的消息。', more: '更多结果', agent: '客服', reports: '报表',
     mediaPending: '图片正在保存…', mediaFailed: (why) => `图片未能保存：${why}`
+  },
+  // subscribe messages (issue 12)
+  subscribe: {
+    title: '订阅消息', offers: '可发送的订阅消息', offer: (title, n) => `发送订阅消息：${title}（剩余 ${n} 次）`, offerLongTerm: (title) => `发送订阅消息：${title}（长期订阅）`,
+    notAccepted: (title) => `${title}：客户未订阅`, send: '发送订阅消息', query: '页面参数（可选）', queryRule: 'key=value，多个用 & 连接', noPage: '此模板不跳转页面',
+    tag: '[订阅消息]', colon: '：', separator: '；', opens: (page) => `打开 ${page}`,
+    accepted: (title) => `客户同意接收订阅消息「${title}」`, rejected: (title) => `客户拒绝了订阅消息「${title}」`,
+    turnedOff: (title) => `客户在设置中关闭了订阅消息「${title}」`, turnedOn: (title) => `客户在设置中开启了订阅消息「${title}」`,
+    delivered: (title) => `订阅消息「${title}」已送达`, notDelivered: (title, why) => `订阅消息「${title}」未送达（${why}）`
   }
 }
 
@@ -78,6 +87,14 @@ const en = {
     search: 'Search', title: 'Search messages', placeholder: 'Search what was said, e.g. refund, an order number', filters: 'Filters', tag: 'Tag', status: 'Status', assignee: 'Assignee',
     from: 'From', to: 'To', results: 'Results', none: 'No message matches.', more: 'More results', agent: 'Agent', reports: 'Reports',
     mediaPending: 'Saving the picture…', mediaFailed: (why) => `The picture could not be kept: ${why}`
+  },
+  subscribe: {
+    title: 'Subscribe messages', offers: 'Subscribe messages you can send', offer: (title, n) => `Send a subscribe message: ${title} (${n} left)`, offerLongTerm: (title) => `Send a subscribe message: ${title} (long-term)`,
+    notAccepted: (title) => `${title}: not accepted by the customer`, send: 'Send subscribe message', query: 'Page query (optional)', queryRule: 'key=value pairs joined by &', noPage: 'This template opens no page',
+    tag: '[Subscribe message]', colon: ': ', separator: '; ', opens: (page) => `Opens ${page}`,
+    accepted: (title) => `The customer accepted the subscribe message “${title}”`, rejected: (title) => `The customer rejected the subscribe message “${title}”`,
+    turnedOff: (title) => `The customer turned off “${title}” in their settings`, turnedOn: (title) => `The customer turned on “${title}” in their settings`,
+    delivered: (title) => `“${title}” was delivered`, notDelivered: (title, why) => `“${title}” was not delivered (${why})`
   }
 }
 

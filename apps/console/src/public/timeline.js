@@ -5,6 +5,8 @@ import { T } from './i18n.js'
 
 export const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
 const seen = new Set()
+/** The items shown, by key: drawn again when what their wording depends on arrives later (subscribe templates). */
+const shown = new Map()
 
 const statusName = (s) => T.status[s] || s
 
@@ -69,11 +71,18 @@ function messageNode (item) {
 export function clear () {
   timeline.replaceChildren()
   seen.clear()
+  shown.clear()
+}
+
+/** Draws again, in place, the items `match` accepts. */
+export function redraw (match) {
+  for (const item of shown.values()) if (match(item)) upsertItem(item)
 }
 
 /** Adds an item, or redraws it in place when it is already there (a reply going from sending to sent). */
 export function upsertItem (item) {
   const node = messageNode(item)
+  shown.set(item.key, item)
   if (seen.has(item.key)) {
     const existing = timeline.querySelector(`[data-key="${item.key}"]`)
     if (existing) { existing.replaceWith(node); return }

@@ -54,6 +54,8 @@ export default fp<PushStoreOptions>(async function pushStore (fastify, opts) {
   fastify.addHook('onReady', async () => {
     await writer.warmUp().catch((err: Error) => { fastify.log.warn({ err: err.message }, 'database not reachable at start; pushes answer 503 until it is') })
   })
+  // Announced before the bus closes; rows whose commit ends later are left to the consoles' next fetch.
+  fastify.addHook('preClose', async () => { announcer.flush() })
   fastify.addHook('onClose', async () => {
     writer.close()
     announcer.flush()

@@ -6,6 +6,7 @@ import {
 } from '@kefu/wechat-crypto'
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
 import { rowProblem, toRow } from '../lib/message-row.js'
+import { warmUpPushPath } from '../lib/warm-up.js'
 import { createPushCrypto, type WechatAppConfig } from '@kefu/service'
 
 export interface WechatRoutesOptions {
@@ -80,6 +81,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     const reply = app.encryptReply(inner, String(now), crypto.randomInt(1e9, 1e10 - 1).toString())
     return outerFormat === 'json' ? stringifyFlat({ ...reply }) : stringifyFlatXml({ ...reply })
   }
+
+  fastify.addHook('onReady', async function warmUp () { warmUpPushPath() })
 
   // Bodies stay raw strings: signatures cover exact bytes, and JSON must be parsed losslessly (64-bit MsgId).
   fastify.removeAllContentTypeParsers()

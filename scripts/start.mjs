@@ -124,6 +124,8 @@ async function main () {
   if (demo) {
     await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
     await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
+    // The demo agent administers the demo mini programs, so every part of the console is there to try.
+    await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', availability: 'online' }, update: { role: 'admin' } })
   } else {
     await refuseDemoPassword(db.prisma)
   }
@@ -166,7 +168,7 @@ async function main () {
     : `
 No account is made outside the demo (embedded database and demo mini programs). Make one and let it answer the mini programs:
   pnpm --filter @kefu/auth user:add <username> -
-  pnpm --filter @kefu/console agent:add <username> ${agentAdd}
+  pnpm --filter @kefu/console agent:add <username> ${agentAdd} --admin
 ${db.embedded ? '(with the embedded database, run them while kefu is stopped: its files belong to one process at a time)\n' : ''}`
   process.stdout.write(`
 kefu is running on ${where}, ${redisUrl === undefined ? 'in-process stores' : 'Redis at REDIS_URL'}.

@@ -1,13 +1,19 @@
 /// <reference lib="dom" />
-// pnpm bench:console — (1) time from a push acknowledged by ingest to the message visible in an open console in
-// Chromium, over 200 pushes: median and p99 (goal p99 ≤ 500 ms); (2) the conversation list's first page with 100 000
-// messages in the database (goal ≤ 50 ms). Loopback only; bounded; uses DATABASE_URL / REDIS_URL when set.
+// pnpm bench:console — with a team at work: 50 more agents connected (a live stream each, read to the end) and 1 000
+// open conversations, assigned among them round robin (capped at 20 each, so every push also asks who could take it):
+// (1) time from a push acknowledged by ingest to the message visible in an open console in Chromium, over 200 pushes:
+// median and p99 (goal p99 ≤ 500 ms); (2) time from a colleague's claim or release (API answered) to the assignee
+// shown in that console, 100 changes (same goal); (3) the conversation list's first page with 100 000 messages in the
+// database (goal ≤ 50 ms). Loopback only; bounded; uses DATABASE_URL / REDIS_URL when set.
 import os from 'node:os'
 import { chromium } from 'playwright-core'
-import { APPS, PASSWORD, startConsoleSystem } from '../test/helper.js'
+import { APPS, Agent, PASSWORD, addAgent, startConsoleSystem, type ConsoleSystem } from '../test/helper.js'
 
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 200)
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000)
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 50)
+const OPEN = Number(process.env.BENCH_OPEN ?? 1000)
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 100)
 const teardowns: Array<() => unknown> = []
 const t = { teardown: (fn: () => unknown) => { teardowns.push(fn) } }
 
@@ -17,9 +23,57 @@ function stats (xs: number[]): { median: number, p99: number, max: number } {
   return { median: at(0.5), p99: at(0.99), max: s.at(-1)! }
 }
 
+/** Opens an agent's live stream and reads it to the end, as a browser would; counts the events. */
+async function drain (sys: ConsoleSystem, agent: Agent): Promise<{ events: () => number, close: () => void }> {
+  const host = new URL(sys.console.url).hostname
+  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  const controller = new AbortController()
+  const res = await fetch(sys.console.internalUrl + '/api/events', { headers: { host: new URL(sys.console.url).host, cookie, accept: 'text/event-stream' }, signal: controller.signal })
+  if (res.status !== 200) throw new Error(`events: ${res.status}`)
+  let events = 0
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        events += value.split('event: ').length - 1
+      }
+    } catch {}
+  })()
+  return { events: () => events, close: () => { controller.abort() } }
+}
+
 try {
   const sys = await startConsoleSystem(t, { label: 'console_bench', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test' })
   const SAFE = APPS[0]!.appid
+
+  // The team: AGENTS agents online on SAFE, each signed in with a live stream open; OPEN open conversations, five in
+  // six already assigned among them, the rest waiting; round robin on, at most 20 open conversations each.
+  const team: Agent[] = []
+  const streams: Array<{ events: () => number, close: () => void }> = []
+  for (let i = 0; i < AGENTS; i++) {
+    const name = `agent${String(i).padStart(2, '0')}`
+    await addAgent(sys, name, [SAFE], { availability: 'online' })
+    const agent = new Agent()
+    await agent.signIn(sys, name)
+    team.push(agent)
+    streams.push(await drain(sys, agent))
+  }
+  t.teardown(() => { for (const s of streams) s.close() })
+  const now = Math.floor(Date.now() / 1000) - 3600
+  await sys.prisma.$executeRawUnsafe(`
+    INSERT INTO customer_message (app_id, dedupe_key, openid, to_username, from_username, msg_type, msg_info, msg_id, payload, format, wechat_create_time)
+    SELECT $1, 'm:' || (800000000000 + g), 'oOpen' || lpad(g::text, 23, '0'), 'gh_seed', 'oOpen' || lpad(g::text, 23, '0'),
+      'text', '{"text":"open conversation ' || g || '"}', (800000000000 + g)::text, '{}', 'json', $3::int + g
+    FROM generate_series(1, $2::int) AS g`, SAFE, OPEN, now)
+  await sys.prisma.$executeRawUnsafe(`
+    INSERT INTO conversation (app_id, openid, last_message_id, last_message_at, last_inbound_at, unread_count, status, assignee, assigned_at)
+    SELECT app_id, openid, id, to_timestamp(wechat_create_time), to_timestamp(wechat_create_time), 1, 'open',
+      CASE WHEN (id % 6) = 0 THEN NULL ELSE 'agent' || lpad(((id % $1::int))::text, 2, '0') END, NULL
+    FROM customer_message WHERE from_username LIKE 'oOpen%'`, AGENTS)
+  if (process.env.BENCH_ROUND_ROBIN !== '0') await sys.prisma.appSetting.create({ data: { appId: SAFE, autoAssign: 'round_robin', maxOpenPerAgent: 20 } })
+  await sys.prisma.$executeRawUnsafe('ANALYZE')
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
@@ -67,6 +121,39 @@ try {
   }
   const live = stats(latencies)
 
+  // A colleague claims and releases oBench…00 over and over; the time until this console shows the new assignee.
+  const watched = `oBench${'0'.repeat(22)}`
+  await page.evaluate((key) => {
+    let last = ''
+    new MutationObserver(() => {
+      const meta = document.querySelector(`[data-conversation="${key}"] .conv-meta`)?.textContent ?? ''
+      if (meta !== last) {
+        last = meta
+        void (window as unknown as { kefuSeen: (s: string) => Promise<void> }).kefuSeen('meta:' + meta)
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })
+  }, `${SAFE}/${watched}`)
+  const colleague = team[0]!
+  const base = `/api/conversations/${SAFE}/${watched}`
+  await colleague.api(sys, 'POST', base + '/assign', { to: null, from: (await sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: watched } } })).assignee })
+  const changeLatencies: number[] = []
+  for (let i = 0; i < CHANGES; i++) {
+    const claim = i % 2 === 0
+    const expected = 'meta:' + (claim ? 'agent00' : '未分配')
+    const visible = new Promise<void>((resolve, reject) => {
+      waiters.set(expected, resolve)
+      setTimeout(() => reject(new Error(`change ${i} not visible within 5 s`)), 5000).unref()
+    })
+    const res = claim ? await colleague.api(sys, 'POST', base + '/claim') : await colleague.api(sys, 'POST', base + '/assign', { to: null, from: 'agent00' })
+    if (res.status !== 200) throw new Error(`change ${i}: ${res.status} ${res.text}`)
+    const answered = performance.now()
+    await visible
+    changeLatencies.push(Math.max(0, seen.get(expected)! - answered))
+    waiters.delete(expected)
+  }
+  const changes = stats(changeLatencies)
+  const delivered = streams.reduce((n, s) => n + s.events(), 0)
+
   // 100 000 messages over 5 000 conversations, written straight into the tables ingest fills.
   await sys.prisma.$executeRawUnsafe(`
     INSERT INTO customer_message (app_id, dedupe_key, openid, to_username, from_username, msg_type, msg_info, msg_id, payload, format, wechat_create_time)
@@ -95,7 +182,9 @@ try {
   const list = stats(listTimes)
 
   console.log(`${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${process.env.DATABASE_URL !== undefined ? 'PostgreSQL' : 'embedded PostgreSQL'}, ${process.env.REDIS_URL !== undefined ? 'Redis pub/sub' : 'in-process bus'}`)
+  console.log(`team: ${AGENTS} more agents online with a live stream each (${delivered} events delivered to them), ${OPEN} open conversations, round robin capped at 20`)
   console.log(`push acknowledged → visible in the console (Chromium), ${PUSHES} pushes: median ${live.median.toFixed(1)} ms, p99 ${live.p99.toFixed(1)} ms, max ${live.max.toFixed(1)} ms (goal p99 ≤ 500 ms) ${live.p99 <= 500 ? 'MET' : 'NOT MET'}`)
+  console.log(`colleague's claim/release answered → visible in the console (Chromium), ${CHANGES} changes: median ${changes.median.toFixed(1)} ms, p99 ${changes.p99.toFixed(1)} ms, max ${changes.max.toFixed(1)} ms (goal p99 ≤ 500 ms) ${changes.p99 <= 500 ? 'MET' : 'NOT MET'}`)
   console.log(`conversation list, first page of 30, ${total} messages in the database: median ${list.median.toFixed(1)} ms, p99 ${list.p99.toFixed(1)} ms over 50 requests (goal ≤ 50 ms) ${list.p99 <= 50 ? 'MET' : 'NOT MET'}`)
 } finally {
   for (const fn of teardowns.reverse()) await fn()

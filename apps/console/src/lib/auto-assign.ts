@@ -24,17 +24,11 @@ export class AutoAssigner {
 
   /** Assigns the waiting conversations of `appId` (only these openids when given), oldest customer message first. */
   async run (appId: string, cap: number, openids?: string[], limit = 100): Promise<AutoAssigned[]> {
+    // Most pushes belong to conversations someone already answers: a plain read spares them the transaction.
+    if (openids !== undefined && (await this.#waiting(this.#prisma, appId, openids, 1)).length === 0) return []
     return await this.#prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(${'kefu.console.auto-assign:' + appId}))`
-      const now = new Date(this.#now())
-      const waiting = await tx.$queryRaw<Array<{ openid: string }>>`
-        SELECT openid FROM conversation
-        WHERE app_id = ${appId} AND status = 'open' AND assignee IS NULL
-          AND (snoozed_until IS NULL OR snoozed_until <= ${now})
-          AND last_inbound_at IS NOT NULL AND assigned_at IS NULL
-          ${openids === undefined ? Prisma.empty : Prisma.sql`AND openid = ANY(${openids}::text[])`}
-        ORDER BY last_inbound_at, openid
-        LIMIT ${limit}`
+      const waiting = await this.#waiting(tx, appId, openids, limit)
       const assigned: AutoAssigned[] = []
       for (const { openid } of waiting) {
         const [next] = await tx.$queryRaw<Array<{ username: string }>>`
@@ -52,5 +46,16 @@ export class AutoAssigner {
       }
       return assigned
     }, { maxWait: 10_000, timeout: 20_000 })
+  }
+
+  async #waiting (db: Pick<PrismaClient, '$queryRaw'>, appId: string, openids: string[] | undefined, limit: number): Promise<Array<{ openid: string }>> {
+    return await db.$queryRaw<Array<{ openid: string }>>`
+      SELECT openid FROM conversation
+      WHERE app_id = ${appId} AND status = 'open' AND assignee IS NULL
+        AND (snoozed_until IS NULL OR snoozed_until <= ${new Date(this.#now())})
+        AND last_inbound_at IS NOT NULL AND assigned_at IS NULL
+        ${openids === undefined ? Prisma.empty : Prisma.sql`AND openid = ANY(${openids}::text[])`}
+      ORDER BY last_inbound_at, openid
+      LIMIT ${limit}`
   }
 }

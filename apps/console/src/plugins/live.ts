@@ -76,10 +76,14 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
   async function autoAssign (appIds: string[], openids?: Map<string, string[]>): Promise<void> {
     const apps = (await settingsOf([...new Set(appIds)].filter((a) => configured.has(a)))).filter((s) => s.autoAssign === 'round_robin')
     for (const s of apps) {
-      const assigned = await opts.assigner.run(s.appId, s.maxOpenPerAgent, openids?.get(s.appId))
-      for (const a of assigned) {
-        const conversation = await store.conversation(a.appId, a.openid)
-        if (conversation !== null) publish({ conversation: { conversation, activities: [a.activity], changed: ['assignment'] } })
+      // A few at a time: each run holds the mini program's assignment lock, which pushes being relayed wait for.
+      for (;;) {
+        const assigned = await opts.assigner.run(s.appId, s.maxOpenPerAgent, openids?.get(s.appId), 20)
+        for (const a of assigned) {
+          const conversation = await store.conversation(a.appId, a.openid)
+          if (conversation !== null) publish({ conversation: { conversation, activities: [a.activity], changed: ['assignment'] } })
+        }
+        if (assigned.length < 20) break
       }
     }
   }
@@ -146,7 +150,13 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
     unsubscribe.push(await fastify.bus.subscribe(CHANGES_CHANNEL, onChanges))
     const sweepMs = opts.autoAssignSweepMs ?? 15_000
     if (sweepMs > 0) {
-      sweeper = setInterval(() => { inOrder(() => autoAssign([...configured]).catch(warn('automatic assignment failed'))) }, sweepMs)
+      // Beside the live reads, not in their line: a sweep that assigns many must not hold up pushes.
+      let sweeping = false
+      sweeper = setInterval(() => {
+        if (sweeping) return
+        sweeping = true
+        autoAssign([...configured]).catch(warn('automatic assignment failed')).finally(() => { sweeping = false })
+      }, sweepMs)
       sweeper.unref()
     }
   })

@@ -144,8 +144,9 @@ export function upsert (update) {
   const merged = { ...(old || { unreadCount: 0, tags: [], last: null, lastMessageAt: update.updatedAt }), ...update }
   if (i >= 0) state.conversations.splice(i, 1)
   if (matches(merged)) {
-    const at = state.conversations.findIndex((c) => c.lastMessageAt < merged.lastMessageAt)
-    state.conversations.splice(at < 0 ? state.conversations.length : at, 0, merged)
+    const at = state.conversations.findIndex((c) => c.lastMessageAt <= merged.lastMessageAt)
+    // Below the last row of a list with more pages, it belongs to a page not loaded yet.
+    if (at >= 0 || state.next === null) state.conversations.splice(at < 0 ? state.conversations.length : at, 0, merged)
   }
   render()
   return merged

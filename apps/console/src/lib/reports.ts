@@ -1,11 +1,8 @@
 import type { PrismaClient } from '@kefu/db'
 
 /**
- * Team reports, computed in SQL over outbound_message, conversation_activity (issue 10's status changes),
- * reply_blocked_hourly and, for customers' messages, message_search: the narrow copy of customer_message the history
- * worker keeps (seconds behind at most), indexed by mini program and time, which a report reads ten times faster than
- * customer_message's wide rows through its per-conversation index. Days are China's (UTC+8), where WeChat's users and
- * their teams live.
+ * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
+ * changes) and reply_blocked_hourly. Days are China's (UTC+8), where WeChat's users and their teams live.
  *
  * A conversation, here, is an episode of one customer's conversation: it starts with a customer message (not an
  * event) that is their first, or comes more than 24 hours after their previous one, or after the conversation was
@@ -78,11 +75,11 @@ function episodesSql (hasActivity: boolean): string {
     : 'LEFT JOIN LATERAL (SELECT NULL::timestamptz AS at, NULL::text AS actor) r ON true'
   return `
     WITH m AS (
-      SELECT app_id, openid, extract(epoch FROM at)::bigint AS t,
-             lag(extract(epoch FROM at)::bigint) OVER (PARTITION BY app_id, openid ORDER BY at, message_id) AS prev
-      FROM message_search
-      WHERE app_id = ANY($1::text[]) AND direction = 'in' AND msg_type <> 'event'
-        AND at >= to_timestamp($2 - ${EPISODE_GAP_S}) AND at < to_timestamp($3)
+      SELECT app_id, openid, wechat_create_time AS t,
+             lag(wechat_create_time) OVER (PARTITION BY app_id, openid ORDER BY wechat_create_time, id) AS prev
+      FROM customer_message
+      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL
+        AND wechat_create_time >= $2 - ${EPISODE_GAP_S} AND wechat_create_time < $3
     ), starts AS (
       SELECT app_id, openid, t FROM m WHERE prev IS NULL OR t - prev > ${EPISODE_GAP_S} OR ${resolvedBetween}
     ), e AS (
@@ -127,8 +124,8 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
       FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
     ),
     inbound AS (
-      SELECT app_id, ${day('at')} AS day, count(*) AS n FROM message_search
-      WHERE app_id = ANY($1::text[]) AND direction = 'in' AND msg_type <> 'event' AND at >= to_timestamp($2) AND at < to_timestamp($3)
+      SELECT app_id, ${day('to_timestamp(wechat_create_time)')} AS day, count(*) AS n FROM customer_message
+      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3
       GROUP BY 1, 2
     ),
     outbound AS (

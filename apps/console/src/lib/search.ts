@@ -41,7 +41,7 @@ export class SearchError extends Error {}
  * RECENT_WINDOW candidates in time order, without reading its thousands of older matches; a rare one (an order
  * number) is not, and is then looked up through the GIN index, which returns few rows.
  */
-export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{ hits: SearchHit[], next: SearchCursor | null, phase: 'recent' | 'index' | 'scan' }> {
+export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{ hits: SearchHit[], next: SearchCursor | null, phase: 'recent' | 'index' | 'scan' | 'narrowed' }> {
   const query = f.text === undefined || f.text.trim() === '' ? null : compileQuery(f.text)
   if (f.text !== undefined && f.text.trim() !== '' && query === null) throw new SearchError('the search text needs at least one letter, digit or character')
   const params: unknown[] = []
@@ -66,8 +66,21 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
   const cols = 's.direction, s.message_id, s.app_id, s.openid, s.at'
 
   let rows: Row[]
-  let phase: 'recent' | 'index' | 'scan'
-  if (query === null) {
+  let phase: 'recent' | 'index' | 'scan' | 'narrowed'
+  const few = query !== null && conv.length > 0 && f.openid === undefined ? await fewConversations(prisma, f) : null
+  if (query !== null && f.openid !== undefined) {
+    // One customer: their messages are few, read through the conversation index.
+    phase = 'narrowed'
+    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${[...where, ...match].join(' AND ')} ${order} LIMIT ${take}`, ...params)
+  } else if (few !== null) {
+    // A tag, status or assignee that few conversations have: each one's newest matches, through the conversation index.
+    phase = 'narrowed'
+    const k = params.length
+    rows = await prisma.$queryRawUnsafe<Row[]>(
+      `SELECT m.* FROM unnest($${k + 1}::text[], $${k + 2}::text[]) AS k(a, o) CROSS JOIN LATERAL (
+         SELECT ${cols} FROM message_search s WHERE s.app_id = k.a AND s.openid = k.o AND ${[...where, ...match].join(' AND ')} ${order} LIMIT ${take}) m
+       ORDER BY m.at DESC, m.direction DESC, m.message_id DESC LIMIT ${take}`, ...params, few.map((c) => c.app_id), few.map((c) => c.openid))
+  } else if (query === null) {
     phase = 'scan'
     rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
   } else {
@@ -93,6 +106,22 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
     next: rows.length > f.limit && last !== undefined ? { at: last.at.getTime(), direction: last.direction, id: last.message_id.toString() } : null,
     phase
   }
+}
+
+/** The conversations the conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
+export const FEW_CONVERSATIONS = 2000
+async function fewConversations (prisma: PrismaClient, f: SearchFilters): Promise<Array<{ app_id: string, openid: string }> | null> {
+  const params: unknown[] = [f.apps]
+  const cond = ['c.app_id = ANY($1::text[])']
+  if (f.tag !== undefined) { params.push(f.tag); cond.push(`c.tags @> ARRAY[$${params.length}]::text[]`) }
+  if (f.status !== undefined) { params.push(f.status); cond.push(`c.status = $${params.length}`) }
+  if (f.assignee !== undefined) {
+    if (f.assignee === '') cond.push('c.assignee IS NULL')
+    else { params.push(f.assignee); cond.push(`c.assignee = $${params.length}`) }
+  }
+  const rows = await prisma.$queryRawUnsafe<Array<{ app_id: string, openid: string }>>(
+    `SELECT c.app_id, c.openid FROM conversation c WHERE ${cond.join(' AND ')} LIMIT ${FEW_CONVERSATIONS + 1}`, ...params)
+  return rows.length > FEW_CONVERSATIONS ? null : rows
 }
 
 function textMatch (query: CompiledQuery, p: (v: unknown) => string): string[] {

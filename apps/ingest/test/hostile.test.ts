@@ -94,6 +94,9 @@ const cases: Array<[string, () => Req, number, string?]> = [
   ['decrypted content neither JSON nor XML', () => signedEncrypt(cipher.encrypt('hello there')), 400],
   ['decrypted XML with a DOCTYPE', () => signedEncrypt(cipher.encrypt(bomb), 'xml'), 400],
   ['decrypted message with a NUL in FromUserName', () => signedEncrypt(cipher.encrypt(stringifyFlat({ ...fields('text'), FromUserName: 'o\u0000x' }))), 400],
+  // A CreateTime PostgreSQL could not store would fail every push of its group-commit batch: refused on its own.
+  ['CreateTime beyond any timestamp', () => signedEncrypt(cipher.encrypt(stringifyFlat({ ...fields('text'), CreateTime: '99999999999999999999' }))), 400, 'KEFU_INGEST_BAD_BODY'],
+  ['CreateTime past the year 9999', () => signedEncrypt(cipher.encrypt(stringifyFlat({ ...fields('text'), CreateTime: '253402300800' }))), 400, 'KEFU_INGEST_BAD_BODY'],
   ['Encrypt sent to a plaintext app', () => signedPlain(stringifyFlat({ ToUserName: 'gh', Encrypt: cipher.encrypt(good()) })), 400],
   ['malformed JSON', () => signedPlain('{"ToUserName":"gh",'), 400, 'KEFU_INGEST_BAD_BODY'],
   ['JSON array body', () => signedPlain('[1,2,3]'), 400],

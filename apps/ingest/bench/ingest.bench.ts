@@ -9,6 +9,7 @@
 // Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
 // `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
 import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import crypto from 'node:crypto'
 import { once } from 'node:events'
 import os from 'node:os'
@@ -91,11 +92,46 @@ function ingestEnv (db: TestDatabase, metrics: boolean): NodeJS.ProcessEnv {
   return env
 }
 
-async function saturate (server: Server, cursor: Cursor, seconds: number, track = false): Promise<RunResult & { eld: Eld }> {
+/** CPU seconds (user + system) these processes have used (loopback only, so /proc shows them all); NaN without /proc. */
+function cpuSeconds (pids: number[]): number {
+  let total = 0
+  for (const pid of pids) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      if (!existsSync('/proc/self/stat')) return NaN
+      continue
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  }
+  return total
+}
+const CLOCK_TICKS = 100
+
+/** The PostgreSQL backends serving a database (the target's connections). */
+async function backends (db: TestDatabase | undefined): Promise<number[]> {
+  if (db === undefined || db.kind === 'embedded') return []
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    return (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid)
+  } finally {
+    await client.end()
+  }
+}
+
+interface Saturation extends RunResult { eld: Eld, serverCpu: number, dbCpu: number }
+
+async function saturate (server: Server, cursor: Cursor, seconds: number, track = false, db?: TestDatabase): Promise<Saturation> {
   await server.eld(true)
+  const pids = await backends(db)
+  const before = [cpuSeconds([server.child.pid!]), cpuSeconds(pids)]
   const r = await run(server.port, { mode: 'closed', connections: CONNECTIONS, from: cursor.next, limit: PUSHES, durationMs: seconds * 1000, track })
+  const after = [cpuSeconds([server.child.pid!]), cpuSeconds(pids)]
   cursor.next = r.next
-  return { ...r, eld: await server.eld(true) }
+  return { ...r, eld: await server.eld(true), serverCpu: after[0]! - before[0]!, dbCpu: after[1]! - before[1]! }
 }
 
 /** Rows for the acknowledged pushes: the ones missing (lost), and rows stored twice. */
@@ -131,7 +167,9 @@ try {
   const bare = await startServer('bare')
   servers.push(bare)
   await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: WARMUP_S * 1000 })
+  const bareCpu0 = cpuSeconds([bare.child.pid!])
   const bareRun = await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: DURATION_S * 1000 })
+  const bareCpuUs = (cpuSeconds([bare.child.pid!]) - bareCpu0) / bareRun.answered * 1e6
   await bare.stop()
   console.log(`bare route: ${fmt(bareRun.rps)} req/s`)
 
@@ -142,7 +180,7 @@ try {
   servers.push(express)
   const expressCursor = new Cursor()
   await saturate(express, expressCursor, WARMUP_S)
-  const expressRun = await saturate(express, expressCursor, DURATION_S)
+  const expressRun = await saturate(express, expressCursor, DURATION_S, false, expressDb)
   await express.stop()
   console.log(`Express receiver: ${fmt(expressRun.rps)} req/s`)
 
@@ -182,15 +220,15 @@ try {
   for (const [server, cursor, acked] of [[a, cursorA, ackedA], [b, cursorB, ackedB]] as const) {
     acked.push(...(await saturate(server, cursor, WARMUP_S, true)).acked!)
   }
-  const rounds: Array<{ a: RunResult & { eld: Eld }, b: RunResult & { eld: Eld } }> = []
+  const rounds: Array<{ a: Saturation, b: Saturation }> = []
   for (let round = 0; round < 2; round++) {
-    const ra = await saturate(a, cursorA, DURATION_S / 2, true)
-    const rb = await saturate(b, cursorB, DURATION_S / 2, true)
+    const ra = await saturate(a, cursorA, DURATION_S / 2, true, dbA)
+    const rb = await saturate(b, cursorB, DURATION_S / 2, true, dbB)
     ackedA.push(...ra.acked!)
     ackedB.push(...rb.acked!)
     rounds.push({ a: ra, b: rb })
   }
-  const sum = (pick: (r: typeof rounds[number]) => RunResult & { eld: Eld }) => {
+  const sum = (pick: (r: typeof rounds[number]) => Saturation) => {
     const runs = rounds.map(pick)
     const answered = runs.reduce((n, r) => n + r.answered, 0)
     const seconds = runs.reduce((n, r) => n + r.seconds, 0)
@@ -201,6 +239,8 @@ try {
       errors: runs.reduce((n, r) => n + r.errors + r.non2xx, 0),
       eldP99: Math.max(...runs.map((r) => r.eld.p99)),
       eldMax: Math.max(...runs.map((r) => r.eld.max)),
+      serverCpuUs: runs.reduce((n, r) => n + r.serverCpu, 0) / answered * 1e6,
+      dbCpuUs: runs.reduce((n, r) => n + r.dbCpu, 0) / answered * 1e6,
       firstError: runs.find((r) => r.firstError !== undefined)?.firstError
     }
   }
@@ -220,9 +260,10 @@ try {
   console.log('')
   say(`${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, load average before ${loadBefore.toFixed(2)}; ${CONNECTIONS} connections, pool ${POOL}, ${process.env.REDIS_URL !== undefined ? 'Redis' : 'no Redis'}, ${dbA.kind === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL'}`)
   say(`bare Fastify route         : ${fmt(bareRun.rps).padStart(7)} req/s   p50 ${ms(bareRun.p50)}   p99 ${ms(bareRun.p99)}`)
-  say(`Express+wechat-crypto+pg   : ${fmt(expressRun.rps).padStart(7)} req/s   p50 ${ms(expressRun.p50)}   p99 ${ms(expressRun.p99)}   errors ${expressRun.errors + expressRun.non2xx}`)
+  say(`Express+wechat-crypto+pg   : ${fmt(expressRun.rps).padStart(7)} req/s   p50 ${ms(expressRun.p50)}   p99 ${ms(expressRun.p99)}   errors ${expressRun.errors + expressRun.non2xx}   CPU ${(expressRun.serverCpu / expressRun.answered * 1e6).toFixed(0)} µs + PostgreSQL ${(expressRun.dbCpu / expressRun.answered * 1e6).toFixed(0)} µs per push`)
   say(`ingest, metrics on         : ${fmt(satA.rps).padStart(7)} req/s   p50 ${ms(satA.p50)}   p99 ${ms(satA.p99)}   event-loop delay p99 ${ms(satA.eldP99)}, max ${ms(satA.eldMax)}`)
   say(`ingest, metrics off        : ${fmt(satB.rps).padStart(7)} req/s   p50 ${ms(satB.p50)}   p99 ${ms(satB.p99)}   event-loop delay p99 ${ms(satB.eldP99)}, max ${ms(satB.eldMax)}`)
+  say(`CPU per request            : bare route ${bareCpuUs.toFixed(0)} µs; ingest ${satA.serverCpuUs.toFixed(0)} µs (${satB.serverCpuUs.toFixed(0)} µs without metrics) + PostgreSQL ${Number.isNaN(satA.dbCpuUs) || dbA.kind === 'embedded' ? 'n/a' : `${satA.dbCpuUs.toFixed(0)} µs`}`)
   say(`ratio to the bare route    : ${ratio.toFixed(2)}   (goal ≥ 0.5)  ${verdict(ratio >= 0.5)}`)
   say(`ratio to Express receiver  : ${vsExpress.toFixed(2)}   (goal ≥ 3)    ${verdict(vsExpress >= 3)}`)
   say(`p99 at saturation          : ${ms(satA.p99)}   (goal ≤ 25 ms)  ${verdict(satA.p99 <= 25)}`)

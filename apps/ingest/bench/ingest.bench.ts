@@ -258,9 +258,9 @@ try {
   const metricsCost = 1 - satA.rps / satB.rps
 
   console.log('')
-  say(`${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, load average before ${loadBefore.toFixed(2)}; ${CONNECTIONS} connections, pool ${POOL}, ${process.env.REDIS_URL !== undefined ? 'Redis' : 'no Redis'}, ${dbA.kind === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL'}`)
+  say(`${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, load average before ${loadBefore.toFixed(2)}; ${CONNECTIONS} connections, pool ${dbA.kind === 'embedded' ? 1 : POOL}, ${process.env.REDIS_URL !== undefined ? 'Redis' : 'no Redis'}, ${dbA.kind === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL'}`)
   say(`bare Fastify route         : ${fmt(bareRun.rps).padStart(7)} req/s   p50 ${ms(bareRun.p50)}   p99 ${ms(bareRun.p99)}`)
-  say(`Express+wechat-crypto+pg   : ${fmt(expressRun.rps).padStart(7)} req/s   p50 ${ms(expressRun.p50)}   p99 ${ms(expressRun.p99)}   errors ${expressRun.errors + expressRun.non2xx}   CPU ${(expressRun.serverCpu / expressRun.answered * 1e6).toFixed(0)} µs + PostgreSQL ${(expressRun.dbCpu / expressRun.answered * 1e6).toFixed(0)} µs per push`)
+  say(`Express+wechat-crypto+pg   : ${fmt(expressRun.rps).padStart(7)} req/s   p50 ${ms(expressRun.p50)}   p99 ${ms(expressRun.p99)}   errors ${expressRun.errors + expressRun.non2xx}   CPU ${(expressRun.serverCpu / expressRun.answered * 1e6).toFixed(0)} µs + PostgreSQL ${expressDb.kind === 'embedded' ? 'n/a' : `${(expressRun.dbCpu / expressRun.answered * 1e6).toFixed(0)} µs`} per push`)
   say(`ingest, metrics on         : ${fmt(satA.rps).padStart(7)} req/s   p50 ${ms(satA.p50)}   p99 ${ms(satA.p99)}   event-loop delay p99 ${ms(satA.eldP99)}, max ${ms(satA.eldMax)}`)
   say(`ingest, metrics off        : ${fmt(satB.rps).padStart(7)} req/s   p50 ${ms(satB.p50)}   p99 ${ms(satB.p99)}   event-loop delay p99 ${ms(satB.eldP99)}, max ${ms(satB.eldMax)}`)
   say(`CPU per request            : bare route ${bareCpuUs.toFixed(0)} µs; ingest ${satA.serverCpuUs.toFixed(0)} µs (${satB.serverCpuUs.toFixed(0)} µs without metrics) + PostgreSQL ${Number.isNaN(satA.dbCpuUs) || dbA.kind === 'embedded' ? 'n/a' : `${satA.dbCpuUs.toFixed(0)} µs`}`)

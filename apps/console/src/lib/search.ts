@@ -109,7 +109,7 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
 }
 
 /** The conversations the conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
-export const FEW_CONVERSATIONS = 2000
+export const FEW_CONVERSATIONS = 200
 async function fewConversations (prisma: PrismaClient, f: SearchFilters): Promise<Array<{ app_id: string, openid: string }> | null> {
   const params: unknown[] = [f.apps]
   const cond = ['c.app_id = ANY($1::text[])']

@@ -134,4 +134,7 @@ t.test('every assignment endpoint refuses another mini program’s conversation 
   t.equal(row.assignee, null)
   t.equal(await sys.prisma.conversationActivity.count({ where: { openid: 'o_not_carols' } }), 0)
   t.equal((await alice.api(sys, 'POST', path(SAFE, 'o_nobody_at_all', 'claim'))).status, 404, 'an absent conversation')
+  t.same((await mallory.api(sys, 'GET', '/api/counts')).json(), { mine: 0, unassigned: 0, unread: 0 }, 'counts only of one’s own mini programs')
+  t.same((await mallory.api(sys, 'GET', '/api/agents')).json().agents, [], 'and colleagues only there')
+  t.notOk((await carol.api(sys, 'GET', '/api/conversations?view=unassigned&status=all&limit=100')).json().conversations.some((c: { appId: string }) => c.appId === SAFE), 'views only of one’s own')
 })

@@ -42,7 +42,8 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     CLIENT_SECRET: secret, WECHAT_APPS: apps, PUBLIC_URL: 'https://console.example', AUTH_URL: 'https://a.example',
     AUTH_INTERNAL_URL: 'http://auth:3001', CLIENT_ID: 'agents', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20',
     SESSION_ABSOLUTE_TIMEOUT_S: '600', SESSION_WARN_BEFORE_S: '30', DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
-    WECHAT_API_BASE: 'http://fake-wechat:3004/', CONSOLE_REPLIES_PER_MINUTE: '5', TRUST_PROXY: '10.0.0.0/8'
+    WECHAT_API_BASE: 'http://fake-wechat:3004/', CONSOLE_REPLIES_PER_MINUTE: '5', TRUST_PROXY: '10.0.0.0/8',
+    DATA_DIR: '/srv/kefu', MEDIA_MAX_BYTES: '2048', MEDIA_FETCH_ATTEMPTS: '3', RETENTION_DAYS: '30'
   })
   t.same(appOptions(config), {
     publicUrl: 'https://console.example',
@@ -57,7 +58,8 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     poolMax: 4,
     redisUrl: 'redis://r:6379',
     wechatApiBase: 'http://fake-wechat:3004',
-    repliesPerMinute: 5
+    repliesPerMinute: 5,
+    history: { store: { kind: 'fs', dir: '/srv/kefu/media' }, maxBytes: 2048, fetchAttempts: 3, retentionDays: 30 }
   })
   t.same(serverOptions(config), { bodyLimit: 1024 * 1024, trustProxy: ['10.0.0.0/8'] })
 })

@@ -119,7 +119,7 @@ t.test('working only on the console keeps A and the console signed in past three
   t.ok(ended >= signedIn + ABSOLUTE_S * 1000, `ended at the absolute limit, not before (${ended - signedIn} ms after signing in)`)
   t.ok(ended <= signedIn + ABSOLUTE_S * 1000 + LATE_MS, `within the check interval of it (${ended - signedIn - ABSOLUTE_S * 1000} ms late)`)
   t.equal(await signedInAtA(context), false, 'A is signed out too')
-  t.equal((await page.evaluate(async () => (await fetch('/api/me')).status)), 401, 'and the console')
+  t.equal((await page.evaluate(async () => (await fetch('/api/me', { headers: { 'x-kefu-activity': 'background' } })).status)), 401, 'and the console')
 })
 
 t.test('a console left open with live pushes and no clicks: a warning, then both end at the idle limit; signing in again returns to the conversation', async (t) => {

@@ -9,7 +9,8 @@ interface Entry { state: LoginState, at: number }
  * What B knows of the A logins behind its sessions, and the person's activity on B that A has not heard of yet.
  *
  * A is asked at most once per `intervalMs` per A login (concurrent requests share one call), so a missed back-channel
- * logout, an idle or absolute end at A is seen within `intervalMs`. Each call carries the time of the latest request
+ * logout is seen within `intervalMs`; once the end A announced has passed, A is asked at once (an idle or absolute
+ * end is seen on the next request, unless activity elsewhere moved it). Each call carries the time of the latest request
  * the person made on B since the last report (`activeAt`): activity on B keeps the A login alive. Activity that
  * arrives while A's last answer is still fresh is reported by a timer when that answer goes stale, so A hears of
  * every piece of activity within `intervalMs` of it — before the idle limit as long as `intervalMs` is below it.
@@ -43,8 +44,12 @@ export class LivenessCache {
     if (activityAt !== undefined) this.#noteActivity(sub, sid, activityAt)
     const t = this.#now()
     if (entry !== undefined && t >= entry.at && t - entry.at < this.#intervalMs) {
-      if (this.#unreported.has(sid)) this.#scheduleFlush(sid, entry.at + this.#intervalMs - t)
-      return this.#projected(entry.state, sid)
+      const projected = this.#projected(entry.state, sid)
+      // Past the end A announced, A is asked at once: the login ends then, unless activity elsewhere moved it.
+      if (projected.active && projected.expiresAt > t) {
+        if (this.#unreported.has(sid)) this.#scheduleFlush(sid, entry.at + this.#intervalMs - t)
+        return projected
+      }
     }
     return await this.#ask(sub, sid)
   }

@@ -177,6 +177,19 @@ t.test('requests the person makes are reported to A as activity; automatic ones 
   t.equal(logins.get(sid)?.lastSeen, later, 'A moved the login\'s last-seen to it')
 })
 
+t.test('once the end A announced has passed, A is asked at once rather than believed for the interval', async (t) => {
+  const app = await buildB(t)
+  const b = new Browser(app)
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  clock.advance(IDLE_MS - 500)
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 200, 'A says: ends in 500 ms')
+  const before = reports.filter((r) => r.sid === sid).length
+  clock.advance(600)
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 401, 'past it, inside the check interval: asked again, and it has ended')
+  t.equal(reports.filter((r) => r.sid === sid).length, before + 1)
+})
+
 t.test('activity inside the interval reaches A by itself when the interval ends (real time)', async (t) => {
   const app = await buildB(t, { now: Date.now, checkIntervalMs: 300 })
   const b = new Browser(app)

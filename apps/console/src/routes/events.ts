@@ -65,9 +65,14 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       chain = chain.then(job).catch((err: Error) => { request.log.warn({ err: err.message }, 'live update failed') })
     }
     const later = (fn: () => void): void => { enqueue(async () => { fn() }) }
+    // A message the catch-up replayed may also be announced live a moment later (its announcement was on its way when
+    // the stream opened): each is sent once.
+    const replayed = new Set<string>()
     const onMessages = (list: LiveMessage[]): void => {
       const mine = list.filter((m) => apps.has(m.item.appId))
-      if (mine.length > 0) later(() => { for (const m of mine) send('message', { ...m.item, conversation: m.conversation }, m.item.id) })
+      if (mine.length > 0) {
+        later(() => { for (const m of mine) if (!replayed.has(m.item.id)) send('message', { ...m.item, conversation: m.conversation }, m.item.id) })
+      }
     }
     const onOutbound = (items: TimelineItem[]): void => {
       const mine = items.filter((item) => apps.has(item.appId))
@@ -100,7 +105,10 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
         return
       }
       const states = new Map((await store.states(missed)).map((s) => [`${s.appId}\u0000${s.openid}`, s]))
-      for (const item of missed) send('message', { ...item, conversation: states.get(`${item.appId}\u0000${item.openid}`) ?? null }, item.id)
+      for (const item of missed) {
+        replayed.add(item.id)
+        send('message', { ...item, conversation: states.get(`${item.appId}\u0000${item.openid}`) ?? null }, item.id)
+      }
     })
 
     let checking = false

@@ -73,7 +73,7 @@ export interface ConsoleOptions {
   now?: () => number
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs'>
+  teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs' | 'connectedWithinS'>
   /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
   history?: Partial<HistoryOptions>
 }

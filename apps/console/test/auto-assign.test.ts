@@ -90,3 +90,21 @@ t.test('two console instances relaying the same pushes assign each conversation 
   t.equal(await sys.prisma.conversationActivity.count({ where: { appId: SAFE, openid: { in: openids }, kind: 'assignment' } }), openids.length, 'one assignment each')
   t.same([...new Set(seen.values())], ['bob'], 'to the only online agent of SAFE')
 })
+
+t.test('an online agent whose consoles are all closed gets nothing automatically; an open console counts again', async (t) => {
+  await ada.api(sys, 'PUT', `/api/apps/${PLAIN}/settings`, { autoAssign: 'round_robin', maxOpenPerAgent: 100 })
+  const longAgo = new Date(Date.now() - 5 * 60_000)
+  await sys.prisma.agent.updateMany({ where: { username: { in: ['bob', 'carol', 'dave'] } }, data: { connectedAt: longAgo } })
+  await sys.push(PLAIN, 'text', { from: 'o_closed_1' })
+  t.equal((await messageOf('o_closed_1')).assignee, null, 'still "online", but no console open: the conversation waits')
+  const stream = await openStream(sys, bob)
+  t.teardown(stream.close)
+  await stream.nextOf('hello')
+  const deadline = Date.now() + 5000
+  while (((await sys.prisma.agent.findUniqueOrThrow({ where: { username: 'bob' } })).connectedAt ?? longAgo) <= longAgo) {
+    if (Date.now() > deadline) throw new Error('the open stream did not record the connection')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await sys.push(PLAIN, 'text', { from: 'o_closed_1', content: 'still there?' })
+  t.equal((await messageOf('o_closed_1')).assignee, 'bob', 'bob opened his console: it goes to him, not to carol or dave')
+})

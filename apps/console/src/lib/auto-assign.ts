@@ -4,8 +4,9 @@ import { activityItem, type TimelineItem } from './messages.js'
 export interface AutoAssigned { appId: string, openid: string, assignee: string, activity: TimelineItem }
 
 /**
- * Round robin among a mini program's online agents, skipping those with `cap` open conversations (in any mini
- * program): each waiting conversation goes to the agent whose last automatic assignment there is the oldest.
+ * Round robin among a mini program's online agents whose console is open (a live stream within `connectedWithinS`:
+ * an agent who left "online" on and closed the tab gets nothing), skipping those with `cap` open conversations (in
+ * any mini program): each waiting conversation goes to the agent whose last automatic assignment there is the oldest.
  *
  * Waiting means open, not snoozed, unassigned, and written to by the customer since an agent last changed its
  * assignment (a conversation an agent released stays unassigned until the customer writes again): assigned_at is
@@ -16,10 +17,12 @@ export interface AutoAssigned { appId: string, openid: string, assignee: string,
 export class AutoAssigner {
   readonly #prisma: PrismaClient
   readonly #now: () => number
+  readonly #connectedWithinS: number
 
-  constructor (prisma: PrismaClient, now: () => number) {
+  constructor (prisma: PrismaClient, now: () => number, connectedWithinS = 90) {
     this.#prisma = prisma
     this.#now = now
+    this.#connectedWithinS = connectedWithinS
   }
 
   /** Assigns the waiting conversations of `appId` (only these openids when given), oldest customer message first. */
@@ -34,6 +37,7 @@ export class AutoAssigner {
         const [next] = await tx.$queryRaw<Array<{ username: string }>>`
           SELECT aa.username FROM agent_app aa JOIN agent a ON a.username = aa.username
           WHERE aa.app_id = ${appId} AND a.availability = 'online'
+            AND a.connected_at > clock_timestamp() - make_interval(secs => ${this.#connectedWithinS})
             AND (SELECT count(*) FROM conversation c WHERE c.assignee = aa.username AND c.status = 'open') < ${cap}
           ORDER BY aa.last_assigned_at ASC NULLS FIRST, aa.username
           LIMIT 1`

@@ -33,13 +33,15 @@ export class TeamStore {
     return { username, ...DEFAULT_PROFILE, ...(row === null ? {} : { role: row.role as Role, availability: row.availability as Availability, notifyDesktop: row.notifyDesktop, notifySound: row.notifySound }) }
   }
 
-  async #upsert (username: string, data: { role?: Role, availability?: Availability, availabilityAt?: Date, notifyDesktop?: boolean, notifySound?: boolean }): Promise<AgentProfile> {
+  async #upsert (username: string, data: { role?: Role, availability?: Availability, availabilityAt?: Date, connectedAt?: Date, notifyDesktop?: boolean, notifySound?: boolean }): Promise<AgentProfile> {
     await this.#prisma.agent.upsert({ where: { username }, create: { username, ...data }, update: data })
     return await this.profile(username)
   }
 
+  /** Set from an open console: going online also counts as being connected (automatic assignment wants both). */
   setAvailability (username: string, availability: Availability): Promise<AgentProfile> {
-    return this.#upsert(username, { availability, availabilityAt: new Date() })
+    const at = new Date()
+    return this.#upsert(username, { availability, availabilityAt: at, ...(availability === 'online' ? { connectedAt: at } : {}) })
   }
 
   setNotifications (username: string, prefs: { desktop: boolean, sound: boolean }): Promise<AgentProfile> {

@@ -31,6 +31,8 @@ export interface TeamworkOptions {
   profileCacheS?: number
   /** How often waiting conversations are assigned automatically without a push (default 15 s; 0: only on pushes). */
   autoAssignSweepMs?: number
+  /** Online agents count for automatic assignment while a console of theirs had its stream open this recently (90 s). */
+  connectedWithinS?: number
   fetch?: typeof fetch
   now: () => number
 }
@@ -58,7 +60,7 @@ export default fp<TeamworkOptions>(async function teamwork (fastify, opts) {
   }))
   await fastify.register(livePlugin, {
     team,
-    assigner: new AutoAssigner(prisma, opts.now),
+    assigner: new AutoAssigner(prisma, opts.now, opts.connectedWithinS),
     configuredApps: opts.apps.map((a) => a.appid),
     autoAssignSweepMs: opts.autoAssignSweepMs,
     now: opts.now

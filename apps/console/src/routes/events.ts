@@ -28,6 +28,8 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
   const sessionCheckMs = opts.sessionCheckMs ?? 4000
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const catchUpLimit = opts.catchUpLimit ?? 200
+  /** How often an open stream refreshes `agent.connected_at` (automatic assignment looks 90 s back). */
+  const CONNECTED_MARK_MS = 30_000
   const openStreams = fastify.metrics.gauge('kefu_console_open_streams', 'Live streams (GET /api/events) open now')
 
   fastify.get<{ Querystring: { last_id?: string } }>('/api/events', {
@@ -111,6 +113,15 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       }
     })
 
+    // An open stream is a console on the agent's screen: automatic assignment goes only to agents who have one.
+    let markedAt = 0
+    const markConnected = async (): Promise<void> => {
+      if (Date.now() - markedAt < CONNECTED_MARK_MS) return
+      markedAt = Date.now()
+      await fastify.prisma.$executeRaw`UPDATE agent SET connected_at = clock_timestamp() WHERE username = ${agent.username}`
+    }
+    markConnected().catch((err: Error) => { request.log.warn({ err: err.message }, 'console connection not recorded') })
+
     let checking = false
     const checkSession = async (): Promise<void> => {
       if (userId === undefined || handle === null || user === null) return end('ended')
@@ -128,6 +139,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
           request.log.info({ username: agent.username, apps: now }, 'live stream: the agent\'s mini programs changed')
           send('apps', { apps: now })
         }
+        await markConnected()
       } catch {
         // The session store, A or the database is away: nobody is treated as signed in.
         end('unavailable')

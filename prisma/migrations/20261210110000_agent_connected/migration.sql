@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "agent" ADD COLUMN     "connected_at" TIMESTAMPTZ(3);
+

@@ -10,6 +10,7 @@ import { ssoClient } from '@kefu/sso-client'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './lib/rate-limit.js'
 import type { WechatSender } from './lib/sender.js'
 import { ConsoleStore } from './lib/store.js'
+import { refuseCoercedBodies } from './lib/validation.js'
 import { createWechatSender } from './lib/wechat.js'
 import agentPlugin from './plugins/agent.js'
 import historyPlugin, { type HistoryOptions } from './plugins/history.js'
@@ -82,6 +83,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   const now = opts.now ?? Date.now
   const prefix = opts.redisPrefix ?? 'kefu:console:'
   installErrorHandler(fastify, 'KEFU_CONSOLE')
+  refuseCoercedBodies(fastify)
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(metricsPlugin)
 

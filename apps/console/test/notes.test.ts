@@ -37,11 +37,13 @@ t.test('a note reaches colleagues of that mini program live, and no one else', a
 
 t.test('bad notes are refused with one line and nothing stored; another mini program’s conversation is 404', async (t) => {
   const before = await sys.prisma.conversationActivity.count()
-  for (const body of [{}, { text: '' }, { text: '   \n ' }, { text: 'x'.repeat(2001) }]) {
+  for (const body of [{}, { text: '' }, { text: '   \n ' }, { text: 'x'.repeat(2001) }, { text: 123 }, { text: ['a'] }, { text: true }]) {
     const res = await alice.api(sys, 'POST', notes, body)
     t.equal(res.status, 400, JSON.stringify(body).slice(0, 40))
     t.notMatch(res.json().message, /\n/)
   }
+  // A wrong type is refused, not coerced (a note "123" would be stored otherwise).
+  t.match((await alice.api(sys, 'POST', notes, { text: 123 })).json(), { statusCode: 400, message: 'body/text must be string' })
   const foreign = await carol.api(sys, 'POST', notes, { text: 'peek' })
   t.equal(foreign.status, 404)
   t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_nobody/notes`, { text: 'x' })).status, 404)

@@ -47,6 +47,7 @@ t.test('snooze: out of the open view until then; in the past, beyond 30 days or 
     [{ until: Date.now() - 1000 }, /in the future/],
     [{ until: Date.now() + 31 * 24 * 3600 * 1000 }, /30 days at most/],
     [{ until: 'tomorrow' }, /until/],
+    [{ until: String(Date.now() + 7_200_000) }, /until/],
     [{}, /until/]
   ] as const) {
     const res = await bob.api(sys, 'POST', path(SAFE, 'o_snooze', 'snooze'), body)

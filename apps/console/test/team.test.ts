@@ -42,6 +42,10 @@ t.test('notifications: each agent turns the browser notification and the sound o
   t.same((await bob.api(sys, 'GET', '/api/me')).json().notifications, { desktop: false, sound: true })
   t.same((await alice.api(sys, 'GET', '/api/me')).json().notifications, { desktop: true, sound: false }, 'another agent’s are their own')
   t.equal((await bob.api(sys, 'PUT', '/api/me/notifications', { desktop: 'yes' })).status, 400)
+  for (const body of [{ desktop: 'true', sound: false }, { desktop: true, sound: 'false' }, { desktop: 1, sound: 0 }]) {
+    t.equal((await bob.api(sys, 'PUT', '/api/me/notifications', body)).status, 400, `${JSON.stringify(body)}: not coerced`)
+  }
+  t.same((await bob.api(sys, 'GET', '/api/me')).json().notifications, { desktop: false, sound: true }, 'unchanged by the refused ones')
 })
 
 t.test('administrators assign agents to their own mini programs; agents cannot', async (t) => {
@@ -86,7 +90,7 @@ t.test('automatic assignment settings: read by the mini program’s agents, chan
   t.equal(set.status, 200)
   t.same((await carol.api(sys, 'GET', `/api/apps/${PLAIN}/settings`)).json().settings, { appId: PLAIN, autoAssign: 'round_robin', maxOpenPerAgent: 3 })
   t.match((await carol.api(sys, 'GET', '/api/me')).json().apps, [{ appId: PLAIN, autoAssign: 'round_robin', maxOpenPerAgent: 3 }])
-  for (const body of [{}, { autoAssign: 'random', maxOpenPerAgent: 3 }, { autoAssign: 'off', maxOpenPerAgent: 0 }, { autoAssign: 'off', maxOpenPerAgent: 1001 }, { autoAssign: 'off' }]) {
+  for (const body of [{}, { autoAssign: 'random', maxOpenPerAgent: 3 }, { autoAssign: 'off', maxOpenPerAgent: 0 }, { autoAssign: 'off', maxOpenPerAgent: 1001 }, { autoAssign: 'off' }, { autoAssign: 'off', maxOpenPerAgent: '5' }, { autoAssign: 'off', maxOpenPerAgent: 2.5 }]) {
     const res = await ada.api(sys, 'PUT', `/api/apps/${PLAIN}/settings`, body)
     t.equal(res.status, 400, JSON.stringify(body))
     t.notMatch(res.json().message, /\n/)

@@ -12,6 +12,8 @@ import type { PrismaClient } from '@kefu/db'
  */
 
 export const DAY_OFFSET = "interval '8 hours'"
+/** The same in seconds: a customer message's day is (wechat_create_time + DAY_OFFSET_S) / 86400 days after 1970-01-01. */
+const DAY_OFFSET_S = 8 * 3600
 const EPISODE_GAP_S = 24 * 3600
 
 export interface ReportRange {
@@ -61,41 +63,72 @@ const dur = (count: unknown, median: unknown, p90: unknown): Durations => ({
   p90S: p90 === null || p90 === undefined ? null : Math.round(Number(p90) * 10) / 10
 })
 
-/** The episodes that start in the range, with their first reply and resolution (one statement, used twice). */
+/**
+ * The episodes that start in the range, with their first reply and resolution (one statement, used twice).
+ *
+ * One sort of the customer messages of [start - 24 h, end), the resolutions (status → resolved) of the same period
+ * and the replies sent in [start, end), merged in time order per customer (app_id, openid, compared as bytes: "C"),
+ * then two window passes over it, with no index probe per message or per episode:
+ * 1. each row learns the time of the previous message, resolution and reply. A message starts an episode when there is
+ *    no previous message, the previous is more than 24 hours older, or a resolution lies after it (and at or before
+ *    this message: a resolution at the message's very instant sorts first), i.e. in (previous, this];
+ * 2. each row learns the start of the episode it falls in: the latest start at or before it (replies and resolutions
+ *    at a start's very instant belong to that episode, as `>= start` says).
+ * Per episode, the first reply is the earliest reply in it, and its agent that of the reply with no earlier reply in
+ * the episode (likewise resolutions). The last episode of a customer in the range has no next start: its first reply
+ * or resolution may come after the range's end, where one index probe looks for it (only when none came before).
+ */
 function episodesSql (hasActivity: boolean): string {
-  const resolvedBetween = hasActivity
-    ? `EXISTS (SELECT 1 FROM conversation_activity a WHERE a.app_id = m.app_id AND a.openid = m.openid AND a.kind = 'status'
-         AND a.to_value = 'resolved' AND a.created_at > to_timestamp(m.prev) AND a.created_at <= to_timestamp(m.t))`
-    : 'false'
+  const resolutions = hasActivity
+    ? `UNION ALL
+      SELECT openid, app_id, created_at, 0, id, actor FROM conversation_activity
+      WHERE app_id = ANY($1::text[]) AND kind = 'status' AND to_value = 'resolved'
+        AND created_at >= to_timestamp($2 - ${EPISODE_GAP_S}) AND created_at < to_timestamp($3)`
+    : ''
+  const later = (table: string, at: string, who: string, cond: string, when: string): string => `LEFT JOIN LATERAL (SELECT x.${at} AS at, x.${who} AS who FROM ${table} x
+      WHERE ${when} AND x.app_id = g.app_id COLLATE "default" AND x.openid = g.openid COLLATE "default" AND ${cond} AND x.${at} >= to_timestamp($3)
+      ORDER BY x.${at} LIMIT 1)`
   const resolution = hasActivity
-    ? `LEFT JOIN LATERAL (SELECT a.created_at AS at, a.actor FROM conversation_activity a
-         WHERE a.app_id = e.app_id AND a.openid = e.openid AND a.kind = 'status' AND a.to_value = 'resolved'
-           AND a.created_at >= e.start AND (e.next_start IS NULL OR a.created_at < e.next_start)
-         ORDER BY a.created_at LIMIT 1) r ON true`
-    : 'LEFT JOIN LATERAL (SELECT NULL::timestamptz AS at, NULL::text AS actor) r ON true'
+    ? `${later('conversation_activity', 'created_at', 'actor', "x.kind = 'status' AND x.to_value = 'resolved'", 'g.last AND g.resolved_at IS NULL')} r ON true`
+    : 'LEFT JOIN LATERAL (SELECT NULL::timestamptz AS at, NULL::text AS who) r ON true'
   return `
-    WITH m AS (
-      SELECT app_id, openid, wechat_create_time AS t,
-             lag(wechat_create_time) OVER (PARTITION BY app_id, openid ORDER BY wechat_create_time, id) AS prev
-      FROM customer_message
+    WITH x (openid, app_id, t, k, id, who) AS (
+      SELECT openid COLLATE "C", app_id COLLATE "C", to_timestamp(wechat_create_time), 1, id, NULL::text FROM customer_message
       WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL
         AND wechat_create_time >= $2 - ${EPISODE_GAP_S} AND wechat_create_time < $3
-    ), starts AS (
-      SELECT app_id, openid, t FROM m WHERE prev IS NULL OR t - prev > ${EPISODE_GAP_S} OR ${resolvedBetween}
-    ), e AS (
-      SELECT app_id, openid, to_timestamp(t) AS start,
-             to_timestamp(lead(t) OVER (PARTITION BY app_id, openid ORDER BY t)) AS next_start
-      FROM starts
+      UNION ALL
+      SELECT openid, app_id, created_at, 2, id, agent FROM outbound_message
+      WHERE app_id = ANY($1::text[]) AND status = 'sent' AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3)
+      ${resolutions}
+    ), w AS (
+      SELECT openid, app_id, t, k, who,
+             max(t) FILTER (WHERE k = 1) OVER before AS prev_message,
+             max(t) FILTER (WHERE k = 0) OVER before AS prev_resolution,
+             max(t) FILTER (WHERE k = 2) OVER before AS prev_reply
+      FROM x
+      WINDOW before AS (PARTITION BY openid, app_id ORDER BY t, k, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ), v AS (
+      SELECT openid, app_id, t, k, who, starts, prev_reply, prev_resolution,
+             max(t) FILTER (WHERE starts) OVER (PARTITION BY openid, app_id ORDER BY t) AS ep
+      FROM (SELECT *, k = 1 AND (prev_message IS NULL OR t - prev_message > interval '${EPISODE_GAP_S} seconds'
+                                 OR prev_resolution > prev_message) AS starts FROM w) w
+    ), g AS (
+      SELECT openid, app_id, ep, lead(ep) OVER (PARTITION BY openid, app_id ORDER BY ep) IS NULL AS last,
+             max(t) FILTER (WHERE k = 2) AS replied_at, max(who) FILTER (WHERE k = 2) AS replied_by,
+             max(t) FILTER (WHERE k = 0) AS resolved_at, max(who) FILTER (WHERE k = 0) AS resolved_by
+      FROM v
+      -- The episode's start, its first reply (no earlier reply in it), its first resolution.
+      WHERE ep >= to_timestamp($2) AND (starts OR (k = 2 AND (prev_reply IS NULL OR prev_reply < ep))
+                                        OR (k = 0 AND (prev_resolution IS NULL OR prev_resolution < ep)))
+      GROUP BY openid, app_id, ep
     )
-    SELECT e.app_id, e.openid, e.start, ((e.start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day,
-           f.at AS replied_at, f.agent AS replied_by, r.at AS resolved_at, r.actor AS resolved_by
-    FROM e
-    LEFT JOIN LATERAL (SELECT o.created_at AS at, o.agent FROM outbound_message o
-      WHERE o.app_id = e.app_id AND o.openid = e.openid AND o.status = 'sent'
-        AND o.created_at >= e.start AND (e.next_start IS NULL OR o.created_at < e.next_start)
-      ORDER BY o.created_at LIMIT 1) f ON true
-    ${resolution}
-    WHERE e.start >= to_timestamp($2)`
+    SELECT g.app_id COLLATE "default" AS app_id, g.openid COLLATE "default" AS openid, g.ep AS start,
+           ((g.ep AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day,
+           coalesce(g.replied_at, f.at) AS replied_at, CASE WHEN g.replied_at IS NULL THEN f.who ELSE g.replied_by END AS replied_by,
+           coalesce(g.resolved_at, r.at) AS resolved_at, CASE WHEN g.resolved_at IS NULL THEN r.who ELSE g.resolved_by END AS resolved_by
+    FROM g
+    ${later('outbound_message', 'created_at', 'agent', "x.status = 'sent'", 'g.last AND g.replied_at IS NULL')} f ON true
+    ${resolution}`
 }
 
 export async function teamReport (prisma: PrismaClient, range: ReportRange): Promise<Report> {
@@ -124,9 +157,9 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
       FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
     ),
     inbound AS (
-      SELECT app_id, ${day('to_timestamp(wechat_create_time)')} AS day, count(*) AS n FROM customer_message
+      SELECT app_id, date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int AS day, count(*) AS n FROM customer_message
       WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3
-      GROUP BY 1, 2
+      GROUP BY app_id, (wechat_create_time + ${DAY_OFFSET_S}) / 86400
     ),
     outbound AS (
       SELECT app_id, ${day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,

@@ -39,7 +39,12 @@ interface Server { child: ChildProcess, port: number, eld: (reset?: boolean) => 
 async function startServer (mode: 'bare' | 'ingest' | 'express', env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [mode], {
     env: { ...process.env, ...env },
-    execArgv: [...tsx, ...(process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [])]
+    execArgv: [
+      ...tsx,
+      ...(process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+      // Node options for the servers only (e.g. --trace-gc, --max-semi-space-size=32), not for the load generator.
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '')
+    ]
   })
   const [msg] = await Promise.race([
     once(child, 'message') as Promise<[{ op: string, port: number }]>,

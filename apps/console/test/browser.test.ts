@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { chromium, type Page } from 'playwright-core'
-import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
+import { APPS, startConsoleSystem } from './helper.js'
+import { launchChromium, signInAtA } from './chromium.js'
 
 // Screenshots of the console are kept as test artifacts here.
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
@@ -12,22 +12,7 @@ const sys = await startConsoleSystem(t, { label: 'console_browser', aHost: 'a.ke
 const SAFE = APPS[0]!.appid
 const USER = 'oE2EUser00000000000000000001'
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-    `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
-})
-t.teardown(() => browser.close())
-
-async function signInAtA (page: Page): Promise<void> {
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type('alice')
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
-}
+const browser = await launchChromium(t, sys)
 
 t.test('an agent signs in at A, sees a push arrive live, replies, and sees it sent; a 45015 shows as a clear failure', async (t) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
@@ -36,7 +21,7 @@ t.test('an agent signs in at A, sees a push arrive live, replies, and sees it se
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
 
-  await signInAtA(page)
+  await signInAtA(page, sys)
   await page.goto(sys.console.url + '/')
   // The sync login signs the agent in on the console by itself (one reload), then the console starts.
   await page.waitForSelector('#agent', { timeout: 10_000 })
@@ -92,13 +77,7 @@ t.test('English when the browser asks for it; an agent without mini programs see
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
   t.teardown(() => context.close())
   const page = await context.newPage()
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type('mallory')
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
+  await signInAtA(page, sys, 'mallory')
   await page.goto(sys.console.url + '/')
   await page.waitForSelector('#agent', { timeout: 10_000 })
   t.match(await page.textContent('#agent'), /Agent: mallory/)

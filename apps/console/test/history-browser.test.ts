@@ -3,8 +3,9 @@
 // conversation at the message found, and a customer's picture still shown after WeChat forgot it.
 import { mkdirSync } from 'node:fs'
 import t from 'tap'
-import { chromium, type Page } from 'playwright-core'
-import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
+import { type Page } from 'playwright-core'
+import { APPS, startConsoleSystem } from './helper.js'
+import { launchChromium, signInAtA } from './chromium.js'
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -14,21 +15,10 @@ const sys = await startConsoleSystem(t, { label: 'history_browser', aHost: 'a.ke
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await sys.prisma.agent.create({ data: { username: 'alice', role: 'admin' } })
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-    `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
-})
-t.teardown(() => browser.close())
+const browser = await launchChromium(t, sys)
 
 async function signIn (page: Page): Promise<void> {
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type('alice')
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
+  await signInAtA(page, sys)
   await page.goto(sys.console.url + '/')
   await page.waitForSelector('#agent', { timeout: 10_000 })
 }

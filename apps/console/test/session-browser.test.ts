@@ -6,8 +6,9 @@
 // conversation.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { type BrowserContext, type Page } from 'playwright-core'
 import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
+import { launchChromium, signInAtA } from './chromium.js'
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -38,30 +39,12 @@ const SAFE = APPS[0]!.appid
 const USERS = ['oSessionUser0000000000000001', 'oSessionUser0000000000000002']
 for (const user of USERS) await sys.push(SAFE, 'text', { from: user, content: `hello from ${user.slice(-1)}` })
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-    `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
-})
-t.teardown(() => browser.close())
+const browser = await launchChromium(t, sys)
 
 async function newContext (t: { teardown: (fn: () => unknown) => void }, locale = 'zh-CN'): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale })
   t.teardown(() => context.close())
   return context
-}
-
-/** Signs in at A with the keyboard; resolves to the time the login began (before the form was sent). */
-async function signInAtA (page: Page): Promise<number> {
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type('alice')
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  const started = Date.now()
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
-  return started
 }
 
 /** Opens the console (the sync login signs in by itself, through A at the top level) and waits until it is live. */
@@ -92,7 +75,7 @@ async function waitForEnded (page: Page, timeoutMs: number): Promise<number> {
 t.test('working only on the console keeps A and the console signed in past three idle limits; the absolute limit ends both while working', async (t) => {
   const context = await newContext(t)
   const page = await context.newPage()
-  const signedIn = await signInAtA(page)
+  const signedIn = await signInAtA(page, sys)
   await openConsole(page)
   const rows = USERS.map((u) => page.locator(`[data-conversation="${SAFE}/${u}"]`))
   await rows[0]!.waitFor()
@@ -127,7 +110,7 @@ t.test('a console left open with live pushes and no clicks: a warning, then both
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
-  await signInAtA(page)
+  await signInAtA(page, sys)
   const consolePage = await context.newPage()
   await page.close() // nothing more happens at A
   const row = consolePage.locator(`[data-conversation="${SAFE}/${USERS[0]}"]`)
@@ -183,7 +166,7 @@ t.test('a console left open with live pushes and no clicks: a warning, then both
 t.test('“stay signed in” from the keyboard keeps the session; English', async (t) => {
   const context = await newContext(t, 'en-US')
   const page = await context.newPage()
-  await signInAtA(page)
+  await signInAtA(page, sys)
   const ready = await openConsole(page)
   await page.waitForFunction(() => document.documentElement.dataset.session === 'warning', undefined, { timeout: IDLE_S * 1000 })
   t.match(await page.locator('#kefu-session-warning').textContent(), /You have been inactive: you will be signed out in \d s/)

@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { chromium, type Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { parseWechatApps } from '@kefu/service'
-import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
+import { APPS, startConsoleSystem } from './helper.js'
+import { launchChromium, signInAtA } from './chromium.js'
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -26,21 +27,10 @@ const SAFE = apps[0]!.appid
 const USER = 'oSubscribeUser0000000000001'
 let clock = Math.floor(Date.now() / 1000) - 600
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-    `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
-})
-t.teardown(() => browser.close())
+const browser = await launchChromium(t, sys)
 
 async function signIn (page: Page): Promise<void> {
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type('alice')
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
+  await signInAtA(page, sys)
   await page.goto(`${sys.console.url}/?c=${SAFE}/${USER}`)
   await page.waitForSelector('#agent', { timeout: 10_000 })
 }

@@ -3,8 +3,9 @@
 // customer reopening it, each seen live by the other. Keyboard only; alice in Chinese at 1280×800, bob in English.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { APPS, PASSWORD, addAgent, startConsoleSystem } from './helper.js'
+import { type Browser, type Page } from 'playwright-core'
+import { APPS, addAgent, startConsoleSystem } from './helper.js'
+import { launchChromium, signInAtA } from './chromium.js'
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -17,18 +18,7 @@ await sys.prisma.agent.upsert({ where: { username: 'alice' }, create: { username
 await sys.prisma.quickReply.create({ data: { scope: 'app', scopeId: SAFE, shortcut: 'hours', text: 'Our service hours are 9:00–21:00 every day.', createdBy: 'alice' } })
 await sys.prisma.quickReply.create({ data: { scope: 'agent', scopeId: 'bob', shortcut: 'thanks', text: 'Thank you for waiting!', createdBy: 'bob' } })
 
-const browsers: Browser[] = []
 const scriptErrors: string[] = []
-async function launch (): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-      `--host-resolver-rules=${sys.hosts.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`]
-  })
-  browsers.push(browser)
-  return browser
-}
-t.teardown(async () => { for (const b of browsers) await b.close() })
 
 async function signedInConsole (browser: Browser, username: string, locale: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale })
@@ -48,13 +38,7 @@ async function signedInConsole (browser: Browser, username: string, locale: stri
   })
   const page = await context.newPage()
   page.on('pageerror', (err) => scriptErrors.push(`${username}: ${err.message}`))
-  await page.goto(sys.a.url + '/login')
-  await page.waitForFunction(() => document.activeElement?.id === 'username')
-  await page.keyboard.type(username)
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(PASSWORD)
-  await page.keyboard.press('Enter')
-  await page.waitForURL(sys.a.url + '/')
+  await signInAtA(page, sys, username)
   await page.goto(sys.console.url + '/')
   await page.waitForFunction(() => ['实时连接', 'Live'].includes(document.querySelector('.status')?.textContent ?? ''), undefined, { timeout: 15_000 })
   return page
@@ -66,8 +50,8 @@ async function press (page: Page, selector: string, key = 'Enter'): Promise<void
   await page.keyboard.press(key)
 }
 
-const alice = await signedInConsole(await launch(), 'alice', 'zh-CN')
-const bob = await signedInConsole(await launch(), 'bob', 'en-US')
+const alice = await signedInConsole(await launchChromium(t, sys), 'alice', 'zh-CN')
+const bob = await signedInConsole(await launchChromium(t, sys), 'bob', 'en-US')
 const row = (page: Page) => page.locator(`[data-conversation="${SAFE}/${USER}"]`)
 
 t.test('two agents work one conversation together, live', async (t) => {

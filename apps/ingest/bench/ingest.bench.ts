@@ -6,6 +6,8 @@
 //   4. ingest one push at a time on an otherwise idle machine, warmed up by step 3;
 //   5. ingest at a steady offered rate of 1,000 pushes/s (an open loop: sends keep their schedule whatever the answers);
 //   6. ingest warmed up, at 50 connections, in alternating rounds with a second ingest that has no metrics.
+// Beside step 5, the floors under it at the same rate: the bare route (HTTP, the load generator and this machine's
+// scheduling) and a durable one-row INSERT from node-postgres with nothing else in the way (pg-floor.ts).
 // Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
 // `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import type { RunCommand, RunResult } from './load-generator.js'
+import { measurePgFloor, type FloorResult } from './pg-floor.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5)
@@ -175,6 +178,7 @@ try {
   const bareCpu0 = cpuSeconds([bare.child.pid!])
   const bareRun = await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: DURATION_S * 1000 })
   const bareCpuUs = (cpuSeconds([bare.child.pid!]) - bareCpu0) / bareRun.answered * 1e6
+  const bareSteady = await run(bare.port, { mode: 'rate', rate: STEADY_RATE, from: 0, limit: PUSHES, durationMs: DURATION_S * 1000 })
   await bare.stop()
   console.log(`bare route: ${fmt(bareRun.rps)} req/s`)
 
@@ -188,6 +192,14 @@ try {
   const expressRun = await saturate(express, expressCursor, DURATION_S, false, expressDb)
   await express.stop()
   console.log(`Express receiver: ${fmt(expressRun.rps)} req/s`)
+
+  // The database's floor at the steady rate (real PostgreSQL only: embedded PostgreSQL has one connection).
+  let floor: FloorResult | undefined
+  if (process.env.DATABASE_URL !== undefined) {
+    const floorDb = await createTestDatabase('bench_floor', { migrate: false })
+    databases.push(floorDb)
+    floor = await measurePgFloor(floorDb.url, STEADY_RATE, DURATION_S * 1000)
+  }
 
   // 3. Ingest from its start, one push at a time.
   const dbA = await createTestDatabase('bench_ingest')
@@ -273,6 +285,7 @@ try {
   say(`ratio to Express receiver  : ${vsExpress.toFixed(2)}   (goal ≥ 3)    ${verdict(vsExpress >= 3)}`)
   say(`p99 at saturation          : ${ms(satA.p99)}   (goal ≤ 25 ms)  ${verdict(satA.p99 <= 25)}`)
   say(`p99 at ${fmt(STEADY_RATE)} pushes/s      : ${ms(steady.p99)}   (goal ≤ 5 ms)  ${verdict(steady.p99 <= 5)}   p50 ${ms(steady.p50)}, achieved ${fmt(steady.rps)}/s, sends late by ≤ ${ms(steady.sendLagP99)} (p99), event-loop delay p99 ${ms(steadyEld.p99)}`)
+  say(`floors at ${fmt(STEADY_RATE)}/s          : bare route p99 ${ms(bareSteady.p99)} (p50 ${ms(bareSteady.p50)}); PostgreSQL one-row durable INSERT from node-postgres p99 ${floor === undefined ? 'n/a' : `${ms(floor.p99)} (p50 ${ms(floor.p50)}, max ${ms(floor.max)})`}`)
   say(`one at a time, idle        : p50 ${ms(serial.p50)} / p99 ${ms(serial.p99)}   (goal ≤ 2 / ≤ 4 ms)  ${verdict(serial.p50 <= 2 && serial.p99 <= 4)}   max ${ms(serial.max)}, event-loop delay max ${ms(serialEld.max)}`)
   say(`first ${COLD_S} s after a start  : p99 ${ms(cold.p99)}   (goal ≤ 25 ms)  ${verdict(cold.p99 <= 25)}   p50 ${ms(cold.p50)}, max ${ms(cold.max)}, ${fmt(cold.answered)} pushes`)
   say(`metrics cost               : ${(metricsCost * 100).toFixed(1)} % of throughput   (goal ≤ 5 %)  ${verdict(metricsCost <= 0.05)}`)

@@ -10,4 +10,4 @@ WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=build /app /app
 USER node
-CMD ["node", "apps/ingest/dist/server.js"]
+CMD ["node", "--no-allocation-site-pretenuring", "apps/ingest/dist/server.js"]

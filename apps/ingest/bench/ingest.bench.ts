@@ -31,6 +31,9 @@ const POOL = Number(process.env.DATABASE_POOL_MAX ?? 10)
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 240_000)
 const APP = { appid: 'wxba5fad812f8e6fb9', token: 'benchToken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
 const tsx = ['--import', 'tsx']
+/** The Node flags ingest ships with: its start script's (the Dockerfile and docker-compose.yml use the same, tested). */
+const INGEST_NODE_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split(' ').filter((word) => word.startsWith('--'))
 
 if (process.env.DATABASE_URL === undefined) {
   console.log('note: DATABASE_URL is not set: ingest and the Express receiver run on embedded PostgreSQL (PGlite, one connection); the goals are for real PostgreSQL')
@@ -44,6 +47,7 @@ async function startServer (mode: 'bare' | 'ingest' | 'express', env: NodeJS.Pro
     env: { ...process.env, ...env },
     execArgv: [
       ...tsx,
+      ...(mode === 'ingest' ? INGEST_NODE_FLAGS : []),
       ...(process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
       // Node options for the servers only (e.g. --trace-gc, --max-semi-space-size=32), not for the load generator.
       ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '')

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import type { RunCommand, RunResult } from './load-generator.js'
+import { ingestNodeFlags } from './node-flags.js'
 import { measurePgFloor, type FloorResult } from './pg-floor.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
@@ -31,9 +32,7 @@ const POOL = Number(process.env.DATABASE_POOL_MAX ?? 10)
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 240_000)
 const APP = { appid: 'wxba5fad812f8e6fb9', token: 'benchToken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
 const tsx = ['--import', 'tsx']
-/** The Node flags ingest ships with: its start script's (the Dockerfile and docker-compose.yml use the same, tested). */
-const INGEST_NODE_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
-  .scripts.start.split(' ').filter((word) => word.startsWith('--'))
+const INGEST_NODE_FLAGS = ingestNodeFlags()
 
 if (process.env.DATABASE_URL === undefined) {
   console.log('note: DATABASE_URL is not set: ingest and the Express receiver run on embedded PostgreSQL (PGlite, one connection); the goals are for real PostgreSQL')

@@ -14,6 +14,7 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { buildPush, messageFields } from '@kefu/wechat-crypto'
+import { percentile } from './percentile.js'
 
 interface BenchApp { appid: string, token: string, encodingAESKey: string }
 interface SignCommand { op: 'sign', count: number, base: string, app: BenchApp }
@@ -142,11 +143,6 @@ class Connection {
       callback?.(Number(head.slice(9, 12)), body.equals(SUCCESS))
     }
   }
-}
-
-function percentile (sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
 }
 
 async function run (cmd: RunCommand): Promise<RunResult> {

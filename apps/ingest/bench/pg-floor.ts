@@ -4,8 +4,9 @@
 // of two connections (ingest's two batches in flight); latency counts from the call, queueing in the pool included.
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
+import { percentile } from './percentile.js'
 
-export interface FloorResult { answered: number, p50: number, p99: number, max: number }
+export interface FloorResult { p50: number, p99: number, max: number }
 
 export async function measurePgFloor (url: string, rate: number, durationMs: number): Promise<FloorResult> {
   const pool = new pg.Pool({ connectionString: url, max: 2 })
@@ -35,8 +36,7 @@ export async function measurePgFloor (url: string, rate: number, durationMs: num
     })
     if (failed !== undefined) throw failed
     const sorted = Float64Array.from(latencies).sort()
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
-    return { answered: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! }
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: percentile(sorted, 1) }
   } finally {
     await pool.end()
   }

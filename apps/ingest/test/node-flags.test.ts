@@ -3,10 +3,12 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { ingestNodeFlags } from '../bench/node-flags.js'
 
 const read = (relative: string): string => readFileSync(new URL(relative, import.meta.url), 'utf8')
 const start = (JSON.parse(read('../package.json')) as { scripts: { start: string } }).scripts.start
-const flags = start.split(' ').filter((word) => word.startsWith('--'))
+// The flags the benchmark starts ingest with.
+const flags = ingestNodeFlags()
 
 t.test('the start script runs the server with its flags', async (t) => {
   t.same(flags, ['--no-allocation-site-pretenuring'])

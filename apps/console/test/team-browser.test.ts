@@ -172,6 +172,43 @@ t.test('the customer panel, tags and the phone layout', async (t) => {
   await alice.screenshot({ path: ARTIFACTS + 'team-customer-panel-alice-1280.png' })
 })
 
+t.test('an administrator manages the agents of his mini program only, and adds a new one by name', async (t) => {
+  const PLAIN = APPS[1]!.appid
+  await addAgent(sys, 'newcomer', []) // fresh from agent:add or the sign-in site: serves no mini program yet
+  await addAgent(sys, 'outsider', [PLAIN])
+  await sys.prisma.agent.update({ where: { username: 'bob' }, data: { role: 'admin' } })
+  await bob.setViewportSize({ width: 1280, height: 800 })
+  await bob.reload()
+  await bob.waitForFunction(() => document.querySelector('.status')?.textContent === 'Live', undefined, { timeout: 15_000 })
+  await press(bob, '#open-admin')
+  await bob.waitForSelector('#admin-dialog tr[data-agent=bob]')
+  t.same(await bob.locator('#admin-dialog tr[data-agent]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.agent)), ['alice', 'bob'],
+    'the agents of SAFE; neither one who serves none yet nor one of another mini program')
+  t.same(await bob.locator('#admin-dialog tr[data-agent=alice] input[type=checkbox]').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value)), [SAFE],
+    'of alice’s mini programs, only his own')
+
+  /** Types a name into the add form, ticks SAFE, saves (keyboard only); resolves to the row's status line. */
+  async function add (name: string): Promise<string> {
+    await bob.locator('#admin-dialog input[type=text]').focus()
+    await bob.keyboard.type(name)
+    await bob.keyboard.press('Enter')
+    await bob.waitForFunction((n) => document.activeElement?.closest('tr')?.getAttribute('data-agent') === n, name)
+    await bob.keyboard.press('Space')
+    await bob.keyboard.press('Tab')
+    await bob.keyboard.press('Tab')
+    await bob.keyboard.press('Enter')
+    const status = bob.locator(`#admin-dialog tr[data-agent="${name}"] [role=status]`)
+    await bob.waitForFunction((n) => (document.querySelector(`#admin-dialog tr[data-agent="${n}"] [role=status]`)?.textContent ?? '') !== '', name, { timeout: 5000 })
+    return await status.textContent() ?? ''
+  }
+  t.equal(await add('newcomer'), 'Saved')
+  t.same((await sys.prisma.agentApp.findMany({ where: { username: 'newcomer' } })).map((r) => r.appId), [SAFE])
+  t.match(await add('outsider'), /^no account named outsider that you may manage/, 'answered as for an account that does not exist')
+  t.same((await sys.prisma.agentApp.findMany({ where: { username: 'outsider' } })).map((r) => r.appId), [PLAIN], 'outsider untouched')
+  await bob.screenshot({ path: ARTIFACTS + 'team-admin-bob-1280.png' })
+  await bob.keyboard.press('Escape')
+})
+
 t.test('no script errors in either page', async (t) => {
   t.same(scriptErrors, [])
 })

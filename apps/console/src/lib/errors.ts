@@ -11,8 +11,11 @@ export const NoSuchMedia = createError('KEFU_CONSOLE_NO_MEDIA', 'WeChat has no s
 export const AdminOnly = createError('KEFU_CONSOLE_ADMIN_ONLY', 'only an administrator may %s', 403)
 export const NotYours = createError('KEFU_CONSOLE_NOT_YOURS', 'only %s or an administrator may hand this conversation over or release it', 403)
 export const NotAnAgentOfApp = createError('KEFU_CONSOLE_NOT_AN_AGENT_OF_APP', '%s does not serve this mini program', 400)
-export const NoSuchAccount = createError('KEFU_CONSOLE_NO_SUCH_ACCOUNT', 'no account named %s at the sign-in site (create it with user:add first)', 404)
-export const LastAdmin = createError('KEFU_CONSOLE_LAST_ADMIN', 'the last administrator cannot stop being one: make someone else an administrator first', 409)
+// One answer for an absent account and for one that serves only others' mini programs: no telling them apart.
+export const NoSuchAccount = createError('KEFU_CONSOLE_NO_SUCH_ACCOUNT', 'no account named %s that you may manage (create it at the sign-in site with user:add; one serving only other mini programs is managed by their administrators)', 404)
+export const RoleBeyondYours = createError('KEFU_CONSOLE_ROLE_BEYOND_YOURS', '%s also serves mini programs you do not administer: only an administrator of all of them may change the role', 403)
+export const AdminOfNothing = createError('KEFU_CONSOLE_ADMIN_OF_NOTHING', 'an administrator serves at least one mini program: give %s one of yours as well', 400)
+export const LastAdmin = createError('KEFU_CONSOLE_LAST_ADMIN', 'the last administrator of %s cannot stop being one: make someone else an administrator there first', 409)
 export const BadSnooze = createError('KEFU_CONSOLE_BAD_SNOOZE', '%s', 400)
 export const BadTags = createError('KEFU_CONSOLE_BAD_TAGS', '%s', 400)
 export const DuplicateShortcut = createError('KEFU_CONSOLE_DUPLICATE_SHORTCUT', 'a quick reply with the shortcut "%s" already exists there', 409)

@@ -15,6 +15,13 @@ export interface AgentProfile {
 /** An agent as colleagues see them: the mini programs listed are those the viewer shares with them. */
 export interface TeamMember { username: string, role: Role, availability: Availability, apps: string[] }
 
+/**
+ * What came of an administrator's change to an account: done, or refused (`unknown`: no such account, or one serving
+ * only other mini programs; `role`: a role change for an account also serving others; `admin-of-nothing`: an
+ * administrator who would serve no mini program; `last-admin`: these mini programs would have no administrator left).
+ */
+export type ManageOutcome = { done: true } | { refused: 'unknown' } | { refused: 'role' } | { refused: 'admin-of-nothing' } | { refused: 'last-admin', appIds: string[] }
+
 export interface AppSettings { appId: string, autoAssign: AutoAssign, maxOpenPerAgent: number }
 
 const DEFAULT_PROFILE = { role: 'agent', availability: 'offline', notifyDesktop: true, notifySound: false } as const
@@ -52,48 +59,74 @@ export class TeamStore {
     return this.#upsert(username, { role })
   }
 
-  async adminCount (): Promise<number> {
-    return await this.#prisma.agent.count({ where: { role: 'admin' } })
-  }
-
-  async accountExists (username: string): Promise<boolean> {
-    return (await this.#prisma.account.count({ where: { username } })) > 0
-  }
-
   async serves (username: string, appId: string): Promise<boolean> {
     return (await this.#prisma.agentApp.count({ where: { username, appId } })) > 0
   }
 
-  /**
-   * The agents who serve any of `appIds`, each with the mini programs among those; with `everyone`, also the agents
-   * (with a row) who serve none of them (what an administrator sees to add them).
-   */
-  async members (appIds: string[], options: { everyone?: boolean } = {}): Promise<TeamMember[]> {
+  /** The agents who serve any of `appIds`, each with the mini programs among those. */
+  async members (appIds: string[]): Promise<TeamMember[]> {
     const links = await this.#prisma.agentApp.findMany({ where: { appId: { in: appIds } }, orderBy: [{ username: 'asc' }, { appId: 'asc' }] })
     const apps = new Map<string, string[]>()
     for (const l of links) apps.set(l.username, [...(apps.get(l.username) ?? []), l.appId])
-    const rows = await this.#prisma.agent.findMany({ where: options.everyone === true ? {} : { username: { in: [...apps.keys()] } } })
+    const rows = await this.#prisma.agent.findMany({ where: { username: { in: [...apps.keys()] } } })
     const byName = new Map(rows.map((r) => [r.username, r]))
-    const names = [...new Set([...apps.keys(), ...rows.map((r) => r.username)])].sort()
-    return names.map((username) => {
+    return [...apps].map(([username, shared]) => {
       const row = byName.get(username)
       return {
         username,
         role: (row?.role ?? DEFAULT_PROFILE.role) as Role,
         availability: (row?.availability ?? DEFAULT_PROFILE.availability) as Availability,
-        apps: apps.get(username) ?? []
+        apps: shared
       }
     })
   }
 
-  /** Sets which of `within` (the administrator's mini programs) the agent serves; others stay as they are. */
-  async setApps (username: string, wanted: string[], within: string[]): Promise<void> {
-    const keep = wanted.filter((a) => within.includes(a))
-    await this.#prisma.$transaction([
-      this.#prisma.agentApp.deleteMany({ where: { username, appId: { in: within.filter((a) => !keep.includes(a)) } } }),
-      this.#prisma.agentApp.createMany({ data: keep.map((appId) => ({ username, appId })), skipDuplicates: true }),
-      this.#prisma.agent.upsert({ where: { username }, create: { username }, update: {} })
-    ])
+  /**
+   * An administrator's change to an account: which of `within` (the administrator's mini programs) it serves, the
+   * others left as they are, and its role. The role is the account's, so it follows the account into every mini
+   * program it serves: only an administrator of all of them may change it. An account serving mini programs none of
+   * which are the administrator's is refused as an absent one is. No mini program loses its last administrator, and
+   * an account that serves none is an agent.
+   *
+   * One change to an account at a time (a lock on its name), and one at a time among those that take an
+   * administrator away from a mini program (a lock per mini program, taken in appid order): two administrators
+   * demoting each other at once leave one.
+   */
+  async manage (username: string, within: string[], change: { apps?: string[], role?: Role }): Promise<ManageOutcome> {
+    return await this.#prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(${'kefu.console.account:' + username}))`
+      const [account] = await tx.$queryRaw<Array<{ role: string | null, apps: string[] }>>`
+        SELECT (SELECT role FROM agent WHERE username = ${username}) AS role,
+               ARRAY(SELECT app_id FROM agent_app WHERE username = ${username} ORDER BY app_id) AS apps
+        FROM account WHERE username = ${username}`
+      if (account === undefined) return { refused: 'unknown' }
+      const serves = account.apps
+      const beyond = serves.filter((a) => !within.includes(a))
+      if (serves.length > 0 && beyond.length === serves.length) return { refused: 'unknown' }
+      const role = (account.role ?? DEFAULT_PROFILE.role) as Role
+      if (change.role !== undefined && change.role !== role && beyond.length > 0) return { refused: 'role' }
+      const kept = change.apps === undefined ? serves : [...beyond, ...change.apps]
+      // Authority does not travel between teams: an account serving no mini program is an agent, whatever role it
+      // was left with, and joins one as an agent unless made an administrator there and then.
+      if (kept.length === 0 && change.role === 'admin') return { refused: 'admin-of-nothing' }
+      const newRole: Role = kept.length === 0 ? 'agent' : change.role ?? (serves.length === 0 ? 'agent' : role)
+      const lost = role === 'admin' ? serves.filter((a) => newRole !== 'admin' || !kept.includes(a)) : []
+      if (lost.length > 0) {
+        for (const appId of lost) await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(${'kefu.console.app-admins:' + appId}))`
+        const covered = await tx.$queryRaw<Array<{ app_id: string }>>`
+          SELECT DISTINCT aa.app_id FROM agent_app aa JOIN agent a ON a.username = aa.username
+          WHERE aa.app_id = ANY(${lost}::text[]) AND a.role = 'admin' AND aa.username <> ${username}`
+        const orphaned = lost.filter((a) => !covered.some((c) => c.app_id === a))
+        if (orphaned.length > 0) return { refused: 'last-admin', appIds: orphaned }
+      }
+      if (change.apps !== undefined) {
+        const wanted = change.apps
+        await tx.agentApp.deleteMany({ where: { username, appId: { in: within.filter((a) => !wanted.includes(a)) } } })
+        await tx.agentApp.createMany({ data: wanted.map((appId) => ({ username, appId })), skipDuplicates: true })
+      }
+      await tx.agent.upsert({ where: { username }, create: { username, role: newRole }, update: { role: newRole } })
+      return { done: true }
+    }, { maxWait: 10_000, timeout: 20_000 })
   }
 
   async settings (appIds: string[]): Promise<AppSettings[]> {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { LastAdmin, NoSuchAccount, NoSuchApp } from '../lib/errors.js'
+import { AdminOfNothing, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../lib/errors.js'
 import type { AutoAssign, Availability, Role } from '../lib/team.js'
 import { APPID_PATTERN, adminOf, agentOf, username } from './guards.js'
 
@@ -20,11 +20,10 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
     return await fastify.consoleStore.counts(agent.apps, agent.username)
   })
 
-  // Colleagues who serve the agent's mini programs; an administrator also sees agents who serve none of them yet.
+  // Colleagues who serve the agent's mini programs, administrators included: nobody sees who serves only others'.
   fastify.get('/api/agents', async function agents (request) {
     const agent = await request.agent()
-    const admin = (await team.profile(agent.username)).role === 'admin'
-    return { agents: await team.members(agent.apps, { everyone: admin }) }
+    return { agents: await team.members(agent.apps) }
   })
 
   fastify.put<{ Body: { availability: Availability } }>('/api/me/availability', {
@@ -45,7 +44,9 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
     return { me: await team.setNotifications(agent.username, request.body) }
   })
 
-  // Administrators: which of their mini programs an agent serves (the others are left as they are), and roles.
+  // Administrators: which of their mini programs an agent serves (the others are left as they are), and roles. An
+  // account that serves none yet (fresh from agent:add or the sign-in site) is added by its exact name; one that
+  // serves only other mini programs is answered as an absent one, so that no administrator learns of the others'.
   fastify.put<{ Params: { username: string }, Body: { apps?: string[], role?: Role } }>('/api/agents/:username', {
     schema: {
       params: { type: 'object', required: ['username'], properties: { username } },
@@ -64,13 +65,18 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
     const name = request.params.username
     const { apps, role } = request.body
     if (apps !== undefined && apps.some((a) => !admin.apps.includes(a))) throw new NoSuchApp()
-    if (!(await team.accountExists(name))) throw new NoSuchAccount(name)
-    if (role === 'agent' && (await team.profile(name)).role === 'admin' && await team.adminCount() <= 1) throw new LastAdmin()
-    if (apps !== undefined) await team.setApps(name, apps, admin.apps)
-    if (role !== undefined) await team.setRole(name, role)
+    const outcome = await team.manage(name, admin.apps, { apps, role })
+    if ('refused' in outcome) {
+      if (outcome.refused === 'unknown') throw new NoSuchAccount(name)
+      if (outcome.refused === 'role') throw new RoleBeyondYours(name)
+      if (outcome.refused === 'admin-of-nothing') throw new AdminOfNothing(name)
+      throw new LastAdmin(outcome.appIds.join(', '))
+    }
     await announceAgent(name)
-    const [member] = (await team.members(admin.apps, { everyone: true })).filter((m) => m.username === name)
-    return { agent: member }
+    const [member] = (await team.members(admin.apps)).filter((m) => m.username === name)
+    if (member !== undefined) return { agent: member }
+    const { role: now, availability } = await team.profile(name)
+    return { agent: { username: name, role: now, availability, apps: [] } }
   })
 
   fastify.get<{ Params: { appid: string } }>('/api/apps/:appid/settings', {

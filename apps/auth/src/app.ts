@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, type RedisClient } from '@kefu/service'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, type RedisClient } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
@@ -12,7 +12,7 @@ import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
 import passwordResets from './plugins/password-resets.js'
 import stores, { type AuthSessionOptions } from './plugins/stores.js'
-import accountRoutes from './routes/account.js'
+import accountRoutes, { crossSiteAnswer } from './routes/account.js'
 import ssoRoutes from './routes/sso.js'
 
 export interface AuthOptions {
@@ -79,6 +79,9 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   })
 
   await fastify.register(cookie)
+  // Every state-changing request from A's own pages only; after the cookie parser, since a refused form gets a page
+  // with a fresh CSRF token.
+  sameOriginGuard(fastify, { origin, code: 'KEFU_AUTH_CROSS_SITE', answer: crossSiteAnswer(ctx) })
   // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.
   fastify.removeContentTypeParser('text/plain')
   await fastify.register(formbody, { bodyLimit: 16 * 1024 })

@@ -166,6 +166,32 @@ t.test('logout ends the session; a cross-site logout (logout CSRF) is refused', 
   t.match(page.body, /你已退出登录/)
 })
 
+t.test("one guard for every state-changing request: a JSON call shows its origin, an old browser's form its token", async (t) => {
+  const refusedLogins = async (): Promise<number> => Number(/^kefu_auth_logins_total\{outcome="refused"\} (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1] ?? 0)
+  const before = refusals('KEFU_AUTH_CROSS_SITE').length
+  const countedBefore = await refusedLogins()
+  const b = browser()
+  const bare = await b.postJson('/login', { username: 'alice', password: 'alice-password' }, { origin: '', 'sec-fetch-site': '' })
+  t.equal(bare.statusCode, 403, 'neither Origin nor Sec-Fetch-Site: not shown to come from A')
+  t.equal(bare.json().code, 'KEFU_AUTH_CROSS_SITE')
+  t.equal(bare.json().message, `refused: state-changing requests must come from ${ORIGIN} (neither Origin nor Sec-Fetch-Site was sent)`)
+  t.equal(b.jar.has('kefu_auth'), false, 'no session')
+  t.equal(await refusedLogins(), countedBefore + 1, 'counted as a refused login')
+  const garbage = await b.request('POST', '/login', { headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, payload: '{' })
+  t.equal(garbage.statusCode, 403, 'refused before its body is read')
+  t.equal((await b.postJson('/login', { username: 'alice', password: 'alice-password' }, { origin: '' })).statusCode, 200, 'Sec-Fetch-Site: same-origin alone is A')
+  const sibling = await b.request('POST', '/logout', { headers: { 'content-type': 'application/json', origin: 'http://b1.kefu.test', 'sec-fetch-site': 'same-site' }, payload: '{}' })
+  t.equal(sibling.statusCode, 403, 'a registered B site is not A either')
+  t.equal((await b.get('/me')).statusCode, 200, 'still logged in')
+  t.equal(refusals('KEFU_AUTH_CROSS_SITE').length, before + 3)
+
+  const old = browser()
+  const token = await old.csrfToken()
+  const form = await old.postForm('/login', { username: 'alice', password: 'alice-password', _csrf: token }, { origin: '', 'sec-fetch-site': '' })
+  t.equal(form.statusCode, 303, 'a browser that sends neither header shows the form\'s token instead (SPEC)')
+  t.equal((await old.get('/me')).statusCode, 200)
+})
+
 t.test('log out everywhere ends every session of the user and no one else\'s', async (t) => {
   const laptop = browser()
   const phone = browser()

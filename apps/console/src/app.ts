@@ -2,8 +2,8 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir, type PrismaClient } from '@kefu/db'
 import {
-  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sessionStoreErrors, type EventBus, type RedisClient,
-  type WechatAppConfig
+  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type EventBus,
+  type RedisClient, type WechatAppConfig
 } from '@kefu/service'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
@@ -83,6 +83,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   const now = opts.now ?? Date.now
   const prefix = opts.redisPrefix ?? 'kefu:console:'
   installErrorHandler(fastify, 'KEFU_CONSOLE')
+  // First of all hooks: a state-changing request from any page but the console's own changes nothing.
+  sameOriginGuard(fastify, { origin: opts.publicUrl, code: 'KEFU_CONSOLE_CROSS_SITE' })
   refuseCoercedBodies(fastify)
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(metricsPlugin)

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sessionStoreErrors, type RedisClient } from '@kefu/service'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type RedisClient } from '@kefu/service'
 import { ssoClient } from '@kefu/sso-client'
 import pageRoutes from './routes/page.js'
 
@@ -44,6 +44,8 @@ export interface SyncOptions {
 
 export default async function syncApp (fastify: FastifyInstance, opts: SyncOptions): Promise<void> {
   installErrorHandler(fastify, 'KEFU_SYNC')
+  // First of all hooks: a state-changing request from any page but this site's own changes nothing.
+  sameOriginGuard(fastify, { origin: opts.publicUrl, code: 'KEFU_SYNC_CROSS_SITE' })
   await fastify.register(metricsPlugin)
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })

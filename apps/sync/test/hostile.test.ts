@@ -35,25 +35,50 @@ t.test('hostile: CSRF post to B\'s ticket endpoint (foreign Origin, no token, an
   const csrf = await victim.csrfFromB(b1)
   const attacker = new HttpClient()
   await attacker.loginAtA(a)
-  const before = b1.refusals('KEFU_SSO_CSRF').length
-  const attempts: Array<[string, Record<string, string>, string]> = [
-    ['foreign Origin', { origin: 'http://evil.example' }, csrf],
-    ['cross-site form post (text/plain, no preflight)', { origin: 'http://evil.example', 'content-type': 'text/plain', 'x-kefu-csrf': '' }, csrf],
-    ['sibling site Origin', { origin: b2.url, 'sec-fetch-site': 'same-site' }, csrf],
-    ['no Origin', { origin: '' }, csrf],
-    ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, csrf],
-    ['no token', { 'x-kefu-csrf': '' }, csrf],
-    ['forged token', {}, 'A'.repeat(43)],
-    ["another browser's token", {}, await new HttpClient().csrfFromB(b1)]
+  const before = { guard: b1.refusals('KEFU_SYNC_CROSS_SITE').length, route: b1.refusals('KEFU_SSO_CSRF').length }
+  // The site's same-origin guard refuses what another page sends before anything is read; the route itself then
+  // wants its own page's Origin and the signed token, which no other page can send.
+  const attempts: Array<[string, Record<string, string>, string, 'KEFU_SYNC_CROSS_SITE' | 'KEFU_SSO_CSRF']> = [
+    ['foreign Origin', { origin: 'http://evil.example' }, csrf, 'KEFU_SYNC_CROSS_SITE'],
+    ['cross-site form post (text/plain, no preflight)', { origin: 'http://evil.example', 'content-type': 'text/plain', 'x-kefu-csrf': '' }, csrf, 'KEFU_SYNC_CROSS_SITE'],
+    ['sibling site Origin', { origin: b2.url, 'sec-fetch-site': 'same-site' }, csrf, 'KEFU_SYNC_CROSS_SITE'],
+    ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, csrf, 'KEFU_SYNC_CROSS_SITE'],
+    ['no Origin', { origin: '' }, csrf, 'KEFU_SSO_CSRF'],
+    ['no token', { 'x-kefu-csrf': '' }, csrf, 'KEFU_SSO_CSRF'],
+    ['forged token', {}, 'A'.repeat(43), 'KEFU_SSO_CSRF'],
+    ["another browser's token", {}, await new HttpClient().csrfFromB(b1), 'KEFU_SSO_CSRF']
   ]
-  for (const [name, headers, token] of attempts) {
+  for (const [name, headers, token, code] of attempts) {
     const ticket = await attacker.ticketFromA(a, b1)
     const res = await victim.postTicketToB(b1, ticket, token, headers)
     t.equal(res.status, 403, name)
-    t.equal(res.json().code, 'KEFU_SSO_CSRF')
+    t.equal(res.json().code, code, name)
   }
-  t.equal(b1.refusals('KEFU_SSO_CSRF').length, before + attempts.length, 'each refusal logged')
+  t.equal(b1.refusals('KEFU_SYNC_CROSS_SITE').length, before.guard + 4, 'each refusal logged, once')
+  t.equal(b1.refusals('KEFU_SSO_CSRF').length, before.route + 4)
   t.equal((await victim.request(b1, 'GET', '/me')).status, 401, 'the victim was not logged in as the attacker')
+})
+
+t.test("hostile: \"stay signed in\" from another page of the site is refused by the site's guard; A's back channel is not a page", async (t) => {
+  const c = await signedIn(b1)
+  const before = b1.refusals('KEFU_SYNC_CROSS_SITE').length
+  const from: Array<[string, Record<string, string>]> = [
+    ['another port', { origin: b1.url.replace(/:(\d+)$/, (_m, p: string) => ':' + String(Number(p) + 1)), 'sec-fetch-site': 'same-site' }],
+    ['a sibling subdomain', { origin: b2.url, 'sec-fetch-site': 'same-site' }],
+    ["Origin 'null'", { origin: 'null' }],
+    ['neither Origin nor Sec-Fetch-Site', {}]
+  ]
+  for (const [name, headers] of from) {
+    const res = await c.request(b1, 'POST', '/sso/keepalive', { headers })
+    t.equal(res.status, 403, name)
+    t.equal(res.json().code, 'KEFU_SYNC_CROSS_SITE', name)
+  }
+  t.equal(b1.refusals('KEFU_SYNC_CROSS_SITE').length, before + from.length)
+  t.equal((await c.request(b1, 'POST', '/sso/keepalive', { headers: { origin: b1.url, 'sec-fetch-site': 'same-origin' } })).status, 200, 'from its own page')
+  // A's server posts /sso/logout with no Origin at all; its signature is what it is checked by.
+  const res = await c.request(a, 'POST', '/logout', { headers: { 'content-type': 'application/json', origin: a.url }, body: '{}' })
+  t.equal(res.status, 204)
+  t.equal((await c.request(b1, 'GET', '/me')).status, 401, 'the back channel ended the B session at once')
 })
 
 t.test('hostile: a replayed ticket is refused at B (A burned it)', async (t) => {

@@ -399,13 +399,14 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
     }).send(SESSION_WATCH_SOURCE)
   })
 
-  // A's back-channel logout. The signature covers the exact bytes, so the body is kept as a string.
+  // A's back-channel logout. The signature covers the exact bytes, so the body is kept as a string. A's server
+  // calls it, not a page: the signature (HMAC under the client secret, with audience, issuer and age) is its proof.
   await fastify.register(async function backChannel (scope) {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, function rawJson (_req, body, done) {
       done(null, body)
     })
-    scope.post<{ Body: string }>('/sso/logout', async function backChannelLogout (request, reply) {
+    scope.post<{ Body: string }>('/sso/logout', { config: { originCheck: 'server-to-server' } }, async function backChannelLogout (request, reply) {
       const signature = request.headers[SIGNATURE_HEADER]
       const verdict = verifyLogoutMessage(request.body, typeof signature === 'string' ? signature : undefined, {
         secret: opts.clientSecret, issuer: authUrl, audience: opts.clientId, now: now(), maxAgeMs: logoutMaxAgeMs

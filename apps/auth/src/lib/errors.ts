@@ -1,7 +1,7 @@
 import createError from '@fastify/error'
 
 // Every refusal A gives, one code each. Refusals of hostile requests are logged at warn with their code.
-export const CrossSite = createError('KEFU_AUTH_CROSS_SITE', 'refused: state-changing requests must come from %s', 403)
+// A cross-site request is KEFU_AUTH_CROSS_SITE, from the same-origin guard (app.ts).
 export const BadCsrfToken = createError('KEFU_AUTH_CSRF', 'refused: missing or invalid CSRF token; reload the form and submit again', 403)
 export const UnsupportedBody = createError('KEFU_AUTH_UNSUPPORTED_MEDIA_TYPE', 'send application/json or application/x-www-form-urlencoded', 415)
 export const BadCredentials = createError('KEFU_AUTH_BAD_CREDENTIALS', 'wrong username or password', 401)

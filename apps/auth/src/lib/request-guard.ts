@@ -1,19 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
-/**
- * Why a state-changing request is refused as cross-site, or null when it comes from `origin`.
- * Browsers send `Origin` on every POST (and `Sec-Fetch-Site` since 2020-2023); a request with neither is not
- * from a browser page and cannot carry a victim's cookies against their will.
- */
-export function crossSiteReason (request: FastifyRequest, origin: string): string | null {
-  const sent = request.headers.origin
-  if (sent !== undefined) return sent === origin ? null : `Origin ${sent.slice(0, 100)} is not ${origin}`
-  const site = request.headers['sec-fetch-site']
-  if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site is ${String(site).slice(0, 20)}`
-  return null
-}
-
 export function isFormPost (request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
 }
@@ -24,8 +11,8 @@ export function isJsonPost (request: FastifyRequest): boolean {
 
 /**
  * Signed double-submit CSRF tokens for A's HTML forms (OWASP CSRF cheat sheet): a random nonce in an HttpOnly
- * cookie, and in the form its HMAC under a key derived from the session secret. The Origin check above is the
- * first line; this covers browsers that send neither Origin nor Sec-Fetch-Site.
+ * cookie, and in the form its HMAC under a key derived from the session secret. The same-origin guard of
+ * @kefu/service is the first line; this covers browsers that send neither Origin nor Sec-Fetch-Site.
  */
 export class CsrfTokens {
   readonly #key: Buffer

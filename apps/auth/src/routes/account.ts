@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { safeReturnPath } from '@kefu/sso-client'
 import { endLogins } from '../lib/end-logins.js'
 import { logRefusal, type AuthContext } from '../lib/context.js'
-import { BadCredentials, BadCsrfToken, CrossSite, TooManyAttempts, UnsupportedBody } from '../lib/errors.js'
+import { BadCredentials, BadCsrfToken, TooManyAttempts, UnsupportedBody } from '../lib/errors.js'
 import { escapeHtml, sendPage } from '../lib/html.js'
 import { messages, pickLang, type Lang, type Messages } from '../lib/i18n.js'
 import { hashPassword, needsRehash, verifyPassword } from '../lib/password.js'
-import { crossSiteReason, isFormPost, isJsonPost } from '../lib/request-guard.js'
+import { isFormPost, isJsonPost } from '../lib/request-guard.js'
 
 interface LoginBody { username: string, password: string, _csrf?: string, return_to?: string }
 interface LogoutBody { everywhere?: 'true' | 'false', _csrf?: string }
@@ -77,17 +77,29 @@ function formError (ctx: AuthContext, request: FastifyRequest, reply: FastifyRep
   return loginPage(ctx, request, reply, status, { error: text, returnTo, username })
 }
 
+/**
+ * How A answers a state-changing request that the same-origin guard refused (`sameOriginGuard`'s `answer`): a
+ * person's HTML form gets the login page saying so, a JSON caller the error object. A refused login is counted.
+ */
+export function crossSiteAnswer (ctx: AuthContext): (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined {
+  return function refusedAtA (request, reply) {
+    if (request.routeOptions.url === '/login') ctx.metrics.logins.inc({ outcome: 'refused' })
+    if (!isFormPost(request)) return undefined
+    // The body is not read for a refused request: the page goes back to A's home, not to the form's return_to.
+    const m = messages(langOf(request))
+    return formError(ctx, request, reply, m, 403, m.expiredForm, '/')
+  }
+}
+
 export default async function accountRoutes (fastify: FastifyInstance, opts: { ctx: AuthContext }): Promise<void> {
   const { ctx } = opts
 
-  /** Origin / Sec-Fetch-Site for every state-changing request; the CSRF token too for HTML forms. */
+  /**
+   * The same-origin guard (app.ts) has checked Origin / Sec-Fetch-Site already; HTML forms also need their CSRF
+   * token, which is all an old browser that sends neither header has to show (`originCheck: 'form-token'`).
+   */
   function guard (request: FastifyRequest, body: { _csrf?: string } | undefined): void {
     if (!isFormPost(request) && !isJsonPost(request)) throw new UnsupportedBody()
-    const reason = crossSiteReason(request, ctx.origin)
-    if (reason !== null) {
-      logRefusal(request, 'KEFU_AUTH_CROSS_SITE', { reason })
-      throw new CrossSite(ctx.origin)
-    }
     if (isFormPost(request) && !ctx.csrf.verify(request, body?._csrf)) {
       logRefusal(request, 'KEFU_AUTH_CSRF')
       throw new BadCsrfToken()
@@ -114,6 +126,7 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
   })
 
   fastify.post<{ Body: LoginBody }>('/login', {
+    config: { originCheck: 'form-token' },
     schema: {
       body: {
         type: 'object',
@@ -168,6 +181,7 @@ export default async function accountRoutes (fastify: FastifyInstance, opts: { c
   })
 
   fastify.post<{ Body: LogoutBody | undefined }>('/logout', {
+    config: { originCheck: 'form-token' },
     schema: {
       body: {
         type: 'object',

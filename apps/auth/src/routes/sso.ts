@@ -50,6 +50,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
       }
     })
     scope.post<{ Querystring: { client_id: string } }>('/sso/ticket', {
+      config: { originCheck: 'registered-origins' },
       schema: {
         querystring: { type: 'object', required: ['client_id'], properties: { client_id: { type: 'string', maxLength: 64 } } },
         response: {
@@ -139,6 +140,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
   })
 
   fastify.post<{ Body: { ticket: string } }>('/sso/redeem', {
+    config: { originCheck: 'server-to-server' },
     schema: {
       body: { type: 'object', required: ['ticket'], properties: { ticket: { type: 'string', maxLength: 128 } } },
       response: {
@@ -172,6 +174,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
   // B asks whether an A login is still live, and reports the latest request the person made on B (`activeAt`):
   // activity on any site keeps the login alive (SPEC: what "idle" means). A liveness check alone is not activity.
   fastify.post<{ Body: { sub: string, sid: string, activeAt?: number } }>('/sso/check', {
+    config: { originCheck: 'server-to-server' },
     schema: {
       body: {
         type: 'object',

@@ -1,6 +1,6 @@
 // Media kept past WeChat's 3 days: fetched by the history worker as soon as ingest announces the push, retried,
 // caught up when the announcement was missed, once across instances, in files or in S3 (s3rver, in process).
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -169,21 +169,23 @@ t.test('a media_id WeChat does not know and no message names: 404, WeChat asked 
   const sys = await startConsoleSystem(t, { label: 'media_unknown', console: { history: readHistoryConfig({ DATA_DIR: dir }) } })
   const alice = new Agent()
   await alice.signIn(sys)
+  // Of this run only: Redis outlives the test, and the entry an earlier run left may still be there.
+  const unknownId = `media_nobody_sent_${randomBytes(4).toString('hex')}`
   for (let i = 0; i < 5; i++) {
-    const res = await alice.api(sys, 'GET', `/api/media/${SAFE}/media_nobody_sent`)
+    const res = await alice.api(sys, 'GET', `/api/media/${SAFE}/${unknownId}`)
     t.equal(res.status, 404)
     t.match(res.json(), { code: 'KEFU_CONSOLE_NO_MEDIA', message: 'no such media: WeChat does not know this media_id (errcode 40007)' })
   }
-  t.equal(mediaGets(sys, 'media_nobody_sent'), 1, '5 requests, 1 download')
+  t.equal(mediaGets(sys, unknownId), 1, '5 requests, 1 download')
   t.equal(await sys.prisma.storedMedia.count(), 0, 'nothing stored for a media_id only an agent typed')
   if (!withRedis) return
-  const [key] = await sys.console.app.redis!.keys(`kefu:test:console:*:console:media-unknown:${SAFE}/media_nobody_sent`)
+  const [key] = await sys.console.app.redis!.keys(`kefu:test:console:*:console:media-unknown:${SAFE}/${unknownId}`)
   const ttl = Number(await sys.console.app.redis!.pTTL(key!))
   t.ok(ttl > 3_500_000 && ttl <= 3_600_000, `remembered in Redis for an hour (${ttl} ms left)`)
   const second = await sys.startConsole()
-  const res = await alice.request(second, 'GET', `/api/media/${SAFE}/media_nobody_sent`, { headers: { origin: sys.console.url } })
+  const res = await alice.request(second, 'GET', `/api/media/${SAFE}/${unknownId}`, { headers: { origin: sys.console.url } })
   t.equal(res.status, 404, 'another instance answers the same')
-  t.equal(mediaGets(sys, 'media_nobody_sent'), 1, 'without asking WeChat')
+  t.equal(mediaGets(sys, unknownId), 1, 'without asking WeChat')
 })
 
 t.test('MEDIA_MAX_BYTES reaches the WeChat client: a larger file stops downloading at the limit (chunked or not) and is recorded failed, never asked again', async (t) => {
@@ -216,6 +218,40 @@ t.test('MEDIA_MAX_BYTES reaches the WeChat client: a larger file stops downloadi
   t.match(await sys.prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId: SAFE, mediaId: unlisted } } }), { status: 'failed', lastError: /MEDIA_MAX_BYTES/ })
   await sys.console.app.history.fetcher.kick()
   t.equal(mediaGets(sys, pushed) + mediaGets(sys, unlisted), 1, 'the worker does not ask again either')
+})
+
+t.test('a picture removed with its message is not fetched from WeChat again (410); one opened before its message was indexed goes with its message', async (t) => {
+  const dir = await tmpDir(t)
+  const sys = await startConsoleSystem(t, { label: 'media_removed', console: { history: readHistoryConfig({ DATA_DIR: dir, RETENTION_DAYS: '1' }) } })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const history = sys.console.app.history
+  // Two days old: past RETENTION_DAYS, within the 3 days WeChat keeps it.
+  const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_retained')
+  await sys.push(SAFE, 'image', { from: 'o_old', content: mediaId, createTime: Math.floor(Date.now() / 1000) - 2 * 86_400 })
+  t.match(await settled(sys.prisma, SAFE, mediaId), { status: 'stored' })
+  t.match(await history.retention.run(), { messages: 1, media: 1 })
+  sys.fake.clearRequests()
+  for (let i = 0; i < 2; i++) {
+    const res = await alice.api(sys, 'GET', `/api/media/${SAFE}/${mediaId}`)
+    t.equal(res.status, 410)
+    t.match(res.json(), { code: 'KEFU_CONSOLE_MEDIA_GONE', message: /removed with its message/ })
+  }
+  t.equal(mediaGets(sys, mediaId), 0, 'WeChat not asked')
+  t.equal(await history.store.get(mediaKey(SAFE, mediaId)), null, 'and nothing kept again')
+
+  // Opened by an agent before the indexer saw its message, then removed on request.
+  const early = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_early')
+  const row = await sys.prisma.customerMessage.create({
+    data: { appId: SAFE, dedupeKey: 'm:early-1', openid: 'o_early', toUsername: 'gh_x', fromUsername: 'o_early', msgType: 'image', msgInfo: JSON.stringify({ pic: '', media_id: early }), payload: '{}', format: 'json', wechatCreateTime: BigInt(Math.floor(Date.now() / 1000)) }
+  })
+  t.equal((await alice.api(sys, 'GET', `/api/media/${SAFE}/${early}`)).status, 200, 'fetched when opened')
+  await history.indexer.inbound([row.id.toString()])
+  t.match(await sys.prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId: SAFE, mediaId: early } } }), { status: 'stored', messageId: row.id }, 'the indexer links it to its message')
+  await sys.prisma.customerMessage.update({ where: { id: row.id }, data: { deleteTime: new Date() } })
+  t.match(await history.retention.run(), { messages: 1, media: 1 })
+  t.equal((await alice.api(sys, 'GET', `/api/media/${SAFE}/${early}`)).status, 410, 'removed with it')
+  t.equal(mediaGets(sys, early), 1, 'fetched once, when first opened')
 })
 
 t.test('a push whose announcement was missed is caught up by the cursor', async (t) => {

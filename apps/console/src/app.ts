@@ -13,7 +13,7 @@ import { ConsoleStore } from './lib/store.js'
 import { refuseCoercedBodies } from './lib/validation.js'
 import { createWechatSender } from './lib/wechat.js'
 import agentPlugin from './plugins/agent.js'
-import historyPlugin, { type HistoryOptions } from './plugins/history.js'
+import historyPlugin, { DEFAULT_MEDIA_MAX_BYTES, type HistoryOptions } from './plugins/history.js'
 import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
@@ -136,6 +136,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     redis: fastify.redis,
     redisPrefix: prefix + 'wechat:',
     fetch: opts.fetch,
+    maxMediaBytes: opts.history?.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES,
     now,
     logger: fastify.log,
     onTokenRefresh: (refresh) => { tokenRefreshes.inc({ appid: refresh.appid, outcome: refresh.ok ? (refresh.forced ? 'forced' : 'ok') : 'failed' }) }
@@ -157,7 +158,14 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
   await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
-  await fastify.register(historyPlugin, { store: { kind: 'fs', dir: path.join(defaultDataDir(), 'media') }, ...opts.history, sender, now: opts.now })
+  await fastify.register(historyPlugin, {
+    ...opts.history,
+    // Each default by itself: a setting passed along as undefined must not erase it.
+    store: opts.history?.store ?? { kind: 'fs', dir: path.join(defaultDataDir(), 'media') },
+    redisPrefix: prefix,
+    sender,
+    now: opts.now
+  })
   await fastify.register(mediaRoutes, {})
   await fastify.register(searchRoutes)
   await fastify.register(reportsRoutes, { now: opts.now })

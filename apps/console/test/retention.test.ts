@@ -75,3 +75,32 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.same((await prisma.conversation.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'], 'a conversation with nothing left in the period is removed')
   t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }, 'a second run finds nothing')
 })
+
+t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {
+  const db = await createTestDatabase('retention_media')
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = new FsMediaStore(dir)
+
+  const young = await message(prisma, 'o_young', 2, 'media_young')
+  // media_opened: a copy an agent opened that no message names (a reply's thumbnail), seen 2 days ago; media_opened_old 10.
+  for (const [mediaId, messageId, age] of [['media_young', young, 2], ['media_opened', null, 2], ['media_opened_old', null, 10]] as Array<[string, bigint | null, number]>) {
+    await store.put(mediaKey(APP, mediaId), Buffer.from(mediaId), 'image/png')
+    await prisma.storedMedia.create({ data: { appId: APP, mediaId, origin: 'inbound', messageId, status: 'stored', storageKey: mediaKey(APP, mediaId), sha256: 'x', size: 7, contentType: 'image/png', createdAt: new Date(NOW - age * DAY) } })
+  }
+  const job = new RetentionJob(prisma, store, { days: 1, now: () => NOW })
+  t.match(await job.run(), { marked: 1, messages: 1, media: 3 })
+  const rows = await prisma.storedMedia.findMany({ orderBy: { mediaId: 'asc' }, select: { mediaId: true, status: true, storageKey: true, sha256: true } })
+  t.same(rows, [
+    { mediaId: 'media_opened', status: 'removed', storageKey: null, sha256: null },
+    { mediaId: 'media_young', status: 'removed', storageKey: null, sha256: null }
+  ], 'WeChat still has these two: their rows stay, removed; the 10-day-old one is gone')
+  for (const mediaId of ['media_young', 'media_opened', 'media_opened_old']) t.equal(await store.get(mediaKey(APP, mediaId)), null, `${mediaId}: the bytes are gone`)
+  t.match(await job.run(), { messages: 0, media: 0 }, 'a second run leaves the removed rows alone')
+  t.equal(await prisma.storedMedia.count(), 2)
+  await new RetentionJob(prisma, store, { days: 1, now: () => NOW + 2 * DAY }).run()
+  t.equal(await prisma.storedMedia.count(), 0, 'past WeChat\'s 3 days the removed rows go too')
+})

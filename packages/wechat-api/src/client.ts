@@ -37,7 +37,10 @@ export interface WechatApiOptions {
   timeoutMs?: number
   /** Renew a token this long before it expires (default 120 000 ms, at most half its lifetime). */
   refreshMarginMs?: number
-  /** Largest media `getMedia` accepts (default 20 MiB; WeChat's images are at most 10 MB). */
+  /**
+   * Largest media `getMedia` accepts (default 20 MiB; WeChat's images are at most 10 MB): a larger Content-Length is
+   * refused before the body is read, and a body without one is read only up to this many bytes, then dropped.
+   */
   maxMediaBytes?: number
   logger?: WechatApiLogger
   /** Called after each access-token refresh this process made (`cgi-bin/stable_token`), whether it worked or not. */
@@ -178,7 +181,7 @@ export class WechatApi {
     })
   }
 
-  /** Downloads temporary media (an image a user sent, or one uploaded). */
+  /** Downloads temporary media (an image a user sent, or one uploaded), at most `maxMediaBytes` (MEDIA_TOO_LARGE). */
   async getMedia (appid: string, mediaId: string): Promise<MediaFile> {
     return await this.call(appid, { api: 'cgi-bin/media/get', method: 'GET', query: { media_id: mediaId }, read: readMedia })
   }
@@ -391,7 +394,7 @@ async function readMedia (res: Response, ctx: CallContext): Promise<Answer<Media
   const declared = Number(res.headers.get('content-length') ?? '0')
   if (declared > ctx.maxMediaBytes) {
     await res.body?.cancel().catch(() => {})
-    throw badResponse(ctx, `media of ${declared} bytes, more than the ${ctx.maxMediaBytes} allowed`)
+    throw mediaTooLarge(ctx, `media of ${declared} bytes, more than the ${ctx.maxMediaBytes} allowed`)
   }
   const body = await readLimited(res, ctx)
   if (/json|^text\//i.test(contentType)) {
@@ -409,6 +412,11 @@ async function readMedia (res: Response, ctx: CallContext): Promise<Answer<Media
   return { ok: true, value: { contentType, body } }
 }
 
+function mediaTooLarge (ctx: CallContext, what: string): WechatApiError {
+  return new WechatApiError('KEFU_WECHAT_API_MEDIA_TOO_LARGE', `WeChat ${ctx.api} for ${ctx.appid}: ${what}`, { appid: ctx.appid, api: ctx.api })
+}
+
+/** The body, read chunk by chunk and counted: one without a Content-Length (chunked) stops at the limit. */
 async function readLimited (res: Response, ctx: CallContext): Promise<Buffer> {
   if (res.body === null) return Buffer.alloc(0)
   const chunks: Uint8Array[] = []
@@ -420,7 +428,7 @@ async function readLimited (res: Response, ctx: CallContext): Promise<Buffer> {
     size += value.byteLength
     if (size > ctx.maxMediaBytes) {
       await reader.cancel().catch(() => {})
-      throw badResponse(ctx, `media larger than the ${ctx.maxMediaBytes} bytes allowed`)
+      throw mediaTooLarge(ctx, `media larger than the ${ctx.maxMediaBytes} bytes allowed`)
     }
     chunks.push(value)
   }

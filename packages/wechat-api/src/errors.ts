@@ -5,8 +5,10 @@ export type WechatApiErrorCode =
   | 'KEFU_WECHAT_API_TIMEOUT'
   /** WeChat could not be reached (DNS, refused connection, reset). */
   | 'KEFU_WECHAT_API_NETWORK'
-  /** WeChat answered, but not with what the API documents (HTTP error, not JSON, missing fields, too large). */
+  /** WeChat answered, but not with what the API documents (HTTP error, not JSON, missing fields). */
   | 'KEFU_WECHAT_API_BAD_RESPONSE'
+  /** A media download over `maxMediaBytes`: refused on its Content-Length, or stopped once that many bytes came. */
+  | 'KEFU_WECHAT_API_MEDIA_TOO_LARGE'
   /** The appid is not one of the configured mini programs. */
   | 'KEFU_WECHAT_API_UNKNOWN_APP'
   /** No access token could be had: the token store is unreachable, or another process held the refresh too long. */
@@ -21,6 +23,7 @@ const STATUS: Record<WechatApiErrorCode, number> = {
   KEFU_WECHAT_API_TIMEOUT: 504,
   KEFU_WECHAT_API_NETWORK: 502,
   KEFU_WECHAT_API_BAD_RESPONSE: 502,
+  KEFU_WECHAT_API_MEDIA_TOO_LARGE: 502,
   KEFU_WECHAT_API_UNKNOWN_APP: 404,
   KEFU_WECHAT_API_TOKEN_UNAVAILABLE: 503,
   KEFU_WECHAT_API_BAD_CONFIG: 500
@@ -81,6 +84,10 @@ const TRANSPORT: Record<WechatApiErrorCode, readonly [string, string]> = {
   KEFU_WECHAT_API_BAD_RESPONSE: [
     '微信接口返回了无法识别的内容，请稍后重试。',
     'WeChat answered with something unexpected; try again shortly.'
+  ],
+  KEFU_WECHAT_API_MEDIA_TOO_LARGE: [
+    '素材文件超过允许的大小，未下载。',
+    'The media file is larger than allowed, so it was not downloaded.'
   ],
   KEFU_WECHAT_API_UNKNOWN_APP: [
     '未配置该小程序（appid），无法调用微信接口。',

@@ -79,6 +79,26 @@ t.test('after a rejected token, upload and download are retried with the body bu
   t.equal(callsTo(fake, 'stable_token').length, 3)
 })
 
+t.test('a download stops at maxMediaBytes: refused on its Content-Length, cut off once that many bytes came without one', async (t) => {
+  const fake = await fakeFor(t)
+  const limit = 1024 * 1024
+  const api = apiFor(fake, { maxMediaBytes: limit })
+  const exact = fake.addMedia(APPID, png(limit - 8), 'image/png', 'exact.png', undefined, { chunked: true })
+  t.equal((await api.getMedia(APPID, exact)).body.length, limit, 'a file of exactly the limit is taken')
+  const big = png(48 * 1024 * 1024)
+  for (const chunked of [false, true]) {
+    const mediaId = fake.addMedia(APPID, big, 'image/png', 'big.png', undefined, { chunked })
+    fake.clearRequests()
+    const err = await rejection(api.getMedia(APPID, mediaId))
+    t.match(err, { code: 'KEFU_WECHAT_API_MEDIA_TOO_LARGE', api: 'cgi-bin/media/get', errcode: null }, chunked ? 'chunked' : 'with Content-Length')
+    t.match(err.message, chunked ? /larger than the 1048576 bytes allowed/ : /media of 50331656 bytes, more than the 1048576 allowed/)
+    t.match(err.explain('en'), /larger than allowed/)
+    // What the fake handed to the connection is bounded by the socket buffers, not by the file.
+    t.ok(fake.mediaBytesSent < 16 * 1024 * 1024, `${fake.mediaBytesSent} of ${big.length} bytes sent`)
+    t.equal(callsTo(fake, 'media/get').length, 1, 'asked once')
+  }
+})
+
 t.test('media/get answers that are not media', async (t) => {
   const answer = (make: () => Response): WechatApi => new WechatApi({
     baseUrl: 'http://wechat.invalid',
@@ -92,7 +112,7 @@ t.test('media/get answers that are not media', async (t) => {
   const jsonNoErr = answer(() => Response.json({ hello: 1 }))
   t.match(await rejection(jsonNoErr.getMedia(APPID, 'm')), { code: 'KEFU_WECHAT_API_BAD_RESPONSE', message: /instead of media/ })
   const tooBig = answer(() => new Response(new Uint8Array(1001), { headers: { 'content-type': 'image/png' } }))
-  t.match(await rejection(tooBig.getMedia(APPID, 'm')), { code: 'KEFU_WECHAT_API_BAD_RESPONSE', message: /1000/ })
+  t.match(await rejection(tooBig.getMedia(APPID, 'm')), { code: 'KEFU_WECHAT_API_MEDIA_TOO_LARGE', message: /1000/ })
   const empty = answer(() => new Response(new Uint8Array(0), { headers: { 'content-type': 'image/png' } }))
   t.match(await rejection(empty.getMedia(APPID, 'm')), { code: 'KEFU_WECHAT_API_BAD_RESPONSE', message: /empty media/ })
   const fits = answer(() => new Response(new Uint8Array(1000).fill(7), { headers: { 'content-type': 'image/gif' } }))

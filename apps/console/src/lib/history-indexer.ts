@@ -60,7 +60,7 @@ export interface HistoryIndexerOptions {
  * Keeps message_search and the pending media fetches (stored_media) in step with customer_message and
  * outbound_message. Announced rows are indexed at once (`inbound`, `outbound`); `catchUp` reads each table past a
  * cursor, so rows whose announcement was missed (Redis away, no console running) are indexed a minute later. Every
- * write is idempotent (ON CONFLICT DO NOTHING): instances and the two paths may see a row twice.
+ * write is idempotent (ON CONFLICT): instances and the two paths may see a row twice.
  */
 export class HistoryIndexer {
   readonly #prisma: PrismaClient
@@ -127,22 +127,31 @@ export class HistoryIndexer {
   async #writeInbound (db: Tx, rows: InboundRow[]): Promise<number> {
     const docs: Doc[] = []
     const media: MediaRef[] = []
+    const named = new Set<string>()
     for (const row of rows) {
       const content = inboundContent(row)
       const at = new Date(Number(row.wechat_create_time) * 1000)
       docs.push(doc('in', row.id, row.app_id, row.openid, at, row.msg_type, content.text))
-      for (const mediaId of content.media) media.push({ appId: row.app_id, mediaId, messageId: row.id, at })
+      for (const mediaId of content.media) {
+        // One row per media (ON CONFLICT DO UPDATE may touch a row once per statement): the first message names it.
+        const key = `${row.app_id}/${mediaId}`
+        if (named.has(key)) continue
+        named.add(key)
+        media.push({ appId: row.app_id, mediaId, messageId: row.id, at })
+      }
     }
     await this.#writeDocs(db, docs)
     if (media.length > 0) {
       const stale = this.#now() - WECHAT_MEDIA_TTL_MS
-      // Media WeChat has already deleted are recorded as failed at once rather than asked for.
+      // Media WeChat has already deleted are recorded as failed at once rather than asked for. A copy an agent opened
+      // before its message was indexed has no message yet: it gets this one, so retention removes them together.
       await db.$executeRawUnsafe(
         `INSERT INTO stored_media (app_id, media_id, origin, message_id, status, last_error)
          SELECT a, m, 'inbound', id, CASE WHEN old THEN 'failed' ELSE 'pending' END,
                 CASE WHEN old THEN 'older than the 3 days WeChat keeps media when kefu first saw it' END
          FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[]) AS x(a, m, id, old)
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT (app_id, media_id) DO UPDATE SET message_id = EXCLUDED.message_id
+         WHERE stored_media.message_id IS NULL AND stored_media.origin = 'inbound' AND stored_media.status <> 'removed'`,
         media.map((m) => m.appId), media.map((m) => m.mediaId), media.map((m) => m.messageId.toString()), media.map((m) => m.at.getTime() < stale))
     }
     return media.length

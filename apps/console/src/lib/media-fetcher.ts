@@ -5,9 +5,17 @@ import { mediaKey, type MediaStore } from './media-store.js'
 
 export interface FetchedMedia { contentType: string, body: Buffer }
 
-/** A failed fetch: `permanent` ones (WeChat does not know the media_id, the file is too large) are not retried. */
+/**
+ * A failed fetch: `permanent` ones (WeChat does not know the media_id, the file is too large, the mini program has no
+ * AppSecret) are not retried. `reason` names the two that callers treat apart.
+ */
 export class MediaFetchError extends Error {
-  constructor (message: string, readonly permanent: boolean) { super(message) }
+  constructor (message: string, readonly permanent: boolean, readonly reason?: 'unknown' | 'too-large') { super(message) }
+}
+
+/** What a file over MEDIA_MAX_BYTES is refused with, wherever it is noticed. */
+export function tooLarge (maxBytes: number): MediaFetchError {
+  return new MediaFetchError(`larger than MEDIA_MAX_BYTES (${maxBytes} bytes)`, true, 'too-large')
 }
 
 export interface MediaFetcherOptions {
@@ -47,7 +55,17 @@ export class MediaFetcher {
   constructor (prisma: PrismaClient, store: MediaStore, options: MediaFetcherOptions) {
     this.#prisma = prisma
     this.#store = store
-    this.#opts = { maxAttempts: 8, backoffMs: 5000, maxBackoffMs: 300_000, leaseMs: 120_000, concurrency: 4, ...options }
+    // Each default by itself: an option given as undefined (an unset setting passed along) must not erase it.
+    this.#opts = {
+      download: options.download,
+      maxBytes: options.maxBytes,
+      maxAttempts: options.maxAttempts ?? 8,
+      backoffMs: options.backoffMs ?? 5000,
+      maxBackoffMs: options.maxBackoffMs ?? 300_000,
+      leaseMs: options.leaseMs ?? 120_000,
+      concurrency: options.concurrency ?? 4,
+      log: options.log
+    }
     this.#events.setMaxListeners(0)
   }
 
@@ -105,7 +123,7 @@ export class MediaFetcher {
     const { app_id: appId, media_id: mediaId, attempts } = row
     try {
       const file = await this.#opts.download(appId, mediaId)
-      if (file.body.length > this.#opts.maxBytes) throw new MediaFetchError(`larger than MEDIA_MAX_BYTES (${file.body.length} > ${this.#opts.maxBytes} bytes)`, true)
+      if (file.body.length > this.#opts.maxBytes) throw tooLarge(this.#opts.maxBytes)
       const key = mediaKey(appId, mediaId)
       await this.#store.put(key, file.body, file.contentType)
       await this.#prisma.$executeRawUnsafe(

@@ -1,32 +1,42 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '@kefu/db'
-import type { FetchedMedia, MediaFetcher } from './media-fetcher.js'
+import { MediaFetchError, tooLarge, type FetchedMedia, type MediaFetcher } from './media-fetcher.js'
+import type { UnknownMedia } from './media-misses.js'
 import { mediaKey, type MediaStore } from './media-store.js'
 import type { TimelineItem } from './messages.js'
 
 export type MediaState = { status: 'pending', attempts: number, error?: string } | { status: 'stored' } | { status: 'failed', error: string }
 
+/** What a row left by RetentionJob in place of a removed media says (its `removed` status). */
+export const REMOVED_MEDIA = 'removed with its message'
+
 interface Row { status: string, attempts: number, last_error: string | null, storage_key: string | null, content_type: string | null, sha256: string | null }
 
 export type OpenResult =
   | { found: true, body: Buffer, contentType: string, etag: string }
-  | { found: false, state: MediaState | null }
+  /** `unknown`: WeChat does not know the media_id and no kept message names it. */
+  | { found: false, state: MediaState | { status: 'unknown', error: string } | null }
+
+export interface MediaLibraryOptions {
+  /** The history worker's download (errors as MediaFetchError). */
+  download: (appId: string, mediaId: string) => Promise<FetchedMedia>
+  /** MEDIA_MAX_BYTES */
+  maxBytes: number
+  unknown: UnknownMedia
+}
 
 /** Kept media as the console reads them: the proxy's lookups, agents' uploads, and the timeline's media states. */
 export class MediaLibrary {
   readonly #prisma: PrismaClient
   readonly #store: MediaStore
   readonly #fetcher: MediaFetcher
+  readonly #opts: MediaLibraryOptions
 
-  readonly #download: (appId: string, mediaId: string) => Promise<FetchedMedia>
-  readonly #maxBytes: number
-
-  constructor (prisma: PrismaClient, store: MediaStore, fetcher: MediaFetcher, download: (appId: string, mediaId: string) => Promise<FetchedMedia>, maxBytes: number) {
+  constructor (prisma: PrismaClient, store: MediaStore, fetcher: MediaFetcher, options: MediaLibraryOptions) {
     this.#prisma = prisma
     this.#store = store
     this.#fetcher = fetcher
-    this.#download = download
-    this.#maxBytes = maxBytes
+    this.#opts = options
   }
 
   get store (): MediaStore { return this.#store }
@@ -39,17 +49,11 @@ export class MediaLibrary {
 
   /**
    * The kept copy of a media file. One the worker is fetching (a page showing a message as it arrives asks at that
-   * moment) is waited for up to `waitMs`. One kefu never heard of (a media_id no stored message names yet) is fetched
-   * from WeChat now and kept when WeChat has it; nothing is recorded when it does not (the error is thrown).
+   * moment) is waited for up to `waitMs`. One without a row is fetched now (`#fetchUnlisted`).
    */
   async open (appId: string, mediaId: string, waitMs: number): Promise<OpenResult> {
     let row = await this.#row(appId, mediaId)
-    if (row === null) {
-      const file = await this.#download(appId, mediaId)
-      if (file.body.length > this.#maxBytes) return { found: false, state: { status: 'failed', error: `larger than MEDIA_MAX_BYTES (${file.body.length} bytes)` } }
-      const sha = await this.#keep(appId, mediaId, 'inbound', file.body, file.contentType)
-      return { found: true, body: file.body, contentType: file.contentType, etag: `"${sha}"` }
-    }
+    if (row === null) return await this.#fetchUnlisted(appId, mediaId)
     const deadline = Date.now() + waitMs
     while (row !== null && row.status === 'pending' && Date.now() < deadline) {
       void this.#fetcher.kick().catch(() => {})
@@ -64,6 +68,39 @@ export class MediaLibrary {
       return { found: false, state: { status: 'failed', error: 'the kept copy is missing from the media store' } }
     }
     return { found: false, state: stateOf(row) }
+  }
+
+  /**
+   * A media_id no row names: the message naming it is not indexed yet (a page asks as it arrives), or only an agent's
+   * reply names it. Media removed with their message keep a row while WeChat may still have them (RetentionJob), so
+   * none comes back here. Fetched from WeChat now and kept (retention removes it with its message once the indexer
+   * links them, or after RETENTION_DAYS); a file over the limit is recorded as failed, as the worker records it; a
+   * media_id WeChat does not know is remembered for a while and not asked for again.
+   */
+  async #fetchUnlisted (appId: string, mediaId: string): Promise<OpenResult> {
+    const known = await this.#opts.unknown.get(appId, mediaId)
+    if (known !== null) return { found: false, state: { status: 'unknown', error: known } }
+    let file: FetchedMedia
+    try {
+      file = await this.#opts.download(appId, mediaId)
+      if (file.body.length > this.#opts.maxBytes) throw tooLarge(this.#opts.maxBytes)
+    } catch (err) {
+      if (!(err instanceof MediaFetchError)) throw err
+      if (err.reason === 'unknown') {
+        const answer = 'WeChat does not know this media_id (errcode 40007)'
+        await this.#opts.unknown.remember(appId, mediaId, answer)
+        return { found: false, state: { status: 'unknown', error: answer } }
+      }
+      if (err.reason === 'too-large') {
+        await this.#prisma.$executeRawUnsafe(
+          `INSERT INTO stored_media (app_id, media_id, origin, status, attempts, last_error) VALUES ($1, $2, 'inbound', 'failed', 1, $3)
+           ON CONFLICT DO NOTHING`, appId, mediaId, err.message)
+        return { found: false, state: { status: 'failed', error: err.message } }
+      }
+      throw err
+    }
+    const sha = await this.#keep(appId, mediaId, 'inbound', file.body, file.contentType)
+    return { found: true, body: file.body, contentType: file.contentType, etag: `"${sha}"` }
   }
 
   /** An image an agent uploaded (and WeChat took as `mediaId`), kept as sent so the timeline shows it. */
@@ -109,5 +146,6 @@ function mediaIdsOf (item: TimelineItem): string[] {
 function stateOf (row: Row): MediaState {
   if (row.status === 'stored') return { status: 'stored' }
   if (row.status === 'failed') return { status: 'failed', error: row.last_error ?? 'unknown' }
+  if (row.status === 'removed') return { status: 'failed', error: REMOVED_MEDIA }
   return row.last_error === null ? { status: 'pending', attempts: row.attempts } : { status: 'pending', attempts: row.attempts, error: row.last_error }
 }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
+import { WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
 import type { MediaStore } from './media-store.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
@@ -19,8 +20,13 @@ export interface PurgeResult { marked: number, messages: number, replies: number
 /**
  * Retention. A customer message older than RETENTION_DAYS gets the seed's `delete_time`; then every message that
  * has one (marked here, or by an operator: `UPDATE customer_message SET delete_time = now() WHERE …` removes a
- * message on request) is purged with its search entry and its kept media, in batches. Replies, uploaded images,
- * conversation notes and conversations with nothing newer than the period go too. Off when `days` is null.
+ * message on request) is purged with its search entry and its kept media, in batches. Replies, kept media no message
+ * names (uploaded images, copies fetched when an agent opened them), conversation notes and conversations with
+ * nothing newer than the period go too. Off when `days` is null.
+ *
+ * A removed media WeChat may still have (seen less than its 3 days ago) leaves its row behind, `removed`, without
+ * the bytes: the media route answers 410 for it instead of fetching it from WeChat again. Those rows go once the
+ * 3 days are over, when WeChat no longer has the file either.
  */
 export class RetentionJob {
   readonly #prisma: PrismaClient
@@ -74,6 +80,7 @@ export class RetentionJob {
       return await tx.$executeRawUnsafe('DELETE FROM customer_message WHERE id = ANY($1::bigint[])', ids)
     }, (n) => { result.messages += n }, (n) => n > 0)
     if (!purged) return null
+    if (await step(async (tx) => await this.#forgetRemoved(tx)) === null) return null
     if (cutoff === null) return result
     const replies = await loop(async (tx) => {
       const ids = (await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
@@ -84,7 +91,7 @@ export class RetentionJob {
     }, (n) => { result.replies += n }, (n) => n > 0)
     if (!replies) return null
     const rest = await step(async (tx) => {
-      result.media += await this.#removeMedia(tx, "origin = 'upload' AND created_at < $1", [cutoff])
+      result.media += await this.#removeMedia(tx, 'message_id IS NULL AND created_at < $1', [cutoff])
       result.conversations += await tx.$executeRawUnsafe('DELETE FROM conversation WHERE last_message_at < $1', cutoff)
       await tx.$executeRawUnsafe('DELETE FROM reply_blocked_hourly WHERE hour < $1', cutoff)
       if (await this.#hasTable(tx, 'conversation_activity')) {
@@ -95,17 +102,30 @@ export class RetentionJob {
     return rest === null ? null : result
   }
 
-  /** Objects first, then rows: a crash in between leaves rows whose objects are gone, removed on the next run. */
+  /** Rows left for removed media WeChat no longer has either: nothing to refuse any more. */
+  async #forgetRemoved (tx: Tx): Promise<number> {
+    return await tx.$executeRawUnsafe("DELETE FROM stored_media WHERE status = 'removed' AND created_at < $1", new Date(this.#now() - WECHAT_MEDIA_TTL_MS))
+  }
+
+  /**
+   * Objects first, then rows: a crash in between leaves rows whose objects are gone, removed on the next run. A row
+   * seen less than WeChat's 3 days ago stays as `removed` (see the class comment); older ones are deleted.
+   */
   async #removeMedia (tx: Tx, where: string, params: unknown[]): Promise<number> {
+    const wechatForgot = new Date(this.#now() - WECHAT_MEDIA_TTL_MS)
     let total = 0
     for (;;) {
       const rows = await tx.$queryRawUnsafe<Array<{ app_id: string, media_id: string, storage_key: string | null }>>(
-        `SELECT app_id, media_id, storage_key FROM stored_media WHERE ${where} LIMIT ${this.#batch}`, ...params)
+        `SELECT app_id, media_id, storage_key FROM stored_media WHERE ${where} AND status <> 'removed' LIMIT ${this.#batch}`, ...params)
       if (rows.length === 0) return total
       await this.#store.remove(rows.flatMap((r) => r.storage_key === null ? [] : [r.storage_key]))
+      const keys = [rows.map((r) => r.app_id), rows.map((r) => r.media_id)]
       total += await tx.$executeRawUnsafe(
-        'DELETE FROM stored_media s USING unnest($1::text[], $2::text[]) AS x(a, m) WHERE s.app_id = x.a AND s.media_id = x.m',
-        rows.map((r) => r.app_id), rows.map((r) => r.media_id))
+        `UPDATE stored_media s SET status = 'removed', storage_key = NULL, content_type = NULL, size = NULL, sha256 = NULL, stored_at = NULL, last_error = NULL
+         FROM unnest($1::text[], $2::text[]) AS x(a, m) WHERE s.app_id = x.a AND s.media_id = x.m AND s.created_at >= $3`, ...keys, wechatForgot)
+      total += await tx.$executeRawUnsafe(
+        `DELETE FROM stored_media s USING unnest($1::text[], $2::text[]) AS x(a, m)
+         WHERE s.app_id = x.a AND s.media_id = x.m AND s.created_at < $3`, ...keys, wechatForgot)
       if (rows.length < this.#batch) return total
     }
   }

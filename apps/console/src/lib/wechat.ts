@@ -9,6 +9,8 @@ export interface WechatSenderOptions {
   redis: RedisClient | null
   redisPrefix: string
   fetch?: typeof fetch
+  /** MEDIA_MAX_BYTES: a download stops there (Content-Length, then the bytes counted). */
+  maxMediaBytes?: number
   now: () => number
   logger?: { warn: (obj: object, msg: string) => void, info: (obj: object, msg: string) => void }
   onTokenRefresh?: (refresh: TokenRefresh) => void
@@ -24,6 +26,7 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
     tokenStore,
     fetch: options.fetch,
     clock: options.now,
+    maxMediaBytes: options.maxMediaBytes,
     logger: options.logger,
     onTokenRefresh: options.onTokenRefresh
   })

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import { HistoryIndexer } from '../lib/history-indexer.js'
-import { MediaFetcher, MediaFetchError, type FetchedMedia } from '../lib/media-fetcher.js'
+import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../lib/media-fetcher.js'
 import { MediaLibrary } from '../lib/media-library.js'
+import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../lib/media-misses.js'
 import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../lib/media-store.js'
 import { RetentionJob } from '../lib/retention.js'
 import type { WechatSender } from '../lib/sender.js'
@@ -22,7 +23,7 @@ declare module 'fastify' {
 export interface HistoryOptions {
   /** Where media are kept: a store, or its configuration (default: files under DATA_DIR/media). */
   store: MediaStore | MediaStoreConfig
-  /** MEDIA_MAX_BYTES (default 10 MiB). */
+  /** MEDIA_MAX_BYTES (default 10 MiB); the WeChat client the sender wraps must stop downloads at the same limit. */
   maxBytes?: number
   /** MEDIA_FETCH_ATTEMPTS (default 8). */
   fetchAttempts?: number
@@ -39,8 +40,12 @@ export interface HistoryOptions {
   retentionIntervalMs?: number
   /** False: no background work in this instance (the routes still serve media); default true. */
   worker?: boolean
+  /** Redis keys of this console start with it (default `kefu:console:`). */
+  redisPrefix?: string
   now?: () => number
 }
+
+export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024
 
 /**
  * The history worker, in every console instance: indexes each announced message for search and queues its media,
@@ -52,16 +57,19 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
   const log = fastify.log.child({ part: 'history' })
   const store = 'put' in opts.store ? opts.store : createMediaStore(opts.store)
   if (store instanceof S3MediaStore) fastify.addHook('onClose', async () => { store.destroy() })
-  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024
+  const maxBytes = opts.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES
   const download = async (appId: string, mediaId: string): Promise<FetchedMedia> => {
     try {
       return await opts.sender.getMedia(appId, mediaId)
     } catch (err) {
       const failure = opts.sender.failure(err, 'en')
-      // 40007: WeChat does not know the media_id (never, or no longer: 3 days); an app without a secret cannot ask.
-      if (failure !== null && (failure.errcode === 40007 || failure.errcode === 40004)) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode ${failure.errcode})`, true)
+      // 40007: WeChat does not know the media_id (never, or no longer: it keeps temporary media 3 days).
+      if (failure?.errcode === 40007) throw new MediaFetchError('no longer available from WeChat, which keeps media 3 days (errcode 40007)', true, 'unknown')
+      if (failure?.errcode === 40004) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode 40004)`, true)
       if (failure !== null) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode ${failure.errcode})`, false)
       const code = (err as { code?: string }).code
+      // The client stopped reading at the limit; an app without a secret cannot ask.
+      if (code === 'KEFU_WECHAT_API_MEDIA_TOO_LARGE') throw tooLarge(maxBytes)
       if (code === 'KEFU_WECHAT_API_UNKNOWN_APP') throw new MediaFetchError((err as Error).message, true)
       throw err
     }
@@ -76,7 +84,10 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
   })
   const indexer = new HistoryIndexer(fastify.prisma, { catchUpLagMs: opts.catchUpLagMs, now: opts.now })
   const retention = new RetentionJob(fastify.prisma, store, { days: opts.retentionDays ?? null, now: opts.now })
-  const library = new MediaLibrary(fastify.prisma, store, fetcher, download, maxBytes)
+  const unknown = fastify.redis === null
+    ? createMemoryUnknownMedia()
+    : createRedisUnknownMedia(fastify.redis, (opts.redisPrefix ?? 'kefu:console:') + 'media-unknown:')
+  const library = new MediaLibrary(fastify.prisma, store, fetcher, { download, maxBytes, unknown })
 
   let closed = false
   // One thing at a time per kind, in order; failures are logged and the next wake-up or timer tries again.
@@ -144,4 +155,4 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
     for (const t of timers) clearInterval(t)
     for (const stop of stops) await stop().catch(() => {})
   })
-}, { name: 'kefu-console-history', dependencies: ['kefu-database', 'kefu-bus'] })
+}, { name: 'kefu-console-history', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { NoSuchApp, WechatUnavailable } from '../lib/errors.js'
-import { MediaNotKept, MediaPending } from '../lib/history-errors.js'
+import { MediaGone, MediaPending, MediaUnknown } from '../lib/history-errors.js'
 import { MediaFetchError } from '../lib/media-fetcher.js'
 
 export interface MediaRoutesOptions {
@@ -10,7 +10,9 @@ export interface MediaRoutesOptions {
 
 /**
  * GET /api/media/:appid/:mediaId — a kept media file (images users sent, images agents uploaded), for agents of
- * that mini program only. Kept copies never change: cached by the browser for a year, revalidated by ETag.
+ * that mini program only. Kept copies never change: cached by the browser for a year, revalidated by ETag. One kefu
+ * gave up on (WeChat no longer has it, too large, removed with its message) is 410; one WeChat does not know and no
+ * message names is 404; one being fetched is 503 with Retry-After.
  */
 export default async function mediaRoutes (fastify: FastifyInstance, opts: MediaRoutesOptions): Promise<void> {
   fastify.get<{ Params: { appid: string, mediaId: string } }>('/api/media/:appid/:mediaId', {
@@ -30,7 +32,7 @@ export default async function mediaRoutes (fastify: FastifyInstance, opts: Media
       opened = await fastify.mediaLibrary.open(appid, mediaId, opts.waitMs ?? 8000)
     } catch (err) {
       if (err instanceof MediaFetchError) {
-        if (err.permanent) throw new MediaNotKept(err.message)
+        if (err.permanent) throw new MediaUnknown(err.message)
         throw new WechatUnavailable(err.message)
       }
       throw err
@@ -41,7 +43,8 @@ export default async function mediaRoutes (fastify: FastifyInstance, opts: Media
         void reply.header('retry-after', '5')
         throw new MediaPending(state.error === undefined ? `attempt ${state.attempts}` : `attempt ${state.attempts}: ${state.error}`)
       }
-      throw new MediaNotKept(state?.status === 'failed' ? state.error : 'unknown')
+      if (state?.status === 'failed') throw new MediaGone(state.error)
+      throw new MediaUnknown(state?.status === 'unknown' ? state.error : 'nothing is kept under this media_id')
     }
     const image = /^image\/(jpeg|png|gif|webp|bmp)$/.test(opened.contentType)
     void reply

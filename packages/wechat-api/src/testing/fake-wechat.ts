@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
+import { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import fastifyMultipart from '@fastify/multipart'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
@@ -72,6 +73,8 @@ export interface FakeMedia {
   bytes: Buffer
   contentType: string
   filename: string
+  /** Served without a Content-Length (Transfer-Encoding: chunked), as a proxy on the way may do. */
+  chunked: boolean
 }
 
 export interface FakeWechat {
@@ -115,14 +118,19 @@ export interface FakeWechat {
   invalidateTokens: (appid?: string) => void
   /** The token stable_token would hand out now, if any: for asserting that it leaks nowhere. */
   currentToken: (appid?: string) => string | undefined
-  /** Media as if a user had sent it (an image message's MediaId); returns the media_id. */
-  addMedia: (appid: string, bytes: Uint8Array, contentType: string, filename?: string, mediaId?: string) => string
+  /**
+   * Media as if a user had sent it (an image message's MediaId); returns the media_id. media/get serves it in
+   * 64 KiB chunks, with a Content-Length unless `chunked`.
+   */
+  addMedia: (appid: string, bytes: Uint8Array, contentType: string, filename?: string, mediaId?: string, options?: { chunked?: boolean }) => string
+  /** Bytes of media/get bodies handed to the connection so far: short of a body's size when the client stopped reading. */
+  readonly mediaBytesSent: number
   /** WeChat deletes temporary media after 3 days: the media (one, or all) is forgotten and media/get answers 40007. */
   forgetMedia: (mediaId?: string) => void
   media: (mediaId: string) => FakeMedia | undefined
   /** Resolves with the first recorded request (past or future) that `match` accepts. */
   waitForRequest: (match: (r: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
-  /** Forgets recorded requests and counters (not tokens, media or pending failures). */
+  /** Forgets recorded requests and counters, mediaBytesSent too (not tokens, media or pending failures). */
   clearRequests: () => void
   close: () => Promise<void>
 }
@@ -200,6 +208,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
   let tokensInFlight = 0
   let maxConcurrentTokenRequests = 0
   let tokenSeq = 0
+  let mediaBytesSent = 0
   let closing = false
   let tokenHold: Promise<void> | undefined
   let releaseTokenHold: (() => void) | undefined
@@ -417,10 +426,29 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
   }
 
   // A chosen media_id (the demo's fixed ones) may exist for several mini programs: keyed with the appid.
-  function addMedia (appid: string, bytes: Uint8Array, contentType: string, filename = 'image', chosen?: string): string {
+  function addMedia (appid: string, bytes: Uint8Array, contentType: string, filename = 'image', chosen?: string, options: { chunked?: boolean } = {}): string {
     const mediaId = chosen ?? randomBytes(36).toString('base64url')
-    mediaStore.set(chosen === undefined ? mediaId : `${appid}\n${mediaId}`, { appid, bytes: Buffer.from(bytes), contentType, filename, createdAt: Date.now() })
+    mediaStore.set(chosen === undefined ? mediaId : `${appid}\n${mediaId}`, { appid, bytes: Buffer.from(bytes), contentType, filename, chunked: options.chunked === true, createdAt: Date.now() })
     return mediaId
+  }
+
+  /** The body in chunks, each counted as the connection takes it: a client that stops reading stops the count. */
+  function mediaBody (bytes: Buffer): Readable {
+    const CHUNK = 64 * 1024
+    let offset = 0
+    return new Readable({
+      highWaterMark: CHUNK,
+      read () {
+        if (offset >= bytes.length) {
+          this.push(null)
+          return
+        }
+        const part = bytes.subarray(offset, offset + CHUNK)
+        offset += part.length
+        mediaBytesSent += part.length
+        this.push(part)
+      }
+    })
   }
 
   function findMedia (appid: string | undefined, mediaId: string): (FakeMedia & { createdAt: number }) | undefined {
@@ -472,9 +500,9 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
             answer = failed
           } else {
             record(request, api, token, appid, undefined, 0)
-            return reply.code(200).type(media.contentType)
-              .header('content-disposition', contentDisposition(media.filename))
-              .send(media.bytes)
+            void reply.code(200).type(media.contentType).header('content-disposition', contentDisposition(media.filename))
+            if (!media.chunked) void reply.header('content-length', media.bytes.length)
+            return reply.send(mediaBody(media.bytes))
           }
         } else {
           const query = request.query as Record<string, unknown>
@@ -519,6 +547,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     get forcedRefreshes () { return forcedRefreshes },
     get tokenRequests () { return tokenRequests },
     get maxConcurrentTokenRequests () { return maxConcurrentTokenRequests },
+    get mediaBytesSent () { return mediaBytesSent },
     messages (appid) {
       return requests.filter((r) => r.api === 'custom/send' && r.errcode === 0 && (appid === undefined || r.appid === appid)).map((r) => r.body)
     },
@@ -582,7 +611,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     },
     media (mediaId) {
       const found = mediaStore.get(mediaId) ?? [...mediaStore].find(([key]) => key.endsWith(`\n${mediaId}`))?.[1]
-      return found === undefined ? undefined : { appid: found.appid, bytes: found.bytes, contentType: found.contentType, filename: found.filename }
+      return found === undefined ? undefined : { appid: found.appid, bytes: found.bytes, contentType: found.contentType, filename: found.filename, chunked: found.chunked }
     },
     async waitForRequest (match, timeoutMs = 5000) {
       const seen = requests.find(match)
@@ -606,6 +635,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
       forcedRefreshes = 0
       tokenRequests = 0
       maxConcurrentTokenRequests = 0
+      mediaBytesSent = 0
     },
     async close () {
       closing = true

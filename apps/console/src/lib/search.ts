@@ -158,10 +158,13 @@ async function hydrate (prisma: PrismaClient, rows: Row[]): Promise<SearchHit[]>
   })
 }
 
+/** Ids are PostgreSQL bigints. */
+export const MAX_ID = 2n ** 63n - 1n
+
 /** A conversation's timeline around one message: `each` items before it, the message, `each` after (oldest first). */
 export async function around (prisma: PrismaClient, appId: string, openid: string, key: string, each: number): Promise<TimelineItem[] | null> {
   const m = /^(in|out)-([0-9]{1,19})$/.exec(key)
-  if (m === null) return null
+  if (m === null || BigInt(m[2]!) > MAX_ID) return null
   const [, direction, id] = m as unknown as [string, 'in' | 'out', string]
   const target = direction === 'in'
     ? await prisma.customerMessage.findFirst({ where: { id: BigInt(id), appId, openid, deleteTime: null } }).then((r) => r === null ? null : inboundItem(r))

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { NoSuchApp, NoSuchConversation } from '../lib/errors.js'
+import { NoSuchApp, NoSuchConversation, TooManySearches } from '../lib/errors.js'
 import { BadSearch } from '../lib/history-errors.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
 import { around, MAX_ID, search, SearchError, type SearchCursor } from '../lib/search.js'
 import { MAX_QUERY_LENGTH } from '../lib/search-tokens.js'
 
@@ -65,12 +66,24 @@ function refuseUnusableText (request: FastifyRequest): void {
   }
 }
 
+export interface SearchRoutesOptions {
+  /** Searches per agent (SEARCHES_PER_MINUTE a minute). */
+  limiter: RateLimiter
+  /** Shown in the 429. */
+  perMinute: number
+  /** How long a search may run (default SEARCH_TIMEOUT_MS). */
+  timeoutMs?: number
+}
+
+/** Searches an agent may run per minute: a person searching and paging never comes near it; a script is held to it. */
+export const SEARCHES_PER_MINUTE = 60
+
 /**
  * GET /api/search — messages of the agent's mini programs by what was said, who said it, the conversation's tag,
  * status and assignee, and when; newest first, a page at a time. GET /api/conversations/:appid/:openid/around —
  * the conversation around one result, so a result opens the conversation at that message.
  */
-export default async function searchRoutes (fastify: FastifyInstance): Promise<void> {
+export default async function searchRoutes (fastify: FastifyInstance, opts: SearchRoutesOptions): Promise<void> {
   fastify.addHook('onSend', async (_request, reply) => {
     if (reply.getHeader('cache-control') === undefined) void reply.header('cache-control', 'no-store')
   })
@@ -96,8 +109,13 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
         }
       }
     }
-  }, async function searchMessages (request) {
+  }, async function searchMessages (request, reply) {
     const agent = await request.agent()
+    const limited = await opts.limiter.hit(agent.username)
+    if (!limited.allowed) {
+      void reply.header('retry-after', String(limited.retryAfterS))
+      throw new TooManySearches(opts.perMinute, limited.retryAfterS)
+    }
     const q = request.query
     if (q.appid !== undefined && !agent.apps.includes(q.appid)) throw new NoSuchApp()
     const apps = q.appid === undefined ? agent.apps : [q.appid]
@@ -108,7 +126,7 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
     try {
       const found = await search(fastify.prisma, {
         apps, text: q.q, openid: q.openid, tag: q.tag, status: q.status, assignee: q.assignee, direction: q.direction, from, to,
-        after: q.after === undefined ? undefined : cursorOf(q.after), limit: q.limit ?? 20
+        after: q.after === undefined ? undefined : cursorOf(q.after), limit: q.limit ?? 20, timeoutMs: opts.timeoutMs
       })
       const items = await fastify.mediaLibrary.annotate(found.hits.map((h) => h.item))
       return {
@@ -138,7 +156,7 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
     if (!agent.apps.includes(appid)) throw new NoSuchApp()
     const summary = await fastify.consoleStore.conversation(appid, openid)
     if (summary === null) throw new NoSuchConversation()
-    const messages = await around(fastify.prisma, appid, openid, request.query.key, request.query.each ?? 25)
+    const messages = await around(fastify.prisma, appid, openid, request.query.key, request.query.each ?? 25, opts.timeoutMs)
     if (messages === null) throw new NoSuchConversation()
     return { conversation: summary, messages: await fastify.mediaLibrary.annotate(messages), target: request.query.key }
   })

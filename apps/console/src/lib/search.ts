@@ -70,7 +70,7 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
   // A semi-join: the matching conversations are few and hashed once, rather than looked up for every message.
   if (conv.length > 0) where.push(`(s.app_id, s.openid) IN (SELECT c.app_id, c.openid FROM conversation c WHERE c.app_id = ANY($1::text[]) AND ${conv.join(' AND ')})`)
   const whereParams = [...params]
-  const match = query === null ? [] : textMatch(query, p)
+  const match = [...(query === null ? [] : textMatch(query, p)), VISIBLE]
   const take = f.limit + 1
   const win = f.recentWindow ?? RECENT_WINDOW
   const order = 'ORDER BY s.at DESC, s.direction DESC, s.message_id DESC'
@@ -93,7 +93,7 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
        ORDER BY m.at DESC, m.direction DESC, m.message_id DESC LIMIT ${take}`, ...params, few.map((c) => c.app_id), few.map((c) => c.openid))
   } else if (query === null) {
     phase = 'scan'
-    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
+    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${[...where, VISIBLE].join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
   } else {
     phase = 'recent'
     // Pipelined: the outer LIMIT stops the time-ordered scan as soon as enough rows matched; the inner LIMIT bounds
@@ -118,6 +118,13 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
     phase
   }
 }
+
+/**
+ * Not a customer message marked deleted (delete_time: gone for agents at once, its search row purged later). A scalar
+ * subquery, which PostgreSQL runs per row and last (after the cheaper conditions), so only the rows that otherwise
+ * match are looked up by primary key; a NOT EXISTS would be pulled up into an anti-join over every deleted row.
+ */
+const VISIBLE = "(s.direction = 'out' OR (SELECT m.delete_time FROM customer_message m WHERE m.id = s.message_id) IS NULL)"
 
 /** The conversations the conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
 export const FEW_CONVERSATIONS = 200

@@ -6,9 +6,12 @@
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u
 const WORD = /[\p{L}\p{N}]/u
 
-/** What is indexed and matched: NFKC (full-width letters and digits become ASCII) and lower case. */
+/**
+ * What is indexed and matched: NFKC (full-width letters and digits become ASCII) and lower case. A NUL (JSON text may
+ * carry one, \u0000) becomes a space: no PostgreSQL text holds one, and it separates words as a space does.
+ */
 export function normalize (text: string): string {
-  return text.normalize('NFKC').toLowerCase()
+  return text.normalize('NFKC').toLowerCase().replaceAll('\u0000', ' ')
 }
 
 /** Maximal runs of letters and digits; CJK and other scripts make separate runs (订单号dd123 → 订单号, dd123). */

@@ -19,7 +19,7 @@ import assetRoutes from './routes/assets.js'
 import eventsRoutes from './routes/events.js'
 import mediaRoutes from './routes/media.js'
 import reportsRoutes from './routes/reports.js'
-import searchRoutes from './routes/search.js'
+import searchRoutes, { SEARCHES_PER_MINUTE } from './routes/search.js'
 import pageRoutes from './routes/page.js'
 import subscribeRoutes from './routes/subscribe.js'
 import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
@@ -63,6 +63,10 @@ export interface ConsoleOptions {
   sender?: WechatSender
   /** Replies per agent per minute (default 30). */
   repliesPerMinute?: number
+  /** Searches per agent per minute (default SEARCHES_PER_MINUTE, 60). */
+  searchesPerMinute?: number
+  /** How long one search or one report may hold its database connection (default SEARCH_TIMEOUT_MS, REPORT_TIMEOUT_MS). */
+  queryTimeouts?: { searchMs?: number, reportMs?: number }
   /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
   sessionCheckMs?: number
   /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
@@ -167,8 +171,12 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     now: opts.now
   })
   await fastify.register(mediaRoutes, {})
-  await fastify.register(searchRoutes)
-  await fastify.register(reportsRoutes, { now: opts.now })
+  const searchesPerMinute = opts.searchesPerMinute ?? SEARCHES_PER_MINUTE
+  const searchLimiter = fastify.redis === null
+    ? createMemoryRateLimiter(searchesPerMinute, 60_000, now)
+    : createRedisRateLimiter(fastify.redis, prefix + 'searches:', searchesPerMinute, 60_000)
+  await fastify.register(searchRoutes, { limiter: searchLimiter, perMinute: searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs })
+  await fastify.register(reportsRoutes, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
 }
 
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'

@@ -24,16 +24,17 @@ export class CustomerStore {
   async panel (appId: string, openid: string): Promise<CustomerPanel | null> {
     const conv = await this.#prisma.conversation.findUnique({ where: { appId_openid: { appId, openid } } })
     if (conv === null) return null
-    // Each of these follows customer_message_conversation_idx (app_id, openid, wechat_create_time, id).
-    const first = await this.#prisma.customerMessage.findFirst({ where: { appId, openid }, orderBy: [{ wechatCreateTime: 'asc' }, { id: 'asc' }], select: { wechatCreateTime: true } })
+    // Each of these follows customer_message_conversation_idx (app_id, openid, wechat_create_time, id). A message with
+    // delete_time is gone (see ConsoleStore): the panel reads the same before and after the purge removes it.
+    const first = await this.#prisma.customerMessage.findFirst({ where: { appId, openid, deleteTime: null }, orderBy: [{ wechatCreateTime: 'asc' }, { id: 'asc' }], select: { wechatCreateTime: true } })
     const entry = conv.lastEnterAt === null
       ? null
       : await this.#prisma.customerMessage.findFirst({
-        where: { appId, openid, wechatCreateTime: BigInt(Math.floor(conv.lastEnterAt.getTime() / 1000)), event: 'user_enter_tempsession' },
+        where: { appId, openid, deleteTime: null, wechatCreateTime: BigInt(Math.floor(conv.lastEnterAt.getTime() / 1000)), event: 'user_enter_tempsession' },
         orderBy: { id: 'desc' },
         select: { msgInfo: true }
       })
-    const inbound = await this.#prisma.customerMessage.count({ where: { appId, openid } })
+    const inbound = await this.#prisma.customerMessage.count({ where: { appId, openid, deleteTime: null } })
     const outbound = await this.#prisma.outboundMessage.count({ where: { appId, openid } })
     let sessionFrom: string | null = null
     try {

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
+import { REPORT_TIMEOUT_MS, withDeadline } from './query-deadline.js'
 
 /**
  * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
@@ -131,17 +132,19 @@ function episodesSql (hasActivity: boolean): string {
     ${resolution}`
 }
 
-export async function teamReport (prisma: PrismaClient, range: ReportRange): Promise<Report> {
+/** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */
+export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS): Promise<Report> {
   const { start, end } = rangeBounds(range.from, range.to)
   if (range.apps.length === 0) return { from: range.from, to: range.to, apps: [], agents: [] }
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
-  const hasActivity = (await prisma.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
   const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
+  const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
   // One transaction: the episodes are found once (a temporary table both statements read); JIT off, since
   // compiling these statements takes longer than running them.
-  const [appRows, agentRows] = await prisma.$transaction(async (tx) => {
+  const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
+    const hasActivity = (await tx.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
     await tx.$executeRawUnsafe('SET LOCAL jit = off')
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
@@ -221,7 +224,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange): Pro
     LEFT JOIN sent s ON s.agent = a.agent LEFT JOIN blocked b ON b.agent = a.agent
     ORDER BY a.agent`, range.apps, s, e)
     return [apps, agents]
-  }, { timeout: 120_000 })
+  })
 
   return {
     from: range.from,

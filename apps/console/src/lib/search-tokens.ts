@@ -6,9 +6,12 @@
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u
 const WORD = /[\p{L}\p{N}]/u
 
-/** What is indexed and matched: NFKC (full-width letters and digits become ASCII) and lower case. */
+/**
+ * What is indexed and matched: NFKC (full-width letters and digits become ASCII) and lower case. A NUL (JSON text may
+ * carry one, \u0000) becomes a space: no PostgreSQL text holds one, and it separates words as a space does.
+ */
 export function normalize (text: string): string {
-  return text.normalize('NFKC').toLowerCase()
+  return text.normalize('NFKC').toLowerCase().replaceAll('\u0000', ' ')
 }
 
 /** Maximal runs of letters and digits; CJK and other scripts make separate runs (订单号dd123 → 订单号, dd123). */
@@ -61,6 +64,12 @@ export interface CompiledQuery {
 }
 
 export const MAX_QUERY_LENGTH = 100
+/**
+ * The most lexemes a query's tsquery ANDs (each one more posting list the index reads). A hundred characters of
+ * Chinese give 99 bigrams, and NFKC can make 100 characters into 1,800 (ﷺ); the first 32 narrow the rows down as
+ * well as all of them would, and the substring recheck of every term keeps the results exact.
+ */
+export const MAX_LEXEMES = 32
 
 function lexeme (s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
@@ -81,5 +90,6 @@ export function compileQuery (text: string): CompiledQuery | null {
     }
   }
   if (parts.length === 0) return null
-  return { terms, tsquery: [...new Set(parts)].join(' & '), exact }
+  const lexemes = [...new Set(parts)]
+  return { terms, tsquery: lexemes.slice(0, MAX_LEXEMES).join(' & '), exact: exact && lexemes.length <= MAX_LEXEMES }
 }

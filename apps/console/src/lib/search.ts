@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@kefu/db'
 import { inboundItem, outboundItem, type TimelineItem } from './messages.js'
+import { SEARCH_TIMEOUT_MS, withDeadline, type Db } from './query-deadline.js'
 import { compileQuery, type CompiledQuery } from './search-tokens.js'
 
 export interface SearchFilters {
@@ -22,6 +23,8 @@ export interface SearchFilters {
   limit: number
   /** RECENT_WINDOW unless told (tests make both phases run on small data). */
   recentWindow?: number
+  /** SEARCH_TIMEOUT_MS unless told. */
+  timeoutMs?: number
 }
 
 export interface SearchCursor { at: number, direction: 'in' | 'out', id: string }
@@ -35,13 +38,21 @@ export const RECENT_WINDOW = 5000
 
 export class SearchError extends Error {}
 
+const TOO_SLOW = (ms: number): string => `this search took longer than ${ms / 1000} s and was stopped: narrow it down (a mini program, a customer, a shorter period) and try again`
+
 /**
  * Message search over message_search, newest first. Text is matched through the bigram index and rechecked as
  * substrings. Two phases keep both kinds of terms fast: a common term (退款) is found among the newest
  * RECENT_WINDOW candidates in time order, without reading its thousands of older matches; a rare one (an order
- * number) is not, and is then looked up through the GIN index, which returns few rows.
+ * number) is not, and is then looked up through the GIN index, which returns few rows. No search holds its
+ * connection longer than `timeoutMs` (see `withDeadline`).
  */
 export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{ hits: SearchHit[], next: SearchCursor | null, phase: 'recent' | 'index' | 'scan' | 'narrowed' }> {
+  const ms = f.timeoutMs ?? SEARCH_TIMEOUT_MS
+  return await withDeadline(prisma, ms, TOO_SLOW(ms), async (db) => await searchIn(db, f))
+}
+
+async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHit[], next: SearchCursor | null, phase: 'recent' | 'index' | 'scan' | 'narrowed' }> {
   const query = f.text === undefined || f.text.trim() === '' ? null : compileQuery(f.text)
   if (f.text !== undefined && f.text.trim() !== '' && query === null) throw new SearchError('the search text needs at least one letter, digit or character')
   const params: unknown[] = []
@@ -59,7 +70,7 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
   // A semi-join: the matching conversations are few and hashed once, rather than looked up for every message.
   if (conv.length > 0) where.push(`(s.app_id, s.openid) IN (SELECT c.app_id, c.openid FROM conversation c WHERE c.app_id = ANY($1::text[]) AND ${conv.join(' AND ')})`)
   const whereParams = [...params]
-  const match = query === null ? [] : textMatch(query, p)
+  const match = [...(query === null ? [] : textMatch(query, p)), VISIBLE]
   const take = f.limit + 1
   const win = f.recentWindow ?? RECENT_WINDOW
   const order = 'ORDER BY s.at DESC, s.direction DESC, s.message_id DESC'
@@ -82,7 +93,7 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
        ORDER BY m.at DESC, m.direction DESC, m.message_id DESC LIMIT ${take}`, ...params, few.map((c) => c.app_id), few.map((c) => c.openid))
   } else if (query === null) {
     phase = 'scan'
-    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
+    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${[...where, VISIBLE].join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
   } else {
     phase = 'recent'
     // Pipelined: the outer LIMIT stops the time-ordered scan as soon as enough rows matched; the inner LIMIT bounds
@@ -108,9 +119,16 @@ export async function search (prisma: PrismaClient, f: SearchFilters): Promise<{
   }
 }
 
+/**
+ * Not a customer message marked deleted (delete_time: gone for agents at once, its search row purged later). A scalar
+ * subquery, which PostgreSQL runs per row and last (after the cheaper conditions), so only the rows that otherwise
+ * match are looked up by primary key; a NOT EXISTS would be pulled up into an anti-join over every deleted row.
+ */
+const VISIBLE = "(s.direction = 'out' OR (SELECT m.delete_time FROM customer_message m WHERE m.id = s.message_id) IS NULL)"
+
 /** The conversations the conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
 export const FEW_CONVERSATIONS = 200
-async function fewConversations (prisma: PrismaClient, f: SearchFilters): Promise<Array<{ app_id: string, openid: string }> | null> {
+async function fewConversations (prisma: Db, f: SearchFilters): Promise<Array<{ app_id: string, openid: string }> | null> {
   const params: unknown[] = [f.apps]
   const cond = ['c.app_id = ANY($1::text[])']
   if (f.tag !== undefined) { params.push(f.tag); cond.push(`c.tags @> ARRAY[$${params.length}]::text[]`) }
@@ -130,14 +148,14 @@ function textMatch (query: CompiledQuery, p: (v: unknown) => string): string[] {
   return out
 }
 
-async function windowIsFull (prisma: PrismaClient, where: string[], params: unknown[], win: number): Promise<boolean> {
+async function windowIsFull (prisma: Db, where: string[], params: unknown[], win: number): Promise<boolean> {
   const rows = await prisma.$queryRawUnsafe<Array<{ n: bigint }>>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM message_search s WHERE ${where.join(' AND ')} ORDER BY s.at DESC LIMIT ${win}) w`, ...params)
   return Number(rows[0]?.n ?? 0) >= win
 }
 
 /** The messages as the timeline shows them (from their own tables), with their conversation's state. */
-async function hydrate (prisma: PrismaClient, rows: Row[]): Promise<SearchHit[]> {
+async function hydrate (prisma: Db, rows: Row[]): Promise<SearchHit[]> {
   if (rows.length === 0) return []
   const inIds = rows.filter((r) => r.direction === 'in').map((r) => r.message_id)
   const outIds = rows.filter((r) => r.direction === 'out').map((r) => r.message_id)
@@ -158,11 +176,19 @@ async function hydrate (prisma: PrismaClient, rows: Row[]): Promise<SearchHit[]>
   })
 }
 
+/** Ids are PostgreSQL bigints. */
+export const MAX_ID = 2n ** 63n - 1n
+
 /** A conversation's timeline around one message: `each` items before it, the message, `each` after (oldest first). */
-export async function around (prisma: PrismaClient, appId: string, openid: string, key: string, each: number): Promise<TimelineItem[] | null> {
+export async function around (prisma: PrismaClient, appId: string, openid: string, key: string, each: number, timeoutMs = SEARCH_TIMEOUT_MS): Promise<TimelineItem[] | null> {
   const m = /^(in|out)-([0-9]{1,19})$/.exec(key)
-  if (m === null) return null
+  if (m === null || BigInt(m[2]!) > MAX_ID) return null
   const [, direction, id] = m as unknown as [string, 'in' | 'out', string]
+  return await withDeadline(prisma, timeoutMs, TOO_SLOW(timeoutMs), async (db) => await aroundIn(db, appId, openid, direction, id, each))
+}
+
+async function aroundIn (prisma: Db, appId: string, openid: string, direction: 'in' | 'out', id: string, each: number): Promise<TimelineItem[] | null> {
+  const key = `${direction}-${id}`
   const target = direction === 'in'
     ? await prisma.customerMessage.findFirst({ where: { id: BigInt(id), appId, openid, deleteTime: null } }).then((r) => r === null ? null : inboundItem(r))
     : await prisma.outboundMessage.findFirst({ where: { id: BigInt(id), appId, openid } }).then((r) => r === null ? null : outboundItem(r))

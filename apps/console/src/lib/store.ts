@@ -60,7 +60,11 @@ export function conversationState (row: Conversation): ConversationState {
   }
 }
 
-/** The console's reads and writes, each one query or a few, all scoped to the apps an agent may see. */
+/**
+ * The console's reads and writes, each one query or a few, all scoped to the apps an agent may see. A customer
+ * message with `delete_time` is read nowhere: it is gone for agents from the moment it is marked, as it will be once
+ * the retention job purges its row (lib/retention.ts), so no view changes when the purge runs.
+ */
 export class ConsoleStore {
   readonly #prisma: PrismaClient
   readonly #now: () => number
@@ -117,7 +121,7 @@ export class ConsoleStore {
       take: limit
     })
     if (rows.length === 0) return []
-    const lastMessages = await this.#prisma.customerMessage.findMany({ where: { id: { in: rows.map((r) => r.lastMessageId) } } })
+    const lastMessages = await this.#prisma.customerMessage.findMany({ where: { id: { in: rows.map((r) => r.lastMessageId) }, deleteTime: null } })
     const byId = new Map(lastMessages.map((m) => [m.id, m]))
     const replies = await this.#recentReplies(rows.map((r) => ({ appId: r.appId, openid: r.openid })))
     return rows.map((r) => this.#summary(r, byId.get(r.lastMessageId) ?? null, replies))
@@ -126,7 +130,7 @@ export class ConsoleStore {
   async conversation (appId: string, openid: string): Promise<ConversationSummary | null> {
     const row = await this.#prisma.conversation.findUnique({ where: { appId_openid: { appId, openid } } })
     if (row === null) return null
-    const last = await this.#prisma.customerMessage.findUnique({ where: { id: row.lastMessageId } })
+    const last = await this.#prisma.customerMessage.findFirst({ where: { id: row.lastMessageId, deleteTime: null } })
     return this.#summary(row, last, await this.#recentReplies([{ appId, openid }]))
   }
 
@@ -195,7 +199,7 @@ export class ConsoleStore {
   /** The newest `limit` items of a conversation before `before` (ms), inbound, outbound and internal merged, oldest first. */
   async timeline (appId: string, openid: string, limit: number, before?: number): Promise<TimelineItem[]> {
     const inbound = await this.#prisma.customerMessage.findMany({
-      where: { appId, openid, ...(before === undefined ? {} : { wechatCreateTime: { lt: BigInt(Math.ceil(before / 1000)) } }) },
+      where: { appId, openid, deleteTime: null, ...(before === undefined ? {} : { wechatCreateTime: { lt: BigInt(Math.ceil(before / 1000)) } }) },
       orderBy: [{ wechatCreateTime: 'desc' }, { id: 'desc' }],
       take: limit
     })
@@ -217,14 +221,14 @@ export class ConsoleStore {
   /** Inbound messages by id, limited to the given apps (what a live update may show this agent). */
   async inboundByIds (ids: string[], appIds: string[]): Promise<TimelineItem[]> {
     if (ids.length === 0 || appIds.length === 0) return []
-    const rows = await this.#prisma.customerMessage.findMany({ where: { id: { in: ids.map(BigInt) }, appId: { in: appIds } }, orderBy: { id: 'asc' } })
+    const rows = await this.#prisma.customerMessage.findMany({ where: { id: { in: ids.map(BigInt) }, appId: { in: appIds }, deleteTime: null }, orderBy: { id: 'asc' } })
     return rows.map(inboundItem)
   }
 
   /** What an agent missed since `afterId` (a reconnecting live view), at most `limit`. */
   async inboundAfter (afterId: string, appIds: string[], limit: number): Promise<TimelineItem[]> {
     if (appIds.length === 0) return []
-    const rows = await this.#prisma.customerMessage.findMany({ where: { id: { gt: BigInt(afterId) }, appId: { in: appIds } }, orderBy: { id: 'asc' }, take: limit })
+    const rows = await this.#prisma.customerMessage.findMany({ where: { id: { gt: BigInt(afterId) }, appId: { in: appIds }, deleteTime: null }, orderBy: { id: 'asc' }, take: limit })
     return rows.map(inboundItem)
   }
 

@@ -5,6 +5,7 @@ import { pickLang, type Lang } from '@kefu/sso-client'
 import { NoSuchApp } from '../lib/errors.js'
 import { AdminsOnly, BadReport } from '../lib/history-errors.js'
 import { barChart, formatDuration, lineChart } from '../lib/report-charts.js'
+import { TooSlow } from '../lib/query-deadline.js'
 import { reportCsv, teamReport, type Report } from '../lib/reports.js'
 import type { Agent } from '../plugins/agent.js'
 
@@ -57,7 +58,11 @@ function checkDay (name: string, value: string): string {
   return value
 }
 
-export interface ReportsRoutesOptions { now?: () => number }
+export interface ReportsRoutesOptions {
+  now?: () => number
+  /** How long a report may run (default REPORT_TIMEOUT_MS). */
+  timeoutMs?: number
+}
 
 /**
  * Team reports for administrators (issue 10's agent.role = admin), over their own mini programs: GET /reports (the
@@ -83,7 +88,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
   async function report (request: FastifyRequest<{ Querystring: ReportQuery }>): Promise<{ agent: Agent, report: Report }> {
     const agent = await request.agent()
     if (!await isAdmin(agent.username)) throw new AdminsOnly()
-    return { agent, report: await teamReport(fastify.prisma, await range(agent, request.query)) }
+    return { agent, report: await teamReport(fastify.prisma, await range(agent, request.query), opts.timeoutMs) }
   }
 
   fastify.get<{ Querystring: ReportQuery }>('/api/reports', { schema: { querystring: query } }, async function reportJson (request, reply) {
@@ -118,9 +123,10 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     let selected: { apps: string[], from: string, to: string }
     try {
       selected = await range(agent, request.query)
-      r = await teamReport(fastify.prisma, selected)
+      r = await teamReport(fastify.prisma, selected, opts.timeoutMs)
     } catch (err) {
-      if (err instanceof BadReport) return page(reply, lang, m.title, `<p role="alert">${escapeHtml((err as Error).message)}</p><p><a href="/reports">${escapeHtml(m.title)}</a></p>`, 400)
+      const status = err instanceof BadReport ? 400 : err instanceof TooSlow ? 503 : null
+      if (status !== null) return page(reply, lang, m.title, `<p role="alert">${escapeHtml((err as Error).message)}</p><p><a href="/reports">${escapeHtml(m.title)}</a></p>`, status)
       throw err
     }
     return page(reply, lang, m.title, render(lang, r, agent.apps, request.query.appid ?? ''))

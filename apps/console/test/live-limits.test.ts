@@ -185,7 +185,7 @@ t.test(`a client that does not read is cut off once ${MAX_BUFFERED} bytes wait f
 })
 
 t.test('a client that does not read is cut off when nothing drains for a while, even below the byte bound', async (t) => {
-  const slow = await startConsoleSystem(t, { label: 'console_live_drain', console: { liveStreams: { drainTimeoutMs: 500 }, teamwork: { autoAssignSweepMs: 0 } } })
+  const slow = await startConsoleSystem(t, { label: 'console_live_drain', console: { liveStreams: { drainTimeoutMs: 1500 }, teamwork: { autoAssignSweepMs: 0 } } })
   const alice = new Agent()
   await alice.signIn(slow)
   const { client, server } = await stalledStream(slow, alice)
@@ -201,4 +201,25 @@ t.test('a client that does not read is cut off when nothing drains for a while, 
   // Nothing is written any more: only the drain timeout can close it.
   await until('the stream closed', () => server.destroyed, 5000)
   t.ok(most < MAX_BUFFERED, `below the byte bound (at most ${most} bytes waited)`)
+
+  // Ended for another reason (here a newer tab) while its client does not read: its last event cannot be sent
+  // either, and what waits is dropped after the same time.
+  const again = await stalledStream(slow, alice)
+  t.teardown(() => again.client.destroy())
+  const others: EventStream[] = []
+  const another = async (): Promise<void> => {
+    const s = await openStream(slow, alice)
+    t.teardown(s.close)
+    others.push(s)
+  }
+  for (let i = 0; i < PER_AGENT - 1; i++) await another()
+  for (let i = 0; i < 400 && again.server.writableLength < 64 * 1024; i++) {
+    await slow.bus.publish(CHANGES_CHANNEL, BIG)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  // At once, well within the drain timeout: what closes it must be the end of a replaced stream.
+  await another()
+  await others.at(-1)!.nextOf('hello')
+  t.ok(!again.server.destroyed && again.server.writableLength >= 64 * 1024, `${again.server.writableLength} bytes wait for the replaced stream`)
+  await until('the replaced stream\'s connection closed', () => again.server.destroyed, 5000)
 })

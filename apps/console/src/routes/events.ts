@@ -85,7 +85,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       if (Array.isArray(ids)) streams.closeHere(ids.filter((id): id is string => typeof id === 'string'))
     } catch {}
   })
-  const checker = setInterval(() => { void streams.checkAll() }, sessionCheckMs)
+  const checker = setInterval(() => { streams.checkAll().catch((err: Error) => { fastify.log.error({ err }, 'live stream check failed') }) }, sessionCheckMs)
   checker.unref()
   live.once('close', () => { streams.closeAll() })
   fastify.addHook('onClose', async () => {
@@ -240,6 +240,13 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       live.off('quick-replies', onQuickReplies)
       streams.remove(stream)
       res.end()
+      // A client that does not read holds the last words too: they are dropped after the same wait.
+      if (!res.writableFinished) {
+        const dropping = setTimeout(() => { res.destroy() }, limits.drainTimeoutMs)
+        dropping.unref()
+        res.once('close', () => { clearTimeout(dropping) })
+        res.once('finish', () => { clearTimeout(dropping) })
+      }
     }
     request.raw.on('close', () => { end() })
   })

@@ -132,6 +132,12 @@ export class LiveStreams {
       await Promise.all(groups.map((list) => fn(list).catch(() => { endAll(list, 'unavailable') })))
     }
     let streams = [...this.#streams.values()].map((e) => e.stream)
+    // Streams evicted by another instance whose announcement did not arrive; asked beside the sessions, in the same
+    // round trip to Redis.
+    const counted = [...this.#streams.values()].filter((e) => e.counted).map((e) => e.stream)
+    const byAgent = new Map(groupBy(counted, (s) => s.username).map((list) => [list[0]!.username, list.map((s) => s.id)]))
+    const gone = byAgent.size === 0 ? Promise.resolve([]) : registry.refresh(byAgent)
+    gone.catch(() => {})
 
     await each(groupBy(streams, (s) => s.session.handle), async (list) => {
       if (!await checks.sessionLive(list[0]!.session)) endAll(list, 'ended')
@@ -143,20 +149,17 @@ export class LiveStreams {
       endAll(list, 'ended')
     })
     streams = stillOpen(streams)
-    if (streams.length === 0) return
-    await each([streams], async (list) => {
-      const usernames = [...new Set(list.map((s) => s.username))]
-      const apps = await checks.agentApps(usernames)
-      for (const s of list) s.setApps(apps.get(s.username) ?? [])
-      await this.#markConnected(usernames)
-    })
+    if (streams.length > 0) {
+      await each([streams], async (list) => {
+        const usernames = [...new Set(list.map((s) => s.username))]
+        const apps = await checks.agentApps(usernames)
+        for (const s of list) s.setApps(apps.get(s.username) ?? [])
+        await this.#markConnected(usernames)
+      })
+    }
 
-    // Streams evicted by another instance whose announcement did not arrive.
-    const counted = [...this.#streams.values()].filter((e) => e.counted && e.stream.open).map((e) => e.stream)
-    if (counted.length === 0) return
-    const byAgent = new Map(groupBy(counted, (s) => s.username).map((list) => [list[0]!.username, list.map((s) => s.id)]))
     try {
-      this.closeHere(await registry.refresh(byAgent))
+      this.closeHere(await gone)
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'live streams not counted')
     }

@@ -16,7 +16,7 @@ import agentPlugin from './plugins/agent.js'
 import historyPlugin, { DEFAULT_MEDIA_MAX_BYTES, type HistoryOptions } from './plugins/history.js'
 import apiRoutes from './routes/api.js'
 import assetRoutes from './routes/assets.js'
-import eventsRoutes from './routes/events.js'
+import eventsRoutes, { type LiveStreamLimits } from './routes/events.js'
 import mediaRoutes from './routes/media.js'
 import reportsRoutes from './routes/reports.js'
 import searchRoutes, { SEARCHES_PER_MINUTE } from './routes/search.js'
@@ -69,6 +69,8 @@ export interface ConsoleOptions {
   queryTimeouts?: { searchMs?: number, reportMs?: number }
   /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
   sessionCheckMs?: number
+  /** Live streams per agent and what a client that does not read may hold (defaults in routes/events.ts). */
+  liveStreams?: Partial<LiveStreamLimits>
   /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
   checkIntervalMs?: number
   /** Pages warn this long before an idle sign-out (SESSION_WARN_BEFORE_S, default 120). */
@@ -161,7 +163,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
   await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
   await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
-  await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs })
+  await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs, limits: opts.liveStreams, redisPrefix: prefix })
   await fastify.register(historyPlugin, {
     ...opts.history,
     // Each default by itself: a setting passed along as undefined must not erase it.

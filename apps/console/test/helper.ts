@@ -130,7 +130,7 @@ async function bindServer (): Promise<{ server: http.Server, port: number }> {
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
  * (assigned to none) exist.
  */
-export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[] }): Promise<ConsoleSystem> {
+export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[], consolePrisma?: (prisma: PrismaClient) => PrismaClient }): Promise<ConsoleSystem> {
   const apps = opts.apps ?? APPS
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
@@ -188,7 +188,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     clientSecret,
     session: { secret: SESSION_SECRET },
     apps,
-    prisma,
+    // The console's own client may be wrapped (to count its queries); A and ingest keep the plain one.
+    prisma: opts.consolePrisma?.(prisma) ?? prisma,
     redisUrl,
     redisPrefix: prefix + 'console:',
     bus,

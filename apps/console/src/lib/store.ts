@@ -79,6 +79,14 @@ export class ConsoleStore {
     return rows.map((r) => r.appId)
   }
 
+  /** The mini programs of each of these agents, in one query (agents with none are absent). */
+  async agentAppsOf (usernames: string[]): Promise<Map<string, string[]>> {
+    const rows = await this.#prisma.agentApp.findMany({ where: { username: { in: usernames } }, select: { username: true, appId: true }, orderBy: { appId: 'asc' } })
+    const apps = new Map<string, string[]>()
+    for (const r of rows) apps.set(r.username, [...(apps.get(r.username) ?? []), r.appId])
+    return apps
+  }
+
   async assign (username: string, appIds: string[]): Promise<void> {
     await this.#prisma.agentApp.createMany({ data: appIds.map((appId) => ({ username, appId })), skipDuplicates: true })
   }

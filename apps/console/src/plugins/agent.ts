@@ -18,6 +18,8 @@ declare module 'fastify' {
     consoleStore: ConsoleStore
     /** The mini programs an agent may see now: assigned to them and configured here. */
     agentApps: (username: string) => Promise<string[]>
+    /** The same for many agents in one query. */
+    agentAppsOf: (usernames: string[]) => Promise<Map<string, string[]>>
   }
 }
 
@@ -34,6 +36,10 @@ export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts)
     return (await opts.store.agentApps(username)).filter((appId) => configured.has(appId))
   }
   fastify.decorate('agentApps', agentApps)
+  fastify.decorate('agentAppsOf', async function agentAppsOf (usernames: string[]): Promise<Map<string, string[]>> {
+    const all = await opts.store.agentAppsOf(usernames)
+    return new Map([...all].map(([username, apps]) => [username, apps.filter((appId) => configured.has(appId))]))
+  })
   const memo = new WeakMap<FastifyRequest, Promise<Agent>>()
   fastify.decorateRequest('agent', function agent (this: FastifyRequest): Promise<Agent> {
     let found = memo.get(this)

@@ -29,6 +29,9 @@ export function connect (status) {
   source.addEventListener('apps', () => { close(); emit('restart') })
   // The stream checks the sign-in without extending it; it ended (idle everywhere, the absolute limit, a sign-out).
   source.addEventListener('ended', () => emit('ended'))
+  // A newer tab of this agent took over (an agent has a few live streams at most): this one stays quiet, and does
+  // not reconnect, which would only close another tab's.
+  source.addEventListener('replaced', () => { close(); statusNode.textContent = T.replaced; statusNode.classList.add('offline') })
   source.addEventListener('unavailable', () => { close(); statusNode.textContent = T.offline; setTimeout(() => connect(statusNode), 3000) })
 }
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import {
   ConfigError, readInt, readHttpUrl, readJson, readString, readLogLevel, readDatabaseUrl, readRedisUrl, installErrorHandler, isPlaceholder,
-  parseWechatApps, refusePlaceholder
+  parseWechatApps, readMetricsListener, refusePlaceholder
 } from '../src/index.js'
 
 t.test('config readers fail with one line naming the variable', async (t) => {
@@ -79,4 +79,25 @@ t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, valid
   for (const [extra, message] of refused) {
     t.throws(() => parseWechatApps([{ ...app, ...extra }], 'WECHAT_APPS'), new ConfigError(message), JSON.stringify(extra))
   }
+})
+
+t.test('METRICS_HOST, METRICS_PORT, METRICS_TOKEN: a listener of its own, on loopback unless a token guards it', async (t) => {
+  const defaults = { port: 9464, publicPort: 3000 }
+  const token = 'a-metrics-token-of-our-own-0123456789'
+  t.same(readMetricsListener({}, defaults), { host: '127.0.0.1', port: 9464 })
+  t.same(readMetricsListener({ METRICS_PORT: '0', PORT: '0' }, { port: 9464, publicPort: 0 }), { host: '127.0.0.1', port: 0 }, 'tests pick a free port')
+  t.same(readMetricsListener({ METRICS_HOST: '::1', METRICS_PORT: '9100' }, defaults), { host: '::1', port: 9100 })
+  t.same(readMetricsListener({ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: token }, defaults), { host: '0.0.0.0', port: 9464, token })
+  t.same(readMetricsListener({ METRICS_TOKEN: token }, defaults), { host: '127.0.0.1', port: 9464, token }, 'a token on loopback too, if wanted')
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT (3000): /metrics is never served on the public listener'],
+    [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT must be a whole number, got "ninety"'],
+    [{ METRICS_PORT: '70000' }, 'METRICS_PORT must be between 0 and 65535, got 70000'],
+    [{ METRICS_HOST: '0.0.0.0' }, 'METRICS_TOKEN is required with METRICS_HOST 0.0.0.0, which is not a loopback address: metrics are never served unauthenticated beyond this machine'],
+    [{ METRICS_HOST: 'metrics.internal' }, 'METRICS_TOKEN is required with METRICS_HOST metrics.internal, which is not a loopback address: metrics are never served unauthenticated beyond this machine'],
+    [{ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 32 characters, got 5'],
+    [{ METRICS_TOKEN: 'change-me-metrics-token-0123456789abcdef' }, 'METRICS_TOKEN is still the placeholder from .env.example: set a secret of your own'],
+    [{ METRICS_TOKEN: 'a token with spaces in it, 0123456789abcdef' }, 'METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)']
+  ]
+  for (const [env, message] of bad) t.throws(() => readMetricsListener(env, defaults), new ConfigError(message), JSON.stringify(env))
 })

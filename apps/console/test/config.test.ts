@@ -23,6 +23,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret }, /^WECHAT_APPS \(a JSON array of mini programs\) or WECHAT_APPS_FILE is required$/],
     [{ CLIENT_SECRET: 'change-me-console-client-secret-32-chars', WECHAT_APPS: apps }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, secret: 'change-me-to-your-app-secret' }]) }, /^WECHAT_APPS\[0\]\.secret is still the placeholder/],
+    [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, profileUrl: 'http://crm.example/kefu/profile', profileSecret: 'p'.repeat(32) }]) }, /^WECHAT_APPS\[0\]\.profileUrl must be https:\/\/ \(http:\/\/ only to a loopback host/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, WECHAT_API_BASE: 'api.weixin.qq.com' }, /^WECHAT_API_BASE must be an http/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, CONSOLE_REPLIES_PER_MINUTE: '0' }, /^CONSOLE_REPLIES_PER_MINUTE must be between 1/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],

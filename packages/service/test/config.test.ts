@@ -65,6 +65,9 @@ t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, valid
   t.equal(parsed!.profileUrl, 'https://crm.example/kefu/profile')
   t.equal(parsed!.profileSecret, secret)
   t.equal(parseWechatApps([app], 'WECHAT_APPS')[0]!.profileUrl, undefined, 'optional')
+  for (const url of ['http://127.0.0.1:8080/kefu/profile', 'http://localhost:8080/p', 'http://[::1]:8080/p']) {
+    t.equal(parseWechatApps([{ ...app, profileUrl: url, profileSecret: secret }], 'WECHAT_APPS')[0]!.profileUrl, url, `${url}: plain HTTP to this machine (development)`)
+  }
   const refused: Array<[Record<string, unknown>, string]> = [
     [{ profileUrl: 'ftp://crm.example/x', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
     [{ profileUrl: 'not a url', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
@@ -74,7 +77,10 @@ t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, valid
     [{ profileSecret: secret }, 'WECHAT_APPS[0].profileSecret is set but profileUrl is not'],
     [{ profileUrl: 'https://crm.example/x', profileSecret: 'short' }, 'WECHAT_APPS[0].profileSecret must be at least 32 characters'],
     [{ profileUrl: 'https://crm.example/x', profileSecret: 'change-me-profile-secret-000000000000' }, 'WECHAT_APPS[0].profileSecret is still the placeholder from .env.example: set a secret of your own'],
-    [{ profileUrl: 42, profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be a string']
+    [{ profileUrl: 42, profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be a string'],
+    [{ profileUrl: 'http://crm.example/kefu/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://crm.example'],
+    [{ profileUrl: 'http://10.0.0.5:8080/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://10.0.0.5:8080'],
+    [{ profileUrl: 'http://localhost.example/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://localhost.example']
   ]
   for (const [extra, message] of refused) {
     t.throws(() => parseWechatApps([{ ...app, ...extra }], 'WECHAT_APPS'), new ConfigError(message), JSON.stringify(extra))

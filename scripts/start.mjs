@@ -15,7 +15,7 @@ import * as auth from '@kefu/auth'
 import * as kefuConsole from '@kefu/console'
 import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
 import * as ingest from '@kefu/ingest'
-import { createMemoryBus, createRedisBus, readInt, readString } from '@kefu/service'
+import { createMemoryBus, createMetrics, createRedisBus, listenForMetrics, readInt, readString } from '@kefu/service'
 import * as sync from '@kefu/sync'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
@@ -32,9 +32,12 @@ function fail (message) {
 
 /** What pnpm start decides for each service; everything else comes from the environment as documented. */
 function overrides () {
-  const basePort = readInt(env, 'BASE_PORT', 3000, { min: 1, max: 65535 - 4 })
+  const basePort = readInt(env, 'BASE_PORT', 3000, { min: 1, max: 65535 - 8 })
   const host = readString(env, 'HOST', '127.0.0.1')
   const ports = { ingest: basePort, auth: basePort + 1, sync: basePort + 2, console: basePort + 3, wechat: basePort + 4 }
+  // Each service's /metrics on a listener of its own (METRICS_HOST, loopback by default), after the stand-in for WeChat.
+  const metricsPorts = { ingest: basePort + 5, auth: basePort + 6, sync: basePort + 7, console: basePort + 8 }
+  const metricsPort = (name) => ({ METRICS_PORT: String(metricsPorts[name]) })
   const browserHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const url = (port) => `http://${browserHost}:${port}`
   const demoApps = (env.WECHAT_APPS ?? '').trim() === '' && (env.WECHAT_APPS_FILE ?? '').trim() === ''
@@ -53,15 +56,15 @@ function overrides () {
   const own = new Set(bSites.map((c) => c.clientId))
   const registered = auth.readSsoClients(env)
   for (const c of registered) if (own.has(c.clientId)) fail(`SSO_CLIENTS registers "${c.clientId}", a B site pnpm start runs itself: give yours another clientId`)
-  const bSite = (c) => ({ PORT: String(ports[c.clientId]), PUBLIC_URL: c.origins[0], AUTH_URL: authUrl, AUTH_INTERNAL_URL: authUrl, CLIENT_ID: c.clientId, CLIENT_SECRET: c.clientSecret })
+  const bSite = (c) => ({ PORT: String(ports[c.clientId]), ...metricsPort(c.clientId), PUBLIC_URL: c.origins[0], AUTH_URL: authUrl, AUTH_INTERNAL_URL: authUrl, CLIENT_ID: c.clientId, CLIENT_SECRET: c.clientSecret })
   // Demo mini programs have no real AppSecret: their replies go to a local stand-in for WeChat's API.
   const apps = demoApps ? { WECHAT_APPS: undefined, WECHAT_APPS_FILE: DEMO_APPS_FILE } : {}
   return {
     ports,
     url,
     demoApps,
-    ingest: { PORT: String(ports.ingest), ...apps },
-    auth: { PORT: String(ports.auth), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
+    ingest: { PORT: String(ports.ingest), ...metricsPort('ingest'), ...apps },
+    auth: { PORT: String(ports.auth), ...metricsPort('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
     sync: bSite(bSites[0]),
     console: { ...bSite(bSites[1]), ...apps, ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
   }
@@ -131,6 +134,7 @@ async function main () {
   }
 
   const servers = []
+  const metricsListeners = {}
   const shared = { prisma: db.prisma, prismaConcurrency: db.embedded ? 1 : poolMax }
   async function serve (name, service, extra) {
     const c = config[name]
@@ -139,9 +143,12 @@ async function main () {
       logController: new LogController({ disableRequestLogging: true }),
       ...service.serverOptions(c)
     })
-    await fastify.register(service.default, { ...service.appOptions(c), ...extra })
-    await fastify.listen({ port: c.port, host: c.host })
+    const metrics = createMetrics()
+    await fastify.register(service.default, { ...service.appOptions(c), ...extra, metrics })
     servers.push(fastify)
+    await fastify.ready()
+    metricsListeners[name] = await listenForMetrics(metrics, c.metrics, fastify.log.child({ listener: 'metrics' }))
+    await fastify.listen({ port: c.port, host: c.host })
   }
   await serve('auth', auth, shared)
   await serve('ingest', ingest, { ...shared, bus })
@@ -152,6 +159,7 @@ async function main () {
     if (err) process.stderr.write(`kefu: closing after an error: ${err.stack}\n`)
     else process.stdout.write(`kefu: ${signal ?? 'close'}, closing\n`)
     for (const s of servers.reverse()) await s.close()
+    for (const m of Object.values(metricsListeners)) await m.close()
     await forgetAcceptances?.()
     await fakeWechat?.close()
     await bus.close()
@@ -181,6 +189,8 @@ ${[
   ...(fakeWechat ? [['WeChat', fakeWechat.url, 'a local stand-in for api.weixin.qq.com (the demo has no real AppSecret)']] : [])
 ].map(([name, where, what]) => `  ${name.padEnd(8)} ${where.padEnd(38)} ${what}`).join('\n')}
 ${accounts}
+Metrics (Prometheus): ${['ingest', 'auth', 'sync', 'console'].map((name) => `${name} ${metricsListeners[name].url}`).join(', ')}${config.ingest.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}
+
 Mini programs${o.demoApps ? ' (demo: config/demo-wechat-apps.json)' : ''}:
 ${apps.map((a) => `  ${a.appid}  token ${o.demoApps ? a.token : '…'}  ${a.encodingAESKey ? 'safe mode (encodingAESKey set)' : 'plaintext mode'}`).join('\n')}
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, type RedisClient } from '@kefu/service'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, type Metrics, type RedisClient } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { AuthContext } from './lib/context.js'
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
@@ -44,6 +44,8 @@ export interface AuthOptions {
   now?: () => number
   /** Used for the back-channel logout calls. */
   fetch?: typeof fetch
+  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
+  metrics?: Metrics
 }
 
 export default async function authApp (fastify: FastifyInstance, opts: AuthOptions): Promise<void> {
@@ -54,7 +56,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   const secrets = typeof opts.session.secret === 'string' ? [opts.session.secret] : opts.session.secret
   const scrypt = opts.scrypt ?? DEFAULT_SCRYPT
   let dummy: Promise<string> | undefined
-  await fastify.register(metricsPlugin)
+  await fastify.register(metricsPlugin, { metrics: opts.metrics })
   const cookieBase = opts.session.cookieName ?? 'kefu_auth'
   const ctx: AuthContext = {
     origin,

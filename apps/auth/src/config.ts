@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readOrigin, readPort, readRedisUrl, readString,
-  readTrustProxy, trustProxyOption, type Env, type TrustProxy
+  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readMetricsListener, readOrigin, readPort, readRedisUrl, readString,
+  readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import type { AuthOptions } from './app.js'
@@ -11,6 +11,8 @@ import type { LoginLimits } from './lib/login-limiter.js'
 export interface AuthConfig {
   port: number
   host: string
+  /** METRICS_HOST, METRICS_PORT (default 9465), METRICS_TOKEN: where /metrics is served, never on PORT. */
+  metrics: MetricsListenerConfig
   logLevel: string
   /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
   trustProxy: TrustProxy
@@ -43,6 +45,7 @@ export function loadConfig (env: Env): AuthConfig {
   return {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
+    metrics: readMetricsListener(env, { port: 9465, publicPort: port }),
     logLevel: readLogLevel(env),
     trustProxy: readTrustProxy(env),
     databaseUrl: readDatabaseUrl(env),

@@ -100,3 +100,11 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   const hops = serverOptions(loadConfig({ TRUST_PROXY: '1' })).trustProxy as (address: string, hop: number) => boolean
   t.same([hops('10.0.0.2', 0), hops('10.0.0.3', 1)], [true, false], 'a hop count trusts the nearest proxies only')
 })
+
+t.test('metrics: their own listener, 9465 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
+  const base = {}
+  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9465 })
+  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
+  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3001' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3001): /metrics is never served on the public listener' })
+  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+})

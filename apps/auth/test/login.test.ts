@@ -40,6 +40,17 @@ t.test('GET /login is a Chinese form by default, English when asked, with the fi
   t.match(zhFirst.body, /<html lang="zh-CN">/, 'any Chinese preference gets the Chinese page')
 })
 
+t.test('behind TLS (a trusted proxy says https) every page carries Strict-Transport-Security; over plain HTTP none', async (t) => {
+  const https = new Browser(app, { 'x-forwarded-for': `192.0.2.${ipCounter++}`, 'x-forwarded-proto': 'https' })
+  const page = await https.get('/login')
+  t.equal(page.headers['strict-transport-security'], 'max-age=31536000')
+  t.ok(https.jar.has('__Host-kefu_auth_csrf'), 'its cookies are Secure (__Host-)')
+  t.equal((await https.get('/me')).headers['strict-transport-security'], 'max-age=31536000', 'a 401 too')
+  const http = browser()
+  t.equal((await http.get('/login')).headers['strict-transport-security'], undefined)
+  t.ok(http.jar.has('kefu_auth_csrf'))
+})
+
 t.test('form login with the CSRF token: 303 to return_to, new session cookie; /me answers', async (t) => {
   const b = browser()
   const token = await b.csrfToken()

@@ -296,6 +296,27 @@ t.test('/sso/check with activeAt at the limits: limit − 1 ms live, the limit e
   t.equal((await b.get('/me')).statusCode, 401)
 })
 
+t.test('/sso/check answers only a B site the login signed in to: activity another client reports is refused and moves nothing', async (t) => {
+  const idleMs = 1_800_000
+  const b = await loggedIn()
+  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const signedIn = clock.now
+  clock.advance(idleMs - 1000)
+  const before = refusals('KEFU_AUTH_NOT_SIGNED_IN_THERE').length
+  t.same((await check(sub, sid, 'b2', B2.clientSecret, { activeAt: clock.now })).json(), { active: false }, 'b2, where this login never signed in, reports activity: refused')
+  t.same((await check(sub, sid, 'b2', B2.clientSecret)).json(), { active: false }, 'nor does b2 learn whether the login is live')
+  t.equal(refusals('KEFU_AUTH_NOT_SIGNED_IN_THERE').length, before + 2, 'each refusal logged')
+  t.equal((await check(sub, sid)).json().expiresAt, signedIn + idleMs, "A's last-seen is unchanged")
+  clock.advance(1000)
+  t.equal((await b.get('/me')).statusCode, 401, 'the login ended at its own idle limit')
+
+  const c = await loggedIn()
+  const both = (await redeem(await ticketFor(c))).json()
+  await redeem(await ticketFor(c, 'b2', { origin: 'http://b2.example', 'sec-fetch-site': 'same-site' }), 'b2', B2.clientSecret)
+  clock.advance(1000)
+  t.equal((await check(both.sub, both.sid, 'b2', B2.clientSecret, { activeAt: clock.now })).json().expiresAt, clock.now + idleMs, 'once the login signed in at b2, its activity there counts')
+})
+
 t.test('/sso/check refuses malformed activity', async (t) => {
   const b = await loggedIn()
   const { sid, sub } = (await redeem(await ticketFor(b))).json()

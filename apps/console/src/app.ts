@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir, type PrismaClient } from '@kefu/db'
 import {
   busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type EventBus,
-  type RedisClient, type WechatAppConfig
+  type Metrics, type RedisClient, type WechatAppConfig
 } from '@kefu/service'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
@@ -83,6 +83,8 @@ export interface ConsoleOptions {
   teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs' | 'connectedWithinS'>
   /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
   history?: Partial<HistoryOptions>
+  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
+  metrics?: Metrics
 }
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
@@ -93,7 +95,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   sameOriginGuard(fastify, { origin: opts.publicUrl, code: 'KEFU_CONSOLE_CROSS_SITE' })
   refuseCoercedBodies(fastify)
   redirectToPublicUrl(fastify, opts.publicUrl)
-  await fastify.register(metricsPlugin)
+  await fastify.register(metricsPlugin, { metrics: opts.metrics })
 
   await fastify.register(databasePlugin, {
     prisma: opts.prisma,

@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
-  trustProxyOption, type Env, type TrustProxy, type WechatAppConfig
+  readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
+  trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
@@ -11,6 +11,8 @@ import { readHistoryConfig, type HistoryConfig } from './history-config.js'
 export interface ConsoleConfig {
   port: number
   host: string
+  /** METRICS_HOST, METRICS_PORT (default 9467), METRICS_TOKEN: where /metrics is served, never on PORT. */
+  metrics: MetricsListenerConfig
   logLevel: string
   databaseUrl?: string
   redisUrl?: string
@@ -40,6 +42,7 @@ export function loadConfig (env: Env): ConsoleConfig {
   return {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
+    metrics: readMetricsListener(env, { port: 9467, publicPort: port }),
     logLevel: readLogLevel(env),
     databaseUrl: readDatabaseUrl(env),
     redisUrl,

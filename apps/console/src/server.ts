@@ -10,6 +10,7 @@ async function main (): Promise<void> {
     appOptions: appOptions(config),
     port: config.port,
     host: config.host,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     fastify: serverOptions(config),
     banner: (url) => `console listening on ${url} (public ${config.publicUrl}), signing in through ${config.authUrl}`

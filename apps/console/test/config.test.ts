@@ -23,6 +23,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret }, /^WECHAT_APPS \(a JSON array of mini programs\) or WECHAT_APPS_FILE is required$/],
     [{ CLIENT_SECRET: 'change-me-console-client-secret-32-chars', WECHAT_APPS: apps }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, secret: 'change-me-to-your-app-secret' }]) }, /^WECHAT_APPS\[0\]\.secret is still the placeholder/],
+    [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, profileUrl: 'http://crm.example/kefu/profile', profileSecret: 'p'.repeat(32) }]) }, /^WECHAT_APPS\[0\]\.profileUrl must be https:\/\/ \(http:\/\/ only to a loopback host/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, WECHAT_API_BASE: 'api.weixin.qq.com' }, /^WECHAT_API_BASE must be an http/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, CONSOLE_REPLIES_PER_MINUTE: '0' }, /^CONSOLE_REPLIES_PER_MINUTE must be between 1/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
@@ -62,4 +63,12 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     history: { store: { kind: 'fs', dir: '/srv/kefu/media' }, maxBytes: 2048, fetchAttempts: 3, retentionDays: 30 }
   })
   t.same(serverOptions(config), { bodyLimit: 1024 * 1024, trustProxy: ['10.0.0.0/8'] })
+})
+
+t.test('metrics: their own listener, 9467 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
+  const base = { CLIENT_SECRET: secret, WECHAT_APPS: apps }
+  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9467 })
+  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
+  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3003' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3003): /metrics is never served on the public listener' })
+  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
 })

@@ -7,13 +7,14 @@ import { APPS, Agent, addAgent, startConsoleSystem } from './helper.js'
 
 const PROFILE_SECRET = 'profile-secret-for-tests-0123456789abcdef'
 
-/** The business's backend, as the README's example writes it: checks the HMAC over the exact body and the time. */
+/** The business's backend, as the README's example writes it: checks the HMAC over the exact body, the time and the nonce. */
 interface Backend { url: string, requests: Array<{ body: string, signature: string }>, answer: (res: http.ServerResponse, body: { openid: string }) => void }
 const backend: Backend = {
   url: '',
   requests: [],
   answer: (res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: '王小明', fields: [{ label: '会员等级', value: '金卡' }, { label: '最近订单', value: '#20261203-0042 已发货' }], url: 'https://crm.example/customers/42' })) }
 }
+const seenNonces = new Set<string>()
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = []
   req.on('data', (c: Buffer) => chunks.push(c))
@@ -23,11 +24,12 @@ const server = http.createServer((req, res) => {
     backend.requests.push({ body: raw.toString(), signature })
     const expected = Buffer.from('sha256=' + createHmac('sha256', PROFILE_SECRET).update(raw).digest('hex'))
     const given = Buffer.from(signature)
-    const body = JSON.parse(raw.toString()) as { openid: string, timestamp: number }
-    if (given.length !== expected.length || !timingSafeEqual(given, expected) || Math.abs(Date.now() / 1000 - body.timestamp) > 300) {
+    const body = JSON.parse(raw.toString()) as { openid: string, timestamp: number, nonce: string }
+    if (given.length !== expected.length || !timingSafeEqual(given, expected) || Math.abs(Date.now() / 1000 - body.timestamp) > 300 || seenNonces.has(body.nonce)) {
       res.writeHead(401).end()
       return
     }
+    seenNonces.add(body.nonce)
     backend.answer(res, body)
   })
 })
@@ -82,17 +84,23 @@ t.test('tags and a note about the customer: kept, filterable, validated', async 
   t.same((await sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: 'o_tagged' } } })).tags, ['VIP', '退货'], 'refused changes stored nothing')
 })
 
-t.test('the profile lookup: signed over the exact body, timestamped, cached', async (t) => {
+t.test('the profile lookup: signed over the exact body, timestamped, with a nonce of its own, cached', async (t) => {
   await sys.push(SAFE, 'text', { from: 'o_profiled' })
   backend.requests.length = 0
   const res = await alice.api(sys, 'GET', customer(SAFE, 'o_profiled', 'profile'))
   t.same(res.json(), { status: 'ok', profile: { name: '王小明', fields: [{ label: '会员等级', value: '金卡' }, { label: '最近订单', value: '#20261203-0042 已发货' }], url: 'https://crm.example/customers/42' } })
   t.equal(backend.requests.length, 1)
   const sent = backend.requests[0]!
-  t.match(JSON.parse(sent.body), { appid: SAFE, openid: 'o_profiled', timestamp: Number })
+  t.match(JSON.parse(sent.body), { appid: SAFE, openid: 'o_profiled', timestamp: Number, nonce: /^[0-9a-f]{32}$/ })
   t.equal(sent.signature, signProfileRequest(sent.body, PROFILE_SECRET))
   t.equal((await alice.api(sys, 'GET', customer(SAFE, 'o_profiled', 'profile'))).json().status, 'ok')
   t.equal(backend.requests.length, 1, 'the second time from the cache')
+  await sys.push(SAFE, 'text', { from: 'o_profiled_2' })
+  t.equal((await alice.api(sys, 'GET', customer(SAFE, 'o_profiled_2', 'profile'))).json().status, 'ok', 'a backend that refuses a seen nonce answers the next lookup')
+  t.equal(backend.requests.length, 2)
+  t.not(JSON.parse(backend.requests[1]!.body).nonce, JSON.parse(sent.body).nonce, 'each lookup its own nonce')
+  const replayed = await fetch(backend.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-kefu-signature': sent.signature }, body: sent.body })
+  t.equal(replayed.status, 401, 'a captured lookup played again within the 5 minutes is refused by its nonce')
 })
 
 t.test('a failing, slow, oversized or odd backend costs nothing: "unavailable", and not asked again at once', async (t) => {

@@ -2,14 +2,18 @@
 // refreshes.
 import { setTimeout as delay } from 'node:timers/promises'
 import t from 'tap'
+import { createMetrics, listenForMetrics } from '@kefu/service'
 import { metricValue } from '@kefu/service/testing'
 import { APPS, Agent, openStream, startConsoleSystem } from './helper.js'
 
-const sys = await startConsoleSystem(t, { label: 'console_metrics' })
+const metrics = createMetrics()
+const sys = await startConsoleSystem(t, { label: 'console_metrics', console: { metrics } })
+const listener = await listenForMetrics(metrics, { host: '127.0.0.1', port: 0 })
+t.teardown(() => listener.close())
 const SAFE = APPS[0]!.appid
 
 async function scrape (): Promise<string> {
-  const res = await fetch(sys.console.url + '/metrics')
+  const res = await fetch(listener.url)
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`)
   return await res.text()
 }
@@ -49,5 +53,6 @@ t.test('open streams, replies by outcome and errcode, token refreshes', async (t
 
   stream.close()
   t.equal(await settlesAt('kefu_console_open_streams', 0), 0, 'a closed stream is no longer counted')
-  t.equal((await alice.request(sys.console, 'GET', '/metrics', { headers: { 'sec-fetch-site': 'cross-site' } })).status, 403, 'not to pages of other sites')
+  t.equal((await alice.request(sys.console, 'GET', '/metrics')).status, 404, 'not on the listener browsers reach')
+  t.equal((await fetch(listener.url, { headers: { 'sec-fetch-site': 'cross-site' } })).status, 403, 'not to pages of other sites')
 })

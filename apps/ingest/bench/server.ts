@@ -2,12 +2,13 @@
 // nor another target shares its CPU:
 //   tsx bench/server.ts bare     — a Fastify route that only answers success (the baseline)
 //   tsx bench/server.ts ingest   — the ingest app (WECHAT_APPS, DATABASE_URL, REDIS_URL from the environment;
-//                                  BENCH_METRICS=off leaves GET /metrics and its hooks out)
+//                                  BENCH_METRICS=off leaves the metrics and their hooks out)
 //   tsx bench/server.ts express  — Express + wechat-crypto + node-postgres, one INSERT per push (express-receiver.ts)
 // It reports { op: 'listening', port } over IPC, then answers { op: 'eld' } with the event-loop delay (ms) measured
 // since the last { op: 'eld', reset: true }.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify, { LogController } from 'fastify'
+import { createMetrics } from '@kefu/service'
 import ingestApp from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { startExpressReceiver } from './express-receiver.js'
@@ -40,7 +41,7 @@ if (mode === 'express') {
       redisPrefix: `kefu:bench:${process.pid}:`,
       timestampWindowS: config.timestampWindowS,
       docs: false,
-      metrics: process.env.BENCH_METRICS !== 'off',
+      metrics: process.env.BENCH_METRICS === 'off' ? createMetrics(false) : undefined,
       writeConcurrency: process.env.WRITE_CONCURRENCY !== undefined ? Number(process.env.WRITE_CONCURRENCY) : undefined
     })
   }

@@ -1,12 +1,14 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readInt, readLogLevel, readPort, readRedisUrl, readString, readWechatApps, type Env, type WechatAppConfig
+  readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
 } from '@kefu/service'
 import type { IngestOptions } from './app.js'
 
 export interface IngestConfig {
   port: number
   host: string
+  /** METRICS_HOST, METRICS_PORT (default 9464), METRICS_TOKEN: where /metrics is served, never on PORT. */
+  metrics: MetricsListenerConfig
   logLevel: string
   databaseUrl?: string
   redisUrl?: string
@@ -16,9 +18,11 @@ export interface IngestConfig {
 }
 
 export function loadConfig (env: Env): IngestConfig {
+  const port = readPort(env, 3000)
   return {
-    port: readPort(env, 3000),
+    port,
     host: readString(env, 'HOST', '127.0.0.1'),
+    metrics: readMetricsListener(env, { port: 9464, publicPort: port }),
     logLevel: readLogLevel(env),
     databaseUrl: readDatabaseUrl(env),
     redisUrl: readRedisUrl(env),

@@ -10,6 +10,7 @@ async function main (): Promise<void> {
     appOptions: appOptions(config),
     port: config.port,
     host: config.host,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     fastify: serverOptions(config),
     banner: (url) => `ingest listening on ${url}: WeChat pushes to ${url}/wechat/<appid> (${config.apps.map((a) => a.appid).join(', ')}), API docs at ${url}/docs`

@@ -56,3 +56,11 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   t.same(appOptions(config), { apps: [app], databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60 })
   t.same(serverOptions(config), { bodyLimit: 1024 * 1024 })
 })
+
+t.test('metrics: their own listener, 9464 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
+  const base = { WECHAT_APPS: JSON.stringify([app]) }
+  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9464 })
+  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
+  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3000' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3000): /metrics is never served on the public listener' })
+  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+})

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type RedisClient } from '@kefu/service'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type Metrics, type RedisClient } from '@kefu/service'
 import { ssoClient } from '@kefu/sso-client'
 import pageRoutes from './routes/page.js'
 
@@ -40,13 +40,15 @@ export interface SyncOptions {
   /** Milliseconds since the epoch; sessions and sync login use this one clock. */
   now?: () => number
   fetch?: typeof fetch
+  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
+  metrics?: Metrics
 }
 
 export default async function syncApp (fastify: FastifyInstance, opts: SyncOptions): Promise<void> {
   installErrorHandler(fastify, 'KEFU_SYNC')
   // First of all hooks: a state-changing request from any page but this site's own changes nothing.
   sameOriginGuard(fastify, { origin: opts.publicUrl, code: 'KEFU_SYNC_CROSS_SITE' })
-  await fastify.register(metricsPlugin)
+  await fastify.register(metricsPlugin, { metrics: opts.metrics })
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'

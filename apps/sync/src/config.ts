@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { readInt, readLogLevel, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type TrustProxy } from '@kefu/service'
+import { readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { SyncOptions } from './app.js'
@@ -7,6 +7,8 @@ import type { SyncOptions } from './app.js'
 export interface SyncConfig {
   port: number
   host: string
+  /** METRICS_HOST, METRICS_PORT (default 9466), METRICS_TOKEN: where /metrics is served, never on PORT. */
+  metrics: MetricsListenerConfig
   logLevel: string
   /** TRUST_PROXY: the proxies in front of this site (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
@@ -29,6 +31,7 @@ export function loadConfig (env: Env): SyncConfig {
   return {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
+    metrics: readMetricsListener(env, { port: 9466, publicPort: port }),
     logLevel: readLogLevel(env),
     trustProxy: readTrustProxy(env),
     redisUrl,

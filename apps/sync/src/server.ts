@@ -10,6 +10,7 @@ async function main (): Promise<void> {
     appOptions: appOptions(config),
     port: config.port,
     host: config.host,
+    metrics: config.metrics,
     logLevel: config.logLevel,
     fastify: serverOptions(config),
     banner: (url) => `sync listening on ${url}: open ${config.publicUrl}/ (client ${config.clientId} of ${config.authUrl}; register ${config.publicUrl}/sso/callback as its redirect URI and ${config.publicUrl}/sso/logout as its logoutUri)`

@@ -65,3 +65,11 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   t.same([hops('10.0.0.2', 0), hops('10.0.0.3', 1), hops('10.0.0.4', 2)], [true, true, false])
   t.same(serverOptions(loadConfig({ CLIENT_SECRET: secret, TRUST_PROXY: 'fd00::/8' })).trustProxy, ['fd00::/8'])
 })
+
+t.test('metrics: their own listener, 9466 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
+  const base = { CLIENT_SECRET: secret }
+  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9466 })
+  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
+  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3002' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3002): /metrics is never served on the public listener' })
+  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+})

@@ -120,7 +120,6 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
     // in here (no cookie: no session to look up), with its sign-in gate.
     { route: 'GET /healthz', needs: [], send: async () => answer(await main.request(B, 'GET', '/healthz')), ok: 200 },
     // Prometheus keeps scraping through an outage: the metrics live in the process.
-    { route: 'GET /metrics', needs: [], send: async () => fetched(await fetch(B.url + '/metrics')), ok: (x) => x.status === 200 && x.body.includes('kefu_http_request_duration_seconds') },
     { route: 'GET /favicon.ico', needs: [], send: async () => answer(await main.request(B, 'GET', '/favicon.ico')), ok: 204 },
     { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await main.request(B, 'GET', '/sso/session-watch.js')), ok: 200 },
     { route: 'GET /sso/login', needs: [], send: () => navigate(new HttpClient(), B, '/sso/login?return_to=/'), ok: 303 },

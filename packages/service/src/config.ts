@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { isAddressOrCidr } from './ip.js'
+import { isAddressOrCidr, isLoopbackHost } from './ip.js'
 
 /** A bad setting: the message is one line naming the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -165,4 +165,33 @@ export function readJsonSetting (env: Env, name: string, fileName: string): { va
   } catch (err) {
     throw new ConfigError(`${fileName} ${file} is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+/** Where a service serves `GET /metrics`: a listener of its own, never the public one. */
+export interface MetricsListenerConfig {
+  host: string
+  /** 0 picks a free port (tests). */
+  port: number
+  /** The bearer token a scrape must send (`Authorization: Bearer <token>`); required off loopback. */
+  token?: string
+}
+
+/**
+ * METRICS_HOST, METRICS_PORT and METRICS_TOKEN. Browsers and WeChat reach PORT; metrics stay off it, on loopback by
+ * default. Another METRICS_HOST (a container's 0.0.0.0, so that Prometheus on the same network can scrape) makes
+ * METRICS_TOKEN required: metrics are never served unauthenticated beyond this machine.
+ */
+export function readMetricsListener (env: Env, defaults: { port: number, publicPort: number }): MetricsListenerConfig {
+  const host = readString(env, 'METRICS_HOST', '127.0.0.1')
+  const port = readInt(env, 'METRICS_PORT', defaults.port, { min: 0, max: 65535 })
+  if (port !== 0 && port === defaults.publicPort) throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): /metrics is never served on the public listener`)
+  const token = present(env, 'METRICS_TOKEN')
+  if (token !== undefined) {
+    refusePlaceholder('METRICS_TOKEN', token)
+    if (token.length < 32) throw new ConfigError(`METRICS_TOKEN must be at least 32 characters, got ${token.length}`)
+    if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError('METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)')
+  } else if (!isLoopbackHost(host)) {
+    throw new ConfigError(`METRICS_TOKEN is required with METRICS_HOST ${host}, which is not a loopback address: metrics are never served unauthenticated beyond this machine`)
+  }
+  return token === undefined ? { host, port } : { host, port, token }
 }

@@ -1,6 +1,6 @@
 export {
   ConfigError, readString, readOptional, readInt, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
-  readRedisUrl, readJson, type Env
+  readRedisUrl, readJson, readMetricsListener, type Env, type MetricsListenerConfig
 } from './config.js'
 export { installErrorHandler } from './errors.js'
 export { runService, exitOnStartError, type RunServiceOptions } from './server.js'
@@ -11,8 +11,9 @@ export { parseSubscribeTemplates, type SubscribeTemplate, type SubscribeTemplate
 export { SUBSCRIBE_FIELD_KINDS, subscribeFieldKind, subscribeFieldRule, subscribeValueProblem, type SubscribeFieldKind, type FieldProblem } from './subscribe-fields.js'
 export { redisPlugin, busPlugin, type RedisPluginOptions, type BusPluginOptions } from './plugins.js'
 export { readTrustProxy, trustProxyOption, readJsonSetting, isPlaceholder, refusePlaceholder, type TrustProxy } from './config.js'
-export { clientKey, isAddressOrCidr } from './ip.js'
+export { clientKey, isAddressOrCidr, isLoopbackHost } from './ip.js'
 export { escapeHtml, redirectToPublicUrl, healthRoutes, type HealthRoutesOptions } from './web.js'
 export { unavailability, isUnavailable, UNAVAILABLE_MESSAGE, type Unavailability, type Backing } from './unavailable.js'
 export { metricsPlugin, createMetrics, sessionStoreErrors, LATENCY_BUCKETS, type Metrics, type MetricsPluginOptions, type CounterMetric, type GaugeMetric, type HistogramMetric } from './metrics.js'
 export { sameOriginGuard, crossSiteReason, type SameOriginGuardOptions } from './same-origin.js'
+export { listenForMetrics, type MetricsListener } from './metrics-listener.js'

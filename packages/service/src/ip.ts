@@ -41,3 +41,17 @@ export function isAddressOrCidr (value: string): boolean {
   if (prefix === undefined) return true
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
 }
+
+/**
+ * A loopback host: `localhost`, 127.0.0.0/8, `::1` or an IPv4-mapped 127.x address (`[brackets]` allowed). Only this
+ * machine reaches it, so nothing sent there crosses a network.
+ */
+export function isLoopbackHost (host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '').replace(/\.$/, '')
+  if (name === 'localhost') return true
+  if (net.isIPv4(name)) return name.startsWith('127.')
+  if (!net.isIPv6(name)) return false
+  const g = ipv6Groups(name)
+  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true
+  return g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff && g[6]! >> 8 === 127
+}

@@ -12,7 +12,7 @@ export type HistogramMetric<L extends string = string> = Pick<Histogram<L>, 'obs
  * so several services in one process (`pnpm start`) and several instances in one test never collide.
  */
 export interface Metrics {
-  /** False when the service runs without metrics (no `/metrics`, no hooks, every metric a no-op). */
+  /** False when the service runs without metrics (no hooks, every metric a no-op). */
   readonly enabled: boolean
   readonly registry: Registry | null
   counter: <L extends string = never>(name: string, help: string, labelNames?: readonly L[]) => CounterMetric<L>
@@ -63,44 +63,21 @@ export function sessionStoreErrors (metrics: Metrics, store: string): (operation
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 export interface MetricsPluginOptions {
-  /** Default true; false leaves out `/metrics` and the request hook (the ingest benchmark's comparison). */
-  enabled?: boolean
-}
-
-class CrossSiteMetrics extends Error {
-  readonly statusCode = 403
-  readonly code = 'KEFU_METRICS_CROSS_SITE'
-  constructor () {
-    super('metrics are not served to pages of other sites')
-  }
+  /**
+   * The service's metrics, created by whoever serves them on a listener of their own (`listenForMetrics`): the
+   * public listener has no `/metrics`. Default: a fresh registry. `createMetrics(false)` leaves out the hooks and
+   * makes every metric a no-op (the ingest benchmark's comparison).
+   */
+  metrics?: Metrics
 }
 
 /**
- * A request a page of another site made: `Sec-Fetch-Site` says so (browsers send it on every request), or an
- * `Origin` that is not this host. Prometheus sends neither; a person who opens /metrics in the address bar sends
- * `Sec-Fetch-Site: none`.
- */
-function fromAnotherSite (request: FastifyRequest): boolean {
-  const site = request.headers['sec-fetch-site']
-  if (site === 'cross-site' || site === 'same-site') return true
-  const origin = request.headers.origin
-  if (origin === undefined) return false
-  try {
-    const from = new URL(origin)
-    return from.host !== new URL(`${from.protocol}//${request.host}`).host
-  } catch {
-    return true
-  }
-}
-
-/**
- * Decorates `fastify.metrics` and serves `GET /metrics` (Prometheus text format) with, for every service:
- * `kefu_http_request_duration_seconds{method,route,status_code}` (its `_count` is the request rate) and
- * prom-client's process metrics, event-loop delay among them (`nodejs_eventloop_lag_p99_seconds`, …).
- * Never served to pages of other sites, and no CORS: a page elsewhere can neither read nor probe it.
+ * Decorates `fastify.metrics` with, for every service: `kefu_http_request_duration_seconds{method,route,status_code}`
+ * (its `_count` is the request rate) and prom-client's process metrics, event-loop delay among them
+ * (`nodejs_eventloop_lag_p99_seconds`, …). Serving them is `listenForMetrics`' job, on a listener of their own.
  */
 export const metricsPlugin = fp<MetricsPluginOptions>(async function metrics (fastify, opts) {
-  const metrics = createMetrics(opts.enabled !== false)
+  const metrics = opts.metrics ?? createMetrics()
   fastify.decorate('metrics', metrics)
   const registry = metrics.registry
   if (registry === null) return
@@ -117,18 +94,5 @@ export const metricsPlugin = fp<MetricsPluginOptions>(async function metrics (fa
   fastify.addHook('onResponse', function countRequest (request: FastifyRequest, reply: FastifyReply, done: () => void) {
     requests.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode }, reply.elapsedTime / 1000)
     done()
-  })
-
-  fastify.get('/metrics', {
-    schema: { hide: true } as object,
-    logLevel: 'warn'
-  }, async function serveMetrics (request, reply) {
-    if (fromAnotherSite(request)) throw new CrossSiteMetrics()
-    const body = await registry.metrics()
-    return reply
-      .type(registry.contentType)
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .send(body)
   })
 }, { name: 'kefu-metrics' })

@@ -1,4 +1,5 @@
 import { ConfigError, readJsonSetting, refusePlaceholder, type Env } from './config.js'
+import { isLoopbackHost } from './ip.js'
 import { PushCrypto, WechatCryptoError } from '@kefu/wechat-crypto'
 import { parseSubscribeTemplates, type SubscribeTemplate } from './subscribe-templates.js'
 
@@ -17,7 +18,8 @@ export interface WechatAppConfig {
   transferCustomerService?: boolean
   /**
    * The business's own backend, asked server to server for what it knows of a customer (name, orders…) when an agent
-   * opens their panel in the console: a POST of `{"appid","openid","timestamp"}` signed with profileSecret.
+   * opens their panel in the console: a POST of `{"appid","openid","timestamp","nonce"}` signed with profileSecret.
+   * `https://`; `http://` only to a loopback host (development, or a backend on the same machine).
    */
   profileUrl?: string
   /** The HMAC-SHA256 key of profile lookups, ≥ 32 characters, shared with that backend alone. */
@@ -78,6 +80,10 @@ function checkProfileLookup (app: WechatAppConfig, at: string): void {
     throw new ConfigError(`${at}.profileUrl must be an http:// or https:// URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.profileUrl must be an http:// or https:// URL`)
+  // The lookup carries customers' openids and the answer their details: in clear text only where no network is crossed.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(`${at}.profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got ${url.origin}`)
+  }
   if (url.username !== '' || url.password !== '') throw new ConfigError(`${at}.profileUrl must not carry a user name or password (sign with profileSecret)`)
   if (url.hash !== '' || app.profileUrl.includes('#')) throw new ConfigError(`${at}.profileUrl must not have a #fragment`)
   if (app.profileSecret === undefined) throw new ConfigError(`${at}.profileSecret is required with profileUrl (the HMAC key the lookup is signed with)`)

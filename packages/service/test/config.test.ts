@@ -2,7 +2,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import {
   ConfigError, readInt, readHttpUrl, readJson, readString, readLogLevel, readDatabaseUrl, readRedisUrl, installErrorHandler, isPlaceholder,
-  parseWechatApps, refusePlaceholder
+  parseWechatApps, readMetricsListener, refusePlaceholder
 } from '../src/index.js'
 
 t.test('config readers fail with one line naming the variable', async (t) => {
@@ -65,6 +65,9 @@ t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, valid
   t.equal(parsed!.profileUrl, 'https://crm.example/kefu/profile')
   t.equal(parsed!.profileSecret, secret)
   t.equal(parseWechatApps([app], 'WECHAT_APPS')[0]!.profileUrl, undefined, 'optional')
+  for (const url of ['http://127.0.0.1:8080/kefu/profile', 'http://localhost:8080/p', 'http://[::1]:8080/p']) {
+    t.equal(parseWechatApps([{ ...app, profileUrl: url, profileSecret: secret }], 'WECHAT_APPS')[0]!.profileUrl, url, `${url}: plain HTTP to this machine (development)`)
+  }
   const refused: Array<[Record<string, unknown>, string]> = [
     [{ profileUrl: 'ftp://crm.example/x', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
     [{ profileUrl: 'not a url', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be an http:// or https:// URL'],
@@ -74,9 +77,33 @@ t.test('WECHAT_APPS: an optional customer-profile lookup per mini program, valid
     [{ profileSecret: secret }, 'WECHAT_APPS[0].profileSecret is set but profileUrl is not'],
     [{ profileUrl: 'https://crm.example/x', profileSecret: 'short' }, 'WECHAT_APPS[0].profileSecret must be at least 32 characters'],
     [{ profileUrl: 'https://crm.example/x', profileSecret: 'change-me-profile-secret-000000000000' }, 'WECHAT_APPS[0].profileSecret is still the placeholder from .env.example: set a secret of your own'],
-    [{ profileUrl: 42, profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be a string']
+    [{ profileUrl: 42, profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be a string'],
+    [{ profileUrl: 'http://crm.example/kefu/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://crm.example'],
+    [{ profileUrl: 'http://10.0.0.5:8080/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://10.0.0.5:8080'],
+    [{ profileUrl: 'http://localhost.example/profile', profileSecret: secret }, 'WECHAT_APPS[0].profileUrl must be https:// (http:// only to a loopback host such as 127.0.0.1, for development), got http://localhost.example']
   ]
   for (const [extra, message] of refused) {
     t.throws(() => parseWechatApps([{ ...app, ...extra }], 'WECHAT_APPS'), new ConfigError(message), JSON.stringify(extra))
   }
+})
+
+t.test('METRICS_HOST, METRICS_PORT, METRICS_TOKEN: a listener of its own, on loopback unless a token guards it', async (t) => {
+  const defaults = { port: 9464, publicPort: 3000 }
+  const token = 'a-metrics-token-of-our-own-0123456789'
+  t.same(readMetricsListener({}, defaults), { host: '127.0.0.1', port: 9464 })
+  t.same(readMetricsListener({ METRICS_PORT: '0', PORT: '0' }, { port: 9464, publicPort: 0 }), { host: '127.0.0.1', port: 0 }, 'tests pick a free port')
+  t.same(readMetricsListener({ METRICS_HOST: '::1', METRICS_PORT: '9100' }, defaults), { host: '::1', port: 9100 })
+  t.same(readMetricsListener({ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: token }, defaults), { host: '0.0.0.0', port: 9464, token })
+  t.same(readMetricsListener({ METRICS_TOKEN: token }, defaults), { host: '127.0.0.1', port: 9464, token }, 'a token on loopback too, if wanted')
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT (3000): /metrics is never served on the public listener'],
+    [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT must be a whole number, got "ninety"'],
+    [{ METRICS_PORT: '70000' }, 'METRICS_PORT must be between 0 and 65535, got 70000'],
+    [{ METRICS_HOST: '0.0.0.0' }, 'METRICS_TOKEN is required with METRICS_HOST 0.0.0.0, which is not a loopback address: metrics are never served unauthenticated beyond this machine'],
+    [{ METRICS_HOST: 'metrics.internal' }, 'METRICS_TOKEN is required with METRICS_HOST metrics.internal, which is not a loopback address: metrics are never served unauthenticated beyond this machine'],
+    [{ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 32 characters, got 5'],
+    [{ METRICS_TOKEN: 'change-me-metrics-token-0123456789abcdef' }, 'METRICS_TOKEN is still the placeholder from .env.example: set a secret of your own'],
+    [{ METRICS_TOKEN: 'a token with spaces in it, 0123456789abcdef' }, 'METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)']
+  ]
+  for (const [env, message] of bad) t.throws(() => readMetricsListener(env, defaults), new ConfigError(message), JSON.stringify(env))
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { clientKey, isAddressOrCidr } from '../src/index.js'
+import { clientKey, isAddressOrCidr, isLoopbackHost } from '../src/index.js'
 
 t.test('clientKey: IPv4 as is, IPv4-mapped IPv6 as its IPv4, other IPv6 as its /64', async (t) => {
   t.equal(clientKey('203.0.113.7'), '203.0.113.7')
@@ -24,4 +24,9 @@ t.test('isAddressOrCidr', async (t) => {
   for (const bad of ['', 'true', 'localhost', '10.0.0.0/33', '::/129', '10.0.0.1/', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/255.0.0.0', 'fe80::1%eth0', '300.1.1.1']) {
     t.notOk(isAddressOrCidr(bad), bad)
   }
+})
+
+t.test('isLoopbackHost: localhost, 127.0.0.0/8 and ::1 only', async (t) => {
+  for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::ffff:7f00:1]']) t.ok(isLoopbackHost(host), host)
+  for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::2', '::ffff:10.0.0.1', 'crm.example', 'localhost.example', 'foo.localhost', '127.0.0.1.nip.io', '']) t.notOk(isLoopbackHost(host), host)
 })

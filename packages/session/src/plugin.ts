@@ -16,7 +16,10 @@ export interface KefuSessionOptions {
   idleTimeoutS?: number
   /** Default 43200 (SESSION_ABSOLUTE_TIMEOUT_S). */
   absoluteTimeoutS?: number
-  /** `'auto'` (default): Secure and `__Host-` exactly when `request.protocol === 'https'` (set `trustProxy` behind a proxy). */
+  /**
+   * `'auto'` (default): Secure and `__Host-` exactly when `request.protocol === 'https'` (set `trustProxy` behind a
+   * proxy). Every response on which the cookie is Secure carries `Strict-Transport-Security`.
+   */
   secure?: 'auto' | boolean
   /** Milliseconds since the epoch; the one clock every expiry decision uses. Default `Date.now`. */
   clock?: () => number
@@ -63,6 +66,13 @@ declare module 'fastify' {
 export async function requireSession (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   await request.kefuSession.require()
 }
+
+/**
+ * A site whose session cookie is Secure is an HTTPS site: the browser is told to reach it only over HTTPS for a year
+ * (RFC 6797), so that no plain-HTTP first request can be intercepted and downgraded. Without includeSubDomains: other
+ * hosts under the same domain are not ours to decide for.
+ */
+const STRICT_TRANSPORT_SECURITY = 'max-age=31536000'
 
 const COOKIE_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -131,6 +141,7 @@ async function kefuSessionPlugin (fastify: FastifyInstance, opts: KefuSessionOpt
   fastify.decorateRequest('kefuSession', null as unknown as RequestSession)
   fastify.addHook('onRequest', function kefuSessionOnRequest (request, reply, done) {
     request.kefuSession = new RequestSession(ctx, request, reply)
+    if (request.kefuSession.secure) reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY)
     done()
   })
 }

@@ -66,6 +66,11 @@ export class RequestSession {
     return c === null ? null : expiresAt(c.createdAt, c.lastSeenAt, this.#ctx.limits)
   }
 
+  /** Whether this request's cookie is Secure (and `__Host-`): over HTTPS with `secure: 'auto'`, always with `true`. */
+  get secure (): boolean {
+    return this.#isSecure()
+  }
+
   /** The cookie name this request uses: `__Host-<cookieName>` when the cookie is Secure. */
   get cookieName (): string {
     return this.#isSecure() ? '__Host-' + this.#ctx.cookieName : this.#ctx.cookieName

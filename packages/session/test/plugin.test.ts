@@ -81,6 +81,24 @@ for (const kind of STORE_KINDS) {
       t.equal((await http.post('/login', alice)).cookies[0]?.name, 'test.sid', 'auto: plain HTTP keeps the plain name')
     })
 
+    t.test('Strict-Transport-Security exactly when the cookie is Secure: every response of an HTTPS site, none over HTTP', async (t) => {
+      const app = await buildApp(t, { store, trustProxy: true })
+      const https = new Browser(app, { 'x-forwarded-proto': 'https' })
+      const login = await https.post('/login', alice)
+      t.equal(login.cookies[0]?.secure, true)
+      t.equal(login.headers['strict-transport-security'], 'max-age=31536000')
+      for (const url of ['/me', '/public', '/nowhere']) t.equal((await https.get(url)).headers['strict-transport-security'], 'max-age=31536000', `${url}, with or without a session`)
+      t.equal((await new Browser(app, { 'x-forwarded-proto': 'https' }).get('/me')).headers['strict-transport-security'], 'max-age=31536000', 'a 401 too')
+      const http = new Browser(app)
+      const plain = await http.post('/login', alice)
+      t.notOk(plain.cookies[0]?.secure)
+      for (const res of [plain, await http.get('/me'), await http.get('/public')]) t.equal(res.headers['strict-transport-security'], undefined, 'plain HTTP: no HSTS')
+      const off = await buildApp(t, { store, secure: false, trustProxy: true })
+      t.equal((await new Browser(off, { 'x-forwarded-proto': 'https' }).post('/login', alice)).headers['strict-transport-security'], undefined, 'secure: false: cookies never Secure, no HSTS')
+      const forced = await buildApp(t, { store, secure: true })
+      t.equal((await new Browser(forced).post('/login', alice)).headers['strict-transport-security'], 'max-age=31536000', 'secure: true: Secure cookies, HSTS')
+    })
+
     t.test('secure: true forces Secure and __Host- even on HTTP; secure: false never sets Secure', async (t) => {
       const forced = await buildApp(t, { store, secure: true })
       const f = (await new Browser(forced).post('/login', alice)).cookies[0]

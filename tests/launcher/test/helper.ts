@@ -25,15 +25,15 @@ function portFree (port: number): Promise<boolean> {
   })
 }
 
-/** A BASE_PORT whose five ports (the four services and the fake WeChat) are free, far from the defaults 3000–3004. */
+/** A BASE_PORT whose nine ports (the four services, the fake WeChat, the four metrics listeners) are free, far from the defaults 3000–3008. */
 export async function freeBasePort (): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 30_000 + Math.floor(Math.random() * 30_000)
     let free = true
-    for (let p = base; p < base + 5 && free; p++) free = await portFree(p)
+    for (let p = base; p < base + 9 && free; p++) free = await portFree(p)
     if (free) return base
   }
-  throw new Error('no five consecutive free ports found')
+  throw new Error('no nine consecutive free ports found')
 }
 
 export interface Launched {

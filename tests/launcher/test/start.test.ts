@@ -74,6 +74,18 @@ t.test('a start with mini programs of one\'s own creates no account and says how
   t.match(out, 'while kefu is stopped')
   t.notMatch(out, 'a local stand-in for api.weixin.qq.com', 'no fake WeChat for real mini programs')
   t.equal((await login(kefu.url(1), 'demo', 'demo-password')).status, 401, 'there is no demo account')
+
+  // Each service's /metrics on a loopback listener of its own, BASE_PORT + 5…8; none on the public ports.
+  const services = ['ingest', 'auth', 'sync', 'console']
+  t.match(out, `Metrics (Prometheus): ${services.map((name, i) => `${name} ${kefu.url(5 + i)}/metrics`).join(', ')}`)
+  for (const [i, name] of services.entries()) {
+    const pub = await fetch(kefu.url(i) + '/metrics')
+    await pub.arrayBuffer()
+    t.equal(pub.status, 404, `${name}: no /metrics on its public port`)
+    const res = await fetch(kefu.url(5 + i) + '/metrics')
+    t.equal(res.status, 200, `${name}: /metrics on BASE_PORT + ${5 + i}`)
+    t.match(await res.text(), /^# TYPE kefu_http_request_duration_seconds histogram$/m)
+  }
 })
 
 t.test('a non-demo start on a database where the demo left its account refuses the published password', async (t) => {
@@ -103,7 +115,8 @@ t.test('bad and published settings stop the launcher with one line naming the va
     [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, 'pnpm start: SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters\n'],
     [{ SESSION_IDLE_TIMEOUT_S: 'soon' }, 'pnpm start: SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "soon"\n'],
     [{ TRUST_PROXY: 'true' }, "pnpm start: TRUST_PROXY=true would believe any client's X-Forwarded-For: set the number of proxies in front of kefu (e.g. 1) or their addresses (e.g. 10.0.0.2,fd00::/8)\n"],
-    [{ BASE_PORT: '65534' }, 'pnpm start: BASE_PORT must be between 1 and 65531, got 65534\n'],
+    [{ BASE_PORT: '65534' }, 'pnpm start: BASE_PORT must be between 1 and 65527, got 65534\n'],
+    [{ METRICS_HOST: '0.0.0.0' }, 'pnpm start: METRICS_TOKEN is required with METRICS_HOST 0.0.0.0, which is not a loopback address: metrics are never served unauthenticated beyond this machine\n'],
     [{ SSO_CLIENTS: JSON.stringify([{ clientId: 'sync', clientSecret: 'x'.repeat(32), origins: ['https://b.example'], redirectUris: ['https://b.example/cb'] }]) },
       'pnpm start: SSO_CLIENTS registers "sync", a B site pnpm start runs itself: give yours another clientId\n']
   ]

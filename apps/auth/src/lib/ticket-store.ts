@@ -21,6 +21,8 @@ export interface TicketStore {
   take (ticket: string): Promise<TicketGrant | null>
   /** Remembers that `clientId` holds a session from A login `sid`, for `ttlMs`. */
   addParticipant (sid: string, clientId: string, ttlMs: number): Promise<void>
+  /** Whether `clientId` redeemed a ticket of A login `sid` (and the login has not ended since). */
+  isParticipant (sid: string, clientId: string): Promise<boolean>
   /** Reads and forgets the clients of each A login. */
   takeParticipants (sids: readonly string[]): Promise<Map<string, string[]>>
 }
@@ -71,6 +73,10 @@ export function createMemoryTicketStore (now: () => number): TicketStore {
         entry.expiresAt = t + ttlMs
       }
     },
+    async isParticipant (sid, clientId) {
+      const entry = participants.get(sid)
+      return entry !== undefined && entry.expiresAt > now() && entry.clients.has(clientId)
+    },
     async takeParticipants (sids) {
       const t = now()
       const out = new Map<string, string[]>()
@@ -102,6 +108,9 @@ export function createRedisTicketStore (client: RedisClient, prefix: string, now
     async addParticipant (sid, clientId, ttlMs) {
       const key = prefix + 'sid:' + sid
       await client.multi().sAdd(key, clientId).pExpire(key, ttlMs).exec()
+    },
+    async isParticipant (sid, clientId) {
+      return await client.sIsMember(prefix + 'sid:' + sid, clientId) === 1
     },
     async takeParticipants (sids) {
       const out = new Map<string, string[]>()

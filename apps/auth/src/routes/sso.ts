@@ -173,6 +173,9 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
 
   // B asks whether an A login is still live, and reports the latest request the person made on B (`activeAt`):
   // activity on any site keeps the login alive (SPEC: what "idle" means). A liveness check alone is not activity.
+  // Only a B site the login signed in to (it redeemed one of its tickets) is answered: another registered client that
+  // holds the sid (leaked, guessed from logs, a bug) learns nothing of the login and moves nothing; its answer is
+  // "not active", so a session it should never have had ends there.
   fastify.post<{ Body: { sub: string, sid: string, activeAt?: number } }>('/sso/check', {
     config: { originCheck: 'server-to-server' },
     schema: {
@@ -206,6 +209,10 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
     const client = authenticateClient(request)
     const { sub, sid, activeAt } = request.body
     if (!SID_RE.test(sid)) throw new BadRequest('sid is malformed')
+    if (!await fastify.tickets.isParticipant(sid, client.clientId)) {
+      logRefusal(request, 'KEFU_AUTH_NOT_SIGNED_IN_THERE', { clientId: client.clientId, sid, activity: activeAt !== undefined, reason: `the login did not sign in at ${client.clientId}` })
+      return { active: false }
+    }
     const state = await fastify.kefuSessions.touchHandle(sid, sub, activeAt ?? null)
     if (state === null) return { active: false }
     if (activeAt !== undefined) request.log.debug({ clientId: client.clientId, sid, activeAt }, 'activity on a B site')

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { RedisClient, WechatAppConfig } from '@kefu/service'
 
 /** What the business's backend says about a customer, as the customer panel shows it. */
@@ -35,8 +35,9 @@ const MAX_FIELDS = 20
 
 /**
  * `sha256=` and the hex HMAC-SHA256 of the exact request body under the mini program's profileSecret. The body
- * carries the time of the request (`timestamp`, unix seconds): the backend recomputes the HMAC over the bytes it
- * received, compares in constant time, and refuses a timestamp more than 5 minutes off.
+ * carries the time of the request (`timestamp`, unix seconds) and a `nonce` of its own (128 random bits, hex): the
+ * backend recomputes the HMAC over the bytes it received, compares in constant time, refuses a timestamp more than
+ * 5 minutes off and a nonce it has seen in those 5 minutes, so a captured request cannot be played again.
  */
 export function signProfileRequest (body: string, secret: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex')
@@ -118,7 +119,7 @@ export class ProfileLookup {
   }
 
   async #ask (target: { url: string, secret: string }, appId: string, openid: string): Promise<ProfileResult> {
-    const body = JSON.stringify({ appid: appId, openid, timestamp: Math.floor(this.#now() / 1000) })
+    const body = JSON.stringify({ appid: appId, openid, timestamp: Math.floor(this.#now() / 1000), nonce: randomBytes(16).toString('hex') })
     const started = this.#now()
     try {
       const res = await this.#fetch(target.url, {

@@ -7,6 +7,7 @@
 // - embedded: neither set. Embedded PostgreSQL (PGlite) and the in-process stores; tests that need a real server
 //   (two transactions racing, Redis pub/sub across processes, two instances of a service) are skipped and counted.
 import { spawn } from 'node:child_process'
+import crypto from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -59,9 +60,12 @@ if (real) {
 const mode = real ? `real PostgreSQL (${redact(databaseUrl)}) and Redis (${redact(redisUrl)})` : 'embedded PostgreSQL and in-process stores'
 process.stdout.write(`pnpm test: ${mode}\n`)
 
+// In the real run every test's Redis keys live under this run's own root (@kefu/service/testing testKeyPrefix), so
+// that keys a test file left behind are found at the end, whatever else uses the same Redis.
+const keyRoot = real ? `kefu:test:run-${crypto.randomBytes(6).toString('hex')}:` : undefined
 const started = Date.now()
 const turbo = spawn('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
-  cwd: root, stdio: 'inherit', env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded' }
+  cwd: root, stdio: 'inherit', env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded', ...(keyRoot ? { KEFU_TEST_KEY_ROOT: keyRoot } : {}) }
 })
 const code = await new Promise((resolve) => turbo.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
 
@@ -89,6 +93,27 @@ function results () {
     }
   }
   return out
+}
+
+/** Reports (per label and test file) and removes the keys the tests of this run left under `keyRoot`. */
+async function leftoverKeys (keyRoot) {
+  const { createRedisClient } = await import('@kefu/service')
+  const { deleteKeysUnder, keysUnder } = await import('@kefu/service/testing')
+  const client = await createRedisClient(redisUrl)
+  try {
+    const keys = await keysUnder(client, keyRoot)
+    if (keys.length === 0) return 0
+    const byFile = new Map()
+    for (const key of keys) {
+      const [label, file] = key.slice(keyRoot.length).split(':')
+      byFile.set(`${label} ${file}`, (byFile.get(`${label} ${file}`) ?? 0) + 1)
+    }
+    process.stdout.write(`\n  Redis keys left behind by the tests (under ${keyRoot}):\n${[...byFile].map(([where, n]) => `    ${where}.test: ${n}`).join('\n')}\n`)
+    await deleteKeysUnder(client, keyRoot)
+    return keys.length
+  } finally {
+    await client.quit()
+  }
 }
 
 const OK = /^(\s*)(not ok|ok) \d+(?: - (.*?))?(?: # (SKIP|TODO)\b(.*))?$/
@@ -130,6 +155,9 @@ process.stdout.write(`  ${'total'.padEnd(24)} ${pad(totals.files, 6)} ${pad(tota
 process.stdout.write(`  executed ${totals.tests} tests (${totals.assertions} assertions) in ${totals.files} files, skipped ${totals.skipped}, in ${Math.round((Date.now() - started) / 1000)} s\n`)
 if (skips.length > 0) process.stdout.write(`  skipped:\n${skips.map((s) => '    ' + s).join('\n')}\n`)
 
+const leftovers = keyRoot ? await leftoverKeys(keyRoot) : 0
+
 if (code !== 0) process.exit(code)
+if (leftovers > 0) fail(`the tests left ${leftovers} keys in Redis (listed above; removed now): each test must delete its keys at teardown (deleteKeysAtTeardown in @kefu/service/testing)`)
 if (real && totals.skipped > 0) fail(`${totals.skipped} tests were skipped in the real run; with real PostgreSQL and Redis every test must run`)
 if (totals.files === 0) fail('no test results were written')

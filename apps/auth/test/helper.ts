@@ -1,8 +1,8 @@
-import crypto from 'node:crypto'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse as InjectResponse } from 'fastify'
 import fp from 'fastify-plugin'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
+import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import authApp, { upsertAccount, type AuthOptions, type SsoClient } from '../src/app.js'
 
 interface Tap {
@@ -64,8 +64,9 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOp
       done()
     }
   })
+  const prefix = overrides.redisPrefix ?? testKeyPrefix('auth')
+  deleteKeysAtTeardown(t, prefix)
   const app = Fastify({ logger: { level: 'info', stream }, ...fastifyOptions })
-  const prefix = `kefu:test:auth:${crypto.randomBytes(6).toString('hex')}:`
   await app.register(fp(authApp), {
     publicUrl: ORIGIN,
     clients: [B1, B2],
@@ -77,15 +78,7 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOp
     scrypt: FAST_SCRYPT,
     ...overrides
   })
-  t.teardown(async () => {
-    const redis = app.redis
-    if (redis !== null && redis.isReady) {
-      const keys: string[] = []
-      for await (const batch of redis.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-      if (keys.length > 0) await redis.unlink(keys)
-    }
-    await app.close()
-  })
+  t.teardown(() => app.close())
   await app.ready()
   return { app, logs, refusals: (code) => logs.filter((l) => l.msg === 'refused' && l.code === code) }
 }

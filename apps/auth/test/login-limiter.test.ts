@@ -5,6 +5,7 @@ import crypto from 'node:crypto'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { createRedisClient } from '@kefu/service'
+import { deleteKeysAtTeardown, deleteKeysUnder, testKeyPrefix } from '@kefu/service/testing'
 import authApp, { appOptions, loadConfig, serverOptions } from '../src/app.js'
 import {
   createMemoryLoginLimiter, createRedisLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter, type LoginLimits
@@ -19,11 +20,9 @@ type Kind = typeof KINDS[number]
 async function limiter (t: Tap, kind: Kind, limits: LoginLimits, clock: FakeClock): Promise<LoginLimiter> {
   if (kind === 'memory') return createMemoryLoginLimiter(limits, clock.read)
   const client = await createRedisClient(redisUrl()!)
-  const prefix = `kefu:test:login-limiter:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('login-limiter')
   t.teardown(async () => {
-    const keys: string[] = []
-    for await (const batch of client.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await client.unlink(keys)
+    await deleteKeysUnder(client, prefix)
     await client.quit()
   })
   return createRedisLoginLimiter(client, prefix, limits, clock.read)
@@ -101,18 +100,12 @@ t.test('memory: a full table refuses new keys until its oldest window ends, and 
 
 t.test('through the app started from its configuration: per /64, X-Forwarded-For only from the TRUST_PROXY addresses', async (t) => {
   const db = await fileDatabase(t, 'auth_limiter')
-  const prefix = `kefu:test:auth:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('auth')
+  deleteKeysAtTeardown(t, prefix)
   const config = loadConfig({ PUBLIC_URL: ORIGIN, SESSION_SECRET: SECRET, REDIS_URL: redisUrl(), TRUST_PROXY: '10.0.0.2,fd00::2', LOGIN_MAX_ATTEMPTS_PER_IP: '3' })
   const app = Fastify(serverOptions(config))
   await app.register(fp(authApp), { ...appOptions(config), databaseUrl: db.url, poolMax: db.poolMax, redisPrefix: prefix, scrypt: FAST_SCRYPT })
-  t.teardown(async () => {
-    if (app.redis !== null) {
-      const keys: string[] = []
-      for await (const batch of app.redis.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-      if (keys.length > 0) await app.redis.unlink(keys)
-    }
-    await app.close()
-  })
+  t.teardown(() => app.close())
   let n = 0
   const login = async (remoteAddress: string, forwardedFor?: string): Promise<number> => (await app.inject({
     method: 'POST',

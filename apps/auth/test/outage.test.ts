@@ -6,7 +6,7 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createRedisClient } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe, type TcpProxy } from '@kefu/service/testing'
+import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe, type TcpProxy, testKeyPrefix } from '@kefu/service/testing'
 import { basicAuthorization } from '@kefu/sso-client'
 import authApp from '../src/app.js'
 import { B1, B2, Browser, FAST_SCRYPT, ORIGIN, SECRET, addAccount, fileDatabase, type LogLine } from './helper.js'
@@ -30,7 +30,7 @@ async function buildBehindProxies (t: Tap, label: string): Promise<Outage> {
   const db = await fileDatabase(t, label)
   const database = await createTcpProxy(db.url)
   const redis = await createTcpProxy(process.env.REDIS_URL!)
-  const prefix = `kefu:test:auth:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('auth')
   const logs: LogLine[] = []
   const stream = new Writable({
     write (chunk: Buffer, _enc, done) {

@@ -1,9 +1,9 @@
 // A password reset (user:add on an existing account) ends every earlier sign-in: at A, and at every B site through
 // the back channel — whichever process made the reset.
 import t from 'tap'
-import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createPrismaClient } from '@kefu/db'
+import { testKeyPrefix } from '@kefu/service/testing'
 import { basicAuthorization, SIGNATURE_HEADER, verifyLogoutMessage, type LogoutMessage } from '@kefu/sso-client'
 import { upsertAccount } from '../src/app.js'
 import { B1, Browser, FAST_SCRYPT, ORIGIN, addAccount, build, fileDatabase, redisUrl } from './helper.js'
@@ -67,7 +67,7 @@ t.test('a reset ends every earlier sign-in of that account at A and tells B, and
 })
 
 t.test('a reset made while no auth ran ends the Redis sessions at the next start', { skip: redisUrl() === undefined && 'REDIS_URL is not set (embedded run)' }, async (t) => {
-  const redisPrefix = `kefu:test:auth:${crypto.randomBytes(6).toString('hex')}:`
+  const redisPrefix = testKeyPrefix('auth')
   const first = await build(t, db, { clients: [client], redisPrefix, passwordResetPollMs: 50 })
   await addAccount(first.app, 'carol', 'carol-password')
   const carol = await signIn(first.app, 'carol', 'carol-password')

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
@@ -8,6 +7,7 @@ import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
+import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
 import consoleApp, { type ConsoleOptions } from '../src/app.js'
@@ -144,7 +144,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     subscribeTemplates: Object.fromEntries(apps.map((a) => [a.appid, a.subscribeTemplates ?? []]))
   })
   t.teardown(() => fake.close())
-  const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('console')
+  deleteKeysAtTeardown(t, prefix)
 
   const aBound = await bindServer()
   const cBound = await bindServer()

@@ -14,7 +14,7 @@ import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createRedisBus, createRedisClient, type WechatAppConfig } from '@kefu/service'
-import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
+import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe, testKeyPrefix } from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
@@ -51,7 +51,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   t.teardown(() => ingestBus.close())
   const fake = await startFakeWechat({ apps: [{ appid: APP.appid, secret: APP.secret! }], subscribeTemplates: { [APP.appid]: APP.subscribeTemplates! } })
   t.teardown(() => fake.close())
-  const prefix = `kefu:test:console:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('console')
   t.teardown(async () => {
     const direct = await createRedisClient(process.env.REDIS_URL!)
     const keys: string[] = []

@@ -1,7 +1,7 @@
-import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
+import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import { buildPush, messageFields, type BuildPushOptions, type PushMode, type SimulatedType } from '@kefu/wechat-crypto'
 import ingestApp, { type IngestOptions, type WechatAppConfig } from '../src/app.js'
 
@@ -31,6 +31,8 @@ export async function fileDatabase (t: Tap, label: string): Promise<TestDatabase
 }
 
 export async function build (t: Tap, db: TestDatabase, overrides: Partial<IngestOptions> = {}): Promise<FastifyInstance> {
+  const redisPrefix = overrides.redisPrefix ?? testKeyPrefix('ingest')
+  deleteKeysAtTeardown(t, redisPrefix)
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
   const redisUrl = process.env.REDIS_URL
   // fastify-plugin lifts the app's decorators (prisma) to the test's instance, as in fastify/demo's helper.
@@ -39,7 +41,7 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<Ingest
     databaseUrl: db.url,
     poolMax: db.poolMax,
     redisUrl: redisUrl === '' ? undefined : redisUrl,
-    redisPrefix: `kefu:test:${crypto.randomBytes(6).toString('hex')}:`,
+    redisPrefix,
     docs: false,
     ...overrides
   })

@@ -1,14 +1,13 @@
 // PostgreSQL and Redis taken away (a TCP proxy cut in front of each) and brought back: every route of ingest answers
 // 503 with one line while a server it needs is away (WeChat retries), never 500 and never hangs, and works again by
 // itself, announcements of stored pushes included.
-import crypto from 'node:crypto'
 import { once, EventEmitter } from 'node:events'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { createRedisBus, createRedisClient } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Probe } from '@kefu/service/testing'
+import { createTcpProxy, injected, outageDrill, recordRoutes, type Probe, testKeyPrefix } from '@kefu/service/testing'
 import ingestApp, { MESSAGES_CHANNEL } from '../src/app.js'
 import { APPS, PLAIN_APP, SAFE_APP, fields, fileDatabase, push, send } from './helper.js'
 
@@ -20,7 +19,7 @@ t.test('every route of ingest through PostgreSQL and Redis outages', { skip }, a
   const db = await fileDatabase(t, 'ingest_outage')
   const database = await createTcpProxy(db.url)
   const redis = await createTcpProxy(process.env.REDIS_URL!)
-  const prefix = `kefu:test:ingest:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('ingest')
   const logs: LogLine[] = []
   const stream = new Writable({
     write (chunk: Buffer, _enc, done) {

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import authApp, { upsertAccount, type AuthOptions, type SsoClient } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
+import { testKeyPrefix } from '@kefu/service/testing'
 import syncApp, { type SyncOptions } from '../src/app.js'
 
 interface Tap {
@@ -105,7 +106,7 @@ async function deleteKeys (app: FastifyInstance, prefix: string): Promise<void> 
 export async function startSystem (t: Tap, opts: SystemOptions): Promise<System> {
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
-  const prefix = opts.redisPrefix ?? `kefu:test:sync:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = opts.redisPrefix ?? testKeyPrefix('sync')
   const aBound = await bindServer()
   const bBound = await Promise.all(opts.bHosts.map(() => bindServer()))
   const aUrl = `http://${opts.aHost}:${aBound.port}`

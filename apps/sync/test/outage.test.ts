@@ -12,7 +12,7 @@ import authApp, { upsertAccount } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { createRedisClient } from '@kefu/service'
-import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe } from '@kefu/service/testing'
+import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe, testKeyPrefix } from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import syncApp from '../src/app.js'
 import { HttpClient, PASSWORD, ShiftedClock, type BSite, type LogLine, type Site } from './helper.js'
@@ -27,7 +27,7 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
   const database = await createTcpProxy(db.url)
   const redis = await createTcpProxy(process.env.REDIS_URL!)
   t.teardown(async () => { await database.close(); await redis.close() })
-  const prefix = `kefu:test:sync:${crypto.randomBytes(6).toString('hex')}:`
+  const prefix = testKeyPrefix('sync')
   t.teardown(async () => {
     const direct = await createRedisClient(process.env.REDIS_URL!)
     const keys: string[] = []

@@ -18,9 +18,14 @@ export function skipKind (kind: 'memory' | 'redis'): string | false {
   return kind === 'redis' && REDIS_URL === undefined ? 'REDIS_URL is not set (embedded run)' : false
 }
 
-/** A key prefix no other test file (or run) shares. */
+/**
+ * A key prefix no other test file (or run) shares, under the root every kefu test writes to (`kefu:test:`, or the
+ * run's own from KEFU_TEST_KEY_ROOT under `pnpm test`, which reports keys left behind; see @kefu/service/testing,
+ * which this package does not depend on).
+ */
 export function testPrefix (file: string): string {
-  return `kefu-test:${file}:${randomBytes(6).toString('hex')}:`
+  const root = process.env.KEFU_TEST_KEY_ROOT ?? ''
+  return `${root.startsWith('kefu:test:') ? root : 'kefu:test:'}session:${file}:${randomBytes(6).toString('hex')}:`
 }
 
 function newRedisClient (url: string) {

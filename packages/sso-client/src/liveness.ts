@@ -13,7 +13,9 @@ interface Entry { state: LoginState, at: number }
  * end is seen on the next request, unless activity elsewhere moved it). Each call carries the time of the latest request
  * the person made on B since the last report (`activeAt`): activity on B keeps the A login alive. Activity that
  * arrives while A's last answer is still fresh is reported by a timer when that answer goes stale, so A hears of
- * every piece of activity within `intervalMs` of it — before the idle limit as long as `intervalMs` is below it.
+ * every piece of activity within `intervalMs` of it. Held back that long, activity in the last moments before A's idle
+ * end would reach A after it, and the login would end under a person at work: so when the report held back could
+ * land after the end A announced (`intervalMs`, plus `reportMs` for the call itself), it goes to A at once instead.
  * Per process: instances need not agree, each only caches what A said.
  */
 export class LivenessCache {
@@ -21,15 +23,18 @@ export class LivenessCache {
   readonly #asking = new Map<string, Promise<LoginState>>()
   /** sid → the latest person activity on B not reported to A yet. */
   readonly #unreported = new Map<string, { sub: string, at: number }>()
-  readonly #timers = new Map<string, NodeJS.Timeout>()
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout, at: number }>()
   readonly #auth: AuthClient
   readonly #intervalMs: number
+  readonly #reportMs: number
   readonly #now: () => number
   readonly #onFlushError: (err: Error) => void
 
-  constructor (auth: AuthClient, intervalMs: number, now: () => number, onFlushError: (err: Error) => void = () => {}) {
+  /** `reportMs`: the longest a call to A may take (its timeout): a report sent later than that before the end is too late. */
+  constructor (auth: AuthClient, intervalMs: number, reportMs: number, now: () => number, onFlushError: (err: Error) => void = () => {}) {
     this.#auth = auth
     this.#intervalMs = intervalMs
+    this.#reportMs = reportMs
     this.#now = now
     this.#onFlushError = onFlushError
   }
@@ -47,8 +52,12 @@ export class LivenessCache {
       const projected = this.#projected(entry.state, sid)
       // Past the end A announced, A is asked at once: the login ends then, unless activity elsewhere moved it.
       if (projected.active && projected.expiresAt > t) {
-        if (this.#unreported.has(sid)) this.#scheduleFlush(sid, entry.at + this.#intervalMs - t)
-        return projected
+        if (!this.#unreported.has(sid)) return projected
+        // Near A's end, this request waits for A to hear of the activity.
+        if (!this.#nearEnd(entry)) {
+          this.#scheduleFlush(sid, entry.at + this.#intervalMs - t)
+          return projected
+        }
       }
     }
     return await this.#ask(sub, sid)
@@ -67,13 +76,22 @@ export class LivenessCache {
   markEnded (sid: string): void {
     this.#set(sid, { active: false }, this.#now())
     this.#unreported.delete(sid)
-    clearTimeout(this.#timers.get(sid))
+    clearTimeout(this.#timers.get(sid)?.timer)
     this.#timers.delete(sid)
   }
 
   close (): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer)
+    for (const { timer } of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
+  }
+
+  /**
+   * Whether a report held back until the interval ends might reach A after the idle end A announced in `entry`.
+   * At the absolute end nothing moves it, so activity need not hurry.
+   */
+  #nearEnd (entry: Entry): boolean {
+    if (!entry.state.active || entry.state.expiresAt >= entry.state.capAt) return false
+    return entry.at + this.#intervalMs + this.#reportMs > entry.state.expiresAt
   }
 
   #noteActivity (sub: string, sid: string, at: number): void {
@@ -100,21 +118,32 @@ export class LivenessCache {
       if (report !== undefined && this.#unreported.get(sid)?.at === report) this.#unreported.delete(sid)
       if (!state.active) this.#unreported.delete(sid)
       this.#set(sid, state, t)
+      // Activity that came while A was being asked (a request that shared this call) is reported like any other.
+      if (this.#unreported.has(sid)) {
+        const entry = { state, at: t }
+        this.#scheduleFlush(sid, this.#nearEnd(entry) ? 0 : t + this.#intervalMs - this.#now())
+      }
       return this.#projected(state, sid)
     }).finally(() => { this.#asking.delete(sid) })
     this.#asking.set(sid, asking)
     return asking
   }
 
+  /** A report of the unreported activity in `inMs`, unless one is due sooner already. */
   #scheduleFlush (sid: string, inMs: number): void {
-    if (this.#timers.has(sid)) return
+    const at = this.#now() + Math.max(0, inMs)
+    const known = this.#timers.get(sid)
+    if (known !== undefined) {
+      if (known.at <= at) return
+      clearTimeout(known.timer)
+    }
     const timer = setTimeout(() => {
       this.#timers.delete(sid)
       const pending = this.#unreported.get(sid)
       if (pending !== undefined) this.#ask(pending.sub, sid).catch(this.#onFlushError)
     }, Math.max(0, inMs))
     timer.unref()
-    this.#timers.set(sid, timer)
+    this.#timers.set(sid, { timer, at })
   }
 
   #set (sid: string, state: LoginState, at: number): void {

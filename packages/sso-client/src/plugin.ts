@@ -27,7 +27,8 @@ export interface SsoClientOptions {
   session?: KefuSessionOptions
   /**
    * How long A's word that a login is live is trusted (default 4000 ms): a missed logout, and an idle or absolute
-   * end at A, is seen within it; activity on B reaches A within it.
+   * end at A, is seen within it; activity on B reaches A within it, and at once when the idle end A announced is
+   * nearer than this interval plus `requestTimeoutMs`.
    */
   checkIntervalMs?: number
   /** Pages warn this long before an idle sign-out (default 120 s). */
@@ -143,8 +144,9 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
   const authUrl = opts.authUrl
   const publicOrigin = opts.publicUrl
   const callbackUrl = publicOrigin + '/sso/callback'
-  const auth = new AuthClient({ baseUrl: internal, clientId: opts.clientId, clientSecret: opts.clientSecret, timeoutMs: opts.requestTimeoutMs ?? 3000, fetch: opts.fetch ?? fetch })
-  const liveness = new LivenessCache(auth, checkIntervalMs, now, (err) => {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 3000
+  const auth = new AuthClient({ baseUrl: internal, clientId: opts.clientId, clientSecret: opts.clientSecret, timeoutMs: requestTimeoutMs, fetch: opts.fetch ?? fetch })
+  const liveness = new LivenessCache(auth, checkIntervalMs, requestTimeoutMs, now, (err) => {
     fastify.log.warn({ err: err.message }, 'activity on this site not reported to the account site; it will be with the next check')
   })
   fastify.addHook('onClose', async () => { liveness.close() })

@@ -190,6 +190,30 @@ t.test('once the end A announced has passed, A is asked at once rather than beli
   t.equal(reports.filter((r) => r.sid === sid).length, before + 1)
 })
 
+t.test('activity in the last check interval before A\'s idle end reaches A before that end: the login outlives it', async (t) => {
+  const app = await buildB(t)
+  const b = new Browser(app)
+  const { ticket, sid } = grant('alice')
+  await b.signIn(ticket)
+  const end = logins.get(sid)!.created + IDLE_MS
+  clock.advance(IDLE_MS - 3000)
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 200, 'B asks A (not activity): the login ends in 3 s')
+  clock.advance(2000)
+  const clicked = clock.now
+  t.equal((await b.request('GET', '/private', PERSON)).statusCode, 200, 'the person clicks on B 1 s before the end, inside the 4 s interval')
+  t.equal(logins.get(sid)!.lastSeen, clicked, 'A heard of it at once, not with the next check (which would come after the end)')
+  clock.advance(2000)
+  t.ok(clock.now > end, 'past the end A had announced')
+  t.equal((await b.request('GET', '/private', FETCH)).statusCode, 200, 'still signed in on B')
+  t.ok(clock.now < Math.min(logins.get(sid)!.lastSeen + IDLE_MS, logins.get(sid)!.created + CAP_MS), 'and at A')
+
+  // Earlier in the idle period activity still waits for the interval: one call to A per interval, not one per click.
+  clock.advance(1000)
+  const before = reports.length
+  t.equal((await b.request('GET', '/private', PERSON)).statusCode, 200)
+  t.equal(reports.length, before, 'far from the end: not reported at once')
+})
+
 t.test('activity inside the interval reaches A by itself when the interval ends (real time)', async (t) => {
   const app = await buildB(t, { now: Date.now, checkIntervalMs: 300 })
   const b = new Browser(app)

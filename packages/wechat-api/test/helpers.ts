@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import { createRedisClient, type RedisClient } from '@kefu/service'
+import { testKeyPrefix } from '@kefu/service/testing'
 import { createMemoryTokenStore, WechatApi, WechatApiError, type WechatApiOptions } from '../src/index.js'
 import { FAKE_APP, startFakeWechat, type FakeWechat, type FakeWechatOptions } from '../src/testing/fake-wechat.js'
 
@@ -10,7 +10,7 @@ export const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o'
 
 /** A key prefix no other test (or run) shares. */
 export function testPrefix (name: string): string {
-  return `kefu-test:wechat-api:${name}:${randomBytes(6).toString('hex')}:`
+  return `${testKeyPrefix('wechat-api')}${name}:`
 }
 
 export async function fakeFor (t: Test, options?: FakeWechatOptions): Promise<FakeWechat> {

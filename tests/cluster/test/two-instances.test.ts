@@ -13,6 +13,7 @@ import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import type { WechatAppConfig } from '@kefu/service'
+import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import { basicAuthorization } from '@kefu/sso-client'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type PushFieldValue } from '@kefu/wechat-crypto'
@@ -41,15 +42,8 @@ t.test('two instances of each service on one PostgreSQL and one Redis', { skip }
   const fake = await startFakeWechat({ apps: APPS.map((a) => ({ appid: a.appid, secret: a.secret! })) })
   t.teardown(() => fake.close())
   // One prefix per service, shared by its two instances, as in production; this test's own, so runs never meet.
-  const prefix = `kefu:test:cluster:${crypto.randomBytes(6).toString('hex')}:`
-  t.teardown(async () => {
-    const { createRedisClient } = await import('@kefu/service')
-    const client = await createRedisClient(REDIS_URL!)
-    const keys: string[] = []
-    for await (const batch of client.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await client.unlink(keys)
-    client.destroy()
-  })
+  const prefix = testKeyPrefix('cluster')
+  deleteKeysAtTeardown(t, prefix)
 
   async function serve<O extends object> (plugin: FastifyPluginAsync<O>, options: (url: string) => O): Promise<Instance> {
     const server = http.createServer()

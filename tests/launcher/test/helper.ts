@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,16 +26,49 @@ function portFree (port: number): Promise<boolean> {
   })
 }
 
-/** A BASE_PORT whose nine ports (the four services, the fake WeChat, the four metrics listeners) are free, far from the defaults 3000–3008. */
+/** Ports this machine's own services hold (SPEC): never a test's. */
+const RESERVED = [1883, 3306, 4222, 5432, 5672, 6222, 6379, 8222, 15672, 25672]
+const LOWEST_BASE = 20_000
+
+/**
+ * Where the kernel picks ports for outgoing connections (Linux: ip_local_port_range; elsewhere 49152 and up). A base
+ * below it cannot be taken by some other test's client socket between our check and the launcher's bind.
+ */
+function ephemeralLow (): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low > 0) return low
+  } catch {}
+  return 49_152
+}
+
+/** A random BASE_PORT whose nine ports lie below the ephemeral range (when there is room) and hold no reserved port. */
+export function basePortCandidate (): number {
+  const low = ephemeralLow()
+  const highest = low - 9 > LOWEST_BASE + 1000 ? low - 9 : 65_527
+  for (;;) {
+    const base = LOWEST_BASE + Math.floor(Math.random() * (highest - LOWEST_BASE + 1))
+    if (!RESERVED.some((p) => p >= base && p < base + 9)) return base
+  }
+}
+
+/** A BASE_PORT whose nine ports (the four services, the fake WeChat, the four metrics listeners) are free now, far from the defaults 3000–3008. */
 export async function freeBasePort (): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 30_000)
+    const base = basePortCandidate()
     let free = true
     for (let p = base; p < base + 9 && free; p++) free = await portFree(p)
     if (free) return base
   }
   throw new Error('no nine consecutive free ports found')
 }
+
+/**
+ * Free ports checked now may be taken before the launcher binds them (another test's server): the launcher then
+ * stops with EADDRINUSE, and is started again on other ports. Any other stop is the test's business.
+ */
+const START_ATTEMPTS = 5
+const PORT_TAKEN = /EADDRINUSE/
 
 export interface Launched {
   child: ChildProcess
@@ -49,12 +83,17 @@ export interface Launched {
 
 export interface Exited { code: number | null, stdout: string, stderr: string }
 
-/**
- * Runs `node scripts/start.mjs` (what `pnpm start` runs after building) with exactly `vars` on top of PATH and HOME:
- * nothing else of this process's environment (DATABASE_URL, REDIS_URL…) leaks in. Resolves once the banner is out.
- */
-export async function launch (t: Tap, vars: Record<string, string>): Promise<Launched> {
-  const base = await freeBasePort()
+interface Started {
+  child: ChildProcess
+  out: () => string
+  err: () => string
+  exited: Promise<number | null>
+  /** Resolves true once the banner is out, false if the launcher exits first. */
+  running: Promise<boolean>
+}
+
+/** `node scripts/start.mjs` with exactly `vars` on top of PATH, HOME and BASE_PORT. */
+function start (vars: Record<string, string>, base: number): Started {
   const child = spawn(process.execPath, [START], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, BASE_PORT: String(base), ...vars },
@@ -64,51 +103,52 @@ export async function launch (t: Tap, vars: Record<string, string>): Promise<Lau
   let err = ''
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString() })
-  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
+  const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
+  const running = new Promise<boolean>((resolve) => {
+    const check = (): void => { if (out.includes('kefu is running')) resolve(true) }
+    child.stdout.on('data', check)
+    void exited.then(() => { resolve(false) })
   })
-  await new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (out.includes('kefu is running')) {
-        child.stdout.off('data', check)
-        child.off('exit', gone)
-        resolve()
+  return { child, out: () => out, err: () => err, exited, running }
+}
+
+/**
+ * Runs `node scripts/start.mjs` (what `pnpm start` runs after building) with exactly `vars` on top of PATH and HOME:
+ * nothing else of this process's environment (DATABASE_URL, REDIS_URL…) leaks in. Resolves once the banner is out.
+ * `firstBase`: the BASE_PORT of the first attempt, unchecked (for the test of the retry itself).
+ */
+export async function launch (t: Tap, vars: Record<string, string>, options: { firstBase?: number } = {}): Promise<Launched> {
+  for (let attempt = 1; ; attempt++) {
+    const base = attempt === 1 && options.firstBase !== undefined ? options.firstBase : await freeBasePort()
+    const s = start(vars, base)
+    t.teardown(async () => {
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM')
+      await s.exited
+    })
+    if (await s.running) {
+      return {
+        child: s.child,
+        base,
+        stdout: s.out,
+        stderr: s.err,
+        url: (offset) => `http://127.0.0.1:${base + offset}`,
+        logs: () => s.out().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
       }
     }
-    const gone = (code: number | null): void => { reject(new Error(`pnpm start exited with ${code}: ${err.trim()}`)) }
-    child.stdout.on('data', check)
-    child.once('exit', gone)
-  })
-  return {
-    child,
-    base,
-    stdout: () => out,
-    stderr: () => err,
-    url: (offset) => `http://127.0.0.1:${base + offset}`,
-    logs: () => out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    const code = await s.exited
+    if (!PORT_TAKEN.test(s.err()) || attempt === START_ATTEMPTS) throw new Error(`pnpm start exited with ${code}: ${s.err().trim()}`)
   }
 }
 
 /** Runs the launcher expecting it to stop at start; resolves with its exit code and output. */
 export async function launchExpectingExit (vars: Record<string, string>): Promise<Exited> {
-  const base = await freeBasePort()
-  const child = spawn(process.execPath, [START], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, BASE_PORT: String(base), ...vars },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const code = await new Promise<number | null>((resolve) => {
+  for (let attempt = 1; ; attempt++) {
+    const s = start(vars, await freeBasePort())
     // A launcher that did start is stopped, so the test fails on its assertions instead of hanging.
-    child.stdout.on('data', () => { if (stdout.includes('kefu is running')) child.kill('SIGTERM') })
-    child.once('exit', (c) => { resolve(c) })
-  })
-  return { code, stdout, stderr }
+    if (await s.running) s.child.kill('SIGTERM')
+    const code = await s.exited
+    if (!PORT_TAKEN.test(s.err()) || attempt === START_ATTEMPTS) return { code, stdout: s.out(), stderr: s.err() }
+  }
 }
 
 /** A's JSON login from A's own origin; the session cookie (name=value) when it succeeded. */

@@ -2,3 +2,4 @@
 export { createTcpProxy, type TcpProxy, type CutMode } from './tcp-proxy.js'
 export { outageDrill, recordRoutes, injected, fetched, type Probe, type Answer, type Server, type OutageDrillOptions } from './outage.js'
 export { parseMetrics, metricValue, type Sample } from './metrics.js'
+export { testKeyRoot, testKeyPrefix, keysUnder, deleteKeysUnder, deleteKeysAtTeardown } from './redis-keys.js'

@@ -15,7 +15,7 @@ import * as auth from '@kefu/auth'
 import * as kefuConsole from '@kefu/console'
 import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
 import * as ingest from '@kefu/ingest'
-import { createMemoryBus, createMetrics, createRedisBus, listenForMetrics, readInt, readString } from '@kefu/service'
+import { createMemoryBus, createMetrics, createRedisBus, listenForMetrics, readLauncherAddresses } from '@kefu/service'
 import * as sync from '@kefu/sync'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
@@ -32,14 +32,9 @@ function fail (message) {
 
 /** What pnpm start decides for each service; everything else comes from the environment as documented. */
 function overrides () {
-  const basePort = readInt(env, 'BASE_PORT', 3000, { min: 1, max: 65535 - 8 })
-  const host = readString(env, 'HOST', '127.0.0.1')
-  const ports = { ingest: basePort, auth: basePort + 1, sync: basePort + 2, console: basePort + 3, wechat: basePort + 4 }
+  const { ports, metricsPorts, url } = readLauncherAddresses(env)
   // Each service's /metrics on a listener of its own (METRICS_HOST, loopback by default), after the stand-in for WeChat.
-  const metricsPorts = { ingest: basePort + 5, auth: basePort + 6, sync: basePort + 7, console: basePort + 8 }
   const metricsPort = (name) => ({ METRICS_PORT: String(metricsPorts[name]) })
-  const browserHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-  const url = (port) => `http://${browserHost}:${port}`
   const demoApps = (env.WECHAT_APPS ?? '').trim() === '' && (env.WECHAT_APPS_FILE ?? '').trim() === ''
   const authUrl = url(ports.auth)
   // The B sites this process runs, registered at its A site with secrets made for this start.

@@ -1,4 +1,8 @@
 // pnpm test — builds and runs every workspace's tap tests (turbo, one package at a time), then prints what ran.
+// `pnpm test --filter <package>` (or --filter=<package>, repeatable) runs those workspaces' tests alone: pnpm takes
+// --filter for itself and runs each selected workspace's own `test` script, which is this script again, run from that
+// workspace (so it filters to it). Each workspace's `test:tap` is tap itself, what turbo runs. --dry-run prints the
+// workspaces whose tests would run, and runs nothing.
 //
 // Two modes, chosen by the environment:
 // - real: DATABASE_URL and REDIS_URL both set. Every test runs against those servers; a test that needs one of them
@@ -6,7 +10,7 @@
 //   half-set environment an error too, so CI cannot silently fall back to the embedded run).
 // - embedded: neither set. Embedded PostgreSQL (PGlite) and the in-process stores; tests that need a real server
 //   (two transactions racing, Redis pub/sub across processes, two instances of a service) are skipped and counted.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import net from 'node:net'
@@ -23,6 +27,36 @@ function fail (line) {
   process.stderr.write(`pnpm test: ${line}\n`)
   process.exit(1)
 }
+
+/** --filter X / --filter=X (turbo's package selectors), --dry-run; anything else goes to turbo as it is. */
+function readArgs (argv) {
+  const filters = []
+  const rest = []
+  let dryRun = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--dry-run') dryRun = true
+    else if (arg.startsWith('--filter=')) filters.push(arg.slice('--filter='.length))
+    else if (arg === '--filter' || arg === '-F') {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('-')) fail(`${arg} needs a package, e.g. ${arg} @kefu/console`)
+      filters.push(argv[++i])
+    } else rest.push(arg)
+  }
+  if (filters.some((f) => f === '')) fail('--filter= needs a package, e.g. --filter=@kefu/console')
+  return { filters, rest, dryRun }
+}
+
+/** The workspace whose own `test` script started this run (pnpm test --filter X, or pnpm test inside a workspace). */
+function callingWorkspace () {
+  if (env.npm_lifecycle_event !== 'test' || env.npm_package_json === undefined) return undefined
+  const dir = path.dirname(env.npm_package_json)
+  if (path.resolve(dir) === root) return undefined
+  return JSON.parse(readFileSync(env.npm_package_json, 'utf8')).name
+}
+
+const args = readArgs(process.argv.slice(2))
+const workspace = callingWorkspace()
+if (workspace !== undefined) args.filters.push(workspace)
 
 function redact (url) {
   try {
@@ -60,11 +94,20 @@ if (real) {
 const mode = real ? `real PostgreSQL (${redact(databaseUrl)}) and Redis (${redact(redisUrl)})` : 'embedded PostgreSQL and in-process stores'
 process.stdout.write(`pnpm test: ${mode}\n`)
 
+const turboArgs = ['run', 'test:tap', '--concurrency=1', ...args.filters.map((f) => `--filter=${f}`), ...args.rest]
+if (args.dryRun) {
+  const dry = spawnSync('pnpm', ['exec', 'turbo', ...turboArgs, '--dry=json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (dry.status !== 0) fail(`turbo ${turboArgs.join(' ')} --dry=json failed: ${(dry.stderr || dry.stdout).trim()}`)
+  const tests = JSON.parse(dry.stdout).tasks.filter((task) => task.task === 'test:tap' && task.command !== '<NONEXISTENT>').map((task) => task.package).sort()
+  process.stdout.write(`pnpm test --dry-run: turbo ${turboArgs.join(' ')}\npnpm test --dry-run: would run the tests of ${tests.join(' ') || 'no workspace'}\n`)
+  process.exit(tests.length > 0 ? 0 : 1)
+}
+
 // In the real run every test's Redis keys live under this run's own root (@kefu/service/testing testKeyPrefix), so
 // that keys a test file left behind are found at the end, whatever else uses the same Redis.
 const keyRoot = real ? `kefu:test:run-${crypto.randomBytes(6).toString('hex')}:` : undefined
 const started = Date.now()
-const turbo = spawn('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
+const turbo = spawn('pnpm', ['exec', 'turbo', ...turboArgs], {
   cwd: root, stdio: 'inherit', env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded', ...(keyRoot ? { KEFU_TEST_KEY_ROOT: keyRoot } : {}) }
 })
 const code = await new Promise((resolve) => turbo.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))))

@@ -77,11 +77,34 @@ function refusePlaceholderPassword (name: string, url: string): void {
   if (isPlaceholder(password)) throw new ConfigError(`${name} carries the placeholder password from .env.example: set a password of your own`)
 }
 
+/**
+ * DATABASE_URL, with DATABASE_PASSWORD put in when that is set. A password inside a URL must be percent-encoded
+ * (`@`, `/`, `:`, `%`… would end or garble it), which nobody does by hand and docker compose cannot do: so the password
+ * may come on its own, exactly as typed, and is encoded here.
+ */
 export function readDatabaseUrl (env: Env): string | undefined {
   const raw = present(env, 'DATABASE_URL')
-  if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL')
-  if (raw !== undefined) refusePlaceholderPassword('DATABASE_URL', raw)
-  return raw
+  // Not trimmed: spaces may belong to a password.
+  const password = env.DATABASE_PASSWORD === undefined || env.DATABASE_PASSWORD === '' ? undefined : env.DATABASE_PASSWORD
+  if (raw === undefined) {
+    if (password !== undefined) throw new ConfigError('DATABASE_PASSWORD is set without DATABASE_URL: set DATABASE_URL too (without a password)')
+    return undefined
+  }
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL')
+  if (password === undefined) {
+    refusePlaceholderPassword('DATABASE_URL', raw)
+    return raw
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL')
+  }
+  if (url.password !== '') throw new ConfigError('DATABASE_URL carries a password and DATABASE_PASSWORD is set: keep one of them')
+  refusePlaceholder('DATABASE_PASSWORD', password)
+  url.password = encodeURIComponent(password)
+  return url.toString()
 }
 
 export function readRedisUrl (env: Env): string | undefined {

@@ -12,6 +12,7 @@ export { SUBSCRIBE_FIELD_KINDS, subscribeFieldKind, subscribeFieldRule, subscrib
 export { redisPlugin, busPlugin, type RedisPluginOptions, type BusPluginOptions } from './plugins.js'
 export { readTrustProxy, trustProxyOption, readJsonSetting, isPlaceholder, refusePlaceholder, type TrustProxy } from './config.js'
 export { clientKey, isAddressOrCidr, isLoopbackHost } from './ip.js'
+export { readLauncherAddresses, type LauncherAddresses } from './launcher.js'
 export { escapeHtml, redirectToPublicUrl, healthRoutes, type HealthRoutesOptions } from './web.js'
 export { unavailability, isUnavailable, UNAVAILABLE_MESSAGE, type Unavailability, type Backing } from './unavailable.js'
 export { metricsPlugin, createMetrics, sessionStoreErrors, LATENCY_BUCKETS, type Metrics, type MetricsPluginOptions, type CounterMetric, type GaugeMetric, type HistogramMetric } from './metrics.js'

@@ -41,6 +41,26 @@ t.test('the placeholders of .env.example are refused as secrets, naming the vari
     /^WECHAT_APPS_FILE x\.json\[0\]\.previousEncodingAESKey is still the placeholder/)
 })
 
+t.test('DATABASE_PASSWORD goes into DATABASE_URL exactly as typed, whatever its characters', async (t) => {
+  for (const password of ['p@ss/w:rd%41?#[]', ' spaced out ', '密码@中文', 'plain']) {
+    const url = readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu@postgres:5432/kefu?sslmode=disable', DATABASE_PASSWORD: password })!
+    const parsed = new URL(url)
+    // node-postgres (pg-connection-string) reads the password back with decodeURIComponent.
+    t.equal(decodeURIComponent(parsed.password), password, JSON.stringify(password))
+    t.equal(parsed.username, 'kefu')
+    t.equal(parsed.host, 'postgres:5432')
+    t.equal(parsed.pathname, '/kefu')
+    t.equal(parsed.search, '?sslmode=disable')
+  }
+  t.throws(() => readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu:inline@db/kefu', DATABASE_PASSWORD: 'other' }),
+    new ConfigError('DATABASE_URL carries a password and DATABASE_PASSWORD is set: keep one of them'))
+  t.throws(() => readDatabaseUrl({ DATABASE_PASSWORD: 'alone' }),
+    new ConfigError('DATABASE_PASSWORD is set without DATABASE_URL: set DATABASE_URL too (without a password)'))
+  t.throws(() => readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu@db/kefu', DATABASE_PASSWORD: 'change-me-postgres-password' }),
+    new ConfigError('DATABASE_PASSWORD is still the placeholder from .env.example: set a secret of your own'))
+  t.equal(readDatabaseUrl({ DATABASE_URL: 'postgresql://kefu@db/kefu', DATABASE_PASSWORD: '' }), 'postgresql://kefu@db/kefu', 'empty: none')
+})
+
 t.test('the error handler hides 5xx details and keeps 4xx messages', async (t) => {
   const app = Fastify()
   installErrorHandler(app, 'KEFU_TEST')

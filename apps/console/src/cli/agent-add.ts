@@ -1,8 +1,8 @@
 // pnpm --filter @kefu/console agent:add <username> <appid…|--all> [--admin]: lets an agent see and answer mini
-// programs; --admin also makes them an administrator (how the first one is made). Uses DATABASE_URL, or the embedded
-// database under ./data (only while nothing else has it open).
+// programs; --admin also makes them an administrator (how the first one is made). Uses DATABASE_URL (with
+// DATABASE_PASSWORD), or the embedded database under ./data (only while nothing else has it open).
 import { openDatabase } from '@kefu/db'
-import { readWechatApps } from '@kefu/service'
+import { readDatabaseUrl, readWechatApps } from '@kefu/service'
 import { ConsoleStore } from '../lib/store.js'
 import { TeamStore } from '../lib/team.js'
 
@@ -19,7 +19,7 @@ async function main (): Promise<void> {
   for (const appId of appIds) {
     if (!/^wx[0-9A-Za-z]{16}$/.test(appId)) throw new Error(`${appId} is not an appid (wx followed by 16 letters or digits)`)
   }
-  const db = await openDatabase({ url: process.env.DATABASE_URL })
+  const db = await openDatabase({ url: readDatabaseUrl(process.env) })
   try {
     const store = new ConsoleStore(db.prisma, Date.now)
     await store.assign(username, appIds)

@@ -5,16 +5,17 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { findRepoRoot } from '@kefu/db'
 import { buildPush, messageFields, type PushMode, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
-import { readWechatApps, type WechatAppConfig } from '@kefu/service'
+import { readLauncherAddresses, readWechatApps, type WechatAppConfig } from '@kefu/service'
 
 const USAGE = `usage: pnpm wechat:push [--appid wx…] [--type text|image|miniprogrampage|enter|event|popup|change|sent] [--content …]
                       [--mode safe|compat|plain] [--format json|xml] [--from <openid>] [--event <name>]
-                      [--url http://127.0.0.1:3000] [--count N]
+                      [--url <ingest's URL>] [--count N]
        subscribe events: --type popup (the customer accepted or rejected templates), change (turned one off in the
                       settings), sent (a delivery result); --template <id>[:accept|:reject] (repeat it; default the
                       app's first subscribeTemplates entry), --error-code N (sent; 0 delivered), --msg-id N (sent),
                       --list object|array (JSON with one template: a bare object as WeChat sends it, or an array)
-Mini programs come from WECHAT_APPS / WECHAT_APPS_FILE, else config/demo-wechat-apps.json (the demo of pnpm start).`
+Mini programs come from WECHAT_APPS / WECHAT_APPS_FILE, else config/demo-wechat-apps.json (the demo of pnpm start).
+The push goes to --url, else INGEST_URL, else the ingest of pnpm start on BASE_PORT and HOST (http://127.0.0.1:3000).`
 
 const TYPES: Record<string, SimulatedType> = {
   text: 'text', image: 'image', miniprogrampage: 'miniprogrampage', card: 'miniprogrampage',
@@ -53,6 +54,17 @@ function loadApps (): WechatAppConfig[] {
   return readWechatApps({ WECHAT_APPS: readFileSync(demo, 'utf8') })
 }
 
+/** Where pnpm start's ingest listens, as pnpm start reads BASE_PORT and HOST. */
+function defaultUrl (): string {
+  if (process.env.INGEST_URL !== undefined && process.env.INGEST_URL !== '') return process.env.INGEST_URL
+  try {
+    const launcher = readLauncherAddresses(process.env)
+    return launcher.url(launcher.ports.ingest)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+}
+
 async function main (): Promise<void> {
   let values
   try {
@@ -65,7 +77,7 @@ async function main (): Promise<void> {
         format: { type: 'string', default: 'json' },
         from: { type: 'string' },
         event: { type: 'string' },
-        url: { type: 'string', default: process.env.INGEST_URL ?? 'http://127.0.0.1:3000' },
+        url: { type: 'string' },
         count: { type: 'string', default: '1' },
         template: { type: 'string', multiple: true },
         'error-code': { type: 'string' },
@@ -81,6 +93,7 @@ async function main (): Promise<void> {
     process.stdout.write(USAGE + '\n')
     return
   }
+  const ingestUrl = values.url ?? defaultUrl()
   const apps = loadApps()
   const app = values.appid === undefined ? apps[0]! : apps.find((a) => a.appid === values.appid)
   if (app === undefined) fail(`no mini program ${values.appid} in the configuration (have: ${apps.map((a) => a.appid).join(', ')})`)
@@ -113,7 +126,7 @@ async function main (): Promise<void> {
     } catch (err) {
       fail((err as Error).message)
     }
-    const url = `${values.url!.replace(/\/+$/, '')}/wechat/${app.appid}?${new URLSearchParams(push.query).toString()}`
+    const url = `${ingestUrl.replace(/\/+$/, '')}/wechat/${app.appid}?${new URLSearchParams(push.query).toString()}`
     const started = performance.now()
     let status: number
     let body: string
@@ -122,7 +135,7 @@ async function main (): Promise<void> {
       status = res.status
       body = await res.text()
     } catch (err) {
-      fail(`cannot reach ${values.url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message} (is pnpm start running?)`)
+      fail(`cannot reach ${ingestUrl}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message} (is pnpm start running?)`)
     }
     const ms = (performance.now() - started).toFixed(1)
     if (i === 0 || count === 1) {

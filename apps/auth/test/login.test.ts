@@ -199,7 +199,7 @@ t.test("one guard for every state-changing request: a JSON call shows its origin
   const old = browser()
   const token = await old.csrfToken()
   const form = await old.postForm('/login', { username: 'alice', password: 'alice-password', _csrf: token }, { origin: '', 'sec-fetch-site': '' })
-  t.equal(form.statusCode, 303, 'a browser that sends neither header shows the form\'s token instead (SPEC)')
+  t.equal(form.statusCode, 303, 'a browser that sends neither header shows the form\'s token instead (docs/SPEC.md)')
   t.equal((await old.get('/me')).statusCode, 200)
 })
 

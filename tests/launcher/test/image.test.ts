@@ -98,8 +98,11 @@ async function run (t: Test, service: ComposeService, cwd: string, env: Record<s
   t.teardown(stop)
   const url = await new Promise<string>((resolve, reject) => {
     const check = (): void => {
-      const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(out)
-      if (m !== null) resolve(m[1]!)
+      // The public listener's line; the metrics listener logs its own with "listener":"metrics".
+      for (const line of out.split('\n')) {
+        const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(line)
+        if (m !== null && !line.includes('"listener":"metrics"')) { resolve(m[1]!); return }
+      }
     }
     child.stdout.on('data', check)
     child.once('exit', (code) => { reject(new Error(`${service.name} exited with ${code}: ${out.trim().slice(0, 2000)}`)) })
@@ -134,6 +137,7 @@ t.test('from the image\'s files alone, every service runs as compose runs it and
     REDIS_URL: servers.redisUrl,
     HOST: '127.0.0.1',
     PORT: '0',
+    METRICS_PORT: '0',
     ...(authUrl !== undefined ? { AUTH_INTERNAL_URL: authUrl } : {}),
     ...(service.environment.DATA_DIR !== undefined ? { DATA_DIR: path.join(dir, 'data') } : {})
   })

@@ -5,7 +5,7 @@ import {
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
-import type { ConsoleOptions } from './app.js'
+import type { ConsoleOptions } from './options.js'
 import { readHistoryConfig, type HistoryConfig } from './history-config.js'
 
 export interface ConsoleConfig {

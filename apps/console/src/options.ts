@@ -1,7 +1,7 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
 import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
-import type { WechatSender } from './lib/sender.js'
+import type { WechatSender } from './common/sender.js'
 import type { HistoryOptions } from './plugins/history.js'
 import type { TeamworkOptions } from './plugins/teamwork.js'
 import type { LiveStreamLimits } from './routes/events.js'

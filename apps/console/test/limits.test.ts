@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMemoryRateLimiter } from '../src/lib/rate-limit.js'
+import { createMemoryRateLimiter } from '../src/common/rate-limit.js'
 import { replyWindow, MESSAGE_WINDOW_MS, ENTER_WINDOW_MS } from '../src/lib/reply-window.js'
 import { APPS, Agent, startConsoleSystem } from './helper.js'
 

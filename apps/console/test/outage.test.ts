@@ -20,7 +20,7 @@ import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields } from '@kefu/wechat-crypto'
 import consoleApp from '../src/app.js'
-import type { WechatSender } from '../src/lib/sender.js'
+import type { WechatSender } from '../src/common/sender.js'
 import { APPS, Agent, PASSWORD, startConsoleSystem, type ConsoleSystem, type Site } from './helper.js'
 
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'

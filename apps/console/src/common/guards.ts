@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import { AdminOnly, NoSuchApp } from '../lib/errors.js'
-import type { Agent } from '../plugins/agent.js'
+import { AdminOnly, NoSuchApp } from './errors.js'
+import type { Agent } from './agent.js'
 
 export interface ConversationParams { appid: string, openid: string }
 

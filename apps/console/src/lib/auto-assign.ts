@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '@kefu/db'
-import { activityItem, type TimelineItem } from './messages.js'
+import { activityItem, type TimelineItem } from '../common/messages.js'
 
 export interface AutoAssigned { appId: string, openid: string, assignee: string, activity: TimelineItem }
 

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@kefu/db'
 import { MediaFetchError, tooLarge, type FetchedMedia, type MediaFetcher } from './media-fetcher.js'
 import type { UnknownMedia } from './media-misses.js'
 import { mediaKey, type MediaStore } from './media-store.js'
-import type { TimelineItem } from './messages.js'
+import type { TimelineItem } from '../common/messages.js'
 
 export type MediaState = { status: 'pending', attempts: number, error?: string } | { status: 'stored' } | { status: 'failed', error: string }
 

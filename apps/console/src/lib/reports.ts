@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
-import { REPORT_TIMEOUT_MS, withDeadline } from './query-deadline.js'
+import { REPORT_TIMEOUT_MS, withDeadline } from '../common/query-deadline.js'
 
 /**
  * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status

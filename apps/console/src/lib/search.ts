@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@kefu/db'
-import { inboundItem, outboundItem, type TimelineItem } from './messages.js'
-import { SEARCH_TIMEOUT_MS, withDeadline, type Db } from './query-deadline.js'
+import { inboundItem, outboundItem, type TimelineItem } from '../common/messages.js'
+import { SEARCH_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadline.js'
 import { compileQuery, type CompiledQuery } from './search-tokens.js'
 
 export interface SearchFilters {

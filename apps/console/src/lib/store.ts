@@ -1,5 +1,5 @@
 import type { Conversation, CustomerMessage as InboundRow, Prisma, PrismaClient } from '@kefu/db'
-import { activityItem, inboundItem, outboundItem, type TimelineItem } from './messages.js'
+import { activityItem, inboundItem, outboundItem, type TimelineItem } from '../common/messages.js'
 import { replyWindow, MESSAGE_WINDOW_MS, type ReplyWindow } from './reply-window.js'
 
 export type ConversationStatus = 'open' | 'pending' | 'resolved'

@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from '@kefu/db'
 import type { SubscribeMessageBody } from '@kefu/wechat-api'
-import { outboundItem, type TimelineItem } from './messages.js'
+import { outboundItem, type TimelineItem } from '../common/messages.js'
 
 /** What kefu knows of a customer's subscription to one template (subscribe_quota). */
 export interface Subscription {

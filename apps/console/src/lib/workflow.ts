@@ -1,5 +1,5 @@
 import type { Conversation, Prisma, PrismaClient } from '@kefu/db'
-import { activityItem, type TimelineItem } from './messages.js'
+import { activityItem, type TimelineItem } from '../common/messages.js'
 import { conversationState, type ConversationState, type ConversationStatus } from './store.js'
 
 type Tx = Prisma.TransactionClient

@@ -5,7 +5,7 @@ import { MediaLibrary } from '../lib/media-library.js'
 import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../lib/media-misses.js'
 import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../lib/media-store.js'
 import { RetentionJob } from '../lib/retention.js'
-import type { WechatSender } from '../lib/sender.js'
+import type { WechatSender } from '../common/sender.js'
 
 /** Channels: ingest's stored pushes, the console's replies. */
 const MESSAGES_CHANNEL = 'kefu:messages'

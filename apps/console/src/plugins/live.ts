@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { AutoAssigner } from '../lib/auto-assign.js'
-import type { TimelineItem } from '../lib/messages.js'
+import type { TimelineItem } from '../common/messages.js'
 import type { ConversationState, ConversationSummary } from '../lib/store.js'
 import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../lib/team.js'
 

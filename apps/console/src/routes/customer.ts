@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { BadTags, NoSuchConversation } from '../lib/errors.js'
-import { APPID_PATTERN, agentOf, conversationParams, type ConversationParams } from './guards.js'
+import { BadTags, NoSuchConversation } from '../common/errors.js'
+import { APPID_PATTERN, agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
 
 const TAG = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f\\u007f,]+$' } as const
 const MAX_TAGS = 20

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { TimelineItem } from '../lib/messages.js'
+import type { TimelineItem } from '../common/messages.js'
 import { LiveStreams, type EndReason, type LiveStream } from '../lib/live-streams.js'
 import { createMemoryStreamRegistry, createRedisStreamRegistry } from '../lib/stream-registry.js'
 import type { AgentChange, ConversationChange, LiveMessage, QuickRepliesChange } from '../plugins/live.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { NoSuchApp, WechatUnavailable } from '../lib/errors.js'
-import { MediaGone, MediaPending, MediaUnknown } from '../lib/history-errors.js'
+import { NoSuchApp, WechatUnavailable } from '../common/errors.js'
+import { MediaGone, MediaPending, MediaUnknown } from '../common/history-errors.js'
 import { MediaFetchError } from '../lib/media-fetcher.js'
 
 export interface MediaRoutesOptions {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { DuplicateShortcut, NoSuchQuickReply } from '../lib/errors.js'
+import { DuplicateShortcut, NoSuchQuickReply } from '../common/errors.js'
 import { DuplicateShortcut as Duplicate, type QuickReply } from '../lib/quick-replies.js'
-import { APPID_PATTERN, adminOf, agentOf } from './guards.js'
+import { APPID_PATTERN, adminOf, agentOf } from '../common/guards.js'
 
 const shortcut = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[\\p{L}\\p{N}_-]+$' } as const
 const text = { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } as const

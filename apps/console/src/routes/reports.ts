@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { escapeHtml } from '@kefu/service'
 import { pickLang, type Lang } from '@kefu/sso-client'
-import { NoSuchApp } from '../lib/errors.js'
-import { AdminsOnly, BadReport } from '../lib/history-errors.js'
+import { NoSuchApp } from '../common/errors.js'
+import { AdminsOnly, BadReport } from '../common/history-errors.js'
 import { barChart, formatDuration, lineChart } from '../lib/report-charts.js'
-import { TooSlow } from '../lib/query-deadline.js'
+import { TooSlow } from '../common/query-deadline.js'
 import { reportCsv, teamReport, type Report } from '../lib/reports.js'
-import type { Agent } from '../plugins/agent.js'
+import type { Agent } from '../common/agent.js'
 
 interface ReportQuery { from?: string, to?: string, appid?: string }
 

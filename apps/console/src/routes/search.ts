@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { NoSuchApp, NoSuchConversation, TooManySearches } from '../lib/errors.js'
-import { BadSearch } from '../lib/history-errors.js'
-import type { RateLimiter } from '../lib/rate-limit.js'
+import { NoSuchApp, NoSuchConversation, TooManySearches } from '../common/errors.js'
+import { BadSearch } from '../common/history-errors.js'
+import type { RateLimiter } from '../common/rate-limit.js'
 import { around, MAX_ID, search, SearchError, type SearchCursor } from '../lib/search.js'
 import { MAX_QUERY_LENGTH } from '../lib/search-tokens.js'
 

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { SubscribeTemplate, WechatAppConfig } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
-import { NoSecret, NoSuchConversation, TooManyReplies } from '../lib/errors.js'
-import type { RateLimiter } from '../lib/rate-limit.js'
-import type { WechatSender } from '../lib/sender.js'
+import { NoSecret, NoSuchConversation, TooManyReplies } from '../common/errors.js'
+import type { RateLimiter } from '../common/rate-limit.js'
+import type { WechatSender } from '../common/sender.js'
 import { BadSubscribeMessage, NoSubscription, NoSuchTemplate } from '../lib/subscribe-errors.js'
 import { draftProblems, fieldRule, subscribeBody, type SubscribeDraft } from '../lib/subscribe-message.js'
 import { SubscribeStore, type RefusalEffect, type Subscription } from '../lib/subscribe-store.js'
 import { OUTBOUND_CHANNEL } from '../plugins/live.js'
-import { agentOf, conversationParams, type ConversationParams } from './guards.js'
+import { agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
 
 export interface SubscribeRoutesOptions {
   apps: WechatAppConfig[]

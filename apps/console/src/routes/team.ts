@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { AdminOfNothing, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../lib/errors.js'
+import { AdminOfNothing, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../common/errors.js'
 import type { AutoAssign, Availability, Role } from '../lib/team.js'
-import { APPID_PATTERN, adminOf, agentOf, username } from './guards.js'
+import { APPID_PATTERN, adminOf, agentOf, username } from '../common/guards.js'
 
 /**
  * The team: colleagues and their availability, the agent's own availability and notification choices, and what

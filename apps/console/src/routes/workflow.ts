@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { BadSnooze, NoSuchConversation, NotAnAgentOfApp, NotYours } from '../lib/errors.js'
+import { BadSnooze, NoSuchConversation, NotAnAgentOfApp, NotYours } from '../common/errors.js'
 import type { ConversationStatus } from '../lib/store.js'
 import { SNOOZE_MAX_MS, type AssignmentConflict, type Changed } from '../lib/workflow.js'
 import type { ChangeKind } from '../plugins/live.js'
-import { agentOf, conversationParams, username, type ConversationParams } from './guards.js'
+import { agentOf, conversationParams, username, type ConversationParams } from '../common/guards.js'
 
 // null first: the validator would otherwise turn null into "" (or 0) for the other branch before trying it.
 const nullableUsername = { anyOf: [{ type: 'null' }, username] } as const

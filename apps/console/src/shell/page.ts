@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { pickLang, renderSignInGate } from '@kefu/sso-client'
 import { escapeHtml } from '@kefu/service'
-import { messages } from '../lib/i18n.js'
+import { messages } from './i18n.js'
 
 /** GET / — the console for a signed-in agent; otherwise the sync-login check, then a sign-in link. */
 export default async function pageRoutes (fastify: FastifyInstance): Promise<void> {

@@ -3,7 +3,7 @@
 // DATABASE_PASSWORD), or the embedded database under ./data (only while nothing else has it open).
 import { openDatabase } from '@kefu/db'
 import { readDatabaseUrl, readWechatApps } from '@kefu/service'
-import { ConsoleStore } from '../lib/store.js'
+import { ConsoleStore } from '../conversations/store.js'
 import { TeamStore } from '../lib/team.js'
 
 async function main (): Promise<void> {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { LoginRequiredError } from '@kefu/sso-client'
-import type { ConsoleStore } from '../lib/store.js'
+import type { ConsoleStore } from '../conversations/store.js'
 
 export interface Agent {
   username: string

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, startConsoleSystem } from './helper.js'
+import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_api' })
 const [SAFE, PLAIN, NO_SECRET] = APPS.map((a) => a.appid) as [string, string, string]

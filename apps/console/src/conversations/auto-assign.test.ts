@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem, type EventStream } from './helper.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem, type EventStream } from '../../test/helper.js'
 
 const real = process.env.DATABASE_URL !== undefined && process.env.REDIS_URL !== undefined
 const sys = await startConsoleSystem(t, { label: 'console_auto_assign', console: { teamwork: { autoAssignSweepMs: 0 } } })

@@ -1,7 +1,7 @@
 // A customer message with delete_time is gone for every view an agent has, at once, not only after the purge that
 // removes its row: each view reads the same before and after the purge.
 import t from 'tap'
-import { APPS, Agent, addAgent, startConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE] = APPS.map((a) => a.appid) as [string]
 const GONE = '请删除这条'

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { createMemoryRateLimiter } from '../src/common/rate-limit.js'
-import { replyWindow, MESSAGE_WINDOW_MS, ENTER_WINDOW_MS } from '../src/lib/reply-window.js'
-import { APPS, Agent, startConsoleSystem } from './helper.js'
+import { createMemoryRateLimiter } from '../common/rate-limit.js'
+import { replyWindow, MESSAGE_WINDOW_MS, ENTER_WINDOW_MS } from './reply-window.js'
+import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
 
 t.test('reply windows: 5 within 48 h of a message, 2 within a minute of entering, exact at the edges', async (t) => {
   const msg = 1_000_000_000

@@ -3,11 +3,11 @@ import multipart from '@fastify/multipart'
 import { isUnavailable } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
 import { BadUpload, NoSecret, NoSuchApp, NoSuchConversation, TooManyReplies, WechatUnavailable, WindowClosed } from '../common/errors.js'
-import { countBlockedReply } from '../lib/reply-blocked.js'
+import { countBlockedReply } from './reply-blocked.js'
 import type { RateLimiter } from '../common/rate-limit.js'
 import type { OutboundBody, WechatSender } from '../common/sender.js'
 import type { Agent } from '../common/agent.js'
-import type { ConversationView, StatusFilter } from '../lib/store.js'
+import type { ConversationView, StatusFilter } from './store.js'
 
 export const OUTBOUND_CHANNEL = 'kefu:outbound'
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BadSnooze, NoSuchConversation, NotAnAgentOfApp, NotYours } from '../common/errors.js'
-import type { ConversationStatus } from '../lib/store.js'
-import { SNOOZE_MAX_MS, type AssignmentConflict, type Changed } from '../lib/workflow.js'
+import type { ConversationStatus } from './store.js'
+import { SNOOZE_MAX_MS, type AssignmentConflict, type Changed } from './workflow.js'
 import type { ChangeKind } from '../plugins/live.js'
 import { agentOf, conversationParams, username, type ConversationParams } from '../common/guards.js'
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
-import type { AutoAssigner } from '../lib/auto-assign.js'
+import type { AutoAssigner } from '../conversations/auto-assign.js'
 import type { TimelineItem } from '../common/messages.js'
-import type { ConversationState, ConversationSummary } from '../lib/store.js'
+import type { ConversationState, ConversationSummary } from '../conversations/store.js'
 import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../lib/team.js'
 
 /** The channel ingest announces stored pushes on (see @kefu/ingest). */

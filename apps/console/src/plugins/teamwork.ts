@@ -1,15 +1,15 @@
 import fp from 'fastify-plugin'
 import type { WechatAppConfig } from '@kefu/service'
-import { AutoAssigner } from '../lib/auto-assign.js'
+import { AutoAssigner } from '../conversations/auto-assign.js'
 import { CustomerStore } from '../lib/customer.js'
 import { ProfileLookup } from '../lib/profile-lookup.js'
 import { QuickReplyStore } from '../lib/quick-replies.js'
 import { TeamStore } from '../lib/team.js'
-import { Workflow } from '../lib/workflow.js'
+import { Workflow } from '../conversations/workflow.js'
 import customerRoutes from '../routes/customer.js'
 import quickReplyRoutes from '../routes/quick-replies.js'
 import teamRoutes from '../routes/team.js'
-import workflowRoutes from '../routes/workflow.js'
+import workflowRoutes from '../conversations/workflow-routes.js'
 import livePlugin from './live.js'
 
 declare module 'fastify' {

@@ -4,7 +4,7 @@ import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/serv
 import type { WechatSender } from './common/sender.js'
 import type { HistoryOptions } from './plugins/history.js'
 import type { TeamworkOptions } from './plugins/teamwork.js'
-import type { LiveStreamLimits } from './routes/events.js'
+import type { LiveStreamLimits } from './live/routes.js'
 
 export interface ConsoleSessionOptions {
   /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */

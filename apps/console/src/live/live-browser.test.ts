@@ -2,8 +2,8 @@
 // The console page when a newer tab of the same agent takes its live stream: it says so and does not reconnect
 // (which would only close another tab's stream, and so on in a loop).
 import t from 'tap'
-import { Agent, openStream, startConsoleSystem, type EventStream } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { Agent, openStream, startConsoleSystem, type EventStream } from '../../test/helper.js'
+import { launchChromium, signInAtA } from '../../test/chromium.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_live_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test' })
 const browser = await launchChromium(t, sys)

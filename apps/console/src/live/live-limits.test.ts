@@ -6,8 +6,8 @@ import net from 'node:net'
 import t from 'tap'
 import { createClient } from 'redis'
 import type { PrismaClient } from '@kefu/db'
-import { CHANGES_CHANNEL } from '../src/plugins/live.js'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem, type ConsoleSystem, type EventStream, type Site } from './helper.js'
+import { CHANGES_CHANNEL } from './plugin.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem, type ConsoleSystem, type EventStream, type Site } from '../../test/helper.js'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 

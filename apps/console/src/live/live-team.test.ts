@@ -1,7 +1,7 @@
 // Two console instances behind one address, on one PostgreSQL and one Redis: what an agent does on one reaches a
 // colleague's stream on the other (Redis pub/sub), and so does a conversation a customer message reopened.
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
 
 const real = process.env.DATABASE_URL !== undefined && process.env.REDIS_URL !== undefined
 

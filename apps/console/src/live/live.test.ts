@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from './helper.js'
+import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_live', console: { sessionCheckMs: 200 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]

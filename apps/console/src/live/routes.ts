@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { TimelineItem } from '../common/messages.js'
-import { LiveStreams, type EndReason, type LiveStream } from '../lib/live-streams.js'
-import { createMemoryStreamRegistry, createRedisStreamRegistry } from '../lib/stream-registry.js'
-import type { AgentChange, ConversationChange, LiveMessage, QuickRepliesChange } from '../plugins/live.js'
+import { LiveStreams, type EndReason, type LiveStream } from './live-streams.js'
+import { createMemoryStreamRegistry, createRedisStreamRegistry } from './stream-registry.js'
+import type { AgentChange, ConversationChange, LiveMessage, QuickRepliesChange } from './plugin.js'
 
-export { MESSAGES_CHANNEL } from '../plugins/live.js'
+export { MESSAGES_CHANNEL } from './plugin.js'
 
 export interface EventsRoutesOptions {
   /** How often the open streams check their sessions, all together (a logout at A ends them within this). */

@@ -10,7 +10,7 @@ import customerRoutes from '../routes/customer.js'
 import quickReplyRoutes from '../routes/quick-replies.js'
 import teamRoutes from '../routes/team.js'
 import workflowRoutes from '../conversations/workflow-routes.js'
-import livePlugin from './live.js'
+import livePlugin from '../live/plugin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

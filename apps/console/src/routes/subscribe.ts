@@ -7,7 +7,7 @@ import type { WechatSender } from '../common/sender.js'
 import { BadSubscribeMessage, NoSubscription, NoSuchTemplate } from '../lib/subscribe-errors.js'
 import { draftProblems, fieldRule, subscribeBody, type SubscribeDraft } from '../lib/subscribe-message.js'
 import { SubscribeStore, type RefusalEffect, type Subscription } from '../lib/subscribe-store.js'
-import { OUTBOUND_CHANNEL } from '../plugins/live.js'
+import { OUTBOUND_CHANNEL } from '../live/plugin.js'
 import { agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
 
 export interface SubscribeRoutesOptions {

@@ -4,7 +4,7 @@
 import { openDatabase } from '@kefu/db'
 import { readDatabaseUrl, readWechatApps } from '@kefu/service'
 import { ConsoleStore } from '../conversations/store.js'
-import { TeamStore } from '../lib/team.js'
+import { TeamStore } from '../team/team.js'
 
 async function main (): Promise<void> {
   const args = process.argv.slice(2)

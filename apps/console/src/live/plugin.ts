@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { AutoAssigner } from '../conversations/auto-assign.js'
 import type { TimelineItem } from '../common/messages.js'
 import type { ConversationState, ConversationSummary } from '../conversations/store.js'
-import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../lib/team.js'
+import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../team/team.js'
 
 /** The channel ingest announces stored pushes on (see @kefu/ingest). */
 export const MESSAGES_CHANNEL = 'kefu:messages'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { AdminOfNothing, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../common/errors.js'
-import type { AutoAssign, Availability, Role } from '../lib/team.js'
+import type { AutoAssign, Availability, Role } from './team.js'
 import { APPID_PATTERN, adminOf, agentOf, username } from '../common/guards.js'
 
 /**

@@ -4,10 +4,10 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { type Browser, type Page } from 'playwright-core'
-import { APPS, addAgent, startConsoleSystem } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { launchChromium, signInAtA } from '../../test/chromium.js'
 
-const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 
 const sys = await startConsoleSystem(t, { label: 'console_team_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', console: { teamwork: { autoAssignSweepMs: 0 } } })

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_team', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN, NO_SECRET] = APPS.map((a) => a.appid) as [string, string, string]
@@ -200,7 +200,7 @@ t.test('two administrators of different mini programs adding one new account at 
 })
 
 t.test('agent:add keeps working and makes the first administrator with --admin', async (t) => {
-  const script = fileURLToPath(new URL('../dist/cli/agent-add.js', import.meta.url))
+  const script = fileURLToPath(new URL('../../dist/cli/agent-add.js', import.meta.url))
   const db = await createTestDatabase('console_agent_add')
   t.teardown(db.drop)
   const run = (args: string[]): Promise<{ code: number | null, out: string }> => new Promise((resolve, reject) => {

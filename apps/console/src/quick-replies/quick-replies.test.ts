@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_quick_replies', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { DuplicateShortcut, NoSuchQuickReply } from '../common/errors.js'
-import { DuplicateShortcut as Duplicate, type QuickReply } from '../lib/quick-replies.js'
+import { DuplicateShortcut as Duplicate, type QuickReply } from './store.js'
 import { APPID_PATTERN, adminOf, agentOf } from '../common/guards.js'
 
 const shortcut = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[\\p{L}\\p{N}_-]+$' } as const

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { signProfileRequest } from '../src/lib/profile-lookup.js'
-import { APPS, Agent, addAgent, startConsoleSystem } from './helper.js'
+import { signProfileRequest } from './profile-lookup.js'
+import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
 
 const PROFILE_SECRET = 'profile-secret-for-tests-0123456789abcdef'
 

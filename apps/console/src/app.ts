@@ -19,7 +19,7 @@ import mediaRoutes from './routes/media.js'
 import reportsRoutes from './routes/reports.js'
 import searchRoutes, { SEARCHES_PER_MINUTE } from './routes/search.js'
 import pageRoutes from './shell/page.js'
-import subscribeRoutes from './routes/subscribe.js'
+import subscribeRoutes from './subscribe/routes.js'
 import teamworkPlugin from './plugins/teamwork.js'
 import type { ConsoleOptions } from './options.js'
 

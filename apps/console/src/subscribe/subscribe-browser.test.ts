@@ -3,10 +3,10 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { type Page } from 'playwright-core'
 import { parseWechatApps } from '@kefu/service'
-import { APPS, startConsoleSystem } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { APPS, startConsoleSystem } from '../../test/helper.js'
+import { launchChromium, signInAtA } from '../../test/chromium.js'
 
-const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 
 const ORDER = 'tplOrderStatus-00000000000000000000000000001'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseWechatApps } from '@kefu/service'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
 
 const ORDER = 'tplOrderStatus-00000000000000000000000000001'
 const NOTICE = 'tplLongTermNotice-000000000000000000000002'

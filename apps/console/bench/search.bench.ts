@@ -5,7 +5,7 @@
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { HistoryIndexer } from '../src/lib/history-indexer.js'
-import { teamReport } from '../src/lib/reports.js'
+import { teamReport } from '../src/reports/reports.js'
 import { search, type SearchFilters } from '../src/lib/search.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { rangeBounds, teamReport, type AgentRow, type AppRow, type Durations, type Report } from '../src/lib/reports.js'
+import { rangeBounds, teamReport, type AgentRow, type AppRow, type Durations, type Report } from './reports.js'
 
 // teamReport against a plain TypeScript computation of the documented rules, on a few thousand seeded random messages,
 // replies and resolutions whose times crowd the edges: gaps of exactly 24 hours (not a new conversation) and one

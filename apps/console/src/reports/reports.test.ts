@@ -1,8 +1,8 @@
 import t from 'tap'
 import { upsertAccount } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
-import { reportCsv, teamReport } from '../src/lib/reports.js'
-import { APPS, Agent, PASSWORD, startConsoleSystem } from './helper.js'
+import { reportCsv, teamReport } from './reports.js'
+import { APPS, Agent, PASSWORD, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 const D1 = '2026-11-02'

@@ -4,9 +4,9 @@ import { escapeHtml } from '@kefu/service'
 import { pickLang, type Lang } from '@kefu/sso-client'
 import { NoSuchApp } from '../common/errors.js'
 import { AdminsOnly, BadReport } from '../common/history-errors.js'
-import { barChart, formatDuration, lineChart } from '../lib/report-charts.js'
+import { barChart, formatDuration, lineChart } from './report-charts.js'
 import { TooSlow } from '../common/query-deadline.js'
-import { reportCsv, teamReport, type Report } from '../lib/reports.js'
+import { reportCsv, teamReport, type Report } from './reports.js'
 import type { Agent } from '../common/agent.js'
 
 interface ReportQuery { from?: string, to?: string, appid?: string }

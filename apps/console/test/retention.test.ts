@@ -5,7 +5,7 @@ import t from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { HistoryIndexer } from '../src/lib/history-indexer.js'
-import { FsMediaStore, mediaKey } from '../src/lib/media-store.js'
+import { FsMediaStore, mediaKey } from '../src/media/media-store.js'
 import { RetentionJob } from '../src/lib/retention.js'
 
 const APP = 'wxc0501e0000000001'

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@kefu/db'
 import { WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
-import type { MediaStore } from './media-store.js'
+import type { MediaStore } from '../media/media-store.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 

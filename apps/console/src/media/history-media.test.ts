@@ -9,10 +9,10 @@ import S3rver from 's3rver'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
-import { readHistoryConfig } from '../src/history-config.js'
-import { MediaFetcher } from '../src/lib/media-fetcher.js'
-import { createMediaStore, FsMediaStore, mediaKey, type MediaStoreConfig } from '../src/lib/media-store.js'
-import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from './helper.js'
+import { readHistoryConfig } from '../history-config.js'
+import { MediaFetcher } from './media-fetcher.js'
+import { createMediaStore, FsMediaStore, mediaKey, type MediaStoreConfig } from './media-store.js'
+import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fcffff3f0005fe02fea7d6a5000000000049454e44ae426082', 'hex')

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import { HistoryIndexer } from '../lib/history-indexer.js'
-import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../lib/media-fetcher.js'
-import { MediaLibrary } from '../lib/media-library.js'
-import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../lib/media-misses.js'
-import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../lib/media-store.js'
+import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../media/media-fetcher.js'
+import { MediaLibrary } from '../media/media-library.js'
+import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../media/media-misses.js'
+import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../media/media-store.js'
 import { RetentionJob } from '../lib/retention.js'
 import type { WechatSender } from '../common/sender.js'
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import t from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { HistoryIndexer } from '../src/lib/history-indexer.js'
+import { HistoryIndexer } from '../src/search/history-indexer.js'
 import { FsMediaStore, mediaKey } from '../src/media/media-store.js'
 import { RetentionJob } from '../src/lib/retention.js'
 

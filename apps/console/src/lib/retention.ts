@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
-import { WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
+import { WECHAT_MEDIA_TTL_MS } from '../search/history-indexer.js'
 import type { MediaStore } from '../media/media-store.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>

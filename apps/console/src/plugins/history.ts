@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { HistoryIndexer } from '../lib/history-indexer.js'
+import { HistoryIndexer } from '../search/history-indexer.js'
 import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../media/media-fetcher.js'
 import { MediaLibrary } from '../media/media-library.js'
 import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../media/media-misses.js'

@@ -4,10 +4,10 @@
 import { mkdirSync } from 'node:fs'
 import t from 'tap'
 import { type Page } from 'playwright-core'
-import { APPS, startConsoleSystem } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { APPS, startConsoleSystem } from '../../test/helper.js'
+import { launchChromium, signInAtA } from '../../test/chromium.js'
 
-const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fcffff3f0005fe02fea7d6a5000000000049454e44ae426082', 'hex')
 

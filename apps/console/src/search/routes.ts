@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { NoSuchApp, NoSuchConversation, TooManySearches } from '../common/errors.js'
 import { BadSearch } from '../common/history-errors.js'
 import type { RateLimiter } from '../common/rate-limit.js'
-import { around, MAX_ID, search, SearchError, type SearchCursor } from '../lib/search.js'
-import { MAX_QUERY_LENGTH } from '../lib/search-tokens.js'
+import { around, MAX_ID, search, SearchError, type SearchCursor } from './search.js'
+import { MAX_QUERY_LENGTH } from './search-tokens.js'
 
 interface SearchQuery {
   q?: string

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { compileQuery, MAX_LEXEMES } from '../src/lib/search-tokens.js'
-import { APPS, Agent, startConsoleSystem } from './helper.js'
+import { compileQuery, MAX_LEXEMES } from './search-tokens.js'
+import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE] = APPS.map((a) => a.appid) as [string]
 const enc = encodeURIComponent

@@ -2,7 +2,7 @@
 // stops the statement; embedded PostgreSQL refuses the rest), and an agent runs at most so many searches a minute.
 import t, { type Test } from 'tap'
 import { createPrismaClient } from '@kefu/db'
-import { APPS, Agent, addAgent, startConsoleSystem, type ConsoleSystem } from './helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
 
 const [SAFE] = APPS.map((a) => a.appid) as [string]
 const real = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''

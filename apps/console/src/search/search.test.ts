@@ -1,8 +1,8 @@
 import t from 'tap'
 import { upsertAccount } from '@kefu/auth'
-import { search } from '../src/lib/search.js'
-import { compileQuery, documentTokens, normalize } from '../src/lib/search-tokens.js'
-import { APPS, Agent, PASSWORD, startConsoleSystem } from './helper.js'
+import { search } from './search.js'
+import { compileQuery, documentTokens, normalize } from './search-tokens.js'
+import { APPS, Agent, PASSWORD, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 

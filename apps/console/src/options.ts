@@ -2,7 +2,7 @@
 import type { PrismaClient } from '@kefu/db'
 import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
-import type { HistoryOptions } from './plugins/history.js'
+import type { HistoryOptions } from './history/worker.js'
 import type { TeamworkOptions } from './plugins/teamwork.js'
 import type { LiveStreamLimits } from './live/routes.js'
 

@@ -4,9 +4,9 @@ import path from 'node:path'
 import t from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { HistoryIndexer } from '../src/search/history-indexer.js'
-import { FsMediaStore, mediaKey } from '../src/media/media-store.js'
-import { RetentionJob } from '../src/lib/retention.js'
+import { HistoryIndexer } from '../search/history-indexer.js'
+import { FsMediaStore, mediaKey } from '../media/media-store.js'
+import { RetentionJob } from './retention.js'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000

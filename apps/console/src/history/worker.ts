@@ -4,7 +4,7 @@ import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../m
 import { MediaLibrary } from '../media/media-library.js'
 import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../media/media-misses.js'
 import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../media/media-store.js'
-import { RetentionJob } from '../lib/retention.js'
+import { RetentionJob } from './retention.js'
 import type { WechatSender } from '../common/sender.js'
 
 /** Channels: ingest's stored pushes, the console's replies. */

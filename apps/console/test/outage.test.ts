@@ -204,7 +204,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /healthz', needs: [], send: async () => answer(await alice.request(C, 'GET', '/healthz')), ok: 200 },
     // Prometheus keeps scraping through an outage: the metrics live in the process.
     { route: 'GET /favicon.ico', needs: [], send: async () => answer(await alice.request(C, 'GET', '/favicon.ico')), ok: 204 },
-    { route: 'GET /assets/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/console.js')), ok: 200 },
+    { route: 'GET /assets/:feature/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/shell/console.js')), ok: 200 },
     { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await alice.request(C, 'GET', '/sso/session-watch.js')), ok: 200 },
     { route: 'GET /sso/login', needs: [], send: () => navigate(new Agent(), C, '/sso/login?return_to=/'), ok: 303 },
     { route: 'GET /', label: 'signed out', needs: [], page: true, send: () => navigate(new Agent(), C, '/'), ok: 200 },

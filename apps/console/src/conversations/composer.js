@@ -1,10 +1,10 @@
 // The composer: a reply to the customer (text, image, link, mini-program card, with WeChat's typing state) or an
 // internal note for colleagues; `/` searches quick replies.
-import { api } from './api.js'
-import { convPath, el } from './dom.js'
-import { T } from './i18n.js'
-import { attachPicker, openManager } from './quick-replies.js'
-import { emit, state } from './state.js'
+import { api } from '../common/api.js'
+import { convPath, el } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { attachPicker, openManager } from '../quick-replies/quick-replies.js'
+import { emit, state } from '../common/state.js'
 import { upsertItem } from './timeline.js'
 
 let mode = 'reply'

@@ -1,9 +1,9 @@
 // The open conversation's assignment and status: claim, hand over to a colleague who serves the mini program,
 // release; open / pending / resolved; snooze.
-import { api } from './api.js'
-import { convPath, el, fmtTime, isSnoozed } from './dom.js'
-import { T } from './i18n.js'
-import { emit, isAdmin, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { convPath, el, fmtTime, isSnoozed } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { emit, isAdmin, on, state } from '../common/state.js'
 
 const who = el('span', { class: 'assignee', id: 'assignee' })
 const claimButton = el('button', { type: 'button', id: 'claim', text: T.claim, onclick: claim })

@@ -1,9 +1,9 @@
 // The conversation list: views (mine, unassigned, all) with their counts, filters (mini program, status, tag), and
 // the rows, kept current by live updates.
-import { api } from './api.js'
-import { convKey, el, fmtTime, isSnoozed, preview, shortId } from './dom.js'
-import { T } from './i18n.js'
-import { emit, isCurrent, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { convKey, el, fmtTime, isSnoozed, preview, shortId } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { emit, isCurrent, on, state } from '../common/state.js'
 
 const tabs = ['mine', 'unassigned', 'all'].map((view) => el('button', {
   type: 'button', role: 'tab', 'data-view': view, id: 'view-' + view, onclick: () => setView(view, true)

@@ -1,7 +1,7 @@
 // A conversation's timeline: the customer's messages, replies, and (for agents only, set apart) internal notes and
 // every change of assignment, status and snooze.
-import { el, fmtTime, preview } from './dom.js'
-import { T } from './i18n.js'
+import { el, fmtTime, preview } from '../common/dom.js'
+import { T } from '../common/i18n.js'
 
 export const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
 const seen = new Set()

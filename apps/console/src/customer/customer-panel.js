@@ -1,9 +1,9 @@
 // The customer panel: openid, mini program, first contact, last entry scene, message counts, tags, a note about the
 // customer, and what the business's own system knows (the optional profile lookup).
-import { api } from './api.js'
-import { convPath, el, fmtDate } from './dom.js'
-import { T } from './i18n.js'
-import { isCurrent, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { convPath, el, fmtDate } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { isCurrent, on, state } from '../common/state.js'
 
 const facts = el('dl', { class: 'facts' })
 const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })

@@ -1,7 +1,7 @@
 // The live stream (Server-Sent Events): pushes, reply statuses, colleagues' changes and availability, handed to the
 // other modules as hub events. Never activity: it does not keep the sign-in alive.
-import { emit } from './state.js'
-import { T } from './i18n.js'
+import { emit } from '../common/state.js'
+import { T } from '../common/i18n.js'
 
 let source = null
 let statusNode = null

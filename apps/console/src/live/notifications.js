@@ -1,10 +1,10 @@
 // Notifications: the unread count (conversations that are mine or unassigned) in the tab title; while the tab is
 // hidden, a browser notification and an optional sound for a new message in such a conversation. Each agent turns
 // them on or off (kept on the server, so the choice follows them).
-import { api } from './api.js'
-import { el, shortId } from './dom.js'
-import { T } from './i18n.js'
-import { emit, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { el, shortId } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { emit, on, state } from '../common/state.js'
 
 const baseTitle = document.title
 const desktop = el('input', { type: 'checkbox', id: 'notify-desktop' })

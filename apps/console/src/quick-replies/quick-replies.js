@@ -1,9 +1,9 @@
 // Quick replies: `/` in the composer opens a list searched by shortcut or text (arrows move, Enter or Tab inserts,
 // Escape closes); a dialog manages one's own and, for administrators, the shared ones of each mini program.
-import { api } from './api.js'
-import { el } from './dom.js'
-import { T } from './i18n.js'
-import { isAdmin, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { el } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { isAdmin, on, state } from '../common/state.js'
 
 let cache = null
 async function all () {

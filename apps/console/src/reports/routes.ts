@@ -147,7 +147,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · kefu</title>
-<link rel="stylesheet" href="/assets/console.css">
+<link rel="stylesheet" href="/assets/shell/console.css">
 <link rel="stylesheet" href="/reports/reports.css">
 </head>
 <body class="reports">

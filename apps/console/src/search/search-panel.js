@@ -1,9 +1,9 @@
 // Search over every message (GET /api/search): what was said, who said it, the conversation's tag, status and
 // assignee, and when. A result opens its conversation at that message. Reports open for administrators.
-import { api } from './api.js'
-import { el, fmtDate, preview, shortId } from './dom.js'
-import { T } from './i18n.js'
-import { emit, state } from './state.js'
+import { api } from '../common/api.js'
+import { el, fmtDate, preview, shortId } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { emit, state } from '../common/state.js'
 
 const S = T.history
 const dialog = el('dialog', { class: 'dialog search-dialog', id: 'search-dialog', 'aria-labelledby': 'search-title' })

@@ -1,21 +1,21 @@
 // kefu agent console: the page's layout and how its modules work together. Plain ES modules, no build step:
 // list (views, filters), timeline, composer (replies, notes, quick replies), conversation bar (assignment, status,
 // snooze), customer panel, live stream, notifications, presence and administration.
-import { openAdmin } from './admin.js'
-import { api, whenSignedOut } from './api.js'
-import * as bar from './conversation-bar.js'
-import * as composer from './composer.js'
-import * as customer from './customer-panel.js'
-import { convKey, convPath, el, fmtTime } from './dom.js'
-import { T, lang } from './i18n.js'
-import * as list from './list.js'
-import * as live from './live.js'
-import * as notifications from './notifications.js'
-import * as presence from './presence.js'
-import * as search from './search.js'
-import { isAdmin, isCurrent, on, state } from './state.js'
-import * as subscribe from './subscribe.js'
-import * as timeline from './timeline.js'
+import { openAdmin } from '../team/admin.js'
+import { api, whenSignedOut } from '../common/api.js'
+import * as bar from '../conversations/conversation-bar.js'
+import * as composer from '../conversations/composer.js'
+import * as customer from '../customer/customer-panel.js'
+import { convKey, convPath, el, fmtTime } from '../common/dom.js'
+import { T, lang } from '../common/i18n.js'
+import * as list from '../conversations/list.js'
+import * as live from '../live/live.js'
+import * as notifications from '../live/notifications.js'
+import * as presence from '../team/presence.js'
+import * as search from '../search/search-panel.js'
+import { isAdmin, isCurrent, on, state } from '../common/state.js'
+import * as subscribe from '../subscribe/subscribe.js'
+import * as timeline from '../conversations/timeline.js'
 
 const root = document.getElementById('app')
 state.me.username = root.dataset.username

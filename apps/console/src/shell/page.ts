@@ -15,7 +15,7 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const body = user !== null
       ? `<div id="app" data-username="${escapeHtml(user.username)}" data-auth-url="${escapeHtml(fastify.sso.authUrl)}"></div>
 <noscript>JavaScript is required.</noscript>
-<script src="/assets/console.js" type="module"></script>
+<script src="/assets/shell/console.js" type="module"></script>
 <script src="${fastify.sso.sessionWatchPath}" defer></script>`
       : `<main class="gate">
 <h1>${escapeHtml(m.heading)}</h1>
@@ -39,7 +39,7 @@ ${unavailable
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(m.title)}</title>
-<link rel="stylesheet" href="/assets/console.css">
+<link rel="stylesheet" href="/assets/shell/console.css">
 ${script}
 </head>
 <body>

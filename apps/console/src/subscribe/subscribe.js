@@ -1,12 +1,12 @@
 // Subscribe messages (订阅消息): once the reply window has closed, what the customer has accepted and a form per
 // template to send one. Loaded whenever the open conversation is drawn with its window closed, so the customer's new
 // choices (live pushes) show at once.
-import { api } from './api.js'
-import { convPath, el } from './dom.js'
-import { T } from './i18n.js'
-import { isCurrent, state } from './state.js'
-import { namesTemplates, remember } from './subscribe-text.js'
-import { redraw, upsertItem } from './timeline.js'
+import { api } from '../common/api.js'
+import { convPath, el } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { isCurrent, state } from '../common/state.js'
+import { namesTemplates, remember } from '../common/subscribe-text.js'
+import { redraw, upsertItem } from '../conversations/timeline.js'
 
 const S = T.subscribe
 const notice = el('p', { class: 'subscribe-notice', id: 'subscribe-notice' })

@@ -1,9 +1,9 @@
 // Administration (administrators only): which agents serve which of the administrator's mini programs, roles, and
 // automatic assignment per mini program. Shared quick replies are managed in the quick-replies dialog.
-import { api } from './api.js'
-import { el } from './dom.js'
-import { T } from './i18n.js'
-import { state } from './state.js'
+import { api } from '../common/api.js'
+import { el } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { state } from '../common/state.js'
 
 const dialog = el('dialog', { class: 'dialog', id: 'admin-dialog', 'aria-labelledby': 'admin-title' })
 

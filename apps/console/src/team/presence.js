@@ -1,9 +1,9 @@
 // Availability: the agent's own (online, away, offline; only online agents get conversations automatically) and
 // their colleagues', kept current live.
-import { api } from './api.js'
-import { el } from './dom.js'
-import { T } from './i18n.js'
-import { emit, on, state } from './state.js'
+import { api } from '../common/api.js'
+import { el } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { emit, on, state } from '../common/state.js'
 
 const select = el('select', { id: 'availability', 'aria-label': T.availability, onchange: () => set(select.value) },
   ...['online', 'away', 'offline'].map((a) => el('option', { value: a, text: T.availabilityOf[a] })))

@@ -6,22 +6,22 @@ import {
 } from '@kefu/service'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
+import agentPlugin from './common/agent.js'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
-import { ConsoleStore } from './conversations/store.js'
 import { refuseCoercedBodies } from './common/validation.js'
 import { createWechatSender } from './common/wechat.js'
-import agentPlugin from './common/agent.js'
-import historyPlugin, { DEFAULT_MEDIA_MAX_BYTES } from './history/worker.js'
-import apiRoutes from './conversations/routes.js'
-import assetRoutes from './shell/assets.js'
-import eventsRoutes from './live/routes.js'
-import mediaRoutes from './media/routes.js'
-import reportsRoutes from './reports/routes.js'
-import searchRoutes, { SEARCHES_PER_MINUTE } from './search/routes.js'
-import pageRoutes from './shell/page.js'
-import subscribeRoutes from './subscribe/routes.js'
-import teamworkPlugin from './plugins/teamwork.js'
+import conversations, { ConsoleStore } from './conversations/index.js'
+import customer from './customer/index.js'
+import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
+import live from './live/index.js'
+import media from './media/index.js'
 import type { ConsoleOptions } from './options.js'
+import quickReplies from './quick-replies/index.js'
+import reports from './reports/index.js'
+import search from './search/index.js'
+import shell from './shell/index.js'
+import subscribe from './subscribe/index.js'
+import team from './team/index.js'
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -92,17 +92,33 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     : createRedisRateLimiter(fastify.redis, prefix + 'replies:', perMinute, 60_000)
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') }, favicon: true })
-  await fastify.register(assetRoutes)
-  await fastify.register(pageRoutes)
-  await fastify.register(apiRoutes, {
+
+  // The features, one folder each (its routes, logic, browser modules and tests), in the order their decorators are
+  // needed: the live updates read the conversations and the team, search and media what the history worker keeps.
+  const configuredApps = opts.apps.map((a) => a.appid)
+  const { profileTimeoutMs, profileCacheS, autoAssignSweepMs, connectedWithinS } = opts.teamwork ?? {}
+  await fastify.register(shell)
+  await fastify.register(conversations, {
+    store,
     sender,
     appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
-    replyLimiter
+    replyLimiter,
+    now
   })
-  await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
-  await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
-  await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs, limits: opts.liveStreams, redisPrefix: prefix })
-  await fastify.register(historyPlugin, {
+  await fastify.register(subscribe, { apps: opts.apps, sender, replyLimiter, now })
+  await fastify.register(team)
+  await fastify.register(customer, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
+  await fastify.register(quickReplies)
+  await fastify.register(live, {
+    configuredApps,
+    autoAssignSweepMs,
+    connectedWithinS,
+    now,
+    sessionCheckMs: opts.sessionCheckMs,
+    limits: opts.liveStreams,
+    redisPrefix: prefix
+  })
+  await fastify.register(history, {
     ...opts.history,
     // Each default by itself: a setting passed along as undefined must not erase it.
     store: opts.history?.store ?? { kind: 'fs', dir: path.join(defaultDataDir(), 'media') },
@@ -110,16 +126,12 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     sender,
     now: opts.now
   })
-  await fastify.register(mediaRoutes, {})
-  const searchesPerMinute = opts.searchesPerMinute ?? SEARCHES_PER_MINUTE
-  const searchLimiter = fastify.redis === null
-    ? createMemoryRateLimiter(searchesPerMinute, 60_000, now)
-    : createRedisRateLimiter(fastify.redis, prefix + 'searches:', searchesPerMinute, 60_000)
-  await fastify.register(searchRoutes, { limiter: searchLimiter, perMinute: searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs })
-  await fastify.register(reportsRoutes, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
+  await fastify.register(media, {})
+  await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })
+  await fastify.register(reports, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
 }
 
 export type { ConsoleOptions, ConsoleSessionOptions } from './options.js'
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'
-export { ConsoleStore } from './conversations/store.js'
+export { ConsoleStore } from './conversations/index.js'
 export type { WechatSender, OutboundBody, SendFailure } from './common/sender.js'

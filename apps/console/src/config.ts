@@ -6,7 +6,7 @@ import {
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { ConsoleOptions } from './options.js'
-import { readHistoryConfig, type HistoryConfig } from './history/history-config.js'
+import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
 export interface ConsoleConfig {
   port: number

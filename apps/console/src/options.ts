@@ -2,9 +2,9 @@
 import type { PrismaClient } from '@kefu/db'
 import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
-import type { HistoryOptions } from './history/worker.js'
-import type { TeamworkOptions } from './plugins/teamwork.js'
-import type { LiveStreamLimits } from './live/routes.js'
+import type { CustomerOptions } from './customer/index.js'
+import type { HistoryOptions } from './history/index.js'
+import type { LiveOptions, LiveStreamLimits } from './live/index.js'
 
 export interface ConsoleSessionOptions {
   /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
@@ -51,7 +51,7 @@ export interface ConsoleOptions {
   queryTimeouts?: { searchMs?: number, reportMs?: number }
   /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
   sessionCheckMs?: number
-  /** Live streams per agent and what a client that does not read may hold (defaults in routes/events.ts). */
+  /** Live streams per agent and what a client that does not read may hold (defaults in live/routes.ts). */
   liveStreams?: Partial<LiveStreamLimits>
   /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
   checkIntervalMs?: number
@@ -62,7 +62,7 @@ export interface ConsoleOptions {
   now?: () => number
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs' | 'connectedWithinS'>
+  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
   /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
   history?: Partial<HistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */

@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { LoginRequiredError } from '@kefu/sso-client'
-import type { ConsoleStore } from '../conversations/store.js'
 
 export interface Agent {
   username: string
@@ -15,7 +14,6 @@ declare module 'fastify' {
     agent: () => Promise<Agent>
   }
   interface FastifyInstance {
-    consoleStore: ConsoleStore
     /** The mini programs an agent may see now: assigned to them and configured here. */
     agentApps: (username: string) => Promise<string[]>
     /** The same for many agents in one query. */
@@ -23,15 +21,20 @@ declare module 'fastify' {
   }
 }
 
+/** Where agents' mini programs are read (the conversations' ConsoleStore). */
+export interface AgentAppsSource {
+  agentApps: (username: string) => Promise<string[]>
+  agentAppsOf: (usernames: string[]) => Promise<Map<string, string[]>>
+}
+
 export interface AgentPluginOptions {
-  store: ConsoleStore
+  store: AgentAppsSource
   /** appids configured in WECHAT_APPS */
   configuredApps: string[]
 }
 
 export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts) {
   const configured = new Set(opts.configuredApps)
-  fastify.decorate('consoleStore', opts.store)
   async function agentApps (username: string): Promise<string[]> {
     return (await opts.store.agentApps(username)).filter((appId) => configured.has(appId))
   }

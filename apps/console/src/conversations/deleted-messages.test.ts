@@ -26,7 +26,7 @@ t.test('a message with delete_time is gone from every view at once, as after the
   t.equal(rows.length, 4)
   const deleted = [rows[0]!, rows[1]!, rows[3]!]
   const kept = rows[2]!
-  // How an operator removes messages on request (see lib/retention.ts), and how retention marks old ones.
+  // How an operator removes messages on request (see history/retention.ts), and how retention marks old ones.
   await sys.prisma.customerMessage.updateMany({ where: { id: { in: deleted.map((r) => r.id) } }, data: { deleteTime: new Date() } })
 
   const get = async (path: string): Promise<any> => {

@@ -63,7 +63,7 @@ export function conversationState (row: Conversation): ConversationState {
 /**
  * The console's reads and writes, each one query or a few, all scoped to the apps an agent may see. A customer
  * message with `delete_time` is read nowhere: it is gone for agents from the moment it is marked, as it will be once
- * the retention job purges its row (lib/retention.ts), so no view changes when the purge runs.
+ * the retention job purges its row (history/retention.ts), so no view changes when the purge runs.
  */
 export class ConsoleStore {
   readonly #prisma: PrismaClient

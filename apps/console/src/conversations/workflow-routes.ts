@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BadSnooze, NoSuchConversation, NotAnAgentOfApp, NotYours } from '../common/errors.js'
 import type { ConversationStatus } from './store.js'
-import { SNOOZE_MAX_MS, type AssignmentConflict, type Changed } from './workflow.js'
-import type { ChangeKind } from '../live/plugin.js'
+import { SNOOZE_MAX_MS, type AssignmentConflict, type ChangeKind, type Changed } from './workflow.js'
 import { agentOf, conversationParams, username, type ConversationParams } from '../common/guards.js'
 
 // null first: the validator would otherwise turn null into "" (or 0) for the other branch before trying it.

@@ -7,6 +7,9 @@ type Tx = Prisma.TransactionClient
 /** A change made, with what the timeline shows of it (nothing when the conversation already was that way). */
 export interface Changed { state: ConversationState, activities: TimelineItem[] }
 
+/** What changed in a conversation, as the live updates announce it. */
+export type ChangeKind = 'assignment' | 'status' | 'snooze' | 'note' | 'customer'
+
 /** The assignment was not what the caller expected: someone else changed it first. */
 export interface AssignmentConflict { conflict: true, assignee: string | null }
 

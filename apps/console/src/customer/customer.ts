@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
-import { conversationState, type ConversationState } from '../conversations/store.js'
+import { conversationState, type ConversationState } from '../conversations/index.js'
 
 /** What the console knows of a customer of one mini program (one conversation per mini program and openid). */
 export interface CustomerPanel {

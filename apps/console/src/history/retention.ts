@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@kefu/db'
-import { WECHAT_MEDIA_TTL_MS } from '../search/history-indexer.js'
-import type { MediaStore } from '../media/media-store.js'
+import { WECHAT_MEDIA_TTL_MS } from '../search/index.js'
+import type { MediaStore } from '../media/index.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
-import { HistoryIndexer } from '../search/history-indexer.js'
-import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from '../media/media-fetcher.js'
-import { MediaLibrary } from '../media/media-library.js'
-import { createMemoryUnknownMedia, createRedisUnknownMedia } from '../media/media-misses.js'
-import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from '../media/media-store.js'
+import {
+  createMediaStore, createMemoryUnknownMedia, createRedisUnknownMedia, MediaFetcher, MediaFetchError, MediaLibrary, S3MediaStore, tooLarge,
+  type FetchedMedia, type MediaStore, type MediaStoreConfig
+} from '../media/index.js'
+import { HistoryIndexer } from '../search/index.js'
 import { RetentionJob } from './retention.js'
 import type { WechatSender } from '../common/sender.js'
 

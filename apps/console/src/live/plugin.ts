@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
-import type { AutoAssigner } from '../conversations/auto-assign.js'
 import type { TimelineItem } from '../common/messages.js'
-import type { ConversationState, ConversationSummary } from '../conversations/store.js'
-import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../team/team.js'
+import type { AutoAssigner, ChangeKind, ConversationState, ConversationSummary } from '../conversations/index.js'
+import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../team/index.js'
 
 /** The channel ingest announces stored pushes on (see @kefu/ingest). */
 export const MESSAGES_CHANNEL = 'kefu:messages'
@@ -13,7 +12,6 @@ export const OUTBOUND_CHANNEL = 'kefu:outbound'
 export const CHANGES_CHANNEL = 'kefu:console:changes'
 
 /** What changed in a conversation, with the timeline entries that say so. */
-export type ChangeKind = 'assignment' | 'status' | 'snooze' | 'note' | 'customer'
 export interface ConversationChange { conversation: ConversationSummary, activities: TimelineItem[], changed: ChangeKind[] }
 export interface AgentChange { username: string, availability: Availability, apps: string[] }
 /** Shared quick replies of a mini program (appId) or one agent's own (username) changed. */
@@ -177,4 +175,4 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
     },
     autoAssign: (appIds: string[]) => autoAssign(appIds)
   } satisfies Live)
-}, { name: 'kefu-console-live', dependencies: ['kefu-console-agent'] })
+}, { name: 'kefu-console-live-updates', dependencies: ['kefu-console-conversations'] })

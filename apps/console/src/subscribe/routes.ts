@@ -7,7 +7,7 @@ import type { WechatSender } from '../common/sender.js'
 import { BadSubscribeMessage, NoSubscription, NoSuchTemplate } from './subscribe-errors.js'
 import { draftProblems, fieldRule, subscribeBody, type SubscribeDraft } from './subscribe-message.js'
 import { SubscribeStore, type RefusalEffect, type Subscription } from './subscribe-store.js'
-import { OUTBOUND_CHANNEL } from '../live/plugin.js'
+import { OUTBOUND_CHANNEL } from '../live/index.js'
 import { agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
 
 export interface SubscribeRoutesOptions {

@@ -71,7 +71,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  await fastify.register(agentPlugin, { store, configuredApps: opts.apps.map((a) => a.appid) })
+  const configuredApps = opts.apps.map((a) => a.appid)
+  await fastify.register(agentPlugin, { store, configuredApps })
 
   const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
   const sender = opts.sender ?? await createWechatSender({
@@ -95,7 +96,6 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
 
   // The features, one folder each (its routes, logic, browser modules and tests), in the order their decorators are
   // needed: the live updates read the conversations and the team, search and media what the history worker keeps.
-  const configuredApps = opts.apps.map((a) => a.appid)
   const { profileTimeoutMs, profileCacheS, autoAssignSweepMs, connectedWithinS } = opts.teamwork ?? {}
   await fastify.register(shell)
   await fastify.register(conversations, {

@@ -102,7 +102,8 @@ async function run (t: Test, service: ComposeService, cwd: string, env: Record<s
   t.teardown(stop)
   const url = await new Promise<string>((resolve, reject) => {
     const check = (): void => {
-      const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(out)
+      // The service's own listener, not its /metrics one (which listens first, logging as listener "metrics").
+      const m = out.split('\n').filter((line) => !line.includes('"listener":"metrics"')).join('\n').match(/"msg":"Server listening at (http:\/\/[^"]+)"/)
       if (m !== null) resolve(m[1]!)
     }
     child.stdout.on('data', check)

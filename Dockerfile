@@ -1,5 +1,5 @@
-# One image for every kefu service; docker-compose.yml picks each one's command. Settings: the README's
-# "Configuration" (for docker compose, .env.example and the README's "docker compose" table).
+# One image for every kefu service; docker-compose.yml picks each one's command. Settings: docs/configuration.md
+# (for docker compose, .env.example and docs/configuration.md's "docker compose" table); product contract: docs/SPEC.md.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN npm i -g pnpm@12.4.2

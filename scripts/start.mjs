@@ -5,7 +5,7 @@
 // (pnpm --filter @kefu/<app> start, or docker compose).
 //
 // Each service reads its configuration through its own loadConfig, exactly as when it runs alone, from this
-// process's environment plus only what one process must decide for it (see `overrides` below and the README).
+// process's environment plus only what one process must decide for it (see `overrides` below and docs/configuration.md).
 import crypto from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

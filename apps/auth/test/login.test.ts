@@ -178,7 +178,7 @@ t.test('logout ends the session; a cross-site logout (logout CSRF) is refused', 
 })
 
 t.test("one guard for every state-changing request: a JSON call shows its origin, an old browser's form its token", async (t) => {
-  const refusedLogins = async (): Promise<number> => Number(/^kefu_auth_logins_total\{outcome="refused"\} (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1] ?? 0)
+  const refusedLogins = async (): Promise<number> => Number(/^kefu_auth_logins_total\{outcome="refused"\} (\d+)$/m.exec(await app.metrics.registry!.metrics())?.[1] ?? 0)
   const before = refusals('KEFU_AUTH_CROSS_SITE').length
   const countedBefore = await refusedLogins()
   const b = browser()
@@ -199,7 +199,7 @@ t.test("one guard for every state-changing request: a JSON call shows its origin
   const old = browser()
   const token = await old.csrfToken()
   const form = await old.postForm('/login', { username: 'alice', password: 'alice-password', _csrf: token }, { origin: '', 'sec-fetch-site': '' })
-  t.equal(form.statusCode, 303, 'a browser that sends neither header shows the form\'s token instead (SPEC)')
+  t.equal(form.statusCode, 303, 'a browser that sends neither header shows the form\'s token instead (docs/SPEC.md)')
   t.equal((await old.get('/me')).statusCode, 200)
 })
 

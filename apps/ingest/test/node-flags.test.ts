@@ -1,4 +1,4 @@
-// Ingest runs with a V8 flag (see the README's "Ingest throughput and latency"): its start script holds it, and every
+// Ingest runs with a V8 flag (see docs/benchmarks.md, "Why ingest runs with …"): its start script holds it, and every
 // other way it is started in production says the same, so the one measured by `pnpm bench:ingest` is the one deployed.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'

@@ -46,17 +46,17 @@ t.test('every kefu service starts from what compose hands it, and reads every va
   }
 })
 
-t.test('every name in .env.example reaches a service that reads it, and the README documents it', async (t) => {
+t.test('every name in .env.example reaches a service that reads it, and docs/configuration.md documents it', async (t) => {
   const refs = composeReferences()
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-  const documented = new Set(readme.split('\n').filter((l) => l.startsWith('| `')).flatMap((l) => [...l.split(' | ')[0]!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!)))
+  const doc = readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8')
+  const documented = new Set(doc.split('\n').filter((l) => l.startsWith('| `')).flatMap((l) => [...l.split(' | ')[0]!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!)))
   const services = readCompose(everything).services
   const reads = new Map(kefu.map(({ service, app }) => [service.name, readsOf(app.loadConfig, services[service.name]!.environment).names]))
   const names = [...Object.keys(example.set), ...Object.keys(example.shown)]
   t.ok(names.length >= 30, `${names.length} names`)
   for (const name of names) {
     t.ok(refs.has(name), `${name} is used by docker-compose.yml`)
-    t.ok(documented.has(name), `${name} has a row in a README table`)
+    t.ok(documented.has(name), `${name} has a row in a table of docs/configuration.md`)
     // Where compose puts it into an environment, some kefu service reads the variable it becomes.
     const into = kefu.flatMap(({ service }) => Object.entries(service.rawEnvironment)
       .filter(([, raw]) => raw.includes('${' + name + ':') || raw.includes('${' + name + '}'))
@@ -69,13 +69,13 @@ t.test('every name in .env.example reaches a service that reads it, and the READ
     t.ok(into.some(({ service, key }) => reads.get(service)!.has(key)), `${name} → ${into.map((i) => `${i.service}.${i.key}`).join(', ')}: read`)
   }
   // Names that are compose's own (not a service's variable) are explained where compose is.
-  const at = readme.indexOf('\n### docker compose\n')
-  const composeTable = readme.slice(at, readme.indexOf('\n#', at + 1))
-  t.ok(at >= 0, 'the README has a docker compose section')
+  const at = doc.indexOf('\n## docker compose\n')
+  const composeTable = doc.slice(at, doc.indexOf('\n#', at + 1))
+  t.ok(at >= 0, 'docs/configuration.md has a docker compose section')
   for (const name of names) {
     const asIs = kefu.some(({ service }) => service.rawEnvironment[name] !== undefined)
     const row = composeTable.split('\n').find((l) => l.startsWith('| ') && l.split(' | ')[0]!.includes('`' + name + '`'))
-    if (!asIs) t.ok(row, `${name} is in the README's docker compose table`)
+    if (!asIs) t.ok(row, `${name} is in docs/configuration.md's docker compose table`)
   }
 })
 
@@ -173,13 +173,18 @@ t.test('each volume a kefu service writes is a directory of the image owned by t
 })
 
 t.test('what the files tell a reader to open exists', async (t) => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
   for (const file of ['Dockerfile', 'docker-compose.yml', '.env.example']) {
     const text = readFileSync(path.join(ROOT, file), 'utf8')
     for (const m of text.matchAll(/\b([\w./-]+\.(?:md|json|yml|yaml))\b/g)) {
       if (m[1] === 'docker-compose.yml' || m[1]!.startsWith('.')) continue
       t.ok(existsSync(path.join(ROOT, m[1]!)), `${file} names ${m[1]}, which exists`)
     }
-    for (const m of text.matchAll(/README's "([^"]+)"/g)) t.match(readme, new RegExp(`^#+ ${m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `${file}: the README has "${m[1]}"`)
+    // `docs/configuration.md's "docker compose"`: that file has a heading of that name.
+    const sections = [...text.matchAll(/\b([\w./-]+\.md)'s "([^"]+)"/g)]
+    for (const [, doc, heading] of sections) {
+      const headings = existsSync(path.join(ROOT, doc!)) ? readFileSync(path.join(ROOT, doc!), 'utf8').split('\n').filter((l) => l.startsWith('#')) : []
+      t.ok(headings.some((h) => h.replace(/^#+ /, '').replaceAll('`', '') === heading), `${file}: ${doc} has a section "${heading}"`)
+    }
+    t.notMatch(text, /README's "/, `${file} points at docs/, not at sections the README no longer has`)
   }
 })

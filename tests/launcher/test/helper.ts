@@ -26,7 +26,7 @@ function portFree (port: number): Promise<boolean> {
   })
 }
 
-/** Ports this machine's own services hold (SPEC): never a test's. */
+/** Ports this machine's own services hold (docs/SPEC.md): never a test's. */
 const RESERVED = [1883, 3306, 4222, 5432, 5672, 6222, 6379, 8222, 15672, 25672]
 const LOWEST_BASE = 20_000
 

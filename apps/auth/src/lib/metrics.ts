@@ -1,6 +1,6 @@
 import type { Metrics } from '@kefu/service'
 
-/** A's own metrics (besides every service's requests and event-loop delay), named in the README. */
+/** A's own metrics (besides every service's requests and event-loop delay), named in docs/operations.md. */
 export function authMetrics (metrics: Metrics) {
   return {
     /** outcome: success, bad_credentials, limited (too many attempts), refused (cross-site, stale form). */

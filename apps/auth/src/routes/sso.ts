@@ -172,7 +172,7 @@ export default async function ssoRoutes (fastify: FastifyInstance, opts: { ctx: 
   })
 
   // B asks whether an A login is still live, and reports the latest request the person made on B (`activeAt`):
-  // activity on any site keeps the login alive (SPEC: what "idle" means). A liveness check alone is not activity.
+  // activity on any site keeps the login alive (docs/SPEC.md: what "idle" means). A liveness check alone is not activity.
   // Only a B site the login signed in to (it redeemed one of its tickets) is answered: another registered client that
   // holds the sid (leaked, guessed from logs, a bug) learns nothing of the login and moves nothing; its answer is
   // "not active", so a session it should never have had ends there.

@@ -179,7 +179,7 @@ t.test('a media_id WeChat does not know and no message names: 404, WeChat asked 
   t.equal(mediaGets(sys, unknownId), 1, '5 requests, 1 download')
   t.equal(await sys.prisma.storedMedia.count(), 0, 'nothing stored for a media_id only an agent typed')
   if (!withRedis) return
-  const [key] = await sys.console.app.redis!.keys(`kefu:test:console:*:console:media-unknown:${SAFE}/${unknownId}`)
+  const [key] = await sys.console.app.redis!.keys(`kefu:test:*console:*:console:media-unknown:${SAFE}/${unknownId}`)
   const ttl = Number(await sys.console.app.redis!.pTTL(key!))
   t.ok(ttl > 3_500_000 && ttl <= 3_600_000, `remembered in Redis for an hour (${ttl} ms left)`)
   const second = await sys.startConsole()

@@ -8,12 +8,13 @@ ENV CI=true
 COPY . .
 RUN pnpm install --frozen-lockfile && pnpm build
 # What the services run, and nothing else: the production dependencies (devDependencies pruned: test runner,
-# browser driver, bundlers…), the builds, the migrations, and the console's browser modules (read from src/public).
+# browser driver, bundlers…), the builds, the migrations, and the console's browser modules (the .js and .css files
+# of its feature folders, served from there).
 RUN pnpm prune --prod \
  && mkdir /runtime \
  && cp -a --parents \
       package.json pnpm-workspace.yaml node_modules prisma/migrations \
-      apps/*/package.json apps/*/dist apps/*/node_modules apps/console/src/public \
+      apps/*/package.json apps/*/dist apps/*/node_modules apps/console/src/*/*.js apps/console/src/*/*.css \
       packages/*/package.json packages/*/dist packages/*/node_modules \
       /runtime/
 

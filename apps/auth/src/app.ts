@@ -1,52 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, type Metrics, type RedisClient } from '@kefu/service'
-import type { SsoClient } from './lib/clients.js'
+import { databasePlugin } from '@kefu/db'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard } from '@kefu/service'
 import type { AuthContext } from './lib/context.js'
-import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './lib/login-limiter.js'
+import { DEFAULT_LOGIN_LIMITS } from './lib/login-limiter.js'
 import { authMetrics } from './lib/metrics.js'
-import { createDummyHash, DEFAULT_SCRYPT, type ScryptParams } from './lib/password.js'
+import { createDummyHash, DEFAULT_SCRYPT } from './lib/password.js'
 import { presenceCookieName, installPresenceCookie } from './lib/presence.js'
 import { CsrfTokens } from './lib/request-guard.js'
 import passwordResets from './plugins/password-resets.js'
-import stores, { type AuthSessionOptions } from './plugins/stores.js'
+import stores from './plugins/stores.js'
 import accountRoutes, { crossSiteAnswer } from './routes/account.js'
 import ssoRoutes from './routes/sso.js'
-
-export interface AuthOptions {
-  /** A's origin as browsers see it (PUBLIC_URL), e.g. `http://127.0.0.1:3001`. */
-  publicUrl: string
-  /** The registered B sites (SSO_CLIENTS). */
-  clients: SsoClient[]
-  session: AuthSessionOptions
-  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
-  prisma?: PrismaClient
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  /** With Redis, sessions, tickets and login counters are shared by every instance; without, they live in this process. */
-  redisUrl?: string
-  /** Key prefix in Redis, default `kefu:auth:`. */
-  redisPrefix?: string
-  /** How long a ticket may wait for its redemption (1–60 s, default 30). */
-  ticketTtlS?: number
-  loginLimits?: LoginLimits
-  /** Cost of new password hashes (stored hashes keep theirs until the next login rehashes them). */
-  scrypt?: ScryptParams
-  /** Bound on each back-channel logout call (default 2000 ms). */
-  backChannelTimeoutMs?: number
-  /** How often password resets made elsewhere (user:add) are looked for, to end earlier sign-ins (default 2000 ms). */
-  passwordResetPollMs?: number
-  /** Milliseconds since the epoch; sessions, tickets and counters use this one clock. Tests move it by hand. */
-  now?: () => number
-  /** Used for the back-channel logout calls. */
-  fetch?: typeof fetch
-  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
-  metrics?: Metrics
-}
+import type { AuthOptions } from './options.js'
 
 export default async function authApp (fastify: FastifyInstance, opts: AuthOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -107,6 +74,7 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   await fastify.register(ssoRoutes, { ctx })
 }
 
+export type { AuthOptions } from './options.js'
 export { appOptions, loadConfig, readSsoClients, serverOptions, type AuthConfig } from './config.js'
 export { parseSsoClients, type SsoClient } from './lib/clients.js'
 export { upsertAccount, accountProblem } from './lib/accounts.js'

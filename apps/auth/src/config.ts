@@ -4,7 +4,7 @@ import {
   readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
-import type { AuthOptions } from './app.js'
+import type { AuthOptions } from './options.js'
 import { parseSsoClients, type SsoClient } from './lib/clients.js'
 import type { LoginLimits } from './lib/login-limiter.js'
 

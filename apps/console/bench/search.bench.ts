@@ -4,9 +4,8 @@
 // embedded PGlite is one connection and not meant for this size); bounded: it stops by itself and drops its database.
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { HistoryIndexer } from '../src/lib/history-indexer.js'
-import { teamReport } from '../src/lib/reports.js'
-import { search, type SearchFilters } from '../src/lib/search.js'
+import { teamReport } from '../src/reports/index.js'
+import { HistoryIndexer, search, type SearchFilters } from '../src/search/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 100)

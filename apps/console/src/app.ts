@@ -1,91 +1,27 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { databasePlugin, defaultDataDir, type PrismaClient } from '@kefu/db'
+import { databasePlugin, defaultDataDir } from '@kefu/db'
 import {
-  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors, type EventBus,
-  type Metrics, type RedisClient, type WechatAppConfig
+  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors
 } from '@kefu/service'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
-import { createMemoryRateLimiter, createRedisRateLimiter } from './lib/rate-limit.js'
-import type { WechatSender } from './lib/sender.js'
-import { ConsoleStore } from './lib/store.js'
-import { refuseCoercedBodies } from './lib/validation.js'
-import { createWechatSender } from './lib/wechat.js'
-import agentPlugin from './plugins/agent.js'
-import historyPlugin, { DEFAULT_MEDIA_MAX_BYTES, type HistoryOptions } from './plugins/history.js'
-import apiRoutes from './routes/api.js'
-import assetRoutes from './routes/assets.js'
-import eventsRoutes, { type LiveStreamLimits } from './routes/events.js'
-import mediaRoutes from './routes/media.js'
-import reportsRoutes from './routes/reports.js'
-import searchRoutes, { SEARCHES_PER_MINUTE } from './routes/search.js'
-import pageRoutes from './routes/page.js'
-import subscribeRoutes from './routes/subscribe.js'
-import teamworkPlugin, { type TeamworkOptions } from './plugins/teamwork.js'
-
-export interface ConsoleSessionOptions {
-  /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
-  secret: string | string[]
-  idleTimeoutS?: number
-  absoluteTimeoutS?: number
-  /** Default `kefu_console`. */
-  cookieName?: string
-  secure?: 'auto' | boolean
-}
-
-export interface ConsoleOptions {
-  /** The console's origin as browsers see it (PUBLIC_URL). */
-  publicUrl: string
-  /** A's origin as browsers see it (AUTH_URL). */
-  authUrl: string
-  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
-  authInternalUrl?: string
-  clientId: string
-  clientSecret: string
-  session: ConsoleSessionOptions
-  /** WECHAT_APPS: the mini programs (their secrets are needed to reply). */
-  apps: WechatAppConfig[]
-  prisma?: PrismaClient
-  prismaConcurrency?: number
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  redisUrl?: string
-  /** Default `kefu:console:`. */
-  redisPrefix?: string
-  /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */
-  bus?: EventBus
-  /** WECHAT_API_BASE, default https://api.weixin.qq.com */
-  wechatApiBase?: string
-  /** Replaces the WeChat API client (tests). */
-  sender?: WechatSender
-  /** Replies per agent per minute (default 30). */
-  repliesPerMinute?: number
-  /** Searches per agent per minute (default SEARCHES_PER_MINUTE, 60). */
-  searchesPerMinute?: number
-  /** How long one search or one report may hold its database connection (default SEARCH_TIMEOUT_MS, REPORT_TIMEOUT_MS). */
-  queryTimeouts?: { searchMs?: number, reportMs?: number }
-  /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
-  sessionCheckMs?: number
-  /** Live streams per agent and what a client that does not read may hold (defaults in routes/events.ts). */
-  liveStreams?: Partial<LiveStreamLimits>
-  /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
-  checkIntervalMs?: number
-  /** Pages warn this long before an idle sign-out (SESSION_WARN_BEFORE_S, default 120). */
-  warnBeforeS?: number
-  /** How often pages ask when the sign-in ends (default 5000 ms). */
-  statusPollMs?: number
-  now?: () => number
-  fetch?: typeof fetch
-  /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<TeamworkOptions, 'profileTimeoutMs' | 'profileCacheS' | 'autoAssignSweepMs' | 'connectedWithinS'>
-  /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
-  history?: Partial<HistoryOptions>
-  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
-  metrics?: Metrics
-}
+import agentPlugin from './common/agent.js'
+import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
+import { refuseCoercedBodies } from './common/validation.js'
+import { createWechatSender } from './common/wechat.js'
+import conversations, { ConsoleStore } from './conversations/index.js'
+import customer from './customer/index.js'
+import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
+import live from './live/index.js'
+import media from './media/index.js'
+import type { ConsoleOptions } from './options.js'
+import quickReplies from './quick-replies/index.js'
+import reports from './reports/index.js'
+import search from './search/index.js'
+import shell from './shell/index.js'
+import subscribe from './subscribe/index.js'
+import team from './team/index.js'
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -135,7 +71,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  await fastify.register(agentPlugin, { store, configuredApps: opts.apps.map((a) => a.appid) })
+  const configuredApps = opts.apps.map((a) => a.appid)
+  await fastify.register(agentPlugin, { store, configuredApps })
 
   const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
   const sender = opts.sender ?? await createWechatSender({
@@ -156,17 +93,32 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     : createRedisRateLimiter(fastify.redis, prefix + 'replies:', perMinute, 60_000)
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') }, favicon: true })
-  await fastify.register(assetRoutes)
-  await fastify.register(pageRoutes)
-  await fastify.register(apiRoutes, {
+
+  // The features, one folder each (its routes, logic, browser modules and tests), in the order their decorators are
+  // needed: the live updates read the conversations and the team, search and media what the history worker keeps.
+  const { profileTimeoutMs, profileCacheS, autoAssignSweepMs, connectedWithinS } = opts.teamwork ?? {}
+  await fastify.register(shell)
+  await fastify.register(conversations, {
+    store,
     sender,
     appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
-    replyLimiter
+    replyLimiter,
+    now
   })
-  await fastify.register(subscribeRoutes, { apps: opts.apps, sender, replyLimiter, now })
-  await fastify.register(teamworkPlugin, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, ...opts.teamwork })
-  await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs, limits: opts.liveStreams, redisPrefix: prefix })
-  await fastify.register(historyPlugin, {
+  await fastify.register(subscribe, { apps: opts.apps, sender, replyLimiter, now })
+  await fastify.register(team)
+  await fastify.register(customer, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
+  await fastify.register(quickReplies)
+  await fastify.register(live, {
+    configuredApps,
+    autoAssignSweepMs,
+    connectedWithinS,
+    now,
+    sessionCheckMs: opts.sessionCheckMs,
+    limits: opts.liveStreams,
+    redisPrefix: prefix
+  })
+  await fastify.register(history, {
     ...opts.history,
     // Each default by itself: a setting passed along as undefined must not erase it.
     store: opts.history?.store ?? { kind: 'fs', dir: path.join(defaultDataDir(), 'media') },
@@ -174,15 +126,12 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     sender,
     now: opts.now
   })
-  await fastify.register(mediaRoutes, {})
-  const searchesPerMinute = opts.searchesPerMinute ?? SEARCHES_PER_MINUTE
-  const searchLimiter = fastify.redis === null
-    ? createMemoryRateLimiter(searchesPerMinute, 60_000, now)
-    : createRedisRateLimiter(fastify.redis, prefix + 'searches:', searchesPerMinute, 60_000)
-  await fastify.register(searchRoutes, { limiter: searchLimiter, perMinute: searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs })
-  await fastify.register(reportsRoutes, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
+  await fastify.register(media, {})
+  await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })
+  await fastify.register(reports, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
 }
 
+export type { ConsoleOptions, ConsoleSessionOptions } from './options.js'
 export { appOptions, loadConfig, serverOptions, type ConsoleConfig } from './config.js'
-export { ConsoleStore } from './lib/store.js'
-export type { WechatSender, OutboundBody, SendFailure } from './lib/sender.js'
+export { ConsoleStore } from './conversations/index.js'
+export type { WechatSender, OutboundBody, SendFailure } from './common/sender.js'

@@ -5,8 +5,8 @@ import {
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
-import type { ConsoleOptions } from './app.js'
-import { readHistoryConfig, type HistoryConfig } from './history-config.js'
+import type { ConsoleOptions } from './options.js'
+import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
 export interface ConsoleConfig {
   port: number

@@ -20,7 +20,7 @@ import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields } from '@kefu/wechat-crypto'
 import consoleApp from '../src/app.js'
-import type { WechatSender } from '../src/lib/sender.js'
+import type { WechatSender } from '../src/common/sender.js'
 import { APPS, Agent, PASSWORD, startConsoleSystem, type ConsoleSystem, type Site } from './helper.js'
 
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
@@ -204,7 +204,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /healthz', needs: [], send: async () => answer(await alice.request(C, 'GET', '/healthz')), ok: 200 },
     // Prometheus keeps scraping through an outage: the metrics live in the process.
     { route: 'GET /favicon.ico', needs: [], send: async () => answer(await alice.request(C, 'GET', '/favicon.ico')), ok: 204 },
-    { route: 'GET /assets/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/console.js')), ok: 200 },
+    { route: 'GET /assets/:feature/:name', needs: [], send: async () => answer(await alice.request(C, 'GET', '/assets/shell/console.js')), ok: 200 },
     { route: 'GET /sso/session-watch.js', needs: [], send: async () => answer(await alice.request(C, 'GET', '/sso/session-watch.js')), ok: 200 },
     { route: 'GET /sso/login', needs: [], send: () => navigate(new Agent(), C, '/sso/login?return_to=/'), ok: 303 },
     { route: 'GET /', label: 'signed out', needs: [], page: true, send: () => navigate(new Agent(), C, '/'), ok: 200 },

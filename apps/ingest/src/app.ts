@@ -1,39 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { databasePlugin, type PrismaClient } from '@kefu/db'
-import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin, type EventBus, type Metrics, type RedisClient } from '@kefu/service'
+import { databasePlugin } from '@kefu/db'
+import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin } from '@kefu/service'
 import pushStore from './plugins/push-store.js'
 import wechatRoutes from './routes/wechat.js'
-import type { WechatAppConfig } from '@kefu/service'
-
-export interface IngestOptions {
-  apps: WechatAppConfig[]
-  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
-  prisma?: PrismaClient
-  prismaConcurrency?: number
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  redisUrl?: string
-  redisPrefix?: string
-  /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
-  bus?: EventBus
-  /** ± seconds a push's timestamp may differ from our clock. */
-  timestampWindowS?: number
-  writeTimeoutMs?: number
-  /** Batches written at once (group commit); defaults to 2 (at most the pool size). */
-  writeConcurrency?: number
-  /** Milliseconds since the epoch; tests pass a fixed clock. */
-  now?: () => number
-  docs?: boolean
-  /**
-   * The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh
-   * registry. `createMetrics(false)` leaves the counters and their hooks out (the benchmark measures without).
-   */
-  metrics?: Metrics
-}
+import type { IngestOptions } from './options.js'
 
 export default async function ingestApp (fastify: FastifyInstance, opts: IngestOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -62,6 +34,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, now })
 }
 
+export type { IngestOptions } from './options.js'
 export { parseWechatApps, readWechatApps, type WechatAppConfig } from '@kefu/service'
 export { MESSAGES_CHANNEL } from './plugins/push-store.js'
 export { appOptions, loadConfig, serverOptions, type IngestConfig } from './config.js'

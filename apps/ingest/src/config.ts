@@ -2,7 +2,7 @@ import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
 } from '@kefu/service'
-import type { IngestOptions } from './app.js'
+import type { IngestOptions } from './options.js'
 
 export interface IngestConfig {
   port: number

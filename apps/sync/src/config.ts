@@ -2,7 +2,7 @@ import type { FastifyServerOptions } from 'fastify'
 import { readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
-import type { SyncOptions } from './app.js'
+import type { SyncOptions } from './options.js'
 
 export interface SyncConfig {
   port: number

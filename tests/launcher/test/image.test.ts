@@ -3,7 +3,7 @@
 // files), on production dependencies alone, as the unprivileged node user.
 import t, { type Test } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import path from 'node:path'
 import { createTestDatabase } from '@kefu/db/testing'
@@ -23,14 +23,14 @@ function runtimePatterns (): string[] {
   return words.slice(0, -1)
 }
 
-/** A pattern's matches in this (built) checkout; `*` stands for one path segment. */
+/** A pattern's matches in this (built) checkout; `*` stands for one path segment (as the shell expands it). */
 function expand (pattern: string, dir = ROOT): string[] {
   const [head, ...rest] = pattern.split('/') as [string, ...string[]]
   const names = head.includes('*')
     ? readdirSync(dir).filter((n) => new RegExp('^' + head.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '$').test(n))
     : existsSync(path.join(dir, head)) ? [head] : []
   if (rest.length === 0) return names
-  return names.flatMap((n) => expand(rest.join('/'), path.join(dir, n)).map((m) => `${n}/${m}`))
+  return names.filter((n) => statSync(path.join(dir, n)).isDirectory()).flatMap((n) => expand(rest.join('/'), path.join(dir, n)).map((m) => `${n}/${m}`))
 }
 
 const patterns = runtimePatterns()
@@ -47,7 +47,11 @@ t.test('the runtime stage takes the build stage\'s /runtime only, pruned to prod
   t.equal(runtime.instructions.at(-2)!.args, 'node', 'USER node, right before the command')
   t.equal(runtime.instructions.at(-2)!.keyword, 'USER')
   for (const p of patterns) t.ok(expand(p).length > 0, `${p} matches something in a built checkout`)
-  t.notOk(copied.some((c) => c.startsWith('tests/') || /\/(test|bench|src)(\/|$)/.test(c.replace('apps/console/src/public', ''))), 'no tests, benchmarks or sources')
+  // The console's browser modules are the only files of a src folder in the image: every one of them, nothing else.
+  const browserModules = (readdirSync(path.join(ROOT, 'apps/console/src'), { recursive: true }) as string[]).filter((f) => /\.(js|css)$/.test(f))
+  t.ok(browserModules.length > 10, `${browserModules.length} browser modules in apps/console/src`)
+  t.same(copied.filter((c) => c.startsWith('apps/console/src/')).sort(), browserModules.map((f) => `apps/console/src/${f}`).sort(), "the console's browser modules, all of them")
+  t.notOk(copied.some((c) => c.startsWith('tests/') || /\/(test|bench|src)(\/|$)/.test(c.replace(/^apps\/console\/src\/[a-z0-9-]+\/[a-z0-9-]+\.(js|css)$/, ''))), 'no tests, benchmarks or sources')
 })
 
 t.test('the built code imports nothing but its package\'s production dependencies', async (t) => {
@@ -149,9 +153,12 @@ t.test('from the image\'s files alone, every service runs as compose runs it and
 
   for (const { service, running: r } of running) t.equal(healthcheck(service, r.port), 0, `${service.name}: healthy`)
   const consoleRun = running.find((r) => r.service.name === 'console')!.running
-  const asset = await fetch(consoleRun.url + '/assets/console.js')
+  const asset = await fetch(consoleRun.url + '/assets/shell/console.js')
   t.equal(asset.status, 200, 'the console serves its browser modules')
   t.match(await asset.text(), /import /)
+  const modules = copied.filter((c) => c.startsWith('apps/console/src/'))
+  const served = await Promise.all(modules.map(async (m) => (await fetch(consoleRun.url + '/assets/' + m.slice('apps/console/src/'.length))).status))
+  t.same(served, modules.map(() => 200), `each of the ${modules.length} browser modules of the image is served`)
 
   for (const { service, running: r } of running) {
     await r.stop()

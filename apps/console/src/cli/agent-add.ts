@@ -3,8 +3,8 @@
 // DATABASE_PASSWORD), or the embedded database under ./data (only while nothing else has it open).
 import { openDatabase } from '@kefu/db'
 import { readDatabaseUrl, readWechatApps } from '@kefu/service'
-import { ConsoleStore } from '../lib/store.js'
-import { TeamStore } from '../lib/team.js'
+import { ConsoleStore } from '../conversations/index.js'
+import { TeamStore } from '../team/index.js'
 
 async function main (): Promise<void> {
   const args = process.argv.slice(2)

@@ -1,0 +1,90 @@
+// The customer panel: openid, mini program, first contact, last entry scene, message counts, tags, a note about the
+// customer, and what the business's own system knows (the optional profile lookup).
+import { api } from '../common/api.js'
+import { convPath, el, fmtDate } from '../common/dom.js'
+import { T } from '../common/i18n.js'
+import { isCurrent, on, state } from '../common/state.js'
+
+const facts = el('dl', { class: 'facts' })
+const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })
+const tagList = el('div', { class: 'tag-list' })
+const noteInput = el('textarea', { id: 'customer-note', rows: '3', maxlength: '2000', 'aria-label': T.customerNote })
+const status = el('span', { class: 'bar-notice', role: 'status', 'aria-live': 'polite' })
+const profileBox = el('section', { class: 'profile', 'aria-live': 'polite' })
+const closeButton = el('button', { type: 'button', class: 'panel-close', text: T.close, onclick: () => toggle(false) })
+
+export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel', 'aria-labelledby': 'customer-title' },
+  el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', text: T.customer }), closeButton),
+  facts,
+  el('label', { for: 'customer-tags', text: T.tags }), tagList, tagsInput, el('small', { id: 'tags-hint', class: 'hint', text: T.tagsHint }),
+  el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
+  el('button', { type: 'button', id: 'save-customer', text: T.save, onclick: () => save({ tags: splitTags(tagsInput.value), note: noteInput.value }) }),
+  status,
+  profileBox)
+
+/** On phones the panel is a layer over the conversation, opened and closed by the agent. */
+export function toggle (open) {
+  document.body.classList.toggle('panel-open', open)
+  if (open) tagsInput.focus()
+}
+
+const splitTags = (v) => v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== '')
+
+function fact (label, value) { return [el('dt', { text: label }), el('dd', { text: value })] }
+
+function draw (c) {
+  facts.replaceChildren(
+    ...fact(T.openid, c.openid), ...fact(T.miniProgram, c.appId),
+    ...fact(T.firstContact, c.firstContactAt === null ? '—' : fmtDate(c.firstContactAt)),
+    ...fact(T.lastEntry, c.lastEntry === null ? T.noEntry : `${c.lastEntry.sessionFrom || '—'} · ${fmtDate(c.lastEntry.at)}`),
+    ...fact(T.messageCount, T.messageCounts(c.messages.inbound, c.messages.outbound)))
+  tagList.replaceChildren(...c.tags.map((t) => el('span', { class: 'tag', text: t })))
+  if (document.activeElement !== tagsInput) tagsInput.value = c.tags.join(', ')
+  if (document.activeElement !== noteInput) noteInput.value = c.note || ''
+}
+
+function drawProfile (result) {
+  profileBox.replaceChildren(el('h3', { text: T.profile }))
+  if (result === null) { profileBox.append(el('p', { class: 'hint', text: T.profileLoading })); return }
+  if (result.status === 'none') { profileBox.append(el('p', { class: 'hint', text: T.profileNone })); return }
+  if (result.status !== 'ok') { profileBox.append(el('p', { class: 'hint', text: T.profileUnavailable })); return }
+  const p = result.profile
+  if (p.name) profileBox.append(el('p', { class: 'profile-name', text: p.name }))
+  profileBox.append(el('dl', { class: 'facts' }, ...p.fields.flatMap((f) => fact(f.label, f.value))))
+  if (p.url) profileBox.append(el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', text: T.openProfile }))
+}
+
+export async function load (appId, openid, person) {
+  status.textContent = ''
+  const body = await api(convPath(appId, openid, 'customer'), { person })
+  if (!isCurrent(appId, openid)) return
+  draw(body.customer)
+  profileBox.hidden = !body.customer.profileLookup
+  if (!body.customer.profileLookup) return
+  drawProfile(null)
+  const result = await api(convPath(appId, openid, 'profile')).catch(() => ({ status: 'unavailable' }))
+  if (isCurrent(appId, openid)) drawProfile(result)
+}
+
+async function save (changes) {
+  if (state.current === null) return
+  const { appId, openid } = state.current
+  try {
+    const body = await api(convPath(appId, openid, 'customer'), { method: 'PATCH', json: changes, person: true })
+    draw(body.customer)
+    status.textContent = T.saved
+  } catch (err) {
+    status.textContent = err.message
+  }
+}
+
+tagsInput.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); save({ tags: splitTags(tagsInput.value) }) }
+})
+panel.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('panel-open')) toggle(false) })
+
+// A colleague changed the tags or the note: show it (without overwriting what the agent is typing).
+on('conversation-changed', (change) => {
+  const c = change.conversation
+  if (isCurrent(c.appId, c.openid) && change.changed && change.changed.includes('customer')) load(c.appId, c.openid, false).catch(() => {})
+})

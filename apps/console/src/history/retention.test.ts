@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { createPrismaClient, type PrismaClient } from '@kefu/db'
+import { createTestDatabase } from '@kefu/db/testing'
+import { HistoryIndexer } from '../search/index.js'
+import { FsMediaStore, mediaKey } from '../media/index.js'
+import { RetentionJob } from './retention.js'
+
+const APP = 'wxc0501e0000000001'
+const DAY = 86_400_000
+const NOW = Date.parse('2026-12-01T00:00:00Z')
+
+let seq = 0
+async function message (prisma: PrismaClient, openid: string, ageDays: number, mediaId?: string): Promise<bigint> {
+  const row = await prisma.customerMessage.create({
+    data: {
+      appId: APP, dedupeKey: `m:ret${++seq}`, openid, toUsername: 'gh_x', fromUsername: openid,
+      msgType: mediaId === undefined ? 'text' : 'image', msgInfo: JSON.stringify(mediaId === undefined ? { text: `hello ${seq}` } : { pic: '', media_id: mediaId }),
+      payload: '{}', format: 'json', wechatCreateTime: BigInt(Math.floor((NOW - ageDays * DAY) / 1000))
+    }
+  })
+  await prisma.conversation.upsert({
+    where: { appId_openid: { appId: APP, openid } },
+    create: { appId: APP, openid, lastMessageId: row.id, lastMessageAt: new Date(NOW - ageDays * DAY) },
+    update: { lastMessageId: row.id, lastMessageAt: new Date(NOW - ageDays * DAY) }
+  })
+  return row.id
+}
+
+t.test('retention: old messages get delete_time, then they, their search rows and kept media are purged; recent ones stay', async (t) => {
+  const db = await createTestDatabase('retention')
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = new FsMediaStore(dir)
+
+  const oldPic = await message(prisma, 'o_old', 40, 'media_old')
+  await message(prisma, 'o_old', 35)
+  await message(prisma, 'o_mixed', 31)
+  const recent = await message(prisma, 'o_mixed', 2, 'media_new')
+  const manual = await message(prisma, 'o_new', 1)
+  await prisma.outboundMessage.createMany({
+    data: [
+      { appId: APP, openid: 'o_old', msgType: 'text', content: '{"msgtype":"text","text":{"content":"old"}}', status: 'sent', agent: 'alice', createdAt: new Date(NOW - 34 * DAY) },
+      { appId: APP, openid: 'o_mixed', msgType: 'text', content: '{"msgtype":"text","text":{"content":"new"}}', status: 'sent', agent: 'alice', createdAt: new Date(NOW - DAY) }
+    ]
+  })
+  for (const [mediaId, messageId, age] of [['media_old', oldPic, 40], ['media_new', recent, 2], ['media_upload_old', null, 33]] as Array<[string, bigint | null, number]>) {
+    await store.put(mediaKey(APP, mediaId), Buffer.from(mediaId), 'image/png')
+    await prisma.storedMedia.create({ data: { appId: APP, mediaId, origin: messageId === null ? 'upload' : 'inbound', messageId, status: 'stored', storageKey: mediaKey(APP, mediaId), createdAt: new Date(NOW - age * DAY) } })
+  }
+  await new HistoryIndexer(prisma, { catchUpLagMs: 0 }).catchUp()
+  t.equal(await prisma.messageSearch.count(), 7, 'indexed: five messages, two replies')
+
+  const off = new RetentionJob(prisma, store, { days: null, now: () => NOW })
+  t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }, 'off by default: nothing removed')
+  t.equal(await prisma.customerMessage.count(), 5)
+
+  // An operator removes one message on request: delete_time, then the purge (even with retention off).
+  await prisma.customerMessage.update({ where: { id: manual }, data: { deleteTime: new Date(NOW) } })
+  t.match(await off.run(), { marked: 0, messages: 1 })
+
+  const job = new RetentionJob(prisma, store, { days: 30, batch: 2, now: () => NOW })
+  t.same(await job.run(), { marked: 3, messages: 3, replies: 1, media: 2, conversations: 1 })
+  t.same((await prisma.customerMessage.findMany({ select: { id: true } })).map((r) => r.id), [recent], 'only the recent message is left')
+  t.same((await prisma.messageSearch.findMany({ orderBy: { direction: 'asc' }, select: { direction: true } })).map((r) => r.direction), ['in', 'out'], 'and its search rows')
+  t.same((await prisma.storedMedia.findMany({ select: { mediaId: true } })).map((r) => r.mediaId), ['media_new'])
+  t.equal(await store.get(mediaKey(APP, 'media_old')), null, 'the old file is gone')
+  t.equal(await store.get(mediaKey(APP, 'media_upload_old')), null, 'old uploads too')
+  t.ok(await store.get(mediaKey(APP, 'media_new')), 'the recent file stays')
+  t.same((await prisma.conversation.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'], 'a conversation with nothing left in the period is removed')
+  t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }, 'a second run finds nothing')
+})
+
+t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {
+  const db = await createTestDatabase('retention_media')
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = new FsMediaStore(dir)
+
+  const young = await message(prisma, 'o_young', 2, 'media_young')
+  // media_opened: a copy an agent opened that no message names (a reply's thumbnail), seen 2 days ago; media_opened_old 10.
+  for (const [mediaId, messageId, age] of [['media_young', young, 2], ['media_opened', null, 2], ['media_opened_old', null, 10]] as Array<[string, bigint | null, number]>) {
+    await store.put(mediaKey(APP, mediaId), Buffer.from(mediaId), 'image/png')
+    await prisma.storedMedia.create({ data: { appId: APP, mediaId, origin: 'inbound', messageId, status: 'stored', storageKey: mediaKey(APP, mediaId), sha256: 'x', size: 7, contentType: 'image/png', createdAt: new Date(NOW - age * DAY) } })
+  }
+  const job = new RetentionJob(prisma, store, { days: 1, now: () => NOW })
+  t.match(await job.run(), { marked: 1, messages: 1, media: 3 })
+  const rows = await prisma.storedMedia.findMany({ orderBy: { mediaId: 'asc' }, select: { mediaId: true, status: true, storageKey: true, sha256: true } })
+  t.same(rows, [
+    { mediaId: 'media_opened', status: 'removed', storageKey: null, sha256: null },
+    { mediaId: 'media_young', status: 'removed', storageKey: null, sha256: null }
+  ], 'WeChat still has these two: their rows stay, removed; the 10-day-old one is gone')
+  for (const mediaId of ['media_young', 'media_opened', 'media_opened_old']) t.equal(await store.get(mediaKey(APP, mediaId)), null, `${mediaId}: the bytes are gone`)
+  t.match(await job.run(), { messages: 0, media: 0 }, 'a second run leaves the removed rows alone')
+  t.equal(await prisma.storedMedia.count(), 2)
+  await new RetentionJob(prisma, store, { days: 1, now: () => NOW + 2 * DAY }).run()
+  t.equal(await prisma.storedMedia.count(), 0, 'past WeChat\'s 3 days the removed rows go too')
+})

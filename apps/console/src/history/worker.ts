@@ -1,0 +1,158 @@
+import fp from 'fastify-plugin'
+import {
+  createMediaStore, createMemoryUnknownMedia, createRedisUnknownMedia, MediaFetcher, MediaFetchError, MediaLibrary, S3MediaStore, tooLarge,
+  type FetchedMedia, type MediaStore, type MediaStoreConfig
+} from '../media/index.js'
+import { HistoryIndexer } from '../search/index.js'
+import { RetentionJob } from './retention.js'
+import type { WechatSender } from '../common/sender.js'
+
+/** Channels: ingest's stored pushes, the console's replies. */
+const MESSAGES_CHANNEL = 'kefu:messages'
+const OUTBOUND_CHANNEL = 'kefu:outbound'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Kept media: the proxy, uploads, the timeline's media states. */
+    mediaLibrary: MediaLibrary
+    /** The history worker's parts, for the routes and tests. */
+    history: { indexer: HistoryIndexer, fetcher: MediaFetcher, retention: RetentionJob, store: MediaStore, catchUp: () => Promise<void> }
+  }
+}
+
+export interface HistoryOptions {
+  /** Where media are kept: a store, or its configuration (default: files under DATA_DIR/media). */
+  store: MediaStore | MediaStoreConfig
+  /** MEDIA_MAX_BYTES (default 10 MiB); the WeChat client the sender wraps must stop downloads at the same limit. */
+  maxBytes?: number
+  /** MEDIA_FETCH_ATTEMPTS (default 8). */
+  fetchAttempts?: number
+  /** First retry delay of a failed fetch (default 5 s). */
+  fetchBackoffMs?: number
+  /** RETENTION_DAYS; null or undefined keeps everything. */
+  retentionDays?: number | null
+  /** How often rows whose announcement was missed are looked for (default 15 s), and how old they must be (60 s). */
+  catchUpIntervalMs?: number
+  catchUpLagMs?: number
+  /** How often failed fetches are retried when due (default 5 s). */
+  retryIntervalMs?: number
+  /** How often retention runs (default 1 h; the first run 1 min after start). */
+  retentionIntervalMs?: number
+  /** False: no background work in this instance (the routes still serve media); default true. */
+  worker?: boolean
+  /** Redis keys of this console start with it (default `kefu:console:`). */
+  redisPrefix?: string
+  now?: () => number
+}
+
+export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024
+
+/**
+ * The history worker, in every console instance: indexes each announced message for search and queues its media,
+ * fetches queued media into the media store (claimed in the database: one fetch per media across instances),
+ * catches up on what was stored without an announcement, and applies retention. Never on ingest's path: WeChat's
+ * 5-second acknowledgement does not wait for any of it.
+ */
+export default fp<HistoryOptions & { sender: WechatSender }>(async function history (fastify, opts) {
+  const log = fastify.log.child({ part: 'history' })
+  const store = 'put' in opts.store ? opts.store : createMediaStore(opts.store)
+  if (store instanceof S3MediaStore) fastify.addHook('onClose', async () => { store.destroy() })
+  const maxBytes = opts.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES
+  const download = async (appId: string, mediaId: string): Promise<FetchedMedia> => {
+    try {
+      return await opts.sender.getMedia(appId, mediaId)
+    } catch (err) {
+      const failure = opts.sender.failure(err, 'en')
+      // 40007: WeChat does not know the media_id (never, or no longer: it keeps temporary media 3 days).
+      if (failure?.errcode === 40007) throw new MediaFetchError('no longer available from WeChat, which keeps media 3 days (errcode 40007)', true, 'unknown')
+      if (failure?.errcode === 40004) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode 40004)`, true)
+      if (failure !== null) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode ${failure.errcode})`, false)
+      const code = (err as { code?: string }).code
+      // The client stopped reading at the limit; an app without a secret cannot ask.
+      if (code === 'KEFU_WECHAT_API_MEDIA_TOO_LARGE') throw tooLarge(maxBytes)
+      if (code === 'KEFU_WECHAT_API_UNKNOWN_APP') throw new MediaFetchError((err as Error).message, true)
+      throw err
+    }
+  }
+  const fetcher = new MediaFetcher(fastify.prisma, store, {
+    download,
+    maxBytes,
+    maxAttempts: opts.fetchAttempts,
+    backoffMs: opts.fetchBackoffMs,
+    concurrency: Math.max(1, Math.min(4, fastify.dbConcurrency ?? 4)),
+    log
+  })
+  const indexer = new HistoryIndexer(fastify.prisma, { catchUpLagMs: opts.catchUpLagMs, now: opts.now })
+  const retention = new RetentionJob(fastify.prisma, store, { days: opts.retentionDays ?? null, now: opts.now })
+  const unknown = fastify.redis === null
+    ? createMemoryUnknownMedia()
+    : createRedisUnknownMedia(fastify.redis, (opts.redisPrefix ?? 'kefu:console:') + 'media-unknown:')
+  const library = new MediaLibrary(fastify.prisma, store, fetcher, { download, maxBytes, unknown })
+
+  let closed = false
+  // One thing at a time per kind, in order; failures are logged and the next wake-up or timer tries again.
+  const queue = (name: string): ((job: () => Promise<unknown>) => Promise<void>) => {
+    let chain: Promise<unknown> = Promise.resolve()
+    return async (job) => {
+      const next = chain.then(async () => { if (!closed) await job() }).catch((err: Error) => { if (!closed) log.warn({ err: err.message }, `${name} failed; retried later`) })
+      chain = next
+      await next
+    }
+  }
+  const indexing = queue('indexing')
+  const fetching = queue('media fetch')
+  const kickFetcher = (): void => { void fetching(async () => await fetcher.kick()) }
+
+  async function catchUp (): Promise<void> {
+    await indexing(async () => {
+      let pass
+      do {
+        pass = await indexer.catchUp()
+        if (pass.media > 0) kickFetcher()
+      } while (pass.rows >= 2000 && !closed)
+    })
+    kickFetcher()
+  }
+
+  fastify.decorate('mediaLibrary', library)
+  fastify.decorate('history', { indexer, fetcher, retention, store, catchUp })
+
+  if (opts.worker === false) return
+  const ids = (message: string, key: string): string[] => {
+    try {
+      const list = (JSON.parse(message) as Record<string, Array<{ id?: unknown }>>)[key] ?? []
+      return list.map((a) => String(a.id)).filter((id) => /^[0-9]{1,19}$/.test(id))
+    } catch {
+      return []
+    }
+  }
+  const stops: Array<() => Promise<void>> = []
+  const timers: NodeJS.Timeout[] = []
+  fastify.addHook('onReady', async () => {
+    stops.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, (message) => {
+      const list = ids(message, 'messages')
+      if (list.length > 0) void indexing(async () => { if (await indexer.inbound(list) > 0) kickFetcher() })
+    }))
+    stops.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, (message) => {
+      const list = ids(message, 'outbound')
+      if (list.length > 0) void indexing(async () => { await indexer.outbound(list) })
+    }))
+    timers.push(setInterval(() => { void catchUp() }, opts.catchUpIntervalMs ?? 15_000))
+    timers.push(setInterval(kickFetcher, opts.retryIntervalMs ?? 5000))
+    if (retention.enabled) {
+      const runRetention = (): void => {
+        void retention.run().then((result) => { if (result !== null && result.marked + result.messages + result.replies > 0) log.info(result, 'retention: removed old messages') })
+          .catch((err: Error) => { log.warn({ err: err.message }, 'retention failed; tried again at the next run') })
+      }
+      timers.push(setTimeout(runRetention, Math.min(60_000, opts.retentionIntervalMs ?? 60_000)))
+      timers.push(setInterval(runRetention, opts.retentionIntervalMs ?? 3_600_000))
+    }
+    void catchUp()
+  })
+  fastify.addHook('preClose', async () => {
+    closed = true
+    fetcher.close()
+    for (const t of timers) clearInterval(t)
+    for (const stop of stops) await stop().catch(() => {})
+  })
+}, { name: 'kefu-console-history', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })

@@ -1,0 +1,41 @@
+// The live stream (Server-Sent Events): pushes, reply statuses, colleagues' changes and availability, handed to the
+// other modules as hub events. Never activity: it does not keep the sign-in alive.
+import { emit } from '../common/state.js'
+import { T } from '../common/i18n.js'
+
+let source = null
+let statusNode = null
+let connectedOnce = false
+
+export function connect (status) {
+  statusNode = status
+  source = new EventSource('/api/events')
+  source.addEventListener('open', () => {
+    statusNode.textContent = T.live
+    statusNode.classList.remove('offline')
+    // Back after a break: what changed meanwhile besides messages (which the stream replays) is read again.
+    if (connectedOnce) emit('reconnected')
+    connectedOnce = true
+  })
+  source.addEventListener('error', () => { if (source) { statusNode.textContent = T.offline; statusNode.classList.add('offline') } })
+  const relay = (event, name) => source.addEventListener(event, (e) => emit(name, JSON.parse(e.data)))
+  relay('message', 'live-message')
+  relay('outbound', 'live-outbound')
+  relay('conversation', 'conversation-changed')
+  relay('agent', 'agent-changed')
+  relay('quick-replies', 'quick-replies')
+  source.addEventListener('resync', () => emit('reconnected'))
+  // The agent's mini programs changed: start over with the new list.
+  source.addEventListener('apps', () => { close(); emit('restart') })
+  // The stream checks the sign-in without extending it; it ended (idle everywhere, the absolute limit, a sign-out).
+  source.addEventListener('ended', () => emit('ended'))
+  // A newer tab of this agent took over (an agent has a few live streams at most): this one stays quiet, and does
+  // not reconnect, which would only close another tab's.
+  source.addEventListener('replaced', () => { close(); statusNode.textContent = T.replaced; statusNode.classList.add('offline') })
+  source.addEventListener('unavailable', () => { close(); statusNode.textContent = T.offline; setTimeout(() => connect(statusNode), 3000) })
+}
+
+export function close () {
+  if (source) source.close()
+  source = null
+}

@@ -1,0 +1,146 @@
+import t from 'tap'
+import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
+
+const sys = await startConsoleSystem(t, { label: 'console_live', console: { sessionCheckMs: 200 } })
+const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
+await sys.prisma.agentApp.create({ data: { username: 'mallory', appId: PLAIN } })
+
+interface SseEvent { event: string, id?: string, data: any }
+
+/** Opens /api/events as an EventSource would and hands out events as they arrive. */
+async function stream (sys: ConsoleSystem, agent: Agent, lastEventId?: string): Promise<{ next: (timeoutMs?: number) => Promise<SseEvent>, close: () => void }> {
+  const host = new URL(sys.console.url).hostname
+  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  const controller = new AbortController()
+  const res = await fetch(sys.console.internalUrl + '/api/events', {
+    headers: { host: new URL(sys.console.url).host, cookie, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+    signal: controller.signal
+  })
+  if (res.status !== 200) throw new Error(`events: ${res.status}`)
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  const queue: SseEvent[] = []
+  // One read at a time, kept across calls: a call that timed out must not lose the chunk its read brings later.
+  let reading: Promise<ReadableStreamReadResult<string>> | undefined
+  async function next (timeoutMs = 3000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const ready = queue.shift()
+      if (ready !== undefined) return ready
+      const timer = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no event in time')), Math.max(1, deadline - Date.now())))
+      reading ??= reader.read()
+      const { value, done } = await Promise.race([reading, timer])
+      reading = undefined
+      if (done === true) throw new Error('stream ended')
+      buffer += value
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const e: SseEvent = { event: 'message', data: undefined }
+        let data: string | undefined
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) e.event = line.slice(7)
+          else if (line.startsWith('id: ')) e.id = line.slice(4)
+          else if (line.startsWith('data: ')) data = line.slice(6)
+        }
+        if (data !== undefined) {
+          e.data = JSON.parse(data)
+          queue.push(e)
+        }
+      }
+    }
+  }
+  return { next, close: () => { controller.abort() } }
+}
+
+t.test('pushes arrive on the live stream of agents of that mini program only, in order', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const mallory = new Agent()
+  await mallory.signIn(sys, 'mallory')
+  const a = await stream(sys, alice)
+  t.teardown(a.close)
+  const m = await stream(sys, mallory)
+  t.teardown(m.close)
+  t.match(await a.next(), { event: 'hello', data: { username: 'alice' } })
+  t.match(await m.next(), { event: 'hello', data: { username: 'mallory', apps: [PLAIN] } })
+
+  await sys.push(SAFE, 'text', { from: 'o_live_safe', content: 'first' })
+  await sys.push(PLAIN, 'text', { from: 'o_live_plain', content: 'second' })
+  const first = await a.next()
+  t.match(first, { event: 'message', data: { appId: SAFE, openid: 'o_live_safe', text: 'first', direction: 'in' } })
+  t.equal(first.id, first.data.id, 'the event id is the message id (for Last-Event-ID)')
+  t.match(await a.next(), { event: 'message', data: { appId: PLAIN, text: 'second' } })
+  t.match(await m.next(), { event: 'message', data: { appId: PLAIN, text: 'second' } }, 'mallory sees only her mini program')
+  await t.rejects(m.next(300), /no event in time/, 'and nothing of the other')
+
+  const reply = await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_live_safe/messages`, { type: 'text', text: 'answer' })
+  t.equal(reply.status, 201)
+  t.match(await a.next(), { event: 'outbound', data: { status: 'sending', text: 'answer' } })
+  t.match(await a.next(), { event: 'outbound', data: { status: 'sent', text: 'answer' } })
+})
+
+t.test('a reconnecting stream gets what it missed first (Last-Event-ID)', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const before = await stream(sys, alice)
+  const hello = await before.next()
+  before.close()
+  await sys.push(SAFE, 'text', { from: 'o_missed', content: 'missed 1' })
+  await sys.push(SAFE, 'image', { from: 'o_missed' })
+  const again = await stream(sys, alice, hello.id)
+  t.teardown(again.close)
+  const first = await again.next()
+  t.match(first, { event: 'message', data: { text: 'missed 1' } })
+  // Its announcement arrives again while the stream is open (it was on its way when the stream opened): not resent.
+  await sys.bus.publish('kefu:messages', JSON.stringify({ messages: [{ id: first.data.id, appId: SAFE, openid: 'o_missed' }] }))
+  t.match(await again.next(), { event: 'message', data: { type: 'image', mediaId: 'media_demo_1' } })
+  await sys.push(SAFE, 'text', { from: 'o_missed', content: 'live again' })
+  // Whatever announcement of the replayed pushes was still on its way, each message comes once.
+  t.match(await again.next(), { event: 'message', data: { text: 'live again' } })
+})
+
+t.test('logging out at A ends open streams, without the stream keeping the session alive', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const s = await stream(sys, alice)
+  t.teardown(s.close)
+  await s.next()
+  const logout = await alice.request(sys.a, 'POST', '/logout', { headers: { origin: sys.a.url, 'content-type': 'application/json' }, body: '{}' })
+  t.ok(logout.status < 400, `logout at A: ${logout.status}`)
+  t.match(await s.next(5000), { event: 'ended' }, 'the stream ends by itself')
+  t.equal((await alice.api(sys, 'GET', '/api/me')).status, 401)
+})
+
+t.test('the A login ends without a back-channel call: open streams see it at their next check', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const s = await stream(sys, alice)
+  t.teardown(s.close)
+  await s.next()
+  const aliceId = (await sys.prisma.account.findUniqueOrThrow({ where: { username: 'alice' } })).id.toString()
+  // Idle at A, the absolute cap, or a password reset whose back-channel call was lost: A's login is gone, B's
+  // session is still there.
+  t.ok(await sys.a.app.kefuSessions.destroyAllForUser(aliceId) >= 1)
+  t.match(await s.next(8000), { event: 'ended' }, 'the stream checks A, not only its own session')
+  t.equal((await alice.api(sys, 'GET', '/api/me')).status, 401)
+})
+
+t.test('an administrator changes an agent’s mini programs: the open stream narrows at once', async (t) => {
+  const mallory = new Agent()
+  await mallory.signIn(sys, 'mallory')
+  const m = await stream(sys, mallory)
+  t.teardown(m.close)
+  t.match(await m.next(), { event: 'hello', data: { apps: [PLAIN] } })
+  await sys.prisma.agentApp.deleteMany({ where: { username: 'mallory', appId: PLAIN } })
+  t.teardown(() => sys.prisma.agentApp.create({ data: { username: 'mallory', appId: PLAIN } }))
+  t.match(await m.next(3000), { event: 'apps', data: { apps: [] } }, 'told within the check interval')
+  await sys.push(PLAIN, 'text', { from: 'o_revoked', content: 'not for mallory any more' })
+  await t.rejects(m.next(500), /no event in time/, 'nothing of the removed mini program arrives')
+  await sys.prisma.agentApp.create({ data: { username: 'mallory', appId: SAFE } })
+  t.teardown(() => sys.prisma.agentApp.deleteMany({ where: { username: 'mallory', appId: SAFE } }))
+  t.match(await m.next(3000), { event: 'apps', data: { apps: [SAFE] } }, 'and widens when one is added')
+  await sys.push(SAFE, 'text', { from: 'o_granted', content: 'now for mallory' })
+  t.match(await m.next(), { event: 'message', data: { appId: SAFE, text: 'now for mallory' } })
+})

@@ -1,0 +1,70 @@
+// The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
+import type { PrismaClient } from '@kefu/db'
+import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
+import type { WechatSender } from './common/sender.js'
+import type { CustomerOptions } from './customer/index.js'
+import type { HistoryOptions } from './history/index.js'
+import type { LiveOptions, LiveStreamLimits } from './live/index.js'
+
+export interface ConsoleSessionOptions {
+  /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
+  secret: string | string[]
+  idleTimeoutS?: number
+  absoluteTimeoutS?: number
+  /** Default `kefu_console`. */
+  cookieName?: string
+  secure?: 'auto' | boolean
+}
+
+export interface ConsoleOptions {
+  /** The console's origin as browsers see it (PUBLIC_URL). */
+  publicUrl: string
+  /** A's origin as browsers see it (AUTH_URL). */
+  authUrl: string
+  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
+  authInternalUrl?: string
+  clientId: string
+  clientSecret: string
+  session: ConsoleSessionOptions
+  /** WECHAT_APPS: the mini programs (their secrets are needed to reply). */
+  apps: WechatAppConfig[]
+  prisma?: PrismaClient
+  prismaConcurrency?: number
+  databaseUrl?: string
+  dataDir?: string
+  poolMax?: number
+  redis?: RedisClient
+  redisUrl?: string
+  /** Default `kefu:console:`. */
+  redisPrefix?: string
+  /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */
+  bus?: EventBus
+  /** WECHAT_API_BASE, default https://api.weixin.qq.com */
+  wechatApiBase?: string
+  /** Replaces the WeChat API client (tests). */
+  sender?: WechatSender
+  /** Replies per agent per minute (default 30). */
+  repliesPerMinute?: number
+  /** Searches per agent per minute (default SEARCHES_PER_MINUTE, 60). */
+  searchesPerMinute?: number
+  /** How long one search or one report may hold its database connection (default SEARCH_TIMEOUT_MS, REPORT_TIMEOUT_MS). */
+  queryTimeouts?: { searchMs?: number, reportMs?: number }
+  /** How often an open live stream checks its session, the A login and the agent's mini programs (default 4000 ms). */
+  sessionCheckMs?: number
+  /** Live streams per agent and what a client that does not read may hold (defaults in live/routes.ts). */
+  liveStreams?: Partial<LiveStreamLimits>
+  /** How long A's word that a login is live is trusted; activity here reaches A within it (default 4000 ms). */
+  checkIntervalMs?: number
+  /** Pages warn this long before an idle sign-out (SESSION_WARN_BEFORE_S, default 120). */
+  warnBeforeS?: number
+  /** How often pages ask when the sign-in ends (default 5000 ms). */
+  statusPollMs?: number
+  now?: () => number
+  fetch?: typeof fetch
+  /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
+  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
+  /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
+  history?: Partial<HistoryOptions>
+  /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
+  metrics?: Metrics
+}

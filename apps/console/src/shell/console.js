@@ -1,0 +1,187 @@
+// kefu agent console: the page's layout and how its modules work together. Plain ES modules, no build step:
+// list (views, filters), timeline, composer (replies, notes, quick replies), conversation bar (assignment, status,
+// snooze), customer panel, live stream, notifications, presence and administration.
+import { openAdmin } from '../team/admin.js'
+import { api, whenSignedOut } from '../common/api.js'
+import * as bar from '../conversations/conversation-bar.js'
+import * as composer from '../conversations/composer.js'
+import * as customer from '../customer/customer-panel.js'
+import { convKey, convPath, el, fmtTime } from '../common/dom.js'
+import { T, lang } from '../common/i18n.js'
+import * as list from '../conversations/list.js'
+import * as live from '../live/live.js'
+import * as notifications from '../live/notifications.js'
+import * as presence from '../team/presence.js'
+import * as search from '../search/search-panel.js'
+import { isAdmin, isCurrent, on, state } from '../common/state.js'
+import * as subscribe from '../subscribe/subscribe.js'
+import * as timeline from '../conversations/timeline.js'
+
+const root = document.getElementById('app')
+state.me.username = root.dataset.username
+
+// ---- layout ----
+const status = el('span', { class: 'status', role: 'status', 'aria-live': 'polite', text: '' })
+const adminButton = el('button', { type: 'button', id: 'open-admin', text: T.admin, hidden: true, onclick: () => { openAdmin().catch(() => {}) } })
+const chatTitle = el('h2', { id: 'chat-title', text: '' })
+const windowInfo = el('span', { class: 'window', id: 'window-info' })
+const backButton = el('button', { class: 'back', type: 'button', text: T.back, onclick: closeConversation })
+const panelButton = el('button', { class: 'panel-toggle', type: 'button', id: 'toggle-customer', text: T.customer, 'aria-controls': 'customer-panel', onclick: () => customer.toggle(!document.body.classList.contains('panel-open')) })
+const chat = el('main', { class: 'chat' },
+  el('div', { class: 'chat-head' }, backButton, chatTitle, windowInfo, panelButton),
+  bar.bar, timeline.timeline, subscribe.panel, composer.composer)
+const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholder', text: T.pick }))
+const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
+root.append(
+  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink,
+    el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
+    el('a', { href: root.dataset.authUrl + '/', text: T.account })),
+  layout)
+
+function showEnded () {
+  status.textContent = T.ended
+  status.classList.add('offline')
+  composer.setReplyState(false, false)
+  live.close()
+  // The session watch (sso-client) says so and offers a sign-in that comes back to this conversation.
+  if (window.kefuSession) window.kefuSession.check()
+}
+whenSignedOut(showEnded)
+document.addEventListener('kefu-session', (e) => { if (e.detail === 'ended') showEnded() })
+on('ended', showEnded)
+
+// The open conversation is in the address (?c=<appid>/<openid>), so a reload or a sign-in comes back to it.
+function rememberConversation (conv) {
+  const q = conv === null ? '' : '?c=' + encodeURIComponent(convKey(conv.appId, conv.openid))
+  history.replaceState(null, '', location.pathname + q)
+}
+
+// ---- the open conversation ----
+function renderWindow (conv) {
+  windowInfo.className = 'window'
+  const info = state.appInfo.get(conv.appId)
+  if (!info || !info.canReply) { windowInfo.textContent = T.noSecret; windowInfo.classList.add('closed'); composer.setReplyState(false, false); return }
+  const w = conv.window
+  if (w.open) windowInfo.textContent = T.windowOpen(w.remaining, fmtTime(w.closesAt))
+  else { windowInfo.textContent = w.reason === 'closed' ? T.windowClosed : T.windowUsed; windowInfo.classList.add('closed') }
+  composer.setReplyState(true, w.open)
+}
+
+function showConversation (conv) {
+  state.conv = { ...(state.conv || {}), ...conv }
+  renderWindow(state.conv)
+  subscribe.update(state.conv).catch(() => {})
+  bar.render()
+}
+
+async function openConversation ({ appId, openid, person, at }) {
+  state.current = { appId, openid }
+  state.conv = null
+  rememberConversation(state.current)
+  layout.replaceChild(chat, layout.children[1])
+  if (!layout.contains(customer.panel)) layout.append(customer.panel)
+  layout.classList.add('has-chat')
+  chatTitle.textContent = openid + (state.apps.length > 1 ? ' · ' + appId : '')
+  timeline.clear()
+  composer.reset()
+  subscribe.reset()
+  list.render()
+  // `at`: a search result's message, shown among its neighbours.
+  const body = await api(at ? convPath(appId, openid, 'around') + '?key=' + encodeURIComponent(at) : convPath(appId, openid), { person })
+  if (!isCurrent(appId, openid)) return
+  showConversation(body.conversation)
+  for (const item of body.messages) timeline.upsertItem(item)
+  if (at) timeline.highlight(at)
+  else timeline.scrollToEnd()
+  customer.load(appId, openid, false).catch(() => {})
+  const listed = state.conversations.find((c) => c.appId === appId && c.openid === openid)
+  if ((listed && listed.unreadCount > 0) || body.conversation.unreadCount > 0) {
+    if (listed) listed.unreadCount = 0
+    list.render()
+    api(convPath(appId, openid, 'read'), { method: 'POST', person }).then(() => list.recount()).catch(() => {})
+  }
+  composer.focus()
+}
+on('open', (o) => { openConversation(o).catch((err) => { composer.notice.textContent = err.message }) })
+
+function closeConversation () {
+  layout.classList.remove('has-chat')
+  document.body.classList.remove('panel-open')
+  state.current = null
+  state.conv = null
+  rememberConversation(null)
+  layout.replaceChild(placeholder, layout.children[1])
+  customer.panel.remove()
+  list.render()
+}
+
+async function refreshCurrent () {
+  if (state.current === null) return
+  const { appId, openid } = state.current
+  const body = await api(convPath(appId, openid) + '?limit=1')
+  if (isCurrent(appId, openid)) showConversation(body.conversation)
+}
+on('sent', () => { refreshCurrent().catch(() => {}) })
+
+// ---- live ----
+on('live-message', (data) => {
+  const { conversation, ...item } = data
+  const open = isCurrent(item.appId, item.openid)
+  if (open) {
+    timeline.upsertItem(item)
+    refreshCurrent().catch(() => {})
+    if (!document.hidden) api(convPath(item.appId, item.openid, 'read'), { method: 'POST' }).catch(() => {})
+  }
+  const existing = state.conversations.find((c) => c.appId === item.appId && c.openid === item.openid)
+  const unread = conversation ? conversation.unreadCount : (existing ? existing.unreadCount : 0) + (item.type !== 'event' ? 1 : 0)
+  list.upsert({
+    ...(conversation || { appId: item.appId, openid: item.openid, status: 'open', assignee: null, snoozedUntil: null, tags: [], updatedAt: item.at }),
+    unreadCount: open && !document.hidden ? 0 : unread,
+    last: item,
+    lastMessageAt: Math.max(existing ? existing.lastMessageAt : 0, item.at)
+  })
+  if (conversation && open) showConversation(conversation)
+  notifications.onCustomerMessage(item, conversation)
+  list.recount()
+})
+on('live-outbound', (item) => { if (isCurrent(item.appId, item.openid)) timeline.upsertItem(item) })
+
+function applyChange (change) {
+  const c = change.conversation
+  list.upsert(c)
+  if (isCurrent(c.appId, c.openid)) {
+    showConversation(c)
+    for (const item of change.activities || []) timeline.upsertItem(item)
+  }
+  list.recount()
+}
+on('conversation-changed', applyChange)
+on('conversation', applyChange)
+
+on('reconnected', () => {
+  list.load(false).catch(() => {})
+  list.loadCounts().catch(() => {})
+  if (state.current) openConversation({ ...state.current, person: false }).catch(() => {})
+})
+
+// ---- start ----
+function start () {
+  api('/api/me').then(async (me) => {
+    state.me = { username: me.username, role: me.role, availability: me.availability, notifications: me.notifications }
+    state.apps = me.apps.map((a) => a.appId)
+    state.appInfo = new Map(me.apps.map((a) => [a.appId, a]))
+    adminButton.hidden = !isAdmin()
+    search.reportsLink.hidden = !isAdmin()
+    notifications.show()
+    list.setApps()
+    if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
+    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags()])
+    live.connect(status)
+    const wanted = new URLSearchParams(location.search).get('c')
+    const slash = wanted === null ? -1 : wanted.indexOf('/')
+    if (state.current === null && slash > 0 && state.apps.includes(wanted.slice(0, slash))) openConversation({ appId: wanted.slice(0, slash), openid: wanted.slice(slash + 1), person: false })
+  }).catch((err) => { status.textContent = err.message })
+}
+on('restart', start)
+document.documentElement.dataset.consoleLang = lang
+start()

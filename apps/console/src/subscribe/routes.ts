@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify'
+import type { SubscribeTemplate, WechatAppConfig } from '@kefu/service'
+import { pickLang } from '@kefu/sso-client'
+import { NoSecret, NoSuchConversation, TooManyReplies } from '../common/errors.js'
+import type { RateLimiter } from '../common/rate-limit.js'
+import type { WechatSender } from '../common/sender.js'
+import { BadSubscribeMessage, NoSubscription, NoSuchTemplate } from './subscribe-errors.js'
+import { draftProblems, fieldRule, subscribeBody, type SubscribeDraft } from './subscribe-message.js'
+import { SubscribeStore, type RefusalEffect, type Subscription } from './subscribe-store.js'
+import { OUTBOUND_CHANNEL } from '../live/index.js'
+import { agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
+
+export interface SubscribeRoutesOptions {
+  apps: WechatAppConfig[]
+  sender: WechatSender
+  /** The replies limiter: a subscribe message counts as a reply of the agent's. */
+  replyLimiter: RateLimiter
+  now: () => number
+}
+
+const TEXT = {
+  'zh-CN': {
+    closed: '回复窗口已关闭：客服消息只能在用户发消息后 48 小时内（或进入会话后 1 分钟内）回复。用户同意过的订阅消息仍可发送。',
+    noneAccepted: '用户没有可用的订阅：需用户在小程序中同意订阅消息后才能发送。',
+    noTemplate: (id: string) => `该小程序没有配置订阅消息模板 ${id}（WECHAT_APPS 的 subscribeTemplates）`,
+    noSends: (title: string) => `用户对“${title}”没有剩余的订阅次数：需用户在小程序中再次同意订阅。`
+  },
+  en: {
+    closed: 'The reply window is closed: customer-service replies are possible within 48 hours of the customer’s message (or a minute after they open the chat). Subscribe messages the customer accepted can still be sent.',
+    noneAccepted: 'The customer has no subscription to use: they must accept a subscribe message in the mini program first.',
+    noTemplate: (id: string) => `this mini program has no subscribe-message template ${id} (subscribeTemplates in WECHAT_APPS)`,
+    noSends: (title: string) => `The customer has no sends left for “${title}”: they must accept it again in the mini program.`
+  }
+}
+
+const draftSchema = {
+  type: 'object',
+  // Not additionalProperties: false, which Fastify's validator answers by dropping the property, not refusing it.
+  propertyNames: { enum: ['templateId', 'fields', 'query'] },
+  required: ['templateId', 'fields'],
+  properties: {
+    templateId: { type: 'string', minLength: 1, maxLength: 128 },
+    fields: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 200 } },
+    query: { type: 'string', maxLength: 1024 }
+  }
+} as const
+
+/** WeChat's 47003 names the field it refused (`data.thing2.value invalid`): keep that part, drop its rid. */
+function refusalText (failure: { errcode: number, errmsg: string, explanation: string }): string {
+  const field = failure.errcode === 47003 ? /data\.[\w.]+/.exec(failure.errmsg)?.[0] : undefined
+  return field === undefined ? failure.explanation : `${failure.explanation} (${field})`
+}
+
+/**
+ * Subscribe messages (订阅消息): how WeChat lets kefu reach a customer after the reply window has closed, one send per
+ * acceptance of a template. The customer's quota comes from WeChat's own events (ingest's trigger); a send takes one
+ * before WeChat is called and gives it back if WeChat refuses.
+ */
+export default async function subscribeRoutes (fastify: FastifyInstance, opts: SubscribeRoutesOptions): Promise<void> {
+  const store = new SubscribeStore(fastify.prisma)
+  const templates = new Map(opts.apps.map((a) => [a.appid, new Map((a.subscribeTemplates ?? []).map((t) => [t.templateId, t]))]))
+  const withSecret = new Set(opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid))
+
+  function announce (item: { id: string, appId: string, openid: string }): void {
+    fastify.bus.publish(OUTBOUND_CHANNEL, JSON.stringify({ outbound: [{ id: item.id, appId: item.appId, openid: item.openid }] })).catch((err: Error) => {
+      fastify.log.warn({ err: err.message }, 'outbound update not announced')
+    })
+  }
+
+  function offer (template: SubscribeTemplate, subscription: Subscription, lang: 'zh-CN' | 'en'): Record<string, unknown> {
+    return {
+      templateId: template.templateId,
+      title: template.title,
+      page: template.page ?? null,
+      longTerm: template.longTerm,
+      fields: template.fields.map((f) => ({ key: f.key, kind: f.kind, label: f.label, ...(f.values === undefined ? {} : { values: f.values }), rule: fieldRule(f, lang) })),
+      remaining: subscription.remaining,
+      subscribed: subscription.subscribed,
+      available: template.longTerm ? subscription.subscribed : subscription.remaining > 0
+    }
+  }
+
+  fastify.get<{ Params: ConversationParams }>('/api/conversations/:appid/:openid/subscriptions', {
+    schema: { params: conversationParams }
+  }, async function subscriptions (request) {
+    const { appid, openid } = request.params
+    await agentOf(request, appid)
+    const lang = pickLang(request.headers['accept-language'])
+    const summary = await fastify.consoleStore.conversation(appid, openid)
+    if (summary === null) throw new NoSuchConversation()
+    const quotas = await store.subscriptions(appid, openid)
+    const offered = [...(templates.get(appid)?.values() ?? [])].map((t) => offer(t, quotas.get(t.templateId) ?? { remaining: 0, subscribed: false }, lang))
+    const notice = summary.window.open ? null : offered.some((o) => o.available === true) ? TEXT[lang].closed : `${TEXT[lang].closed} ${TEXT[lang].noneAccepted}`
+    return { window: summary.window, notice, canSend: withSecret.has(appid), templates: offered }
+  })
+
+  fastify.post<{ Params: ConversationParams, Body: SubscribeDraft }>('/api/conversations/:appid/:openid/subscribe-messages', {
+    schema: { params: conversationParams, body: draftSchema }
+  }, async function sendSubscribeMessage (request, reply) {
+    const { appid, openid } = request.params
+    const agent = await agentOf(request, appid)
+    const lang = pickLang(request.headers['accept-language'])
+    if (!withSecret.has(appid)) throw new NoSecret(appid)
+    const template = templates.get(appid)?.get(request.body.templateId)
+    if (template === undefined) throw new NoSuchTemplate(TEXT[lang].noTemplate(request.body.templateId))
+    const problems = draftProblems(template, request.body, lang)
+    if (problems.length > 0) throw new BadSubscribeMessage(problems.join(lang === 'en' ? '; ' : '；'))
+    if (await fastify.consoleStore.conversation(appid, openid) === null) throw new NoSuchConversation()
+    const limited = await opts.replyLimiter.hit(agent.username)
+    if (!limited.allowed) {
+      void reply.header('retry-after', String(limited.retryAfterS))
+      throw new TooManyReplies(limited.retryAfterS)
+    }
+
+    const body = subscribeBody(template, request.body)
+    const taken = await store.take({ appId: appid, openid, templateId: template.templateId, longTerm: template.longTerm, body, agent: agent.username })
+    if (taken === null) throw new NoSubscription(TEXT[lang].noSends(template.title))
+    announce(taken.item)
+    let item
+    try {
+      const { msgId } = await opts.sender.sendSubscribe(appid, openid, body)
+      item = await store.sent(taken, msgId, new Date(opts.now()))
+    } catch (err) {
+      const failure = opts.sender.failure(err, lang)
+      let effect: RefusalEffect
+      if (failure !== null) effect = failure.errcode === 43101 ? 'none-left' : 'give-back'
+      else effect = opts.sender.mayHaveTakenEffect(err) ? 'keep' : 'give-back'
+      request.log.info({ appid, errcode: failure?.errcode, effect, err: failure === null ? (err as Error).message : undefined }, 'subscribe message not sent')
+      // No answer from WeChat: -2, as replies record it, with the client's own explanation (network, timeout, token).
+      const explain = (err as { explain?: (lang: 'zh' | 'en') => string }).explain
+      const unanswered = { errcode: -2, errmsg: typeof explain === 'function' ? explain.call(err, lang === 'en' ? 'en' : 'zh') : 'network error' }
+      item = await store.failed(taken, failure === null ? unanswered : { errcode: failure.errcode, errmsg: refusalText(failure) }, effect)
+    }
+    announce(item)
+    const subscription = await store.subscription(appid, openid, template.templateId)
+    return reply.code(201).send({ message: item, subscription: offer(template, subscription, lang) })
+  })
+}

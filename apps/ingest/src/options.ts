@@ -1,0 +1,31 @@
+// The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
+import type { PrismaClient } from '@kefu/db'
+import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
+
+export interface IngestOptions {
+  apps: WechatAppConfig[]
+  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
+  prisma?: PrismaClient
+  prismaConcurrency?: number
+  databaseUrl?: string
+  dataDir?: string
+  poolMax?: number
+  redis?: RedisClient
+  redisUrl?: string
+  redisPrefix?: string
+  /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
+  bus?: EventBus
+  /** ± seconds a push's timestamp may differ from our clock. */
+  timestampWindowS?: number
+  writeTimeoutMs?: number
+  /** Batches written at once (group commit); defaults to 2 (at most the pool size). */
+  writeConcurrency?: number
+  /** Milliseconds since the epoch; tests pass a fixed clock. */
+  now?: () => number
+  docs?: boolean
+  /**
+   * The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh
+   * registry. `createMetrics(false)` leaves the counters and their hooks out (the benchmark measures without).
+   */
+  metrics?: Metrics
+}

@@ -1,4 +1,4 @@
-// The README and docs/ point at each other: every relative link of the repository's Markdown reaches a file that
+// The README, CONTRIBUTING.md and docs/ point at each other: every relative link of the repository's Markdown reaches a file that
 // exists, and a link to a section reaches a heading of that file (as GitHub makes anchors of headings).
 import t from 'tap'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -27,9 +27,9 @@ function anchors (text: string): Set<string> {
   return out
 }
 
-/** The Markdown files a reader opens: the README, docs/, and each app's and package's README. */
+/** The Markdown files a reader opens: the README, CONTRIBUTING.md, docs/, and each app's and package's README. */
 function markdownFiles (): string[] {
-  const files = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+  const files = ['README.md', 'CONTRIBUTING.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
   for (const dir of ['apps', 'packages']) {
     for (const name of readdirSync(path.join(ROOT, dir))) {
       if (existsSync(path.join(ROOT, dir, name, 'README.md'))) files.push(`${dir}/${name}/README.md`)
@@ -52,9 +52,9 @@ function links (text: string): string[] {
   return out
 }
 
-t.test('every relative link of the README, docs/ and the READMEs reaches a file and a heading', async (t) => {
+t.test('every relative link of the README, CONTRIBUTING.md, docs/ and the READMEs reaches a file and a heading', async (t) => {
   const files = markdownFiles()
-  t.ok(files.includes('docs/configuration.md') && files.includes('apps/console/README.md'), `${files.length} files`)
+  t.ok(['CONTRIBUTING.md', 'docs/configuration.md', 'apps/console/README.md'].every((f) => files.includes(f)), `${files.length} files`)
   let checked = 0
   for (const file of files) {
     for (const link of links(readFileSync(path.join(ROOT, file), 'utf8'))) {
@@ -77,7 +77,9 @@ t.test('anchors are made as GitHub makes them', async (t) => {
   t.same([...anchors('# Tests\n## Tests\n```\n# not a heading\n```\n')], ['tests', 'tests-1'])
 })
 
-t.test('the README is a front door: at most 200 lines', async (t) => {
-  const lines = readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n').length
+t.test('the README is a front door: at most 200 lines, and it shows a newcomer CONTRIBUTING.md', async (t) => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const lines = readme.split('\n').length
   t.ok(lines <= 200, `README.md has ${lines} lines; reference material belongs in docs/`)
+  t.ok(links(readme).includes('CONTRIBUTING.md'), 'README.md links CONTRIBUTING.md')
 })

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { HistoryIndexer } from '../search/index.js'
@@ -11,6 +11,17 @@ import { RetentionJob } from './retention.js'
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
 const NOW = Date.parse('2026-12-01T00:00:00Z')
+
+/** A database of the test's own and a folder for kept media, both gone at teardown. */
+async function setUp (t: Test, label: string): Promise<{ prisma: PrismaClient, store: FsMediaStore }> {
+  const db = await createTestDatabase(label)
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return { prisma, store: new FsMediaStore(dir) }
+}
 
 let seq = 0
 async function message (prisma: PrismaClient, openid: string, ageDays: number, mediaId?: string): Promise<bigint> {
@@ -30,13 +41,7 @@ async function message (prisma: PrismaClient, openid: string, ageDays: number, m
 }
 
 t.test('retention: old messages get delete_time, then they, their search rows and kept media are purged; recent ones stay', async (t) => {
-  const db = await createTestDatabase('retention')
-  t.teardown(db.drop)
-  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
-  t.teardown(() => prisma.$disconnect())
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const store = new FsMediaStore(dir)
+  const { prisma, store } = await setUp(t, 'retention')
 
   const oldPic = await message(prisma, 'o_old', 40, 'media_old')
   await message(prisma, 'o_old', 35)
@@ -77,13 +82,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
 })
 
 t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {
-  const db = await createTestDatabase('retention_media')
-  t.teardown(db.drop)
-  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
-  t.teardown(() => prisma.$disconnect())
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const store = new FsMediaStore(dir)
+  const { prisma, store } = await setUp(t, 'retention_media')
 
   const young = await message(prisma, 'o_young', 2, 'media_young')
   // media_opened: a copy an agent opened that no message names (a reply's thumbnail), seen 2 days ago; media_opened_old 10.

@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse as InjectResponse } from 'fastify'
-import fp from 'fastify-plugin'
+import type { FastifyInstance, LightMyRequestResponse as InjectResponse } from 'fastify'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
-import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
+import { deleteKeysAtTeardown, startSite, testKeyPrefix, type LogLine } from '@kefu/service/testing'
 import authApp, { upsertAccount, type AuthOptions, type SsoClient } from '../src/app.js'
 
 interface Tap {
@@ -41,7 +39,7 @@ export async function fileDatabase (t: Tap, label: string): Promise<TestDatabase
   return db
 }
 
-export interface LogLine { level: number, msg: string, code?: string, [key: string]: unknown }
+export type { LogLine }
 
 export interface TestApp {
   app: FastifyInstance
@@ -57,17 +55,9 @@ export function redisUrl (): string | undefined {
 
 /** The app with test settings. Redis (when REDIS_URL is set) under a random prefix whose keys go at teardown. */
 export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOptions> = {}, fastifyOptions: { trustProxy?: boolean } = {}): Promise<TestApp> {
-  const logs: LogLine[] = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-      done()
-    }
-  })
   const prefix = overrides.redisPrefix ?? testKeyPrefix('auth')
   deleteKeysAtTeardown(t, prefix)
-  const app = Fastify({ logger: { level: 'info', stream }, ...fastifyOptions })
-  await app.register(fp(authApp), {
+  const { app, logs } = await startSite(t, authApp, {
     publicUrl: ORIGIN,
     clients: [B1, B2],
     session: { secret: SECRET },
@@ -77,9 +67,7 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOp
     redisPrefix: prefix,
     scrypt: FAST_SCRYPT,
     ...overrides
-  })
-  t.teardown(() => app.close())
-  await app.ready()
+  }, { fastify: fastifyOptions })
   return { app, logs, refusals: (code) => logs.filter((l) => l.msg === 'refused' && l.code === code) }
 }
 

@@ -1,15 +1,14 @@
 // PostgreSQL and Redis taken away (a TCP proxy cut in front of each) and brought back: every route of A answers 503
 // with one line while a server it needs is away, never 500 and never hangs, and works again by itself.
 import crypto from 'node:crypto'
-import { Writable } from 'node:stream'
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
-import { createRedisClient } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Answer, type Probe, type TcpProxy, testKeyPrefix } from '@kefu/service/testing'
+import type { FastifyInstance } from 'fastify'
+import {
+  deleteKeysAtTeardown, injected, outageDrill, proxiesInFront, startSite, type Answer, type LogLine, type Probe, type TcpProxy, testKeyPrefix
+} from '@kefu/service/testing'
 import { basicAuthorization } from '@kefu/sso-client'
 import authApp from '../src/app.js'
-import { B1, B2, Browser, FAST_SCRYPT, ORIGIN, SECRET, addAccount, fileDatabase, type LogLine } from './helper.js'
+import { B1, B2, Browser, FAST_SCRYPT, ORIGIN, SECRET, addAccount, fileDatabase } from './helper.js'
 
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
 const LIMITS = { account: { max: 10_000, windowS: 60 }, ip: { max: 10_000, windowS: 60 } }
@@ -28,42 +27,22 @@ interface Outage {
 /** A on a database of its own and a Redis key prefix of its own, both reached through proxies the test can cut. */
 async function buildBehindProxies (t: Tap, label: string): Promise<Outage> {
   const db = await fileDatabase(t, label)
-  const database = await createTcpProxy(db.url)
-  const redis = await createTcpProxy(process.env.REDIS_URL!)
   const prefix = testKeyPrefix('auth')
-  const logs: LogLine[] = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-      done()
-    }
-  })
-  const app = Fastify({ logger: { level: 'info', stream } })
-  const routes = recordRoutes(app)
-  await app.register(fp(authApp), {
+  deleteKeysAtTeardown(t, prefix)
+  const proxies = await proxiesInFront(t, db.url)
+  const { app, routes, logs } = await startSite(t, authApp, {
     publicUrl: ORIGIN,
     clients: [B1, B2],
     session: { secret: SECRET },
-    databaseUrl: database.url,
+    databaseUrl: proxies.database.url,
     poolMax: db.poolMax,
-    redisUrl: redis.url,
+    redisUrl: proxies.redis.url,
     redisPrefix: prefix,
     scrypt: FAST_SCRYPT,
     loginLimits: LIMITS
   })
-  t.teardown(async () => {
-    await app.close()
-    await database.close()
-    await redis.close()
-    const direct = await createRedisClient(process.env.REDIS_URL!)
-    const keys: string[] = []
-    for await (const batch of direct.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await direct.unlink(keys)
-    direct.destroy()
-  })
-  await app.ready()
   await addAccount(app, 'alice', 'alice-password')
-  return { app, routes, logs, proxies: { database, redis } }
+  return { app, routes, logs, proxies }
 }
 
 function copy (app: FastifyInstance, from: Browser): Browser {

@@ -1,13 +1,11 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import fp from 'fastify-plugin'
+import type http from 'node:http'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import authApp, { upsertAccount, type AuthOptions } from '@kefu/auth'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
-import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
+import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix } from '@kefu/service/testing'
 import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
 import consoleApp, { type ConsoleOptions } from '../src/app.js'
@@ -61,13 +59,16 @@ export interface EventStream {
   close: () => void
 }
 
-/** Opens /api/events as an EventSource would (on `site`, default the console) and hands out events as they arrive. */
-export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site = sys.console): Promise<EventStream> {
+/**
+ * Opens /api/events as an EventSource would (on `site`, default the console; reconnecting after `lastEventId` when
+ * given) and hands out events as they arrive.
+ */
+export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site = sys.console, lastEventId?: string): Promise<EventStream> {
   const host = new URL(site.url).hostname
   const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
   const controller = new AbortController()
   const res = await fetch(site.internalUrl + '/api/events', {
-    headers: { host: new URL(site.url).host, cookie, accept: 'text/event-stream' },
+    headers: { host: new URL(site.url).host, cookie, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
     signal: controller.signal
   })
   if (res.status !== 200) throw new Error(`events: ${res.status}`)
@@ -119,12 +120,6 @@ export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site =
   return { next, nextOf, close: () => { controller.abort() } }
 }
 
-async function bindServer (): Promise<{ server: http.Server, port: number }> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, port: (server.address() as AddressInfo).port }
-}
-
 /**
  * The A site, the console (a B site of it), ingest and a fake WeChat API, on loopback ports, sharing one database
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
@@ -157,14 +152,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
 
   async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O): Promise<FastifyInstance> {
-    const app = Fastify({ logger: process.env.KEFU_TEST_LOG === '1' ? { level: 'warn' } : false, serverFactory: (handler) => { server.on('request', handler); return server } })
-    await app.register(fp(plugin), options)
-    await app.ready()
-    t.teardown(async () => {
-      await app.close()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() })
-    })
-    return app
+    return (await startSite(t, plugin, options, { server, quiet: true })).app
   }
 
   const a = await site(aBound.server, authApp, {

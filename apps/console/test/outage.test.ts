@@ -3,18 +3,15 @@
 // never 500 and never hangs, and works again by itself; an open live stream says so and ends, and live updates
 // flow again once Redis is back (its subscription renewed by itself).
 import crypto from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
 import t from 'tap'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import fp from 'fastify-plugin'
 import authApp, { upsertAccount } from '@kefu/auth'
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
-import { createRedisBus, createRedisClient, type WechatAppConfig } from '@kefu/service'
-import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe, testKeyPrefix } from '@kefu/service/testing'
+import { createRedisBus, type WechatAppConfig } from '@kefu/service'
+import {
+  bindServer, deleteKeysAtTeardown, injected, outageDrill, proxiesInFront, startSite, type Answer, type Probe, testKeyPrefix
+} from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
@@ -35,15 +32,14 @@ const APP: WechatAppConfig = {
 }
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
-interface LogLine { level: number, msg: string }
 interface SseEvent { event: string, data: any }
 
 t.test('every route of the console through PostgreSQL and Redis outages', { skip }, async (t) => {
   const db = await createTestDatabase('console_outage')
   t.teardown(db.drop)
-  const database = await createTcpProxy(db.url)
-  const redis = await createTcpProxy(process.env.REDIS_URL!)
-  t.teardown(async () => { await database.close(); await redis.close() })
+  const prefix = testKeyPrefix('console')
+  deleteKeysAtTeardown(t, prefix)
+  const { database, redis } = await proxiesInFront(t, db.url)
   // Seeding and ingest go straight to the servers: they stand for the rest of the world, which stays up.
   const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
   t.teardown(() => prisma.$disconnect())
@@ -51,48 +47,15 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   t.teardown(() => ingestBus.close())
   const fake = await startFakeWechat({ apps: [{ appid: APP.appid, secret: APP.secret! }], subscribeTemplates: { [APP.appid]: APP.subscribeTemplates! } })
   t.teardown(() => fake.close())
-  const prefix = testKeyPrefix('console')
-  t.teardown(async () => {
-    const direct = await createRedisClient(process.env.REDIS_URL!)
-    const keys: string[] = []
-    for await (const batch of direct.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await direct.unlink(keys)
-    direct.destroy()
-  })
 
-  async function listen (): Promise<{ server: http.Server, port: number }> {
-    const server = http.createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    return { server, port: (server.address() as AddressInfo).port }
-  }
-  async function site<O extends object> (server: http.Server | undefined, plugin: FastifyPluginAsync<O>, options: O): Promise<{ app: FastifyInstance, logs: LogLine[], routes: () => string[] }> {
-    const logs: LogLine[] = []
-    const stream = new Writable({
-      write (chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-        done()
-      }
-    })
-    const logger = { level: 'info', stream }
-    const app = server === undefined ? Fastify({ logger }) : Fastify({ logger, serverFactory: (handler) => { server.on('request', handler); return server } })
-    const routes = recordRoutes(app)
-    await app.register(fp(plugin), options)
-    await app.ready()
-    t.teardown(async () => {
-      await app.close()
-      if (server !== undefined) await new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() })
-    })
-    return { app, logs, routes }
-  }
-
-  const aBound = await listen()
-  const cBound = await listen()
+  const aBound = await bindServer()
+  const cBound = await bindServer()
   // fetch cannot choose the Host header, and pages redirect navigations under another name to PUBLIC_URL: each
   // site is reached under the name it has.
   const aUrl = `http://127.0.0.1:${aBound.port}`
   const cUrl = `http://localhost:${cBound.port}`
   const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
-  const a = await site(aBound.server, authApp, {
+  const a = await startSite(t, authApp, {
     publicUrl: aUrl,
     clients: [{ clientId: 'console', clientSecret, origins: [cUrl], redirectUris: [cUrl + '/sso/callback'], logoutUri: `http://127.0.0.1:${cBound.port}/sso/logout` }],
     session: { secret: SESSION_SECRET },
@@ -102,8 +65,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     redisPrefix: prefix + 'auth:',
     scrypt: { N: 1024, r: 8, p: 1 },
     loginLimits: { account: { max: 10_000, windowS: 60 }, ip: { max: 10_000, windowS: 60 } }
-  })
-  const c = await site(cBound.server, consoleApp, {
+  }, { server: aBound.server })
+  const c = await startSite(t, consoleApp, {
     publicUrl: cUrl,
     authUrl: aUrl,
     authInternalUrl: aUrl,
@@ -118,8 +81,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     wechatApiBase: fake.url,
     repliesPerMinute: 10_000,
     sessionCheckMs: 200
-  })
-  const ingest = await site(undefined, ingestApp, { apps: [APP], prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, redisPrefix: prefix + 'ingest:', bus: ingestBus, docs: false })
+  }, { server: cBound.server })
+  const ingest = await startSite(t, ingestApp, { apps: [APP], prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, redisPrefix: prefix + 'ingest:', bus: ingestBus, docs: false })
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await prisma.agentApp.create({ data: { username: 'alice', appId: APP.appid } })
   // An administrator, so that the routes administrators use are probed too.

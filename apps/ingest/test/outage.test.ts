@@ -2,45 +2,20 @@
 // 503 with one line while a server it needs is away (WeChat retries), never 500 and never hangs, and works again by
 // itself, announcements of stored pushes included.
 import { once, EventEmitter } from 'node:events'
-import { Writable } from 'node:stream'
 import t from 'tap'
-import Fastify from 'fastify'
-import fp from 'fastify-plugin'
-import { createRedisBus, createRedisClient } from '@kefu/service'
-import { createTcpProxy, injected, outageDrill, recordRoutes, type Probe, testKeyPrefix } from '@kefu/service/testing'
+import { createRedisBus } from '@kefu/service'
+import { deleteKeysAtTeardown, injected, outageDrill, proxiesInFront, startSite, type Probe, testKeyPrefix } from '@kefu/service/testing'
 import ingestApp, { MESSAGES_CHANNEL } from '../src/app.js'
 import { APPS, PLAIN_APP, SAFE_APP, fields, fileDatabase, push, send } from './helper.js'
 
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
 
-interface LogLine { level: number, msg: string }
-
 t.test('every route of ingest through PostgreSQL and Redis outages', { skip }, async (t) => {
   const db = await fileDatabase(t, 'ingest_outage')
-  const database = await createTcpProxy(db.url)
-  const redis = await createTcpProxy(process.env.REDIS_URL!)
   const prefix = testKeyPrefix('ingest')
-  const logs: LogLine[] = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-      done()
-    }
-  })
-  const app = Fastify({ logger: { level: 'info', stream }, bodyLimit: 1024 * 1024 })
-  const routes = recordRoutes(app)
-  await app.register(fp(ingestApp), { apps: APPS, databaseUrl: database.url, poolMax: db.poolMax, redisUrl: redis.url, redisPrefix: prefix, docs: true })
-  t.teardown(async () => {
-    await app.close()
-    await database.close()
-    await redis.close()
-    const direct = await createRedisClient(process.env.REDIS_URL!)
-    const keys: string[] = []
-    for await (const batch of direct.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await direct.unlink(keys)
-    direct.destroy()
-  })
-  await app.ready()
+  deleteKeysAtTeardown(t, prefix)
+  const { database, redis } = await proxiesInFront(t, db.url)
+  const { app, routes, logs } = await startSite(t, ingestApp, { apps: APPS, databaseUrl: database.url, poolMax: db.poolMax, redisUrl: redis.url, redisPrefix: prefix, docs: true }, { fastify: { bodyLimit: 1024 * 1024 } })
 
   let sent = 0
   const acknowledged: string[] = []

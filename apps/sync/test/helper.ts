@@ -1,13 +1,9 @@
 import crypto from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
 import authApp, { upsertAccount, type AuthOptions, type SsoClient } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
-import { testKeyPrefix } from '@kefu/service/testing'
+import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix, type LogLine } from '@kefu/service/testing'
 import syncApp, { type SyncOptions } from '../src/app.js'
 
 interface Tap {
@@ -24,32 +20,7 @@ export class ShiftedClock {
   advance (ms: number): void { this.offset += ms }
 }
 
-export interface LogLine { level: number, msg: string, code?: string, [key: string]: unknown }
-
-function capture (): { logs: LogLine[], stream: Writable } {
-  const logs: LogLine[] = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-      done()
-    }
-  })
-  return { logs, stream }
-}
-
-/** An HTTP server already listening on a free loopback port, so that every URL is known before any app is built. */
-async function bindServer (): Promise<{ server: http.Server, port: number }> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, port: (server.address() as AddressInfo).port }
-}
-
-function closeServer (server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => { resolve() })
-    server.closeAllConnections()
-  })
-}
+export type { LogLine }
 
 export interface Site {
   app: FastifyInstance
@@ -91,14 +62,6 @@ function redisUrl (): string | undefined {
   return url === undefined || url === '' ? undefined : url
 }
 
-async function deleteKeys (app: FastifyInstance, prefix: string): Promise<void> {
-  const redis = (app as unknown as { redis: { isReady: boolean, scanIterator: (o: object) => AsyncIterable<unknown[]>, unlink: (k: string[]) => Promise<unknown> } | null }).redis
-  if (redis === null || !redis.isReady) return
-  const keys: string[] = []
-  for await (const batch of redis.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-  if (keys.length > 0) await redis.unlink(keys)
-}
-
 /**
  * A (the account site) and B sites, each on its own loopback port and host name, with a database and a Redis key
  * prefix of their own. Account "alice" exists. Everything closes at teardown.
@@ -107,6 +70,7 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
   const prefix = opts.redisPrefix ?? testKeyPrefix('sync')
+  deleteKeysAtTeardown(t, prefix)
   const aBound = await bindServer()
   const bBound = await Promise.all(opts.bHosts.map(() => bindServer()))
   const aUrl = `http://${opts.aHost}:${aBound.port}`
@@ -128,26 +92,7 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
     ...(opts.noBackChannel?.includes(b.clientId) === true ? {} : { logoutUri: b.internalUrl + '/sso/logout' })
   }))
 
-  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O, keyPrefix: string): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
-    const { logs, stream } = capture()
-    const app = Fastify({
-      logger: { level: 'info', stream },
-      serverFactory: (handler) => {
-        server.on('request', handler)
-        return server
-      }
-    })
-    await app.register(fp(plugin), options)
-    await app.ready()
-    t.teardown(async () => {
-      await deleteKeys(app, keyPrefix)
-      await app.close()
-      await closeServer(server)
-    })
-    return { app, logs }
-  }
-
-  const a = await site(aBound.server, authApp, {
+  const a = await startSite(t, authApp, {
     publicUrl: aUrl,
     clients,
     session: { secret: SESSION_SECRET },
@@ -157,13 +102,13 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
     redisPrefix: prefix + 'auth:',
     scrypt: { N: 1024, r: 8, p: 1 },
     ...opts.auth
-  }, prefix + 'auth:')
+  }, { server: aBound.server })
   await upsertAccount((a.app as unknown as { prisma: PrismaClient }).prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
 
   const bSites: BSite[] = []
   for (const [i, b] of bs.entries()) {
     const clock = new ShiftedClock()
-    const s = await site(bBound[i]!.server, syncApp, {
+    const s = await startSite(t, syncApp, {
       publicUrl: b.url,
       authUrl: aUrl,
       authInternalUrl: aInternal,
@@ -174,8 +119,8 @@ export async function startSystem (t: Tap, opts: SystemOptions): Promise<System>
       redisPrefix: `${prefix}${b.clientId}:`,
       now: clock.read,
       ...opts.sync
-    }, `${prefix}${b.clientId}:`)
-    bSites.push({ ...b, ...s, clock, refusals: refusalsOf(s.logs) })
+    }, { server: bBound[i]!.server })
+    bSites.push({ ...b, app: s.app, logs: s.logs, clock, refusals: refusalsOf(s.logs) })
   }
   return {
     db,

@@ -2,20 +2,16 @@
 // every route of the B site answers 503 with one line (a page for navigations) while a server it needs is away,
 // never 500 and never hangs, and works again by itself.
 import crypto from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
 import t from 'tap'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import fp from 'fastify-plugin'
 import authApp, { upsertAccount } from '@kefu/auth'
 import type { PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { createRedisClient } from '@kefu/service'
-import { createTcpProxy, fetched, injected, outageDrill, recordRoutes, type Answer, type Probe, testKeyPrefix } from '@kefu/service/testing'
+import {
+  bindServer, deleteKeysAtTeardown, injected, outageDrill, proxiesInFront, startSite, type Answer, type Probe, testKeyPrefix
+} from '@kefu/service/testing'
 import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import syncApp from '../src/app.js'
-import { HttpClient, PASSWORD, ShiftedClock, type BSite, type LogLine, type Site } from './helper.js'
+import { HttpClient, PASSWORD, ShiftedClock, type BSite, type Site } from './helper.js'
 
 const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL === undefined) && 'needs DATABASE_URL and REDIS_URL (embedded run)'
 const SESSION_SECRET = 'session-secret-session-secret-0123456789'
@@ -24,50 +20,18 @@ const NAVIGATE = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fet
 t.test('every route of a B site through PostgreSQL and Redis outages', { skip }, async (t) => {
   const db = await createTestDatabase('sync_outage')
   t.teardown(db.drop)
-  const database = await createTcpProxy(db.url)
-  const redis = await createTcpProxy(process.env.REDIS_URL!)
-  t.teardown(async () => { await database.close(); await redis.close() })
   const prefix = testKeyPrefix('sync')
-  t.teardown(async () => {
-    const direct = await createRedisClient(process.env.REDIS_URL!)
-    const keys: string[] = []
-    for await (const batch of direct.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
-    if (keys.length > 0) await direct.unlink(keys)
-    direct.destroy()
-  })
+  deleteKeysAtTeardown(t, prefix)
+  const { database, redis } = await proxiesInFront(t, db.url)
 
-  async function listen (): Promise<{ server: http.Server, port: number }> {
-    const server = http.createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    return { server, port: (server.address() as AddressInfo).port }
-  }
-  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O): Promise<{ app: FastifyInstance, logs: LogLine[], routes: () => string[] }> {
-    const logs: LogLine[] = []
-    const stream = new Writable({
-      write (chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine)
-        done()
-      }
-    })
-    const app = Fastify({ logger: { level: 'info', stream }, serverFactory: (handler) => { server.on('request', handler); return server } })
-    const routes = recordRoutes(app)
-    await app.register(fp(plugin), options)
-    await app.ready()
-    t.teardown(async () => {
-      await app.close()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() })
-    })
-    return { app, logs, routes }
-  }
-
-  const aBound = await listen()
-  const bBound = await listen()
+  const aBound = await bindServer()
+  const bBound = await bindServer()
   // fetch cannot choose the Host header, and pages redirect navigations under another name to PUBLIC_URL: each
   // site is reached under the name it has.
   const aUrl = `http://127.0.0.1:${aBound.port}`
   const bUrl = `http://localhost:${bBound.port}`
   const clientSecret = 'b-secret-'.padEnd(40, 'x') + crypto.randomBytes(8).toString('hex')
-  const a = await site(aBound.server, authApp, {
+  const a = await startSite(t, authApp, {
     publicUrl: aUrl,
     clients: [{ clientId: 'b', clientSecret, origins: [bUrl], redirectUris: [bUrl + '/sso/callback'], logoutUri: `http://127.0.0.1:${bBound.port}/sso/logout` }],
     session: { secret: SESSION_SECRET },
@@ -77,9 +41,9 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
     redisPrefix: prefix + 'auth:',
     scrypt: { N: 1024, r: 8, p: 1 },
     loginLimits: { account: { max: 10_000, windowS: 60 }, ip: { max: 10_000, windowS: 60 } }
-  })
+  }, { server: aBound.server })
   await upsertAccount((a.app as unknown as { prisma: PrismaClient }).prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
-  const b = await site(bBound.server, syncApp, {
+  const b = await startSite(t, syncApp, {
     publicUrl: bUrl,
     authUrl: aUrl,
     authInternalUrl: `http://127.0.0.1:${aBound.port}`,
@@ -88,7 +52,7 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
     session: { secret: SESSION_SECRET, cookieName: 'kefu_b' },
     redisUrl: redis.url,
     redisPrefix: prefix + 'b:'
-  })
+  }, { server: bBound.server })
   const A: Site = { app: a.app, url: aUrl, internalUrl: `http://127.0.0.1:${aBound.port}`, logs: a.logs, refusals: () => [] }
   const B: BSite = { app: b.app, url: bUrl, internalUrl: bUrl, logs: b.logs, refusals: () => [], clientId: 'b', clientSecret, clock: new ShiftedClock() }
 

@@ -1,67 +1,18 @@
 import t from 'tap'
-import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, openStream, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_live', console: { sessionCheckMs: 200 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await sys.prisma.agentApp.create({ data: { username: 'mallory', appId: PLAIN } })
-
-interface SseEvent { event: string, id?: string, data: any }
-
-/** Opens /api/events as an EventSource would and hands out events as they arrive. */
-async function stream (sys: ConsoleSystem, agent: Agent, lastEventId?: string): Promise<{ next: (timeoutMs?: number) => Promise<SseEvent>, close: () => void }> {
-  const host = new URL(sys.console.url).hostname
-  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
-  const controller = new AbortController()
-  const res = await fetch(sys.console.internalUrl + '/api/events', {
-    headers: { host: new URL(sys.console.url).host, cookie, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
-    signal: controller.signal
-  })
-  if (res.status !== 200) throw new Error(`events: ${res.status}`)
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
-  let buffer = ''
-  const queue: SseEvent[] = []
-  // One read at a time, kept across calls: a call that timed out must not lose the chunk its read brings later.
-  let reading: Promise<ReadableStreamReadResult<string>> | undefined
-  async function next (timeoutMs = 3000): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const ready = queue.shift()
-      if (ready !== undefined) return ready
-      const timer = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no event in time')), Math.max(1, deadline - Date.now())))
-      reading ??= reader.read()
-      const { value, done } = await Promise.race([reading, timer])
-      reading = undefined
-      if (done === true) throw new Error('stream ended')
-      buffer += value
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        const e: SseEvent = { event: 'message', data: undefined }
-        let data: string | undefined
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) e.event = line.slice(7)
-          else if (line.startsWith('id: ')) e.id = line.slice(4)
-          else if (line.startsWith('data: ')) data = line.slice(6)
-        }
-        if (data !== undefined) {
-          e.data = JSON.parse(data)
-          queue.push(e)
-        }
-      }
-    }
-  }
-  return { next, close: () => { controller.abort() } }
-}
 
 t.test('pushes arrive on the live stream of agents of that mini program only, in order', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)
   const mallory = new Agent()
   await mallory.signIn(sys, 'mallory')
-  const a = await stream(sys, alice)
+  const a = await openStream(sys, alice)
   t.teardown(a.close)
-  const m = await stream(sys, mallory)
+  const m = await openStream(sys, mallory)
   t.teardown(m.close)
   t.match(await a.next(), { event: 'hello', data: { username: 'alice' } })
   t.match(await m.next(), { event: 'hello', data: { username: 'mallory', apps: [PLAIN] } })
@@ -84,12 +35,12 @@ t.test('pushes arrive on the live stream of agents of that mini program only, in
 t.test('a reconnecting stream gets what it missed first (Last-Event-ID)', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)
-  const before = await stream(sys, alice)
+  const before = await openStream(sys, alice)
   const hello = await before.next()
   before.close()
   await sys.push(SAFE, 'text', { from: 'o_missed', content: 'missed 1' })
   await sys.push(SAFE, 'image', { from: 'o_missed' })
-  const again = await stream(sys, alice, hello.id)
+  const again = await openStream(sys, alice, sys.console, hello.id)
   t.teardown(again.close)
   const first = await again.next()
   t.match(first, { event: 'message', data: { text: 'missed 1' } })
@@ -104,7 +55,7 @@ t.test('a reconnecting stream gets what it missed first (Last-Event-ID)', async 
 t.test('logging out at A ends open streams, without the stream keeping the session alive', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)
-  const s = await stream(sys, alice)
+  const s = await openStream(sys, alice)
   t.teardown(s.close)
   await s.next()
   const logout = await alice.request(sys.a, 'POST', '/logout', { headers: { origin: sys.a.url, 'content-type': 'application/json' }, body: '{}' })
@@ -116,7 +67,7 @@ t.test('logging out at A ends open streams, without the stream keeping the sessi
 t.test('the A login ends without a back-channel call: open streams see it at their next check', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)
-  const s = await stream(sys, alice)
+  const s = await openStream(sys, alice)
   t.teardown(s.close)
   await s.next()
   const aliceId = (await sys.prisma.account.findUniqueOrThrow({ where: { username: 'alice' } })).id.toString()
@@ -130,7 +81,7 @@ t.test('the A login ends without a back-channel call: open streams see it at the
 t.test('an administrator changes an agent’s mini programs: the open stream narrows at once', async (t) => {
   const mallory = new Agent()
   await mallory.signIn(sys, 'mallory')
-  const m = await stream(sys, mallory)
+  const m = await openStream(sys, mallory)
   t.teardown(m.close)
   t.match(await m.next(), { event: 'hello', data: { apps: [PLAIN] } })
   await sys.prisma.agentApp.deleteMany({ where: { username: 'mallory', appId: PLAIN } })

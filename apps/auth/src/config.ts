@@ -1,24 +1,18 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readMetricsListener, readOrigin, readPort, readRedisUrl, readString,
-  readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy
+  ConfigError, readDatabase, readInt, readJsonSetting, readListener, readOrigin, readRedisUrl, readTrustProxy, trustProxyOption,
+  type DatabaseConfig, type Env, type ListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import type { AuthOptions } from './options.js'
 import { parseSsoClients, type SsoClient } from './lib/clients.js'
 import type { LoginLimits } from './lib/login-limiter.js'
 
-export interface AuthConfig {
-  port: number
-  host: string
-  /** METRICS_HOST, METRICS_PORT (default 9465), METRICS_TOKEN: where /metrics is served, never on PORT. */
-  metrics: MetricsListenerConfig
-  logLevel: string
+/** PORT 3001, METRICS_PORT 9465. */
+export interface AuthConfig extends ListenerConfig, DatabaseConfig {
   /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
   trustProxy: TrustProxy
-  databaseUrl?: string
   redisUrl?: string
-  poolMax: number
   publicUrl: string
   clients: SsoClient[]
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
@@ -32,9 +26,9 @@ export function readSsoClients (env: Env): SsoClient[] {
 }
 
 export function loadConfig (env: Env): AuthConfig {
-  const port = readPort(env, 3001)
+  const listener = readListener(env, { port: 3001, metricsPort: 9465 })
   const redisUrl = readRedisUrl(env)
-  const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`)
+  const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://127.0.0.1:${listener.port}`)
   const clients = readSsoClients(env)
   for (const [i, c] of clients.entries()) {
     if (c.origins.includes(publicUrl)) throw new ConfigError(`SSO_CLIENTS[${i}].origins lists PUBLIC_URL ${publicUrl}: a B site needs its own origin`)
@@ -43,14 +37,10 @@ export function loadConfig (env: Env): AuthConfig {
   const session = readSessionConfig(env, { generateMissingSecret: redisUrl === undefined })
   const window = readInt(env, 'LOGIN_LIMIT_WINDOW_S', 900, { min: 1, max: 86400 })
   return {
-    port,
-    host: readString(env, 'HOST', '127.0.0.1'),
-    metrics: readMetricsListener(env, { port: 9465, publicPort: port }),
-    logLevel: readLogLevel(env),
+    ...listener,
     trustProxy: readTrustProxy(env),
-    databaseUrl: readDatabaseUrl(env),
+    ...readDatabase(env),
     redisUrl,
-    poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
     publicUrl,
     clients,
     session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },

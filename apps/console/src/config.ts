@@ -1,30 +1,15 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
-  trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy, type WechatAppConfig
+  readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, readWechatApps, trustProxyOption, type DatabaseConfig,
+  type Env, type ListenerConfig, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
-import { readSessionConfig } from '@kefu/session'
-import { readSsoClientConfig } from '@kefu/sso-client'
+import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
 import type { ConsoleOptions } from './options.js'
 import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
-export interface ConsoleConfig {
-  port: number
-  host: string
-  /** METRICS_HOST, METRICS_PORT (default 9467), METRICS_TOKEN: where /metrics is served, never on PORT. */
-  metrics: MetricsListenerConfig
-  logLevel: string
-  databaseUrl?: string
+/** PORT 3003, METRICS_PORT 9467. */
+export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConfig {
   redisUrl?: string
-  poolMax: number
-  publicUrl: string
-  authUrl: string
-  authInternalUrl: string
-  clientId: string
-  clientSecret: string
-  session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
-  /** SESSION_WARN_BEFORE_S: how long before an idle sign-out pages warn. */
-  warnBeforeS: number
   apps: WechatAppConfig[]
   wechatApiBase: string
   repliesPerMinute: number
@@ -35,21 +20,13 @@ export interface ConsoleConfig {
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
-  const port = readPort(env, 3003)
+  const listener = readListener(env, { port: 3003, metricsPort: 9467 })
   const redisUrl = readRedisUrl(env)
-  const sso = readSsoClientConfig(env, { port, clientId: 'console' })
-  const session = readSessionConfig(env, { generateMissingSecret: redisUrl === undefined })
   return {
-    port,
-    host: readString(env, 'HOST', '127.0.0.1'),
-    metrics: readMetricsListener(env, { port: 9467, publicPort: port }),
-    logLevel: readLogLevel(env),
-    databaseUrl: readDatabaseUrl(env),
+    ...listener,
+    ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
+    ...readDatabase(env),
     redisUrl,
-    poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
-    ...sso,
-    session: { secret: session.secret, secretGenerated: session.secretGenerated, idleTimeoutS: session.idleTimeoutS, absoluteTimeoutS: session.absoluteTimeoutS },
-    warnBeforeS: readInt(env, 'SESSION_WARN_BEFORE_S', 120, { min: 0, max: 86_400 }),
     apps: readWechatApps(env),
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
@@ -61,13 +38,7 @@ export function loadConfig (env: Env): ConsoleConfig {
 /** The app's options from its configuration (server.ts and the all-in-one launcher both start the console this way). */
 export function appOptions (config: ConsoleConfig): ConsoleOptions {
   return {
-    publicUrl: config.publicUrl,
-    authUrl: config.authUrl,
-    authInternalUrl: config.authInternalUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
-    warnBeforeS: config.warnBeforeS,
+    ...bSiteOptions(config),
     apps: config.apps,
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,

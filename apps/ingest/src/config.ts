@@ -1,32 +1,21 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
+  readDatabase, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type ListenerConfig, type WechatAppConfig
 } from '@kefu/service'
 import type { IngestOptions } from './options.js'
 
-export interface IngestConfig {
-  port: number
-  host: string
-  /** METRICS_HOST, METRICS_PORT (default 9464), METRICS_TOKEN: where /metrics is served, never on PORT. */
-  metrics: MetricsListenerConfig
-  logLevel: string
-  databaseUrl?: string
+/** PORT 3000, METRICS_PORT 9464. */
+export interface IngestConfig extends ListenerConfig, DatabaseConfig {
   redisUrl?: string
-  poolMax: number
   apps: WechatAppConfig[]
   timestampWindowS: number
 }
 
 export function loadConfig (env: Env): IngestConfig {
-  const port = readPort(env, 3000)
   return {
-    port,
-    host: readString(env, 'HOST', '127.0.0.1'),
-    metrics: readMetricsListener(env, { port: 9464, publicPort: port }),
-    logLevel: readLogLevel(env),
-    databaseUrl: readDatabaseUrl(env),
+    ...readListener(env, { port: 3000, metricsPort: 9464 }),
+    ...readDatabase(env),
     redisUrl: readRedisUrl(env),
-    poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
     apps: readWechatApps(env),
     timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 })
   }

@@ -218,3 +218,33 @@ export function readMetricsListener (env: Env, defaults: { port: number, publicP
   }
   return token === undefined ? { host, port } : { host, port, token }
 }
+
+/** Where a service listens and how it logs: what every service reads first. */
+export interface ListenerConfig {
+  port: number
+  host: string
+  /** METRICS_HOST, METRICS_PORT, METRICS_TOKEN: where /metrics is served, never on PORT. */
+  metrics: MetricsListenerConfig
+  logLevel: string
+}
+
+/** PORT, HOST, the metrics listener (readMetricsListener) and LOG_LEVEL, with the service's own default ports. */
+export function readListener (env: Env, defaults: { port: number, metricsPort: number }): ListenerConfig {
+  const port = readPort(env, defaults.port)
+  return {
+    port,
+    host: readString(env, 'HOST', '127.0.0.1'),
+    metrics: readMetricsListener(env, { port: defaults.metricsPort, publicPort: port }),
+    logLevel: readLogLevel(env)
+  }
+}
+
+/** DATABASE_URL (readDatabaseUrl; none: the embedded database) and DATABASE_POOL_MAX, for the services that use PostgreSQL. */
+export interface DatabaseConfig {
+  databaseUrl?: string
+  poolMax: number
+}
+
+export function readDatabase (env: Env): DatabaseConfig {
+  return { databaseUrl: readDatabaseUrl(env), poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }) }
+}

@@ -1,6 +1,7 @@
 export {
   ConfigError, readString, readOptional, readInt, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
-  readRedisUrl, readJson, readMetricsListener, type Env, type MetricsListenerConfig
+  readRedisUrl, readJson, readMetricsListener, readListener, readDatabase, type Env, type MetricsListenerConfig, type ListenerConfig,
+  type DatabaseConfig
 } from './config.js'
 export { installErrorHandler } from './errors.js'
 export { runService, exitOnStartError, type RunServiceOptions } from './server.js'

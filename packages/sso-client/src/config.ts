@@ -1,4 +1,5 @@
-import { ConfigError, readHttpUrl, readOptional, readOrigin, readString, refusePlaceholder, type Env } from '@kefu/service'
+import { ConfigError, readHttpUrl, readInt, readOptional, readOrigin, readString, refusePlaceholder, type Env } from '@kefu/service'
+import { readSessionConfig } from '@kefu/session'
 import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from './protocol.js'
 
 /** What every B site reads from its environment to take part in the sync login. */
@@ -25,4 +26,33 @@ export function readSsoClientConfig (env: Env, defaults: { port: number, clientI
   refusePlaceholder('CLIENT_SECRET', clientSecret)
   if (clientSecret.length < MIN_CLIENT_SECRET_LENGTH) throw new ConfigError(`CLIENT_SECRET must be at least ${MIN_CLIENT_SECRET_LENGTH} characters, got ${clientSecret.length}`)
   return { publicUrl, authUrl, authInternalUrl: readHttpUrl(env, 'AUTH_INTERNAL_URL', authUrl), clientId, clientSecret }
+}
+
+/** A B site's whole share of the sync login: the settings above, its sessions, and when its pages warn. */
+export interface BSiteConfig extends SsoClientConfig {
+  /** SESSION_SECRET (generated when missing and the sessions stay in this process), SESSION_*_TIMEOUT_S. */
+  session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }
+  /** SESSION_WARN_BEFORE_S: how long before an idle sign-out pages warn. */
+  warnBeforeS: number
+}
+
+/** readSsoClientConfig, then the sessions (readSessionConfig) and SESSION_WARN_BEFORE_S. */
+export function readBSiteConfig (env: Env, defaults: { port: number, clientId: string, redisUrl: string | undefined }): BSiteConfig {
+  const sso = readSsoClientConfig(env, defaults)
+  // Without Redis every session lives in this one process, so a per-start secret loses nothing.
+  const { secret, secretGenerated, idleTimeoutS, absoluteTimeoutS } = readSessionConfig(env, { generateMissingSecret: defaults.redisUrl === undefined })
+  return { ...sso, session: { secret, secretGenerated, idleTimeoutS, absoluteTimeoutS }, warnBeforeS: readInt(env, 'SESSION_WARN_BEFORE_S', 120, { min: 0, max: 86_400 }) }
+}
+
+/** The options of a B site's app that its configuration gives (each app's appOptions spreads them). */
+export function bSiteOptions (config: BSiteConfig): SsoClientConfig & { session: { secret: string, idleTimeoutS: number, absoluteTimeoutS: number }, warnBeforeS: number } {
+  return {
+    publicUrl: config.publicUrl,
+    authUrl: config.authUrl,
+    authInternalUrl: config.authInternalUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    session: { secret: config.session.secret, idleTimeoutS: config.session.idleTimeoutS, absoluteTimeoutS: config.session.absoluteTimeoutS },
+    warnBeforeS: config.warnBeforeS
+  }
 }

@@ -11,4 +11,4 @@ export {
   secretsEqual, SID_RE, SIGNATURE_HEADER, signBody, signLogoutMessage, STATE_RE, TICKET_RE, verifyLogoutMessage,
   type LoginState, type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
 } from './protocol.js'
-export { readSsoClientConfig, type SsoClientConfig } from './config.js'
+export { bSiteOptions, readBSiteConfig, readSsoClientConfig, type BSiteConfig, type SsoClientConfig } from './config.js'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
-import { escapeHtml } from '@kefu/service'
+import { escapeHtml, pageHeaders } from '@kefu/service'
 import type { Lang } from './i18n.js'
 
 export { escapeHtml }
@@ -41,15 +41,11 @@ export interface PageOptions {
 export function sendPage (reply: FastifyReply, status: number, page: PageOptions): FastifyReply {
   const nonce = randomBytes(16).toString('base64')
   const formAction = ["'self'", ...(page.formTargets ?? [])].join(' ')
-  void reply.code(status).headers({
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    // Not no-referrer: with it, browsers send `Origin: null` on the page's own form posts (Fetch §3.1).
-    'referrer-policy': 'same-origin',
-    'cache-control': 'no-store'
-  })
+  // Referrer-Policy same-origin, not no-referrer: with that, browsers send `Origin: null` on the page's own form posts (Fetch §3.1).
+  void reply.code(status).headers(pageHeaders(
+    `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'same-origin'
+  ))
   return reply.send(`<!doctype html>
 <html lang="${page.lang}">
 <head>

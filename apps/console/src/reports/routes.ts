@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { escapeHtml } from '@kefu/service'
+import { escapeHtml, pageHeaders } from '@kefu/service'
 import { pickLang, type Lang } from '@kefu/sso-client'
 import { NoSuchApp } from '../common/errors.js'
 import { AdminsOnly, BadReport } from '../common/history-errors.js'
@@ -134,14 +134,9 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
 
   function page (reply: FastifyReply, lang: Lang, title: string, body: string, status = 200): FastifyReply {
     const nonce = randomBytes(16).toString('base64')
-    return reply.code(status).headers({
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-${nonce}'`,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store'
-    }).send(`<!doctype html>
+    return reply.code(status).headers(pageHeaders(
+      `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-${nonce}'`
+    )).send(`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">

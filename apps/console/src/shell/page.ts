@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { pickLang, renderSignInGate } from '@kefu/sso-client'
-import { escapeHtml } from '@kefu/service'
+import { escapeHtml, pageHeaders } from '@kefu/service'
 import { messages } from './i18n.js'
 
 /** GET / — the console for a signed-in agent; otherwise the sync-login check, then a sign-in link. */
@@ -26,14 +26,9 @@ ${unavailable
 </div>
 <p><a class="button" href="${escapeHtml(fastify.sso.authUrl + '/')}">${escapeHtml(m.account)}</a></p>
 </main>`
-    return reply.code(unavailable ? 503 : 200).headers({
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store'
-    }).send(`<!doctype html>
+    return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
+      `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
+    )).send(`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">

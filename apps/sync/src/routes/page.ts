@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { pickLang, renderSignInGate } from '@kefu/sso-client'
-import { escapeHtml } from '@kefu/service'
+import { escapeHtml, pageHeaders } from '@kefu/service'
 import { messages } from '../lib/i18n.js'
 
 const STYLE = `
@@ -37,14 +37,10 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
       : unavailable
         ? `<p role="alert">${escapeHtml(m.unavailable)}</p>`
         : renderSignInGate(m, fastify.sso.loginPath('/'))
-    return reply.code(unavailable ? 503 : 200).headers({
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'strict-origin-when-cross-origin',
-      'cache-control': 'no-store'
-    }).send(`<!doctype html>
+    return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      'strict-origin-when-cross-origin'
+    )).send(`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">

@@ -2,6 +2,7 @@ import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
 } from '@kefu/service'
+import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import type { IngestOptions } from './options.js'
 
 export interface IngestConfig {
@@ -14,20 +15,27 @@ export interface IngestConfig {
   redisUrl?: string
   poolMax: number
   apps: WechatAppConfig[]
+  /** KEFU_SECRET_KEY: made for this start in embedded mode (no DATABASE_URL), required otherwise. */
+  secretKeys: SecretKey[]
+  secretKeyGenerated: boolean
   timestampWindowS: number
 }
 
 export function loadConfig (env: Env): IngestConfig {
   const port = readPort(env, 3000)
+  const databaseUrl = readDatabaseUrl(env)
+  const secretKeys = readSecretKeys(env, { generateMissing: databaseUrl === undefined })
   return {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: 9464, publicPort: port }),
     logLevel: readLogLevel(env),
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl,
     redisUrl: readRedisUrl(env),
     poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
     apps: readWechatApps(env),
+    secretKeys: secretKeys.keys,
+    secretKeyGenerated: secretKeys.generated,
     timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 })
   }
 }
@@ -36,6 +44,7 @@ export function loadConfig (env: Env): IngestConfig {
 export function appOptions (config: IngestConfig): IngestOptions {
   return {
     apps: config.apps,
+    secretKeys: config.secretKeys,
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,

@@ -190,9 +190,9 @@ export class MiniProgramRegistry {
    * it. A row managed by WECHAT_APPS is refused (ReadOnlyMiniProgram). In effect on every instance within 2 s.
    */
   async save (input: MiniProgramInput, changedBy: string): Promise<void> {
+    if (typeof input.appid === 'string') await this.#refuseConfigured(input.appid)
     const { name, originalId, messageFormat, enabled, ...config } = input
     const [app] = parseWechatApps([config], `mini program ${input.appid ?? ''}`.trim())
-    await this.#refuseConfigured(app!.appid)
     await this.#upsert({ ...app!, name, originalId, messageFormat, enabled: enabled ?? true }, 'console', changedBy)
     await this.reload(app!.appid)
     await this.#announce(app!.appid)

@@ -23,7 +23,7 @@ const SAFE: WechatAppConfig = {
   profileUrl: 'https://crm.example/profile',
   profileSecret: 'profile-secret-plaintext-0123456789',
   transferCustomerService: true,
-  subscribeTemplates: [{ templateId: 'tmplA', title: '订单状态提醒', fields: ['thing1'] }]
+  subscribeTemplates: [{ templateId: 'tmplA', title: '订单状态提醒', fields: [{ key: 'thing1', kind: 'thing', label: '物流' }], longTerm: false }]
 }
 const PLAIN: WechatAppConfig = { appid: 'wx5afe000000000002', token: 'plainToken2' }
 
@@ -35,7 +35,7 @@ async function bus (t: Tap): Promise<EventBus> {
   t.teardown(() => b.close())
   return b
 }
-type Tap = typeof t
+interface Tap { teardown: (fn: () => unknown) => void }
 
 async function open (t: Tap, secrets: SecretBox, configured?: WechatAppConfig[], client: PrismaClient = prisma, reloadIntervalMs?: number): Promise<MiniProgramRegistry> {
   const registry = await MiniProgramRegistry.open({ prisma: client, bus: await bus(t), secrets, configured, channel: CHANNEL, reloadIntervalMs })
@@ -67,7 +67,7 @@ t.test('WECHAT_APPS is imported as configuration rows, served from memory, and n
   t.equal(safe!.program.source, 'configuration')
   t.equal(safe!.program.secret, SAFE.secret)
   t.equal(safe!.program.profileSecret, SAFE.profileSecret)
-  t.same(safe!.program.subscribeTemplates, [{ templateId: 'tmplA', title: '订单状态提醒', fields: ['thing1'] }])
+  t.same(safe!.program.subscribeTemplates, SAFE.subscribeTemplates)
   t.equal(safe!.program.transferCustomerService, true)
   t.equal(safe!.crypto.appid, SAFE.appid)
   t.ok(registry.get(PLAIN.appid))

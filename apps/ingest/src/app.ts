@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { databasePlugin } from '@kefu/db'
 import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin } from '@kefu/service'
+import miniPrograms from './plugins/mini-programs.js'
 import pushStore from './plugins/push-store.js'
 import wechatRoutes from './routes/wechat.js'
 import type { IngestOptions } from './options.js'
@@ -28,13 +29,15 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   })
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
+  await fastify.register(miniPrograms, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
-  await fastify.register(wechatRoutes, { apps: opts.apps, timestampWindowS, now })
+  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now })
 }
 
 export type { IngestOptions } from './options.js'
 export { parseWechatApps, readWechatApps, type WechatAppConfig } from '@kefu/service'
 export { MESSAGES_CHANNEL } from './plugins/push-store.js'
+export { MiniProgramRegistry, MINI_PROGRAMS_CHANNEL } from '@kefu/mini-programs'
 export { appOptions, loadConfig, serverOptions, type IngestConfig } from './config.js'

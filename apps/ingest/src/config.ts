@@ -2,21 +2,29 @@ import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabase, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type ListenerConfig, type WechatAppConfig
 } from '@kefu/service'
+import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import type { IngestOptions } from './options.js'
 
 /** PORT 3000, METRICS_PORT 9464. */
 export interface IngestConfig extends ListenerConfig, DatabaseConfig {
   redisUrl?: string
   apps: WechatAppConfig[]
+  /** KEFU_SECRET_KEY: made for this start in embedded mode (no DATABASE_URL), required otherwise. */
+  secretKeys: SecretKey[]
+  secretKeyGenerated: boolean
   timestampWindowS: number
 }
 
 export function loadConfig (env: Env): IngestConfig {
+  const database = readDatabase(env)
+  const secretKeys = readSecretKeys(env, { generateMissing: database.databaseUrl === undefined })
   return {
     ...readListener(env, { port: 3000, metricsPort: 9464 }),
-    ...readDatabase(env),
+    ...database,
     redisUrl: readRedisUrl(env),
     apps: readWechatApps(env),
+    secretKeys: secretKeys.keys,
+    secretKeyGenerated: secretKeys.generated,
     timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 })
   }
 }
@@ -25,6 +33,7 @@ export function loadConfig (env: Env): IngestConfig {
 export function appOptions (config: IngestConfig): IngestOptions {
   return {
     apps: config.apps,
+    secretKeys: config.secretKeys,
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,

@@ -1,9 +1,18 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
+import type { MiniProgramRegistry } from '@kefu/mini-programs'
+import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
 
 export interface IngestOptions {
+  /** WECHAT_APPS: imported into the mini_program table at start (source configuration); pushes are served from the table. */
   apps: WechatAppConfig[]
+  /** KEFU_SECRET_KEY: seals the secrets stored in mini_program; default a key made for this instance (tests). */
+  secretKeys?: SecretKey[]
+  /** Share a registry (tests); otherwise the app opens its own on its database and bus. */
+  miniPrograms?: MiniProgramRegistry
+  /** The registry's safety net: every mini program reloaded this often (ms); default 30 s. */
+  miniProgramsReloadMs?: number
   /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
   prisma?: PrismaClient
   prismaConcurrency?: number

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const app = { appid: 'wx00000000000000a1', token: 'token123' }
+const KEY = `k1:${'Q'.repeat(43)}=`
 
 t.test('defaults and WECHAT_APPS', async (t) => {
   const config = loadConfig({ WECHAT_APPS: JSON.stringify([app]) })
@@ -39,7 +40,10 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_TIMESTAMP_WINDOW_S: '0' }, /^WECHAT_TIMESTAMP_WINDOW_S must be between 1/],
     [{ WECHAT_APPS: JSON.stringify([app]), WECHAT_APPS_FILE: '/x' }, /not both/],
     [{ WECHAT_APPS: JSON.stringify([{ ...app, token: 'changeMeYourToken' }]) }, /^WECHAT_APPS\[0\]\.token is still the placeholder from \.env\.example/],
-    [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://kefu:change-me-postgres-password@postgres:5432/kefu' }, /^DATABASE_URL carries the placeholder password/]
+    [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://kefu:change-me-postgres-password@postgres:5432/kefu', KEFU_SECRET_KEY: KEY }, /^DATABASE_URL carries the placeholder password/],
+    [{ WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://db/kefu' }, /^KEFU_SECRET_KEY is required with DATABASE_URL/],
+    [{ WECHAT_APPS: JSON.stringify([app]), KEFU_SECRET_KEY: 'k1:change-me-to-32-random-bytes-in-base64' }, /^KEFU_SECRET_KEY \(k1\) is still the placeholder from \.env\.example/],
+    [{ WECHAT_APPS: JSON.stringify([app]), KEFU_SECRET_KEY: 'k1:c2hvcnQ=' }, /^KEFU_SECRET_KEY \(k1\) must be 32 bytes in base64, got 5/]
   ]
   for (const [env, message] of bad) {
     const err = t.throws(() => loadConfig(env), { name: 'ConfigError' }) as Error
@@ -51,9 +55,16 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
 t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {
   const config = loadConfig({
     WECHAT_APPS: JSON.stringify([app]), DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
-    WECHAT_TIMESTAMP_WINDOW_S: '60'
+    WECHAT_TIMESTAMP_WINDOW_S: '60', KEFU_SECRET_KEY: `k2:${'B'.repeat(43)}=,k1:${'A'.repeat(43)}=`
   })
-  t.same(appOptions(config), { apps: [app], databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60 })
+  t.same(appOptions(config), {
+    apps: [app], secretKeys: [{ id: 'k2', key: Buffer.from('B'.repeat(43) + '=', 'base64') }, { id: 'k1', key: Buffer.from('A'.repeat(43) + '=', 'base64') }],
+    databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60
+  })
+  t.equal(config.secretKeyGenerated, false)
+  const embedded = loadConfig({ WECHAT_APPS: JSON.stringify([app]) })
+  t.equal(embedded.secretKeyGenerated, true, 'embedded mode: a key for this start')
+  t.equal(embedded.secretKeys[0]!.key.length, 32)
   t.same(serverOptions(config), { bodyLimit: 1024 * 1024 })
 })
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
+import { generateSecretKey } from '@kefu/secrets'
 import { buildPush, messageFields, type BuildPushOptions, type PushMode, type SimulatedType } from '@kefu/wechat-crypto'
 import ingestApp, { type IngestOptions, type WechatAppConfig } from '../src/app.js'
 
@@ -22,6 +23,8 @@ export const ROTATED_APP: WechatAppConfig = {
   previousEncodingAESKey: 'ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj'
 }
 export const APPS = [SAFE_APP, PLAIN_APP, ROTATED_APP]
+/** This file's KEFU_SECRET_KEY: every instance a test file starts shares it, as every instance of a deployment does. */
+export const SECRET_KEYS = [generateSecretKey('test')]
 
 /** A database for this test file alone: real PostgreSQL when DATABASE_URL is set, embedded otherwise. */
 export async function fileDatabase (t: Tap, label: string): Promise<TestDatabase> {
@@ -38,6 +41,7 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<Ingest
   // fastify-plugin lifts the app's decorators (prisma) to the test's instance, as in fastify/demo's helper.
   await app.register(fp(ingestApp), {
     apps: APPS,
+    secretKeys: SECRET_KEYS,
     databaseUrl: db.url,
     poolMax: db.poolMax,
     redisUrl: redisUrl === '' ? undefined : redisUrl,

@@ -46,6 +46,7 @@ export function leaves (example: Vars): Array<{ where: string, key: string, valu
 /** A value of one's own of the same shape (a WeChat token is letters and digits, an AES key 43 of them). */
 function own (key: string): string {
   if (key === 'token') return 'own' + crypto.randomBytes(8).toString('hex')
+  if (key === 'KEFU_SECRET_KEY') return 'k1:' + crypto.randomBytes(32).toString('base64')
   if (key === 'encodingAESKey') return crypto.randomBytes(43).toString('base64').replace(/[^A-Za-z0-9]/g, 'A').slice(0, 43)
   return crypto.randomBytes(24).toString('base64url')
 }

@@ -19,7 +19,7 @@ const placeholders = leaves(example).filter((l) => isPlaceholder(l.value))
 t.test('every secret .env.example carries is a placeholder', async (t) => {
   const secrets = leaves(example).filter((l) => /secret|password|token|key/i.test(l.key))
   t.same(secrets.map((s) => s.where).sort(), [
-    'CONSOLE_CLIENT_SECRET', 'POSTGRES_PASSWORD', 'SESSION_SECRET', 'SSO_CLIENTS[0].clientSecret', 'SSO_CLIENTS[1].clientSecret',
+    'CONSOLE_CLIENT_SECRET', 'KEFU_SECRET_KEY', 'POSTGRES_PASSWORD', 'SESSION_SECRET', 'SSO_CLIENTS[0].clientSecret', 'SSO_CLIENTS[1].clientSecret',
     'SYNC_CLIENT_SECRET', 'WECHAT_APPS[0].encodingAESKey', 'WECHAT_APPS[0].secret', 'WECHAT_APPS[0].token'
   ], 'the secrets this test knows of (a new one must be added here and be refused below)')
   for (const s of secrets) t.ok(isPlaceholder(s.value), `${s.where} is a placeholder ("${s.value}")`)

@@ -98,7 +98,7 @@ t.test('on a real database the demo mini programs get no demo account', { skip: 
   const servers = realServers()!
   const db = await createTestDatabase('launcher')
   t.teardown(db.drop)
-  const kefu = await launch(t, { DATABASE_URL: db.url, REDIS_URL: servers.redisUrl, SESSION_SECRET: 'a-session-secret-for-this-test-only-0123456789' })
+  const kefu = await launch(t, { DATABASE_URL: db.url, REDIS_URL: servers.redisUrl, SESSION_SECRET: 'a-session-secret-for-this-test-only-0123456789', KEFU_SECRET_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}` })
   const out = kefu.stdout()
   t.match(out, 'kefu is running on PostgreSQL at DATABASE_URL, Redis at REDIS_URL')
   t.match(out, 'No account is made outside the demo')

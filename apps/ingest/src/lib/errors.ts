@@ -1,7 +1,7 @@
 import createError from '@fastify/error'
 
 // Every refusal the ingest route can give, one code each. WeChat only looks at the status; people read the rest.
-export const UnknownApp = createError('KEFU_INGEST_UNKNOWN_APP', 'no mini program with appid %s is configured', 404)
+export const UnknownApp = createError('KEFU_INGEST_UNKNOWN_APP', 'no mini program with appid %s is configured, or it is disabled', 404)
 export const BadSignature = createError('KEFU_INGEST_BAD_SIGNATURE', '%s', 401)
 export const StaleTimestamp = createError('KEFU_INGEST_STALE_TIMESTAMP', 'timestamp is %d s away from now; the allowed window is ±%d s', 401)
 export const ReplayedNonce = createError('KEFU_INGEST_REPLAYED_NONCE', 'this timestamp and nonce were already used with a different body', 401)

@@ -7,10 +7,11 @@ import {
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, StaleTimestamp, StoreUnavailable, UnknownApp } from '../lib/errors.js'
 import { rowProblem, toRow } from '../lib/message-row.js'
 import { warmUpPushPath } from '../lib/warm-up.js'
-import { createPushCrypto, type WechatAppConfig } from '@kefu/service'
+import type { MiniProgramEntry } from '@kefu/mini-programs'
 
 export interface WechatRoutesOptions {
-  apps: WechatAppConfig[]
+  /** The mini programs served: enabled ones only, a memory lookup (@kefu/mini-programs' registry). */
+  miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined }
   timestampWindowS: number
   now: () => number
 }
@@ -65,8 +66,7 @@ function cryptoReason (err: unknown): string {
 }
 
 export default async function wechatRoutes (fastify: FastifyInstance, opts: WechatRoutesOptions): Promise<void> {
-  const apps = new Map<string, PushCrypto>(opts.apps.map((app) => [app.appid, createPushCrypto(app)]))
-  const transferring = new Set(opts.apps.filter((app) => app.transferCustomerService === true).map((app) => app.appid))
+  const miniPrograms = opts.miniPrograms
 
   /**
    * The passive reply that hands a user message to WeChat's web customer-service tool, in the push's own format,
@@ -99,7 +99,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       return
     }
     // Labels stay few: appids and types that are not configured or known are counted together.
-    pushes.inc({ appid: apps.has(push.appid) ? push.appid : 'unknown', type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
+    pushes.inc({ appid: miniPrograms.get(push.appid) !== undefined ? push.appid : 'unknown', type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
     request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
     done()
   })
@@ -107,12 +107,13 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     if (request.push !== undefined) request.push.outcome = (err as { code?: string }).code ?? 'error'
   })
 
-  function lookup (request: FastifyRequest<{ Params: { appid: string } }>): PushCrypto {
+  /** The enabled mini program of the URL's appid; 404 for one unknown or disabled. */
+  function lookup (request: FastifyRequest<{ Params: { appid: string } }>): MiniProgramEntry {
     const appid = request.params.appid
     request.push = { appid }
-    const app = apps.get(appid)
-    if (app === undefined) throw new UnknownApp(appid)
-    return app
+    const entry = miniPrograms.get(appid)
+    if (entry === undefined) throw new UnknownApp(appid)
+    return entry
   }
 
   /** signature over (token, timestamp, nonce), and the timestamp inside the window. */
@@ -135,7 +136,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       response: { 200: { type: 'string' }, ...errorResponses }
     }
   }, async function verifyUrl (request, reply) {
-    const app = lookup(request)
+    const app = lookup(request).crypto
     verifyQuery(app, request.query)
     const echostr = request.query.echostr
     if (echostr === undefined) throw new BadBody('echostr is missing')
@@ -151,7 +152,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       response: { 200: { type: 'string' }, ...errorResponses }
     }
   }, async function receivePush (request, reply) {
-    const app = lookup(request)
+    const entry = lookup(request)
+    const app = entry.crypto
     const query = request.query
     const { timestamp, nonce, signature } = verifyQuery(app, query)
     const body = request.body
@@ -235,7 +237,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       request.log.warn({ err: (err as Error).message }, 'message not stored')
       throw new StoreUnavailable('the message could not be stored')
     }
-    if (transferring.has(app.appid) && message.msgType !== 'event') {
+    if (entry.program.transferCustomerService === true && message.msgType !== 'event') {
       request.push!.outcome += '+transfer'
       return reply
         .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8')

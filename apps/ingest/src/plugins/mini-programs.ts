@@ -1,0 +1,37 @@
+// fastify.miniPrograms: the registry of the mini programs this instance serves (@kefu/mini-programs), opened on the
+// app's database and event bus after WECHAT_APPS is imported, and closed with the app.
+import fp from 'fastify-plugin'
+import { MiniProgramRegistry } from '@kefu/mini-programs'
+import { SecretBox, generateSecretKey, type SecretKey } from '@kefu/secrets'
+import type { WechatAppConfig } from '@kefu/service'
+
+/** Without secretKeys (tests, embedded runs): one key for this process, so every instance in it reads the others' rows. */
+const PROCESS_KEY = generateSecretKey('process')
+
+declare module 'fastify' {
+  interface FastifyInstance { miniPrograms: MiniProgramRegistry }
+}
+
+export interface MiniProgramsPluginOptions {
+  registry?: MiniProgramRegistry
+  configured: WechatAppConfig[]
+  secretKeys?: SecretKey[]
+  reloadIntervalMs?: number
+}
+
+export default fp<MiniProgramsPluginOptions>(async function miniPrograms (fastify, opts) {
+  if (opts.registry !== undefined) {
+    fastify.decorate('miniPrograms', opts.registry)
+    return
+  }
+  const registry = await MiniProgramRegistry.open({
+    prisma: fastify.prisma,
+    bus: fastify.bus,
+    secrets: new SecretBox(opts.secretKeys ?? [PROCESS_KEY]),
+    configured: opts.configured,
+    reloadIntervalMs: opts.reloadIntervalMs,
+    log: fastify.log
+  })
+  fastify.decorate('miniPrograms', registry)
+  fastify.addHook('onClose', async () => { await registry.close() })
+}, { name: 'kefu-mini-programs', dependencies: ['kefu-database', 'kefu-bus'] })

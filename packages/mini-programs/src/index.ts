@@ -1,0 +1,5 @@
+export {
+  MiniProgramRegistry, ReadOnlyMiniProgram, MINI_PROGRAMS_CHANNEL, CONFIGURATION, secretContext,
+  type MiniProgram, type MiniProgramEntry, type MiniProgramInput, type MiniProgramRegistryOptions, type MiniProgramSource, type MessageFormat, type RegistryLog
+} from './registry.js'
+export { resealSecrets, type ResealResult } from './rotate.js'

@@ -1,0 +1,361 @@
+// The mini programs kefu serves, from the mini_program table, held in memory so that a push's lookup is one Map.get.
+// A change written through the registry is announced on the event bus (Redis pub/sub across instances, in-process
+// in embedded mode); every instance reloads that row when it hears it, and reloads every row each 30 s besides, so a
+// lost announcement delays a change by at most that much.
+import type { PrismaClient } from '@kefu/db'
+import type { SecretBox } from '@kefu/secrets'
+import { createPushCrypto, parseWechatApps, type EventBus, type WechatAppConfig } from '@kefu/service'
+import type { PushCrypto } from '@kefu/wechat-crypto'
+
+export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
+/** Who changed a row imported from WECHAT_APPS. */
+export const CONFIGURATION = 'configuration'
+
+export type MiniProgramSource = 'configuration' | 'console'
+export type MessageFormat = 'json' | 'xml'
+
+/** One mini program as kefu uses it: WECHAT_APPS's fields (secrets opened) and the table's own. */
+export interface MiniProgram extends WechatAppConfig {
+  name?: string
+  originalId?: string
+  messageFormat: MessageFormat
+  enabled: boolean
+  source: MiniProgramSource
+  changedBy?: string
+  changedAt: Date
+}
+
+/** What a push needs: the mini program and its crypto, made once per change. */
+export interface MiniProgramEntry {
+  program: MiniProgram
+  crypto: PushCrypto
+}
+
+export interface MiniProgramInput extends WechatAppConfig {
+  name?: string
+  originalId?: string
+  messageFormat?: MessageFormat
+  enabled?: boolean
+}
+
+export interface RegistryLog {
+  warn: (obj: object, msg: string) => void
+}
+
+export interface MiniProgramRegistryOptions {
+  prisma: PrismaClient
+  bus: EventBus
+  secrets: SecretBox
+  /** WECHAT_APPS: imported at start as rows with source `configuration` (see importConfigured). */
+  configured?: WechatAppConfig[]
+  /** The safety net: every row reloaded this often (ms); default 30 s. */
+  reloadIntervalMs?: number
+  channel?: string
+  log?: RegistryLog
+}
+
+/** The console tried to change a row that WECHAT_APPS manages. */
+export class ReadOnlyMiniProgram extends Error {
+  override name = 'ReadOnlyMiniProgram'
+  constructor (readonly appid: string) { super(`mini program ${appid} is managed by WECHAT_APPS: change it there`) }
+}
+
+const SEALED = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const
+type SealedField = typeof SEALED[number]
+const COLUMN: Record<SealedField, string> = {
+  token: 'token',
+  encodingAESKey: 'encoding_aes_key',
+  previousEncodingAESKey: 'previous_encoding_aes_key',
+  secret: 'secret',
+  profileSecret: 'profile_secret'
+}
+
+/** The additional authenticated data of a sealed column: a value copied to another row or column does not open. */
+export function secretContext (appid: string, column: string): string {
+  return `mini_program:${appid}:${column}`
+}
+
+interface Row {
+  id: bigint
+  appId: string
+  name: string | null
+  originalId: string | null
+  token: string
+  encodingAesKey: string | null
+  previousEncodingAesKey: string | null
+  secret: string | null
+  profileSecret: string | null
+  messageFormat: string
+  options: unknown
+  enabled: boolean
+  source: string
+  changedBy: string | null
+  changedAt: Date
+}
+
+interface Options { transferCustomerService?: boolean, profileUrl?: string, subscribeTemplates?: unknown }
+
+function sealedValue (row: Row, field: SealedField): string | null {
+  switch (field) {
+    case 'token': return row.token
+    case 'encodingAESKey': return row.encodingAesKey
+    case 'previousEncodingAESKey': return row.previousEncodingAesKey
+    case 'secret': return row.secret
+    case 'profileSecret': return row.profileSecret
+  }
+}
+
+export class MiniProgramRegistry {
+  readonly #prisma: PrismaClient
+  readonly #bus: EventBus
+  readonly #secrets: SecretBox
+  readonly #channel: string
+  readonly #log: RegistryLog | undefined
+  #entries = new Map<string, MiniProgramEntry>()
+  /** Every row, enabled or not (the console's list); entries holds the enabled ones with their crypto. */
+  #all = new Map<string, MiniProgram>()
+  /** Loads run one after another, so a load that began before a change never overwrites one that began after. */
+  #queue: Promise<unknown> = Promise.resolve()
+  #timer: NodeJS.Timeout | undefined
+  #unsubscribe: (() => Promise<void>) | undefined
+  #listeners = new Set<(appid: string | undefined) => void>()
+
+  private constructor (opts: MiniProgramRegistryOptions) {
+    this.#prisma = opts.prisma
+    this.#bus = opts.bus
+    this.#secrets = opts.secrets
+    this.#channel = opts.channel ?? MINI_PROGRAMS_CHANNEL
+    this.#log = opts.log
+  }
+
+  /** Imports `configured`, loads every row, then follows changes until close(). */
+  static async open (opts: MiniProgramRegistryOptions): Promise<MiniProgramRegistry> {
+    const registry = new MiniProgramRegistry(opts)
+    registry.#unsubscribe = await opts.bus.subscribe(registry.#channel, (message) => { registry.#heard(message) })
+    try {
+      if (opts.configured !== undefined) await registry.importConfigured(opts.configured)
+      await registry.reload()
+    } catch (err) {
+      await registry.close()
+      throw err
+    }
+    const every = opts.reloadIntervalMs ?? 30_000
+    registry.#timer = setInterval(() => {
+      registry.reload().catch((err: Error) => registry.#log?.warn({ err: err.message }, 'mini programs: periodic reload failed'))
+    }, every)
+    registry.#timer.unref()
+    return registry
+  }
+
+  /** The enabled mini program `appid`, with its crypto; undefined when unknown or disabled. A memory lookup. */
+  get (appid: string): MiniProgramEntry | undefined {
+    return this.#entries.get(appid)
+  }
+
+  /** Every mini program, disabled ones included, by appid. */
+  list (): MiniProgram[] {
+    return [...this.#all.values()].sort((a, b) => a.appid.localeCompare(b.appid))
+  }
+
+  /** Called after each reload with the appid reloaded (undefined: every row). */
+  onChange (listener: (appid: string | undefined) => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
+  /**
+   * WECHAT_APPS → rows with source `configuration`: new or changed ones are written (sealed under the current key),
+   * unchanged ones left alone, a `console` row with the same appid taken over, and configuration rows that are no
+   * longer listed disabled (kept, with their history). Concurrent starts converge: each write is one upsert.
+   */
+  async importConfigured (apps: WechatAppConfig[]): Promise<void> {
+    const listed = new Set(apps.map((a) => a.appid))
+    const existing = new Map((await this.#prisma.miniProgram.findMany({ where: { appId: { in: [...listed] } } })).map((r) => [r.appId, r as Row]))
+    let changed = false
+    for (const app of apps) {
+      const row = existing.get(app.appid)
+      if (row !== undefined && row.source === CONFIGURATION && row.enabled && this.#sameConfiguration(row, app)) continue
+      await this.#upsert({ ...app, enabled: true }, CONFIGURATION, CONFIGURATION)
+      changed = true
+    }
+    const dropped = await this.#prisma.miniProgram.updateMany({
+      where: { source: CONFIGURATION, enabled: true, appId: { notIn: [...listed] } },
+      data: { enabled: false, changedBy: CONFIGURATION, changedAt: new Date() }
+    })
+    if (changed || dropped.count > 0) await this.#announce(undefined)
+  }
+
+  /**
+   * Adds or changes a mini program from the console (source `console`): every field checked as WECHAT_APPS checks
+   * it. A row managed by WECHAT_APPS is refused (ReadOnlyMiniProgram). In effect on every instance within 2 s.
+   */
+  async save (input: MiniProgramInput, changedBy: string): Promise<void> {
+    if (typeof input.appid === 'string') await this.#refuseConfigured(input.appid)
+    const { name, originalId, messageFormat, enabled, ...config } = input
+    const [app] = parseWechatApps([config], `mini program ${input.appid ?? ''}`.trim())
+    await this.#upsert({ ...app!, name, originalId, messageFormat, enabled: enabled ?? true }, 'console', changedBy)
+    await this.reload(app!.appid)
+    await this.#announce(app!.appid)
+  }
+
+  /** Disables or re-enables a console row; pushes for a disabled one store nothing (404). */
+  async setEnabled (appid: string, enabled: boolean, changedBy: string): Promise<boolean> {
+    await this.#refuseConfigured(appid)
+    const { count } = await this.#prisma.miniProgram.updateMany({ where: { appId: appid }, data: { enabled, changedBy, changedAt: new Date() } })
+    if (count === 0) return false
+    await this.reload(appid)
+    await this.#announce(appid)
+    return true
+  }
+
+  /** Reads one row (`appid`) or every row again. */
+  async reload (appid?: string): Promise<void> {
+    const run = this.#queue.then(async () => { await this.#load(appid) })
+    this.#queue = run.catch(() => {})
+    await run
+  }
+
+  async close (): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    const unsubscribe = this.#unsubscribe
+    this.#unsubscribe = undefined
+    await unsubscribe?.().catch(() => {})
+    await this.#queue
+  }
+
+  #heard (message: string): void {
+    let appid: string | undefined
+    try {
+      const parsed = JSON.parse(message) as { appid?: unknown }
+      appid = typeof parsed.appid === 'string' ? parsed.appid : undefined
+    } catch {
+      return
+    }
+    this.reload(appid).catch((err: Error) => this.#log?.warn({ err: err.message, appid }, 'mini programs: reload after a change failed'))
+  }
+
+  async #announce (appid: string | undefined): Promise<void> {
+    await this.#bus.publish(this.#channel, JSON.stringify(appid === undefined ? { all: true } : { appid }))
+  }
+
+  async #refuseConfigured (appid: string): Promise<void> {
+    const row = await this.#prisma.miniProgram.findUnique({ where: { appId: appid }, select: { source: true } })
+    if (row?.source === CONFIGURATION) throw new ReadOnlyMiniProgram(appid)
+  }
+
+  #open (row: Row, field: SealedField): string | undefined {
+    const sealed = sealedValue(row, field)
+    return sealed === null ? undefined : this.#secrets.open(sealed, secretContext(row.appId, COLUMN[field]))
+  }
+
+  #sameConfiguration (row: Row, app: WechatAppConfig): boolean {
+    try {
+      const current = this.#toProgram(row)
+      const { name: _n, originalId: _o, messageFormat: _f, enabled: _e, source: _s, changedBy: _b, changedAt: _a, ...config } = current
+      return canonical(config) === canonical(app)
+    } catch {
+      return false // sealed under a key no longer listed (embedded mode's key is new each start): write it again
+    }
+  }
+
+  async #upsert (p: MiniProgramInput, source: MiniProgramSource, changedBy: string): Promise<void> {
+    const seal = (field: SealedField): string | null => {
+      const value = p[field]
+      return value === undefined ? null : this.#secrets.seal(value, secretContext(p.appid, COLUMN[field]))
+    }
+    const options: Options = {}
+    if (p.transferCustomerService !== undefined) options.transferCustomerService = p.transferCustomerService
+    if (p.profileUrl !== undefined) options.profileUrl = p.profileUrl
+    if (p.subscribeTemplates !== undefined) options.subscribeTemplates = p.subscribeTemplates
+    const format = p.messageFormat ?? 'json'
+    if (format !== 'json' && format !== 'xml') throw new Error(`mini program ${p.appid}: messageFormat must be json or xml`)
+    // One statement: two instances importing the same WECHAT_APPS at once both succeed.
+    await this.#prisma.$executeRaw`
+      INSERT INTO mini_program (app_id, name, original_id, token, encoding_aes_key, previous_encoding_aes_key, secret, profile_secret,
+        message_format, options, enabled, source, changed_by, changed_at)
+      VALUES (${p.appid}, ${p.name ?? null}, ${p.originalId ?? null}, ${seal('token')}, ${seal('encodingAESKey')}, ${seal('previousEncodingAESKey')},
+        ${seal('secret')}, ${seal('profileSecret')}, ${format}, ${JSON.stringify(options)}::jsonb, ${p.enabled ?? true}, ${source}, ${changedBy}, now())
+      ON CONFLICT (app_id) DO UPDATE SET
+        name = COALESCE(EXCLUDED.name, mini_program.name), original_id = COALESCE(EXCLUDED.original_id, mini_program.original_id),
+        token = EXCLUDED.token, encoding_aes_key = EXCLUDED.encoding_aes_key,
+        previous_encoding_aes_key = EXCLUDED.previous_encoding_aes_key, secret = EXCLUDED.secret, profile_secret = EXCLUDED.profile_secret,
+        message_format = EXCLUDED.message_format, options = EXCLUDED.options, enabled = EXCLUDED.enabled, source = EXCLUDED.source,
+        changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at`
+  }
+
+  #toProgram (row: Row): MiniProgram {
+    const options = (row.options ?? {}) as Options
+    const program: MiniProgram = {
+      appid: row.appId,
+      token: this.#open(row, 'token')!,
+      messageFormat: row.messageFormat === 'xml' ? 'xml' : 'json',
+      enabled: row.enabled,
+      source: row.source === CONFIGURATION ? 'configuration' : 'console',
+      changedAt: row.changedAt
+    }
+    for (const field of ['encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const) {
+      const value = this.#open(row, field)
+      if (value !== undefined) program[field] = value
+    }
+    if (options.transferCustomerService !== undefined) program.transferCustomerService = options.transferCustomerService
+    if (options.profileUrl !== undefined) program.profileUrl = options.profileUrl
+    if (options.subscribeTemplates !== undefined) program.subscribeTemplates = options.subscribeTemplates as WechatAppConfig['subscribeTemplates']
+    if (row.name !== null) program.name = row.name
+    if (row.originalId !== null) program.originalId = row.originalId
+    if (row.changedBy !== null) program.changedBy = row.changedBy
+    return program
+  }
+
+  /** A row as an entry; undefined (with a warning) when its secrets do not open under KEFU_SECRET_KEY. */
+  #toEntry (row: Row): { program: MiniProgram, entry?: MiniProgramEntry } | undefined {
+    const known = this.#entries.get(row.appId)
+    // Unchanged since the last load: keep the crypto already made.
+    if (known !== undefined && known.program.changedAt.getTime() === row.changedAt.getTime() && known.program.enabled === row.enabled) {
+      return { program: known.program, entry: known }
+    }
+    let program: MiniProgram
+    try {
+      program = this.#toProgram(row)
+    } catch (err) {
+      this.#log?.warn({ appid: row.appId, err: (err as Error).message }, 'mini programs: a row does not open under KEFU_SECRET_KEY; pushes for it get 404')
+      return undefined
+    }
+    if (!program.enabled) return { program }
+    return { program, entry: { program, crypto: createPushCrypto(program) } }
+  }
+
+  async #load (appid: string | undefined): Promise<void> {
+    if (appid !== undefined) {
+      const row = await this.#prisma.miniProgram.findUnique({ where: { appId: appid } }) as Row | null
+      const loaded = row === null ? undefined : this.#toEntry(row)
+      if (loaded === undefined) this.#all.delete(appid)
+      else this.#all.set(appid, loaded.program)
+      if (loaded?.entry === undefined) this.#entries.delete(appid)
+      else this.#entries.set(appid, loaded.entry)
+    } else {
+      const rows = await this.#prisma.miniProgram.findMany() as Row[]
+      const all = new Map<string, MiniProgram>()
+      const entries = new Map<string, MiniProgramEntry>()
+      for (const row of rows) {
+        const loaded = this.#toEntry(row)
+        if (loaded === undefined) continue
+        all.set(row.appId, loaded.program)
+        if (loaded.entry !== undefined) entries.set(row.appId, loaded.entry)
+      }
+      this.#all = all
+      this.#entries = entries
+    }
+    for (const listener of this.#listeners) listener(appid)
+  }
+}
+
+/** A WECHAT_APPS object as JSON with every object's keys sorted and undefined fields left out (jsonb reorders keys). */
+function canonical (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}

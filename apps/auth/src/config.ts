@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readMetricsListener, readOrigin, readPort, readRedisUrl, readString,
+  ConfigError, readDatabaseUrl, readInt, readJsonSetting, readDrainMs, readLogLevel, readMetricsListener, readOrigin, readPort, readRedisUrl, readString,
   readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
@@ -14,6 +14,8 @@ export interface AuthConfig {
   /** METRICS_HOST, METRICS_PORT (default 9465), METRICS_TOKEN: where /metrics is served, never on PORT. */
   metrics: MetricsListenerConfig
   logLevel: string
+  /** DRAIN_MS: after SIGTERM, served this long while /readyz answers 503, then closed. */
+  drainMs: number
   /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
   trustProxy: TrustProxy
   databaseUrl?: string
@@ -47,6 +49,7 @@ export function loadConfig (env: Env): AuthConfig {
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: 9465, publicPort: port }),
     logLevel: readLogLevel(env),
+    drainMs: readDrainMs(env),
     trustProxy: readTrustProxy(env),
     databaseUrl: readDatabaseUrl(env),
     redisUrl,

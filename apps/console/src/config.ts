@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
+  readDatabaseUrl, readHttpUrl, readInt, readDrainMs, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
   trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
@@ -14,6 +14,8 @@ export interface ConsoleConfig {
   /** METRICS_HOST, METRICS_PORT (default 9467), METRICS_TOKEN: where /metrics is served, never on PORT. */
   metrics: MetricsListenerConfig
   logLevel: string
+  /** DRAIN_MS: after SIGTERM, served this long while /readyz answers 503, then closed. */
+  drainMs: number
   databaseUrl?: string
   redisUrl?: string
   poolMax: number
@@ -44,6 +46,7 @@ export function loadConfig (env: Env): ConsoleConfig {
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: 9467, publicPort: port }),
     logLevel: readLogLevel(env),
+    drainMs: readDrainMs(env),
     databaseUrl: readDatabaseUrl(env),
     redisUrl,
     poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),

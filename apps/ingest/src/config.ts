@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
+  readDatabaseUrl, readInt, readDrainMs, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
 } from '@kefu/service'
 import type { IngestOptions } from './options.js'
 
@@ -10,6 +10,8 @@ export interface IngestConfig {
   /** METRICS_HOST, METRICS_PORT (default 9464), METRICS_TOKEN: where /metrics is served, never on PORT. */
   metrics: MetricsListenerConfig
   logLevel: string
+  /** DRAIN_MS: after SIGTERM, served this long while /readyz answers 503, then closed. */
+  drainMs: number
   databaseUrl?: string
   redisUrl?: string
   poolMax: number
@@ -24,6 +26,7 @@ export function loadConfig (env: Env): IngestConfig {
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: 9464, publicPort: port }),
     logLevel: readLogLevel(env),
+    drainMs: readDrainMs(env),
     databaseUrl: readDatabaseUrl(env),
     redisUrl: readRedisUrl(env),
     poolMax: readInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),

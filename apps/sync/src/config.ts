@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy } from '@kefu/service'
+import { readInt, readDrainMs, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { SyncOptions } from './options.js'
@@ -10,6 +10,8 @@ export interface SyncConfig {
   /** METRICS_HOST, METRICS_PORT (default 9466), METRICS_TOKEN: where /metrics is served, never on PORT. */
   metrics: MetricsListenerConfig
   logLevel: string
+  /** DRAIN_MS: after SIGTERM, served this long while /readyz answers 503, then closed. */
+  drainMs: number
   /** TRUST_PROXY: the proxies in front of this site (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
   redisUrl?: string
@@ -33,6 +35,7 @@ export function loadConfig (env: Env): SyncConfig {
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: 9466, publicPort: port }),
     logLevel: readLogLevel(env),
+    drainMs: readDrainMs(env),
     trustProxy: readTrustProxy(env),
     redisUrl,
     ...sso,

@@ -34,6 +34,14 @@ export function readInt (env: Env, name: string, fallback: number, range: { min?
   return value
 }
 
+/**
+ * DRAIN_MS: after SIGTERM, how long a service still serves while `/readyz` answers 503, so that a load balancer
+ * checking every second or two takes it out before it closes. 0 closes at once (tests, development).
+ */
+export function readDrainMs (env: Env): number {
+  return readInt(env, 'DRAIN_MS', 5000, { min: 0, max: 120_000 })
+}
+
 export function readPort (env: Env, fallback: number): number {
   return readInt(env, 'PORT', fallback, { min: 0, max: 65535 })
 }

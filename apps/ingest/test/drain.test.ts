@@ -112,7 +112,7 @@ t.test('SIGTERM: /readyz 503 at once, every push during the drain answered and s
   const during = sent.filter((s) => s.at >= signalled)
   const failed = sent.filter((s) => s.status !== 200 || s.body !== 'success')
   t.comment(`${sent.length} pushes, ${during.length} sent after SIGTERM, ${failed.length} failed`)
-  t.ok(during.length >= 5, `pushes kept coming during the drain (${during.length})`)
+  t.ok(during.length > 0, `pushes kept coming during the drain (${during.length})`)
   t.same(failed.map((s) => `${s.at - signalled} ms: ${s.status ?? s.error ?? ''} ${s.body ?? ''}`), [], 'every push, before and during the drain, was answered success')
 
   const { code, at } = await exited

@@ -9,13 +9,11 @@
 import crypto from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import closeWithGrace from 'close-with-grace'
-import Fastify, { LogController } from 'fastify'
 import * as auth from '@kefu/auth'
 import * as kefuConsole from '@kefu/console'
 import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
 import * as ingest from '@kefu/ingest'
-import { createMemoryBus, createMetrics, createRedisBus, listenForMetrics, readLauncherAddresses } from '@kefu/service'
+import { createMemoryBus, createRedisBus, readLauncherAddresses, startService, stopOnSignals } from '@kefu/service'
 import * as sync from '@kefu/sync'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
@@ -34,7 +32,9 @@ function fail (message) {
 function overrides () {
   const { ports, metricsPorts, url } = readLauncherAddresses(env)
   // Each service's /metrics on a listener of its own (METRICS_HOST, loopback by default), after the stand-in for WeChat.
-  const metricsPort = (name) => ({ METRICS_PORT: String(metricsPorts[name]) })
+  // No load balancer stands in front of this process: it closes at once on Ctrl-C unless DRAIN_MS says otherwise.
+  const drain = (env.DRAIN_MS ?? '').trim() === '' ? { DRAIN_MS: '0' } : {}
+  const served = (name) => ({ METRICS_PORT: String(metricsPorts[name]), ...drain })
   const demoApps = (env.WECHAT_APPS ?? '').trim() === '' && (env.WECHAT_APPS_FILE ?? '').trim() === ''
   const authUrl = url(ports.auth)
   // The B sites this process runs, registered at its A site with secrets made for this start.
@@ -51,15 +51,15 @@ function overrides () {
   const own = new Set(bSites.map((c) => c.clientId))
   const registered = auth.readSsoClients(env)
   for (const c of registered) if (own.has(c.clientId)) fail(`SSO_CLIENTS registers "${c.clientId}", a B site pnpm start runs itself: give yours another clientId`)
-  const bSite = (c) => ({ PORT: String(ports[c.clientId]), ...metricsPort(c.clientId), PUBLIC_URL: c.origins[0], AUTH_URL: authUrl, AUTH_INTERNAL_URL: authUrl, CLIENT_ID: c.clientId, CLIENT_SECRET: c.clientSecret })
+  const bSite = (c) => ({ PORT: String(ports[c.clientId]), ...served(c.clientId), PUBLIC_URL: c.origins[0], AUTH_URL: authUrl, AUTH_INTERNAL_URL: authUrl, CLIENT_ID: c.clientId, CLIENT_SECRET: c.clientSecret })
   // Demo mini programs have no real AppSecret: their replies go to a local stand-in for WeChat's API.
   const apps = demoApps ? { WECHAT_APPS: undefined, WECHAT_APPS_FILE: DEMO_APPS_FILE } : {}
   return {
     ports,
     url,
     demoApps,
-    ingest: { PORT: String(ports.ingest), ...metricsPort('ingest'), ...apps },
-    auth: { PORT: String(ports.auth), ...metricsPort('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
+    ingest: { PORT: String(ports.ingest), ...served('ingest'), ...apps },
+    auth: { PORT: String(ports.auth), ...served('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
     sync: bSite(bSites[0]),
     console: { ...bSite(bSites[1]), ...apps, ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
   }
@@ -128,37 +128,27 @@ async function main () {
     await refuseDemoPassword(db.prisma)
   }
 
-  const servers = []
-  const metricsListeners = {}
   const shared = { prisma: db.prisma, prismaConcurrency: db.embedded ? 1 : poolMax }
-  async function serve (name, service, extra) {
-    const c = config[name]
-    const fastify = Fastify({
-      logger: { level: c.logLevel, base: { svc: name } },
-      logController: new LogController({ disableRequestLogging: true }),
-      ...service.serverOptions(c)
-    })
-    const metrics = createMetrics()
-    await fastify.register(service.default, { ...service.appOptions(c), ...extra, metrics })
-    servers.push(fastify)
-    await fastify.ready()
-    metricsListeners[name] = await listenForMetrics(metrics, c.metrics, fastify.log.child({ listener: 'metrics' }))
-    await fastify.listen({ port: c.port, host: c.host })
+  // Each service as its own process would start it (startService), with this process's database client and bus.
+  const services = []
+  const serve = async (name, service, extra) => {
+    services.push(await startService({ name, service, config: config[name], shared: extra, logBase: { svc: name } }))
   }
   await serve('auth', auth, shared)
   await serve('ingest', ingest, { ...shared, bus })
   await serve('sync', sync, {})
   await serve('console', kefuConsole, { ...shared, bus })
+  const metricsListeners = Object.fromEntries(services.map((s) => [s.name, s.metrics]))
 
-  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
-    if (err) process.stderr.write(`kefu: closing after an error: ${err.stack}\n`)
-    else process.stdout.write(`kefu: ${signal ?? 'close'}, closing\n`)
-    for (const s of servers.reverse()) await s.close()
-    for (const m of Object.values(metricsListeners)) await m.close()
-    await forgetAcceptances?.()
-    await fakeWechat?.close()
-    await bus.close()
-    await db.close()
+  // SIGTERM/SIGINT: all four drain together (DRAIN_MS, each from its own config reader), close, then what they share.
+  stopOnSignals(services, {
+    log: (line) => { process.stdout.write(`kefu: ${line}\n`) },
+    after: async () => {
+      await forgetAcceptances?.()
+      await fakeWechat?.close()
+      await bus.close()
+      await db.close()
+    }
   })
 
   const url = o.url

@@ -39,7 +39,13 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
       clock: opts.now
     }
   })
-  await fastify.register(healthRoutes, { favicon: true })
+  // Ready when its store answers: Redis (sessions) when it has one; the in-process store always does.
+  const redis = fastify.redis
+  await fastify.register(healthRoutes, {
+    ready: async () => { if (redis !== null) await redis.ping() },
+    dependency: 'Redis',
+    favicon: true
+  })
   await fastify.register(pageRoutes)
 }
 

@@ -90,6 +90,8 @@ t.test('every route of a B site through PostgreSQL and Redis outages', { skip },
     { route: 'GET /', label: 'signed out', needs: [], page: true, send: () => navigate(new HttpClient(), B, '/'), ok: 200 },
 
     // B's sessions live in Redis, and so do A's logins and tickets that B asks about.
+    // /readyz answers for load balancers in its own shape: {"status":"Redis unreachable"} with 503.
+    { route: 'GET /readyz', needs: ['redis'], send: async () => answer(await main.request(B, 'GET', '/readyz')), ok: 200, down: (x) => x.body === '{"status":"Redis unreachable"}' },
     { route: 'GET /', label: 'signed in', needs: ['redis'], page: true, send: () => navigate(main, B, '/'), ok: (x) => x.status === 200 && x.body.includes('id="username">alice<') },
     { route: 'GET /me', needs: ['redis'], send: async () => answer(await main.request(B, 'GET', '/me')), ok: json((body) => body.username === 'alice') },
     { route: 'GET /sso/status', needs: ['redis'], send: async () => answer(await main.request(B, 'GET', '/sso/status')), ok: json((body) => body.active === true) },

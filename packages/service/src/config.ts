@@ -34,6 +34,14 @@ export function readInt (env: Env, name: string, fallback: number, range: { min?
   return value
 }
 
+/**
+ * DRAIN_MS: after SIGTERM, how long a service still serves while `/readyz` answers 503, so that a load balancer
+ * checking every second or two takes it out before it closes. 0 closes at once (tests, development).
+ */
+export function readDrainMs (env: Env): number {
+  return readInt(env, 'DRAIN_MS', 5000, { min: 0, max: 120_000 })
+}
+
 export function readPort (env: Env, fallback: number): number {
   return readInt(env, 'PORT', fallback, { min: 0, max: 65535 })
 }
@@ -226,16 +234,19 @@ export interface ListenerConfig {
   /** METRICS_HOST, METRICS_PORT, METRICS_TOKEN: where /metrics is served, never on PORT. */
   metrics: MetricsListenerConfig
   logLevel: string
+  /** DRAIN_MS: after SIGTERM, served this long while /readyz answers 503, then closed. */
+  drainMs: number
 }
 
-/** PORT, HOST, the metrics listener (readMetricsListener) and LOG_LEVEL, with the service's own default ports. */
+/** PORT, HOST, the metrics listener (readMetricsListener), LOG_LEVEL and DRAIN_MS, with the service's own default ports. */
 export function readListener (env: Env, defaults: { port: number, metricsPort: number }): ListenerConfig {
   const port = readPort(env, defaults.port)
   return {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
     metrics: readMetricsListener(env, { port: defaults.metricsPort, publicPort: port }),
-    logLevel: readLogLevel(env)
+    logLevel: readLogLevel(env),
+    drainMs: readDrainMs(env)
   }
 }
 

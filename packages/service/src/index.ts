@@ -1,10 +1,12 @@
 export {
-  ConfigError, readString, readOptional, readInt, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
+  ConfigError, readString, readOptional, readInt, readDrainMs, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
   readRedisUrl, readJson, readMetricsListener, readListener, readDatabase, type Env, type MetricsListenerConfig, type ListenerConfig,
   type DatabaseConfig
 } from './config.js'
 export { installErrorHandler } from './errors.js'
-export { runService, exitOnStartError, type RunServiceOptions } from './server.js'
+export {
+  startService, stopOnSignals, runService, DRAINING, type ServiceConfig, type ServiceModule, type StartServiceOptions, type RunningService, type StopOnSignalsOptions
+} from './server.js'
 export { createRedisClient, type RedisClient } from './redis.js'
 export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'

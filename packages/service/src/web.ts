@@ -22,25 +22,32 @@ export function redirectToPublicUrl (fastify: FastifyInstance, publicUrl: string
 export interface HealthRoutesOptions {
   /** Resolves when the service can do its work (e.g. the database answers); omit for no /readyz. */
   ready?: () => Promise<void>
+  /** What `ready` asks, named in the 503 answer and the API docs: "database" (the default) or "Redis". */
+  dependency?: string
   /** Serve an empty /favicon.ico (pages for people). */
   favicon?: boolean
 }
 
-/** GET /healthz (the process is up), GET /readyz (its dependencies answer, else 503). */
+/**
+ * GET /healthz (the process is up), GET /readyz (its dependencies answer, else 503; also 503 `draining` from SIGTERM on,
+ * answered by startService before the app sees it).
+ */
 export async function healthRoutes (fastify: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
   const status = { type: 'object', properties: { status: { type: 'string' } } } as const
   fastify.get('/healthz', { schema: { summary: 'The process is up', response: { 200: status } } }, async function healthz () {
     return { status: 'ok' }
   })
   const ready = opts.ready
+  const dependency = opts.dependency ?? 'database'
   if (ready !== undefined) {
-    fastify.get('/readyz', { schema: { summary: 'The database answers', response: { 200: status, 503: status } } }, async function readyz (request, reply) {
+    const summary = `The ${dependency} answers and the instance is not draining (after SIGTERM: 503 {"status":"draining"})`
+    fastify.get('/readyz', { schema: { summary, response: { 200: status, 503: status } } }, async function readyz (request, reply) {
       try {
         await ready()
         return { status: 'ready' }
       } catch (err) {
         request.log.warn({ err: (err as Error).message }, 'not ready')
-        return reply.code(503).send({ status: 'database unreachable' })
+        return reply.code(503).send({ status: `${dependency} unreachable` })
       }
     })
   }

@@ -1,6 +1,7 @@
 // pnpm start as a user runs it: every service reads its documented variables through its own loadConfig; the demo
 // account exists only in the demo (embedded database and demo mini programs); published secrets stop it.
 import t from 'tap'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,7 +17,7 @@ const OWN_APPS = JSON.stringify([{ appid: 'wx00000000000000b1', token: 'ownToken
 /** The demo's data directory, reused below to show a later non-demo start refuses the demo's password. */
 const demoDataDir = t.testdir({})
 
-t.test('the demo honours the documented variables: session idle timeout, log level, login limits, timestamp window, TRUST_PROXY', async (t) => {
+t.test('the demo honours the documented variables: session idle timeout, log level, login limits, timestamp window, TRUST_PROXY, DRAIN_MS', async (t) => {
   const kefu = await launch(t, {
     DATA_DIR: demoDataDir,
     SESSION_IDLE_TIMEOUT_S: '2',
@@ -24,7 +25,8 @@ t.test('the demo honours the documented variables: session idle timeout, log lev
     LOG_LEVEL: 'warn',
     LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '2',
     WECHAT_TIMESTAMP_WINDOW_S: '60',
-    TRUST_PROXY: '1'
+    TRUST_PROXY: '1',
+    DRAIN_MS: '1500'
   })
   const authUrl = kefu.url(1)
   t.match(kefu.stdout(), `${authUrl}/login`)
@@ -62,6 +64,23 @@ t.test('the demo honours the documented variables: session idle timeout, log lev
   }
   t.equal(await verify(0), 200)
   t.equal(await verify(120), 401, 'WECHAT_TIMESTAMP_WINDOW_S=60 (the default 300 would accept a push 120 s old)')
+
+  // SIGTERM: all four services drain together for DRAIN_MS (read by each one's loadConfig), then the process exits.
+  const exited = once(kefu.child, 'exit')
+  const signalled = Date.now()
+  kefu.child.kill('SIGTERM')
+  const readyz = async (offset: number): Promise<{ status: number, body: unknown }> => {
+    const res = await fetch(kefu.url(offset) + '/readyz')
+    return { status: res.status, body: await res.json() }
+  }
+  // The signal takes a moment to arrive; then all four say so together.
+  while ((await readyz(0)).status === 200 && Date.now() - signalled < 1000) await sleep(10)
+  for (const [offset, name] of ['ingest', 'auth', 'sync', 'console'].entries()) {
+    t.same(await readyz(offset), { status: 503, body: { status: 'draining' } }, `${name} drains`)
+  }
+  t.same(await exited, [0, null], 'exit 0')
+  t.ok(Date.now() - signalled >= 1500, 'after DRAIN_MS')
+  t.match(kefu.stdout(), 'kefu: SIGTERM received: draining for 1500 ms, then closing')
 })
 
 t.test('a start with mini programs of one\'s own creates no account and says how to make one', async (t) => {

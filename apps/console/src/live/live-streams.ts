@@ -2,8 +2,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { SsoUser } from '@kefu/sso-client'
 import type { StreamRegistry } from './stream-registry.js'
 
-/** Why a stream ended, sent as its last event: signed out, the checks could not be made, a newer tab took its place. */
-export type EndReason = 'ended' | 'unavailable' | 'replaced'
+/**
+ * Why a stream ended, sent as its last event: signed out, the checks could not be made, a newer tab took its place,
+ * this instance is closing (the browser's EventSource reconnects by itself, through the load balancer, to another).
+ */
+export type EndReason = 'ended' | 'unavailable' | 'replaced' | 'reconnect'
 
 /** One open GET /api/events on this instance. */
 export interface LiveStream {
@@ -108,9 +111,9 @@ export class LiveStreams {
     for (const id of ids) this.#streams.get(id)?.stream.end('replaced')
   }
 
-  /** Shutdown: every stream ends without a reason (the browser reconnects to another instance). */
+  /** Shutdown: every stream ends with `event: reconnect` (the browser reconnects, to another instance). */
   closeAll (): void {
-    for (const { stream } of [...this.#streams.values()]) stream.end()
+    for (const { stream } of [...this.#streams.values()]) stream.end('reconnect')
   }
 
   /** One check of every open stream; a check still running when the next is due is not doubled. */

@@ -95,3 +95,16 @@ t.test('an administrator changes an agent’s mini programs: the open stream nar
   await sys.push(SAFE, 'text', { from: 'o_granted', content: 'now for mallory' })
   t.match(await m.next(), { event: 'message', data: { appId: SAFE, text: 'now for mallory' } })
 })
+
+// Last: it closes this file's console. After DRAIN_MS startService closes the app; open streams are told to reconnect
+// (the browser's EventSource then reaches another instance through the load balancer) and end.
+t.test('when the console closes, every open stream is told to reconnect, then ends', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const s = await stream(sys, alice)
+  t.teardown(s.close)
+  t.match(await s.next(), { event: 'hello' })
+  await sys.console.app.close()
+  t.match(await s.next(), { event: 'reconnect', data: {} })
+  await t.rejects(s.next(), /stream ended/, 'and the stream ends')
+})

@@ -46,7 +46,8 @@ export const STREAMS_CHANNEL = 'kefu:console:streams'
  *
  * Bounded: an agent has at most `limits.perAgent` streams open (the oldest ends with `event: replaced`, and the page
  * does not reconnect), and a stream whose client stops reading is closed once `limits.maxBufferedBytes` wait or
- * nothing drains for `limits.drainTimeoutMs` (the browser reconnects and catches up).
+ * nothing drains for `limits.drainTimeoutMs` (the browser reconnects and catches up). When the instance closes (after
+ * DRAIN_MS), every stream ends with `event: reconnect`, and EventSource reconnects, to another instance.
  */
 export default async function eventsRoutes (fastify: FastifyInstance, opts: EventsRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
@@ -57,7 +58,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
   const limits = { ...DEFAULT_STREAM_LIMITS, ...opts.limits }
   const openStreams = fastify.metrics.gauge('kefu_console_open_streams', 'Live streams (GET /api/events) open now')
   const closedStreams = fastify.metrics.counter('kefu_console_streams_closed_total',
-    'Live streams closed by the console, by reason: ended (signed out), unavailable, replaced (over the per-agent cap), slow (the client did not read)', ['reason'])
+    'Live streams closed by the console, by reason: ended (signed out), unavailable, replaced (over the per-agent cap), slow (the client did not read), reconnect (the instance closed)', ['reason'])
 
   const registry = fastify.redis === null
     ? createMemoryStreamRegistry(limits.perAgent)

@@ -101,7 +101,7 @@ t.test('an administrator changes an agent’s mini programs: the open stream nar
 t.test('when the console closes, every open stream is told to reconnect, then ends', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)
-  const s = await stream(sys, alice)
+  const s = await openStream(sys, alice)
   t.teardown(s.close)
   t.match(await s.next(), { event: 'hello' })
   await sys.console.app.close()

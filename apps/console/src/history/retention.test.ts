@@ -61,7 +61,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.equal(await prisma.customerMessage.count(), 5)
 
   // An operator removes one message on request: delete_time, then the purge (even with retention off).
-  await prisma.customerMessage.update({ where: { id: manual }, data: { deleteTime: new Date(NOW) } })
+  await prisma.customerMessage.updateMany({ where: { id: manual }, data: { deleteTime: new Date(NOW) } })
   t.match(await off.run(), { marked: 0, messages: 1 })
 
   const job = new RetentionJob(prisma, store, { days: 30, batch: 2, now: () => NOW })

@@ -52,7 +52,7 @@ export async function startExpressReceiver (app: App, databaseUrl: string, poolM
         `INSERT INTO customer_message (app_id, dedupe_key, timestamp, nonce, openid, encrypt_type, msg_signature, to_username,
            from_username, msg_type, msg_info, msg_id, encrypt, payload, format, wechat_create_time)
          VALUES ($1, $2, $3, $4, $5, 'aes', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         ON CONFLICT (app_id, dedupe_key) DO NOTHING`,
+         ON CONFLICT (app_id, dedupe_key, wechat_create_time) DO NOTHING`,
         [app.appid, `m:${m.MsgId}`, timestamp, nonce, m.FromUserName, msgSignature, m.ToUserName, m.FromUserName, m.MsgType,
           JSON.stringify({ text: m.Content }), m.MsgId, encrypt, message, message.startsWith('{') ? 'json' : 'xml', m.CreateTime])
       res.send('success')

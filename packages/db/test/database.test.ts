@@ -19,8 +19,8 @@ t.test('the Prisma client reads and writes through the pg adapter, 64-bit values
   t.equal(row.msgId, '22876340532172986')
   t.equal(row.wechatCreateTime, 1714112445n)
   await t.rejects(prisma.customerMessage.create({
-    data: { appId: 'wx1', dedupeKey: 'm:22876340532172986', openid: 'o1', toUsername: 'gh', fromUsername: 'o1', msgType: 'text', msgInfo: '{}', payload: '{}', format: 'json', wechatCreateTime: 1n }
-  }), { code: 'P2002' }, 'one row per (app_id, dedupe_key)')
+    data: { appId: 'wx1', dedupeKey: 'm:22876340532172986', openid: 'o1', toUsername: 'gh', fromUsername: 'o1', msgType: 'text', msgInfo: '{}', payload: '{}', format: 'json', wechatCreateTime: 1714112445n }
+  }), { code: 'P2002' }, 'one row per (app_id, dedupe_key, wechat_create_time)')
 })
 
 t.test('embedded PostgreSQL opens migrated, and persists across restarts', async (t) => {

@@ -7,6 +7,7 @@ import { createTestDatabase } from '@kefu/db/testing'
 import { HistoryIndexer } from '../search/index.js'
 import { FsMediaStore, mediaKey } from '../media/index.js'
 import { RetentionJob } from './retention.js'
+import { startConsoleSystem } from '../../test/helper.js'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
@@ -62,15 +63,15 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.equal(await prisma.messageSearch.count(), 7, 'indexed: five messages, two replies')
 
   const off = new RetentionJob(prisma, store, { days: null, now: () => NOW })
-  t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }, 'off by default: nothing removed')
+  t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'off by default: nothing removed')
   t.equal(await prisma.customerMessage.count(), 5)
 
   // An operator removes one message on request: delete_time, then the purge (even with retention off).
-  await prisma.customerMessage.update({ where: { id: manual }, data: { deleteTime: new Date(NOW) } })
+  await prisma.customerMessage.updateMany({ where: { id: manual }, data: { deleteTime: new Date(NOW) } })
   t.match(await off.run(), { marked: 0, messages: 1 })
 
   const job = new RetentionJob(prisma, store, { days: 30, batch: 2, now: () => NOW })
-  t.same(await job.run(), { marked: 3, messages: 3, replies: 1, media: 2, conversations: 1 })
+  t.same(await job.run(), { marked: 3, messages: 3, replies: 1, media: 2, conversations: 1, partitions: 0 }, 'these months have no partitions of their own: rows one by one')
   t.same((await prisma.customerMessage.findMany({ select: { id: true } })).map((r) => r.id), [recent], 'only the recent message is left')
   t.same((await prisma.messageSearch.findMany({ orderBy: { direction: 'asc' }, select: { direction: true } })).map((r) => r.direction), ['in', 'out'], 'and its search rows')
   t.same((await prisma.storedMedia.findMany({ select: { mediaId: true } })).map((r) => r.mediaId), ['media_new'])
@@ -78,7 +79,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.equal(await store.get(mediaKey(APP, 'media_upload_old')), null, 'old uploads too')
   t.ok(await store.get(mediaKey(APP, 'media_new')), 'the recent file stays')
   t.same((await prisma.conversation.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'], 'a conversation with nothing left in the period is removed')
-  t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }, 'a second run finds nothing')
+  t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'a second run finds nothing')
 })
 
 t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {
@@ -102,4 +103,57 @@ t.test('retention: a removed media WeChat may still have leaves a removed row wi
   t.equal(await prisma.storedMedia.count(), 2)
   await new RetentionJob(prisma, store, { days: 1, now: () => NOW + 2 * DAY }).run()
   t.equal(await prisma.storedMedia.count(), 0, 'past WeChat\'s 3 days the removed rows go too')
+})
+
+t.test('retention drops a month that is wholly past the period, with its search rows and media; a month partly past it loses rows one by one', async (t) => {
+  const db = await createTestDatabase('retention_partitions')
+  t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
+  t.teardown(() => prisma.$disconnect())
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = new FsMediaStore(dir)
+  const partitions = async (): Promise<string[]> => (await prisma.$queryRawUnsafe<Array<{ name: string }>>(
+    "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'customer_message'::regclass")).map((r) => r.name)
+  for (const month of ['2026-09-01', '2026-10-01']) await prisma.$queryRawUnsafe(`SELECT customer_message_create_partition('${month}')`)
+
+  // NOW is 2026-12-01 and the period 45 days: the cutoff is 2026-10-17. September lies wholly before it, October partly.
+  const septPic = await message(prisma, 'o_sept', 80, 'media_sept')
+  await message(prisma, 'o_sept', 70)
+  await message(prisma, 'o_oct', 50)
+  const octNew = await message(prisma, 'o_oct', 40)
+  await message(prisma, 'o_far', 365 * 20)
+  const where = await prisma.$queryRawUnsafe<Array<{ part: string }>>('SELECT tableoid::regclass::text AS part FROM customer_message ORDER BY id')
+  t.same(where.map((r) => r.part), ['customer_message_y2026m09', 'customer_message_y2026m09', 'customer_message_y2026m10', 'customer_message_y2026m10', 'customer_message_default'])
+  await store.put(mediaKey(APP, 'media_sept'), Buffer.from('sept'), 'image/png')
+  await prisma.storedMedia.create({ data: { appId: APP, mediaId: 'media_sept', origin: 'inbound', messageId: septPic, status: 'stored', storageKey: mediaKey(APP, 'media_sept'), createdAt: new Date(NOW - 80 * DAY) } })
+  await new HistoryIndexer(prisma, { catchUpLagMs: 0 }).catchUp()
+  t.equal(await prisma.messageSearch.count(), 5)
+
+  const job = new RetentionJob(prisma, store, { days: 45, batch: 1, now: () => NOW })
+  t.match(await job.run(), { partitions: 1, marked: 2, messages: 4, media: 1 }, 'September dropped whole, two rows marked and purged')
+  const left = await partitions()
+  t.notOk(left.includes('customer_message_y2026m09'), 'the September partition is gone')
+  t.ok(left.includes('customer_message_y2026m10'), 'October\'s stays')
+  t.same((await prisma.customerMessage.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((r) => r.id), [octNew], 'October keeps its recent message')
+  t.same((await prisma.messageSearch.findMany({ select: { messageId: true } })).map((r) => r.messageId), [octNew], 'search rows of dropped and purged messages are gone')
+  t.equal(await prisma.storedMedia.count({ where: { status: { not: 'removed' } } }), 0, 'September\'s kept media removed')
+  t.equal(await store.get(mediaKey(APP, 'media_sept')), null, 'and its bytes')
+  t.match(await job.run(), { partitions: 0, marked: 0, messages: 0 }, 'a second run finds nothing')
+})
+
+t.test('the history worker keeps customer_message\'s months created ahead', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-partitions-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const sys = await startConsoleSystem(t, { label: 'partition_upkeep', console: { history: { store: { kind: 'fs', dir }, partitionIntervalMs: 100 } } })
+  const now = new Date()
+  const ahead = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1))
+  const name = `customer_message_y${ahead.getUTCFullYear()}m${String(ahead.getUTCMonth() + 1).padStart(2, '0')}`
+  const exists = async (): Promise<boolean> => (await sys.prisma.$queryRawUnsafe<Array<{ t: string | null }>>('SELECT to_regclass($1)::text AS t', name))[0]?.t !== null
+  t.ok(await exists(), `${name} is there`)
+  // Dropped by hand (DROP TABLE fails if it is not there); the next upkeep, 100 ms on, creates it again.
+  await sys.prisma.$executeRawUnsafe(`DROP TABLE "${name}"`)
+  const until = Date.now() + 10_000
+  while (!(await exists()) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(await exists(), 'created again by the worker\'s upkeep')
 })

@@ -15,7 +15,15 @@ export interface RetentionOptions {
   now?: () => number
 }
 
-export interface PurgeResult { marked: number, messages: number, replies: number, media: number, conversations: number }
+/** What a run removed; `partitions`: monthly customer_message partitions dropped whole (their rows count in `messages`). */
+export interface PurgeResult { marked: number, messages: number, replies: number, media: number, conversations: number, partitions: number }
+
+/** How long dropping a partition waits for the table lock before giving up until the next run (inserts queue behind it). */
+const DROP_LOCK_TIMEOUT = '1s'
+
+function quoteIdent (name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"'
+}
 
 /**
  * Retention. A customer message older than RETENTION_DAYS gets the seed's `delete_time`; then every message that
@@ -23,6 +31,10 @@ export interface PurgeResult { marked: number, messages: number, replies: number
  * message on request) is purged with its search entry and its kept media, in batches. Replies, kept media no message
  * names (uploaded images, copies fetched when an agent opened them), conversation notes and conversations with
  * nothing newer than the period go too. Off when `days` is null.
+ *
+ * customer_message is partitioned by month on wechat_create_time: a month whose every row is past the period is
+ * dropped whole (its search entries and kept media removed first, in batches), never deleted row by row; only the
+ * rows of a month that is partly past it (and of the default partition) are marked and purged one by one.
  *
  * A removed media WeChat may still have (seen less than its 3 days ago) leaves its row behind, `removed`, without
  * the bytes: the media route answers 410 for it instead of fetching it from WeChat again. Those rows go once the
@@ -47,7 +59,7 @@ export class RetentionJob {
 
   /** One full run (marks, then purges until nothing is left); null when another instance is running it. */
   async run (): Promise<PurgeResult | null> {
-    const result: PurgeResult = { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0 }
+    const result: PurgeResult = { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }
     const cutoff = this.#days === null ? null : new Date(this.#now() - this.#days * 86_400_000)
     const batch = this.#batch
     // Each step is a batch in a transaction holding a transaction-level advisory lock: one instance purges at a
@@ -65,6 +77,8 @@ export class RetentionJob {
       }
     }
     if (cutoff !== null) {
+      const dropped = await this.#dropPartitions(Math.floor(cutoff.getTime() / 1000), step, loop, result)
+      if (!dropped) return null
       const ok = await loop(async (tx) => await tx.$executeRawUnsafe(
         `UPDATE customer_message SET delete_time = now() WHERE id IN (
            SELECT id FROM customer_message WHERE delete_time IS NULL AND wechat_create_time < $1 LIMIT $2)`,
@@ -100,6 +114,47 @@ export class RetentionJob {
       return 0
     })
     return rest === null ? null : result
+  }
+
+  /**
+   * Drops each monthly partition that lies wholly before the cutoff (unix seconds). First, in batches, the search
+   * entries and kept media of its messages (walked by id); then, holding the table's lock (at most
+   * DROP_LOCK_TIMEOUT's wait, else the next run tries again), whatever arrived since (a late retry of an old message)
+   * the same way, and the partition goes. False when another instance holds the purge.
+   */
+  async #dropPartitions (
+    cutoffS: number,
+    step: (fn: (tx: Tx) => Promise<number>) => Promise<number | null>,
+    loop: (fn: (tx: Tx) => Promise<number>, add: (n: number) => void, more: (n: number) => boolean) => Promise<boolean>,
+    result: PurgeResult
+  ): Promise<boolean> {
+    const parts = await this.#prisma.$queryRawUnsafe<Array<{ name: string }>>('SELECT name FROM customer_message_partitions_before($1)', cutoffS)
+    for (const { name } of parts) {
+      const table = quoteIdent(name)
+      let after = '0'
+      const clear = async (tx: Tx, limit: number | null): Promise<number> => {
+        const ids = (await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
+          `SELECT id FROM ${table} WHERE id > $1::bigint ORDER BY id${limit === null ? '' : ` LIMIT ${limit}`}`, after)).map((r) => r.id.toString())
+        if (ids.length === 0) return 0
+        result.media += await this.#removeMedia(tx, 'message_id = ANY($1::bigint[])', [ids])
+        await tx.$executeRawUnsafe("DELETE FROM message_search WHERE direction = 'in' AND message_id = ANY($1::bigint[])", ids)
+        after = ids.at(-1)!
+        return ids.length
+      }
+      const cleared = await loop(async (tx) => await clear(tx, this.#batch), (n) => { result.messages += n }, (n) => n === this.#batch)
+      if (!cleared) return false
+      const gone = await step(async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`)
+        // The parent first, as inserts lock it: taking the partition first could deadlock with one.
+        await tx.$executeRawUnsafe('LOCK TABLE customer_message IN ACCESS EXCLUSIVE MODE')
+        result.messages += await clear(tx, null)
+        await tx.$executeRawUnsafe(`DROP TABLE ${table}`)
+        return 1
+      })
+      if (gone === null) return false
+      result.partitions += gone
+    }
+    return true
   }
 
   /** Rows left for removed media WeChat no longer has either: nothing to refuse any more. */

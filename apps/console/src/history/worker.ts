@@ -5,6 +5,7 @@ import {
 } from '../media/index.js'
 import { HistoryIndexer } from '../search/index.js'
 import { RetentionJob } from './retention.js'
+import { ensurePartitions } from './partitions.js'
 import type { WechatSender } from '../common/sender.js'
 
 /** Channels: ingest's stored pushes, the console's replies. */
@@ -38,6 +39,8 @@ export interface HistoryOptions {
   retryIntervalMs?: number
   /** How often retention runs (default 1 h; the first run 1 min after start). */
   retentionIntervalMs?: number
+  /** How often customer_message's monthly partitions are created ahead (default 1 h; the first at start). */
+  partitionIntervalMs?: number
   /** False: no background work in this instance (the routes still serve media); default true. */
   worker?: boolean
   /** Redis keys of this console start with it (default `kefu:console:`). */
@@ -50,7 +53,8 @@ export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024
 /**
  * The history worker, in every console instance: indexes each announced message for search and queues its media,
  * fetches queued media into the media store (claimed in the database: one fetch per media across instances),
- * catches up on what was stored without an announcement, and applies retention. Never on ingest's path: WeChat's
+ * catches up on what was stored without an announcement, creates customer_message's monthly partitions ahead, and
+ * applies retention. Never on ingest's path: WeChat's
  * 5-second acknowledgement does not wait for any of it.
  */
 export default fp<HistoryOptions & { sender: WechatSender }>(async function history (fastify, opts) {
@@ -139,6 +143,12 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
     }))
     timers.push(setInterval(() => { void catchUp() }, opts.catchUpIntervalMs ?? 15_000))
     timers.push(setInterval(kickFetcher, opts.retryIntervalMs ?? 5000))
+    const upkeep = (): void => {
+      void ensurePartitions(fastify.prisma).then((created) => { if (created > 0) log.info({ created }, 'partitions: created months ahead') })
+        .catch((err: Error) => { log.warn({ err: err.message }, 'partition upkeep failed; tried again at the next run') })
+    }
+    upkeep()
+    timers.push(setInterval(upkeep, opts.partitionIntervalMs ?? 3_600_000))
     if (retention.enabled) {
       const runRetention = (): void => {
         void retention.run().then((result) => { if (result !== null && result.marked + result.messages + result.replies > 0) log.info(result, 'retention: removed old messages') })

@@ -248,7 +248,7 @@ t.test('a picture removed with its message is not fetched from WeChat again (410
   t.equal((await alice.api(sys, 'GET', `/api/media/${SAFE}/${early}`)).status, 200, 'fetched when opened')
   await history.indexer.inbound([row.id.toString()])
   t.match(await sys.prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId: SAFE, mediaId: early } } }), { status: 'stored', messageId: row.id }, 'the indexer links it to its message')
-  await sys.prisma.customerMessage.update({ where: { id: row.id }, data: { deleteTime: new Date() } })
+  await sys.prisma.customerMessage.updateMany({ where: { id: row.id }, data: { deleteTime: new Date() } })
   t.match(await history.retention.run(), { messages: 1, media: 1 })
   t.equal((await alice.api(sys, 'GET', `/api/media/${SAFE}/${early}`)).status, 410, 'removed with it')
   t.equal(mediaGets(sys, early), 1, 'fetched once, when first opened')

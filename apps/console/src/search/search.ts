@@ -123,8 +123,11 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
  * Not a customer message marked deleted (delete_time: gone for agents at once, its search row purged later). A scalar
  * subquery, which PostgreSQL runs per row and last (after the cheaper conditions), so only the rows that otherwise
  * match are looked up by primary key; a NOT EXISTS would be pulled up into an anti-join over every deleted row.
+ * customer_message is partitioned by month on wechat_create_time, which an inbound search row's `at` is (to the
+ * second): naming it lets each lookup read one month's index instead of every month's (0.005 against 0.08 ms a row
+ * with 28 partitions, EXPLAIN ANALYZE on PostgreSQL 15 here).
  */
-const VISIBLE = "(s.direction = 'out' OR (SELECT m.delete_time FROM customer_message m WHERE m.id = s.message_id) IS NULL)"
+const VISIBLE = "(s.direction = 'out' OR (SELECT m.delete_time FROM customer_message m WHERE m.id = s.message_id AND m.wechat_create_time = floor(extract(epoch FROM s.at))::bigint) IS NULL)"
 
 /** The conversations the conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
 export const FEW_CONVERSATIONS = 200

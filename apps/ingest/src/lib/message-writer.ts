@@ -32,7 +32,7 @@ const COLUMNS: Array<[Exclude<keyof MessageRow, 'wechatCreateTime'>, string]> = 
 const INSERT = `WITH ins AS (
   INSERT INTO customer_message (${COLUMNS.map((c) => c[1]).join(', ')}, wechat_create_time)
   SELECT * FROM unnest(${COLUMNS.map((_c, i) => `$${i + 1}::text[]`).join(', ')}, $${COLUMNS.length + 1}::bigint[])
-  ON CONFLICT (app_id, dedupe_key) DO NOTHING
+  ON CONFLICT (app_id, dedupe_key, wechat_create_time) DO NOTHING
   RETURNING id, app_id, dedupe_key, openid, msg_type, event, wechat_create_time
 ), conv AS (
   INSERT INTO conversation AS c (app_id, openid, last_message_id, last_message_at, last_inbound_at, last_enter_at, unread_count)

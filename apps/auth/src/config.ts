@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
   ConfigError, readDatabaseUrl, readInt, readJsonSetting, readLogLevel, readMetricsListener, readOrigin, readPort, readRedisUrl, readString,
-  readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy
+  readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type RedisTarget, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import type { AuthOptions } from './options.js'
@@ -17,7 +17,8 @@ export interface AuthConfig {
   /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
   trustProxy: TrustProxy
   databaseUrl?: string
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   poolMax: number
   publicUrl: string
   clients: SsoClient[]

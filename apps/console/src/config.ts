@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabaseUrl, readHttpUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, readWechatApps,
-  trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy, type WechatAppConfig
+  trustProxyOption, type Env, type MetricsListenerConfig, type RedisTarget, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
@@ -15,7 +15,8 @@ export interface ConsoleConfig {
   metrics: MetricsListenerConfig
   logLevel: string
   databaseUrl?: string
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   poolMax: number
   publicUrl: string
   authUrl: string

@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type WechatAppConfig
+  readDatabaseUrl, readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readWechatApps, type Env, type MetricsListenerConfig, type RedisTarget, type WechatAppConfig
 } from '@kefu/service'
 import type { IngestOptions } from './options.js'
 
@@ -11,7 +11,8 @@ export interface IngestConfig {
   metrics: MetricsListenerConfig
   logLevel: string
   databaseUrl?: string
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   poolMax: number
   apps: WechatAppConfig[]
   timestampWindowS: number

@@ -1,6 +1,6 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
-import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
+import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 
 export interface IngestOptions {
   apps: WechatAppConfig[]
@@ -11,7 +11,8 @@ export interface IngestOptions {
   dataDir?: string
   poolMax?: number
   redis?: RedisClient
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   redisPrefix?: string
   /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
   bus?: EventBus

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type TrustProxy } from '@kefu/service'
+import { readInt, readLogLevel, readMetricsListener, readPort, readRedisUrl, readString, readTrustProxy, trustProxyOption, type Env, type MetricsListenerConfig, type RedisTarget, type TrustProxy } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { readSsoClientConfig } from '@kefu/sso-client'
 import type { SyncOptions } from './options.js'
@@ -12,7 +12,8 @@ export interface SyncConfig {
   logLevel: string
   /** TRUST_PROXY: the proxies in front of this site (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   publicUrl: string
   authUrl: string
   authInternalUrl: string

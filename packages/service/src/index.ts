@@ -4,7 +4,10 @@ export {
 } from './config.js'
 export { installErrorHandler } from './errors.js'
 export { runService, exitOnStartError, type RunServiceOptions } from './server.js'
-export { createRedisClient, type RedisClient } from './redis.js'
+export {
+  createRedisClient, sendCommand, commandClient, closeRedisClient, hashTag, isClusterClient, isClusterTarget, describeRedisTarget,
+  type RedisClient, type RedisServerClient, type RedisClusterClient, type RedisTarget, type RedisClusterTarget
+} from './redis.js'
 export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'
 export { parseSubscribeTemplates, type SubscribeTemplate, type SubscribeTemplateField } from './subscribe-templates.js'

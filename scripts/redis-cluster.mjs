@@ -4,9 +4,11 @@
 //   node scripts/redis-cluster.mjs start [--dir DIR] [--base 7101]   prints REDIS_CLUSTER_URLS=redis://127.0.0.1:7101,…
 //   node scripts/redis-cluster.mjs stop --dir DIR
 //
-// As a module: `startRedisCluster({ base, dir })` resolves to { urls, ports, dir, stopNode(i), startNode(i), stop() }.
+// As a module: `startRedisCluster({ base, dir, persistent })` resolves to { urls, ports, dir, stopNode(i), startNode(i), stop() }.
 // Ports: the first three free ports from `base` up (each with its cluster bus port, +10000, free too), never one of
-// SPEC's reserved ports. Data lives in a temporary directory (no RDB, no AOF). Each node runs daemonized with a
+// SPEC's reserved ports. Data lives in a temporary directory (no RDB, no AOF; `persistent: true` turns on an
+// append-only file synced on every write, so that a node killed and started again has its data back, as a master
+// with persistence or a promoted replica would). Each node runs daemonized with a
 // pidfile there, so that `stop` works from another process. `cluster-require-full-coverage no`: while one master is
 // away, the slots of the others keep answering (what the outage test checks); `cluster-node-timeout` is short so that
 // the cluster notices a lost master within a second or two.
@@ -83,14 +85,15 @@ function parse (text) {
   }
 }
 
-function startNode (dir, port) {
+function startNode (dir, port, persistent) {
   const nodeDir = path.join(dir, String(port))
   mkdirSync(nodeDir, { recursive: true })
   const run = spawnSync(REDIS_SERVER, [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--daemonize', 'yes',
     '--pidfile', path.join(nodeDir, 'redis.pid'), '--logfile', path.join(nodeDir, 'redis.log'),
     '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000',
-    '--cluster-require-full-coverage', 'no', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'
+    '--cluster-require-full-coverage', 'no', '--save', '', '--protected-mode', 'yes',
+    ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])
   ], { encoding: 'utf8' })
   if (run.error !== undefined) throw new Error(`redis-cluster: cannot run ${REDIS_SERVER}: ${run.error.message}`)
   if (run.status !== 0) throw new Error(`redis-cluster: ${REDIS_SERVER} on port ${port} exited with ${run.status}: ${(run.stderr || run.stdout).trim()}`)
@@ -147,11 +150,11 @@ export async function stopRedisCluster (dir) {
   rmSync(dir, { recursive: true, force: true })
 }
 
-export async function startRedisCluster ({ base = 7101, dir } = {}) {
+export async function startRedisCluster ({ base = 7101, dir, persistent = false } = {}) {
   const root = dir ?? mkdtempSync(path.join(os.tmpdir(), 'kefu-redis-cluster-'))
   const ports = await freePorts(base, MASTERS)
   try {
-    for (const port of ports) startNode(root, port)
+    for (const port of ports) startNode(root, port, persistent)
     for (const port of ports) await waitFor(`node ${port} did not answer PING`, async () => await command(port, ['PING']) === 'PONG', 5000)
     // Slots split in three ranges, then every node meets the first.
     for (const [i, port] of ports.entries()) {
@@ -177,7 +180,7 @@ export async function startRedisCluster ({ base = 7101, dir } = {}) {
     async stopNode (i) { await killNode(root, ports[i]) },
     /** Starts master `i` again from its nodes.conf (same id, same slots) and waits until the cluster is whole. */
     async startNode (i) {
-      startNode(root, ports[i])
+      startNode(root, ports[i], persistent)
       await waitFor(`node ${ports[i]} did not rejoin`, async () => /cluster_state:ok/.test(await command(ports[i], ['CLUSTER', 'INFO'])), 10000)
     },
     async stop () { await stopRedisCluster(root) }

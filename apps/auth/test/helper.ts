@@ -65,7 +65,7 @@ export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOp
     }
   })
   const prefix = overrides.redisPrefix ?? testKeyPrefix('auth')
-  deleteKeysAtTeardown(t, prefix)
+  deleteKeysAtTeardown(t, prefix, overrides.redisUrl ?? redisUrl())
   const app = Fastify({ logger: { level: 'info', stream }, ...fastifyOptions })
   await app.register(fp(authApp), {
     publicUrl: ORIGIN,

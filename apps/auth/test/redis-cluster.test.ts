@@ -36,6 +36,19 @@ t.test('sign-in, sessions and sign-out on a Redis Cluster', { skip }, async (t) 
   t.same((await browsers[1]!.get('/me')).json(), { username: USERS[2] })
 })
 
+t.test('REDIS_URL pointed at one node of a cluster (a misconfiguration): MOVED answers 503, never 500', { skip }, async (t) => {
+  const db = await fileDatabase(t, 'auth_cluster_moved')
+  const { app, logs } = await build(t, db, { redisUrl: urls!.split(',')[0]!, loginLimits: LIMITS })
+  const statuses = new Set<number>()
+  for (const user of USERS) {
+    await addAccount(app, user, `${user}-password`)
+    statuses.add((await new Browser(app).login(user, `${user}-password`)).statusCode)
+  }
+  t.notOk(statuses.has(500), `never 500 (got ${[...statuses].join(', ')})`)
+  t.ok(statuses.has(503), 'the keys on other nodes answer 503')
+  t.ok(logs.some((l) => JSON.stringify(l).includes('MOVED')), 'the log says MOVED')
+})
+
 t.test('a master killed for a few seconds: 503 at once for what needs it, never 500; back within 10 s', { skip }, async (t) => {
   // With an append-only file: the master comes back with its sessions, as one with persistence (or a replica) would.
   const cluster = await startRedisCluster({ base: 7301, persistent: true })

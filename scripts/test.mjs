@@ -10,23 +10,40 @@
 //   half-set environment an error too, so CI cannot silently fall back to the embedded run).
 // - embedded: neither set. Embedded PostgreSQL (PGlite) and the in-process stores; tests that need a real server
 //   (two transactions racing, Redis pub/sub across processes, two instances of a service) are skipped and counted.
+// The real run also starts a local 3-master Redis Cluster (scripts/redis-cluster.mjs; or uses REDIS_CLUSTER_URLS when
+// set) and hands REDIS_CLUSTER_URLS to the tests, whose Redis-backed suites then run against it too; it fails when
+// the cluster cannot start.
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startRedisCluster } from './redis-cluster.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = process.env
 const databaseUrl = env.DATABASE_URL?.trim() || undefined
 const redisUrl = env.REDIS_URL?.trim() || undefined
+let clusterUrls = env.REDIS_CLUSTER_URLS?.trim() || undefined
+/** The cluster this run started (stopped before it exits). */
+let cluster
 const wanted = env.KEFU_TEST_SERVICES
 
 function fail (line) {
   process.stderr.write(`pnpm test: ${line}\n`)
+  stopCluster()
   process.exit(1)
 }
+
+/** Kills the nodes of the cluster this run started (synchronously: it also runs on the way out). */
+function stopCluster () {
+  if (cluster === undefined) return
+  const dir = cluster.dir
+  cluster = undefined
+  spawnSync(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'redis-cluster.mjs'), 'stop', '--dir', dir], { stdio: 'inherit' })
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopCluster(); process.exit(130) })
 
 /** --filter X / --filter=X (turbo's package selectors), --dry-run; anything else goes to turbo as it is. */
 function readArgs (argv) {
@@ -84,14 +101,27 @@ const real = databaseUrl !== undefined && redisUrl !== undefined
 if (wanted !== undefined && wanted !== 'real' && wanted !== 'embedded') fail(`KEFU_TEST_SERVICES must be real or embedded, got "${wanted}"`)
 if (wanted === 'real' && !real) fail(`KEFU_TEST_SERVICES=real needs both DATABASE_URL and REDIS_URL (DATABASE_URL is ${databaseUrl ? 'set' : 'unset'}, REDIS_URL is ${redisUrl ? 'set' : 'unset'})`)
 if (wanted === 'embedded' && (databaseUrl !== undefined || redisUrl !== undefined)) fail('KEFU_TEST_SERVICES=embedded needs DATABASE_URL and REDIS_URL unset')
+if (!real && clusterUrls !== undefined) fail('REDIS_CLUSTER_URLS is set without DATABASE_URL and REDIS_URL: the cluster is tested in the real run only')
 if (!real && (databaseUrl !== undefined || redisUrl !== undefined)) {
   fail(`set both DATABASE_URL and REDIS_URL (real servers) or neither (embedded); only ${databaseUrl ? 'DATABASE_URL' : 'REDIS_URL'} is set`)
 }
 if (real) {
   if (!await reachable(databaseUrl, 5432)) fail(`PostgreSQL at DATABASE_URL ${redact(databaseUrl)} does not answer`)
   if (!await reachable(redisUrl, 6379)) fail(`Redis at REDIS_URL ${redact(redisUrl)} does not answer`)
+  if (clusterUrls === undefined && !args.dryRun) {
+    try {
+      cluster = await startRedisCluster()
+    } catch (err) {
+      fail(`the Redis Cluster of the real run did not start: ${err.message}`)
+    }
+    clusterUrls = cluster.urls.join(',')
+  } else if (clusterUrls !== undefined) {
+    for (const url of clusterUrls.split(',')) if (!await reachable(url.trim(), 6379)) fail(`Redis Cluster node ${redact(url.trim())} (REDIS_CLUSTER_URLS) does not answer`)
+  }
 }
-const mode = real ? `real PostgreSQL (${redact(databaseUrl)}) and Redis (${redact(redisUrl)})` : 'embedded PostgreSQL and in-process stores'
+const mode = real
+  ? `real PostgreSQL (${redact(databaseUrl)}), Redis (${redact(redisUrl)}) and a Redis Cluster (${clusterUrls ? clusterUrls.split(',').map(redact).join(',') : 'none in a dry run'})`
+  : 'embedded PostgreSQL and in-process stores'
 process.stdout.write(`pnpm test: ${mode}\n`)
 
 const turboArgs = ['run', 'test:tap', '--concurrency=1', ...args.filters.map((f) => `--filter=${f}`), ...args.rest]
@@ -108,7 +138,9 @@ if (args.dryRun) {
 const keyRoot = real ? `kefu:test:run-${crypto.randomBytes(6).toString('hex')}:` : undefined
 const started = Date.now()
 const turbo = spawn('pnpm', ['exec', 'turbo', ...turboArgs], {
-  cwd: root, stdio: 'inherit', env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded', ...(keyRoot ? { KEFU_TEST_KEY_ROOT: keyRoot } : {}) }
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...env, KEFU_TEST_SERVICES: real ? 'real' : 'embedded', ...(keyRoot ? { KEFU_TEST_KEY_ROOT: keyRoot, REDIS_CLUSTER_URLS: clusterUrls } : {}) }
 })
 const code = await new Promise((resolve) => turbo.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
 
@@ -138,11 +170,11 @@ function results () {
   return out
 }
 
-/** Reports (per label and test file) and removes the keys the tests of this run left under `keyRoot`. */
-async function leftoverKeys (keyRoot) {
-  const { createRedisClient } = await import('@kefu/service')
+/** Reports (per label and test file) and removes the keys the tests of this run left under `keyRoot` on `target`. */
+async function leftoverKeys (keyRoot, target) {
+  const { closeRedisClient, createRedisClient } = await import('@kefu/service')
   const { deleteKeysUnder, keysUnder } = await import('@kefu/service/testing')
-  const client = await createRedisClient(redisUrl)
+  const client = await createRedisClient(target)
   try {
     const keys = await keysUnder(client, keyRoot)
     if (keys.length === 0) return 0
@@ -151,11 +183,11 @@ async function leftoverKeys (keyRoot) {
       const [label, file] = key.slice(keyRoot.length).split(':')
       byFile.set(`${label} ${file}`, (byFile.get(`${label} ${file}`) ?? 0) + 1)
     }
-    process.stdout.write(`\n  Redis keys left behind by the tests (under ${keyRoot}):\n${[...byFile].map(([where, n]) => `    ${where}.test: ${n}`).join('\n')}\n`)
+    process.stdout.write(`\n  Redis keys left behind by the tests (under ${keyRoot}${typeof target === 'string' ? '' : ', on the cluster'}):\n${[...byFile].map(([where, n]) => `    ${where}.test: ${n}`).join('\n')}\n`)
     await deleteKeysUnder(client, keyRoot)
     return keys.length
   } finally {
-    await client.quit()
+    await closeRedisClient(client)
   }
 }
 
@@ -198,7 +230,12 @@ process.stdout.write(`  ${'total'.padEnd(24)} ${pad(totals.files, 6)} ${pad(tota
 process.stdout.write(`  executed ${totals.tests} tests (${totals.assertions} assertions) in ${totals.files} files, skipped ${totals.skipped}, in ${Math.round((Date.now() - started) / 1000)} s\n`)
 if (skips.length > 0) process.stdout.write(`  skipped:\n${skips.map((s) => '    ' + s).join('\n')}\n`)
 
-const leftovers = keyRoot ? await leftoverKeys(keyRoot) : 0
+let leftovers = 0
+if (keyRoot) {
+  leftovers += await leftoverKeys(keyRoot, redisUrl)
+  leftovers += await leftoverKeys(keyRoot, { cluster: clusterUrls.split(',') }).catch((err) => fail(`the Redis Cluster did not answer after the tests: ${err.message}`))
+}
+stopCluster()
 
 if (code !== 0) process.exit(code)
 if (leftovers > 0) fail(`the tests left ${leftovers} keys in Redis (listed above; removed now): each test must delete its keys at teardown (deleteKeysAtTeardown in @kefu/service/testing)`)

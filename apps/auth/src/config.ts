@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
   ConfigError, readDatabase, readInt, readJsonSetting, readListener, readOrigin, readRedisUrl, readTrustProxy, trustProxyOption,
-  type DatabaseConfig, type Env, type ListenerConfig, type TrustProxy
+  type DatabaseConfig, type Env, type RedisTarget, type ListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import type { AuthOptions } from './options.js'
@@ -12,7 +12,8 @@ import type { LoginLimits } from './lib/login-limiter.js'
 export interface AuthConfig extends ListenerConfig, DatabaseConfig {
   /** TRUST_PROXY: the proxies in front of A (hop count or addresses), so that per-IP login limits see the client's IP. */
   trustProxy: TrustProxy
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   publicUrl: string
   clients: SsoClient[]
   session: { secret: string, secretGenerated: boolean, idleTimeoutS: number, absoluteTimeoutS: number }

@@ -1,6 +1,6 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
-import type { Metrics, RedisClient } from '@kefu/service'
+import type { Metrics, RedisClient, RedisTarget } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { LoginLimits } from './lib/login-limiter.js'
 import type { ScryptParams } from './lib/password.js'
@@ -19,7 +19,8 @@ export interface AuthOptions {
   poolMax?: number
   redis?: RedisClient
   /** With Redis, sessions, tickets and login counters are shared by every instance; without, they live in this process. */
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   /** Key prefix in Redis, default `kefu:auth:`. */
   redisPrefix?: string
   /** How long a ticket may wait for its redemption (1–60 s, default 30). */

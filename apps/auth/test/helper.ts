@@ -56,7 +56,7 @@ export function redisUrl (): string | undefined {
 /** The app with test settings. Redis (when REDIS_URL is set) under a random prefix whose keys go at teardown. */
 export async function build (t: Tap, db: TestDatabase, overrides: Partial<AuthOptions> = {}, fastifyOptions: { trustProxy?: boolean } = {}): Promise<TestApp> {
   const prefix = overrides.redisPrefix ?? testKeyPrefix('auth')
-  deleteKeysAtTeardown(t, prefix)
+  deleteKeysAtTeardown(t, prefix, overrides.redisUrl ?? redisUrl())
   const { app, logs } = await startSite(t, authApp, {
     publicUrl: ORIGIN,
     clients: [B1, B2],

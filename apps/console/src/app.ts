@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir } from '@kefu/db'
 import {
-  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors
+  busPlugin, commandClient, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors
 } from '@kefu/service'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
@@ -45,7 +45,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
 
   const plainSessions = fastify.redis === null
     ? createMemoryStore({ prefix: prefix + 'session:' })
-    : await createRedisStore({ client: fastify.redis, prefix: prefix + 'session:' })
+    : await createRedisStore({ client: commandClient(fastify.redis), prefix: prefix + 'session:' })
   const sessions = instrumentStore(plainSessions, sessionStoreErrors(fastify.metrics, plainSessions.kind))
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,

@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
   readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, readWechatApps, trustProxyOption, type DatabaseConfig,
-  type Env, type ListenerConfig, type TrustProxy, type WechatAppConfig
+  type Env, type RedisTarget, type ListenerConfig, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
 import type { ConsoleOptions } from './options.js'
@@ -9,7 +9,8 @@ import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
 /** PORT 3003, METRICS_PORT 9467. */
 export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConfig {
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   apps: WechatAppConfig[]
   wechatApiBase: string
   repliesPerMinute: number

@@ -1,6 +1,6 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
-import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
+import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
 import type { CustomerOptions } from './customer/index.js'
 import type { HistoryOptions } from './history/index.js'
@@ -34,7 +34,8 @@ export interface ConsoleOptions {
   dataDir?: string
   poolMax?: number
   redis?: RedisClient
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   /** Default `kefu:console:`. */
   redisPrefix?: string
   /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */

@@ -1,13 +1,14 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabase, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type ListenerConfig, type WechatAppConfig
+  readDatabase, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type RedisTarget, type ListenerConfig, type WechatAppConfig
 } from '@kefu/service'
 import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import type { IngestOptions } from './options.js'
 
 /** PORT 3000, METRICS_PORT 9464. */
 export interface IngestConfig extends ListenerConfig, DatabaseConfig {
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   apps: WechatAppConfig[]
   /** KEFU_SECRET_KEY: made for this start in embedded mode (no DATABASE_URL), required otherwise. */
   secretKeys: SecretKey[]

@@ -2,7 +2,7 @@
 import type { PrismaClient } from '@kefu/db'
 import type { MiniProgramRegistry } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
-import type { EventBus, Metrics, RedisClient, WechatAppConfig } from '@kefu/service'
+import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 
 export interface IngestOptions {
   /** WECHAT_APPS: imported into the mini_program table at start (source configuration); pushes are served from the table. */
@@ -20,7 +20,8 @@ export interface IngestOptions {
   dataDir?: string
   poolMax?: number
   redis?: RedisClient
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   redisPrefix?: string
   /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
   bus?: EventBus

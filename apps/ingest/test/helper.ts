@@ -35,9 +35,9 @@ export async function fileDatabase (t: Tap, label: string): Promise<TestDatabase
 
 export async function build (t: Tap, db: TestDatabase, overrides: Partial<IngestOptions> = {}): Promise<FastifyInstance> {
   const redisPrefix = overrides.redisPrefix ?? testKeyPrefix('ingest')
-  deleteKeysAtTeardown(t, redisPrefix)
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
   const redisUrl = process.env.REDIS_URL
+  deleteKeysAtTeardown(t, redisPrefix, overrides.redisUrl ?? (redisUrl === '' ? undefined : redisUrl))
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
   // fastify-plugin lifts the app's decorators (prisma) to the test's instance, as in fastify/demo's helper.
   await app.register(fp(ingestApp), {
     apps: APPS,

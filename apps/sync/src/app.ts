@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
-import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors } from '@kefu/service'
+import { commandClient, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors } from '@kefu/service'
 import { ssoClient } from '@kefu/sso-client'
 import type { SyncOptions } from './options.js'
 import pageRoutes from './routes/page.js'
@@ -15,7 +15,7 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
   const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
   const plain = fastify.redis === null
     ? createMemoryStore({ prefix })
-    : await createRedisStore({ client: fastify.redis, prefix })
+    : await createRedisStore({ client: commandClient(fastify.redis), prefix })
   const store = instrumentStore(plain, sessionStoreErrors(fastify.metrics, plain.kind))
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import { readListener, readRedisUrl, readTrustProxy, trustProxyOption, type Env, type ListenerConfig, type TrustProxy } from '@kefu/service'
+import { readListener, readRedisUrl, readTrustProxy, trustProxyOption, type Env, type RedisTarget, type ListenerConfig, type TrustProxy } from '@kefu/service'
 import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
 import type { SyncOptions } from './options.js'
 
@@ -7,7 +7,8 @@ import type { SyncOptions } from './options.js'
 export interface SyncConfig extends ListenerConfig, BSiteConfig {
   /** TRUST_PROXY: the proxies in front of this site (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
 }
 
 export function loadConfig (env: Env): SyncConfig {

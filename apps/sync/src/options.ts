@@ -1,5 +1,5 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
-import type { Metrics, RedisClient } from '@kefu/service'
+import type { Metrics, RedisClient, RedisTarget } from '@kefu/service'
 
 export interface SyncSessionOptions {
   /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
@@ -23,7 +23,8 @@ export interface SyncOptions {
   session: SyncSessionOptions
   redis?: RedisClient
   /** With Redis, sessions are shared by every instance; without, they live in this process. */
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
   /** Key prefix in Redis, default `kefu:sync:<clientId>:`. */
   redisPrefix?: string
   /** How long A's word that a login is live is trusted (default 4000 ms). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isAddressOrCidr, isLoopbackHost } from './ip.js'
+import type { RedisTarget } from './redis.js'
 
 /** A bad setting: the message is one line naming the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -115,11 +116,36 @@ export function readDatabaseUrl (env: Env): string | undefined {
   return url.toString()
 }
 
-export function readRedisUrl (env: Env): string | undefined {
+/**
+ * Where Redis is: REDIS_URL (one server, a redis:// or rediss:// URL) or REDIS_CLUSTER_URLS (a Redis Cluster: some of
+ * its nodes, `redis://host:port,redis://host:port,…`; the client discovers the rest). Never both. Undefined without
+ * either (in-process stores).
+ */
+export function readRedisUrl (env: Env): RedisTarget | undefined {
   const raw = present(env, 'REDIS_URL')
+  const cluster = present(env, 'REDIS_CLUSTER_URLS')
+  if (raw !== undefined && cluster !== undefined) throw new ConfigError('set REDIS_URL (one Redis server) or REDIS_CLUSTER_URLS (a Redis Cluster), not both')
+  if (cluster !== undefined) return { cluster: readClusterUrls(cluster) }
   if (raw !== undefined && !/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
   if (raw !== undefined) refusePlaceholderPassword('REDIS_URL', raw)
   return raw
+}
+
+const CLUSTER_HELP = 'comma-separated redis:// or rediss:// URLs of cluster nodes, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379'
+
+function readClusterUrls (raw: string): string[] {
+  const urls = raw.split(',').map((entry) => entry.trim())
+  for (const entry of urls) {
+    let url: URL | undefined
+    try { url = new URL(entry) } catch {}
+    if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+      throw new ConfigError(`REDIS_CLUSTER_URLS must be ${CLUSTER_HELP}; "${entry}" is not such a URL`)
+    }
+    if (url.pathname !== '' && url.pathname !== '/') throw new ConfigError(`REDIS_CLUSTER_URLS: "${entry}" names a database (${url.pathname}); a cluster has only database 0`)
+    if (url.protocol !== new URL(urls[0] as string).protocol) throw new ConfigError('REDIS_CLUSTER_URLS mixes redis:// and rediss:// URLs: one cluster uses one of them')
+    refusePlaceholderPassword('REDIS_CLUSTER_URLS', entry)
+  }
+  return urls
 }
 
 /** Parses a JSON setting, naming the variable when it is not JSON. */

@@ -7,7 +7,10 @@ export { installErrorHandler } from './errors.js'
 export {
   startService, stopOnSignals, runService, DRAINING, type ServiceConfig, type ServiceModule, type StartServiceOptions, type RunningService, type StopOnSignalsOptions
 } from './server.js'
-export { createRedisClient, type RedisClient } from './redis.js'
+export {
+  createRedisClient, sendCommand, commandClient, closeRedisClient, hashTag, isClusterClient, isClusterTarget, describeRedisTarget,
+  type RedisClient, type RedisServerClient, type RedisClusterClient, type RedisTarget, type RedisClusterTarget
+} from './redis.js'
 export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'
 export { parseSubscribeTemplates, type SubscribeTemplate, type SubscribeTemplateField } from './subscribe-templates.js'

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { createMemoryBus, createRedisBus, type EventBus } from './bus.js'
-import { createRedisClient, type RedisClient } from './redis.js'
+import { createRedisClient, type RedisClient, type RedisTarget } from './redis.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,27 +13,32 @@ declare module 'fastify' {
 export interface RedisPluginOptions {
   /** A client owned by the caller; not closed here. */
   redis?: RedisClient
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
 }
 
-/** Decorates `fastify.redis`: the caller's client, one opened from redisUrl (closed with the app), or null. */
+/**
+ * Decorates `fastify.redis`: the caller's client, one opened from redisUrl (one server or a cluster; closed with the
+ * app), or null.
+ */
 export const redisPlugin = fp<RedisPluginOptions>(async function redis (fastify, opts) {
   if (opts.redis !== undefined || opts.redisUrl === undefined) {
-    fastify.decorate('redis', opts.redis ?? null)
+    fastify.decorate<RedisClient | null>('redis', opts.redis ?? null)
     return
   }
   const client = await createRedisClient(opts.redisUrl, (message) => fastify.log.warn({ err: message }, 'redis error'))
-  fastify.decorate('redis', client)
+  fastify.decorate<RedisClient | null>('redis', client)
   fastify.addHook('onClose', async () => { client.destroy() })
 }, { name: 'kefu-redis' })
 
 export interface BusPluginOptions {
   /** Shared with other apps in one process (embedded mode); not closed here. */
   bus?: EventBus
-  redisUrl?: string
+  /** REDIS_URL or REDIS_CLUSTER_URLS. */
+  redisUrl?: RedisTarget
 }
 
-/** Decorates `fastify.bus`: Redis pub/sub with redisUrl, else in-process (or the caller's bus). */
+/** Decorates `fastify.bus`: Redis pub/sub with redisUrl (sharded on a cluster), else in-process (or the caller's bus). */
 export const busPlugin = fp<BusPluginOptions>(async function bus (fastify, opts) {
   if (opts.bus !== undefined) {
     fastify.decorate('bus', opts.bus)

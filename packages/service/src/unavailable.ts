@@ -27,7 +27,10 @@ const REDIS_NAMES = new Set([
   'CommandTimeoutDuringMaintenanceError'
 ])
 // Redis error replies meaning "not now": the code is the first word of the reply (https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors).
-const REDIS_REPLY_CODES = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'BUSY'])
+// MOVED and ASK reach the caller only when a cluster's slots keep moving past the client's redirection limit, or
+// when a client of one server (REDIS_URL) was pointed at a cluster node (REDIS_CLUSTER_URLS is what it needs): the
+// log line says which, the client gets a 503, never a 500.
+const REDIS_REPLY_CODES = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'BUSY', 'MOVED', 'ASK'])
 
 // Prisma: P1001 can't reach, P1002 timed out, P1008 operation timed out, P1017 server closed the connection,
 // P2024 timed out waiting for a pool connection (https://www.prisma.io/docs/orm/reference/error-reference).

@@ -6,7 +6,10 @@ import { createMemoryBus, createRedisBus, type EventBus } from '../src/index.js'
 
 const kinds: Array<[string, () => Promise<EventBus>, string | false]> = [
   ['memory', async () => createMemoryBus(), false],
-  ['redis', () => createRedisBus(process.env.REDIS_URL!), process.env.REDIS_URL === undefined && 'REDIS_URL is not set (embedded run)']
+  ['redis', () => createRedisBus(process.env.REDIS_URL!), process.env.REDIS_URL === undefined && 'REDIS_URL is not set (embedded run)'],
+  // Sharded pub/sub on a Redis Cluster (pnpm test's real run starts one).
+  ['redis-cluster', () => createRedisBus({ cluster: process.env.REDIS_CLUSTER_URLS!.split(',') }),
+    (process.env.REDIS_CLUSTER_URLS ?? '') === '' && 'REDIS_CLUSTER_URLS is not set (embedded run)']
 ]
 
 for (const [kind, make, skip] of kinds) {

@@ -127,3 +127,19 @@ t.test('METRICS_HOST, METRICS_PORT, METRICS_TOKEN: a listener of its own, on loo
   ]
   for (const [env, message] of bad) t.throws(() => readMetricsListener(env, defaults), new ConfigError(message), JSON.stringify(env))
 })
+
+t.test('REDIS_CLUSTER_URLS: a cluster\'s seed nodes, instead of REDIS_URL', async (t) => {
+  t.same(readRedisUrl({ REDIS_CLUSTER_URLS: 'redis://10.0.0.1:6379, redis://10.0.0.2:6379,redis://:pw@10.0.0.3:6380' }),
+    { cluster: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379', 'redis://:pw@10.0.0.3:6380'] })
+  t.same(readRedisUrl({ REDIS_CLUSTER_URLS: 'rediss://r1.example:6379' }), { cluster: ['rediss://r1.example:6379'] })
+  t.equal(readRedisUrl({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_URLS: '' }), 'redis://r:6379', 'empty counts as unset')
+  t.throws(() => readRedisUrl({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_URLS: 'redis://c:7000' }),
+    new ConfigError('set REDIS_URL (one Redis server) or REDIS_CLUSTER_URLS (a Redis Cluster), not both'))
+  for (const [value, entry] of <Array<[string, string]>>[['10.0.0.1:6379', '10.0.0.1:6379'], ['redis://a:1,,redis://b:2', ''], ['http://a:1', 'http://a:1'], ['redis://a:1;redis://b:2', 'redis://a:1;redis://b:2']]) {
+    t.throws(() => readRedisUrl({ REDIS_CLUSTER_URLS: value }),
+      new ConfigError(`REDIS_CLUSTER_URLS must be comma-separated redis:// or rediss:// URLs of cluster nodes, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379; "${entry}" is not such a URL`), value)
+  }
+  t.throws(() => readRedisUrl({ REDIS_CLUSTER_URLS: 'redis://a:1/2' }), /^REDIS_CLUSTER_URLS: "redis:\/\/a:1\/2" names a database \(\/2\); a cluster has only database 0$/)
+  t.throws(() => readRedisUrl({ REDIS_CLUSTER_URLS: 'redis://a:1,rediss://b:2' }), /mixes redis:\/\/ and rediss:\/\//)
+  t.throws(() => readRedisUrl({ REDIS_CLUSTER_URLS: 'redis://:change-me@a:1' }), /^REDIS_CLUSTER_URLS carries the placeholder password/)
+})

@@ -71,6 +71,10 @@ t.test('bugs and refusals are not outages', async (t) => {
   ]
   for (const [what, err] of cases) t.equal(isUnavailable(err), false, what)
   t.equal(unavailability(new ErrorReply('LOADING Redis is loading the dataset in memory'))?.backing, 'redis', 'but LOADING is Redis not ready yet')
+  for (const reply of ['MOVED 3999 127.0.0.1:7102', 'ASK 3999 127.0.0.1:7102', 'CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys request during rehashing of slot']) {
+    t.same(unavailability(new ErrorReply(reply)), { backing: 'redis', reason: reply }, `a cluster's ${reply.split(' ')[0]}`)
+  }
+  t.equal(isUnavailable(new ErrorReply("CROSSSLOT Keys in request don't hash to the same slot")), false, 'CROSSSLOT is a bug, not an outage')
 })
 
 t.test('real node-redis errors while Redis is cut, and after the client is closed', { skip: process.env.REDIS_URL === undefined && 'REDIS_URL is not set (embedded run)' }, async (t) => {

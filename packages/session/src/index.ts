@@ -9,7 +9,7 @@ export { instrumentStore, type StoreOperation } from './instrument.js'
 export type { MemoryStoreOptions } from './memory-store.js'
 export type { HandleState, NewSession, SessionChanges, SessionLimits, SessionStore, SessionSummary, StoredSession } from './store.js'
 export { expiresAt, isLive } from './expiry.js'
-export { isSessionId, newSessionId, sessionHandle } from './id.js'
+export { isSessionId, newSessionId, sessionHandle, sessionTag, userTag } from './id.js'
 export { readSessionConfig } from './config.js'
 export type { ReadSessionConfigOptions, SessionConfig } from './config.js'
 export {

@@ -1,13 +1,14 @@
 import { createClient } from 'redis'
 import { SessionConfigError, SessionStoreUnavailableError } from './errors.js'
 import { expiresAt } from './expiry.js'
-import { sessionHandle } from './id.js'
+import { sessionHandle, sessionTag, userTag } from './id.js'
 import { CREATE, DESTROY, DESTROY_ALL, LIST, TOUCH, TOUCH_HANDLE, UPDATE, type Script } from './redis-scripts.js'
 import { bySessionAge, type HandleState, type SessionLimits, type SessionStore, type SessionSummary, type StoredSession } from './store.js'
 
 /**
- * The part of a node-redis client the store uses. A client from `createClient()` (node-redis 5 or 6) fits.
- * Give it `disableOfflineQueue: true` so that commands fail at once while Redis is away instead of waiting.
+ * The part of a node-redis client the store uses. A client from `createClient()` (node-redis 5 or 6) fits; for a
+ * Redis Cluster, `@kefu/service`'s `commandClient(cluster)` routes each command by its first key. Give it
+ * `disableOfflineQueue: true` so that commands fail at once while Redis is away instead of waiting.
  */
 export interface RedisCommandClient {
   readonly isReady: boolean
@@ -39,8 +40,8 @@ const GRACE_MS = 60_000
 
 export async function createRedisStore (options: RedisStoreOptions): Promise<RedisSessionStore> {
   const { prefix } = options
-  if (typeof prefix !== 'string' || !/^\S+:$/.test(prefix)) {
-    throw new SessionConfigError(`Redis store prefix must be non-empty, without spaces, and end with ':', got ${JSON.stringify(prefix)}`)
+  if (typeof prefix !== 'string' || !/^[^\s{}]+:$/.test(prefix)) {
+    throw new SessionConfigError(`Redis store prefix must be non-empty, without spaces or braces, and end with ':', got ${JSON.stringify(prefix)}`)
   }
   if ((options.client === undefined) === (options.url === undefined)) {
     throw new SessionConfigError('createRedisStore needs exactly one of `client` and `url`')
@@ -127,10 +128,12 @@ class RedisStore implements RedisSessionStore {
 
   /**
    * Sessions are keyed by their handle (a hash of the id), never by the id: a dump of Redis or a look at its
-   * keyspace hands out nothing a browser could present as a session cookie.
+   * keyspace hands out nothing a browser could present as a session cookie. A user's sessions and their index share
+   * one hash tag, the user's tag (which the id carries, see `newSessionId`), so that they sit in one slot of a Redis
+   * Cluster and one script can touch them together.
    */
-  #sessionKey (handle: string): string { return this.prefix + 's:' + handle }
-  #userKey (userId: string): string { return this.prefix + 'u:' + userId }
+  #sessionKey (tag: string, handle: string): string { return this.prefix + 's:{' + tag + '}' + handle }
+  #userKey (userId: string): string { return this.prefix + 'u:{' + userTag(userId) + '}' + userId }
 
   async #send (args: string[]): Promise<unknown> {
     if (!this.client.isReady) throw new SessionStoreUnavailableError(new Error('Redis client is not connected'))
@@ -165,7 +168,7 @@ class RedisStore implements RedisSessionStore {
 
   async touch (id: string, now: number, limits: SessionLimits): Promise<StoredSession | null> {
     const handle = sessionHandle(id)
-    const reply = await this.#run(TOUCH, [this.#sessionKey(handle)],
+    const reply = await this.#run(TOUCH, [this.#sessionKey(sessionTag(id), handle)],
       [String(now), String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS)])
     if (reply === null || reply === undefined) return null
     if (!Array.isArray(reply)) {
@@ -194,12 +197,26 @@ class RedisStore implements RedisSessionStore {
 
   async create (session: { id: string, userId: string, username: string, data: Readonly<Record<string, string>> },
     now: number, limits: SessionLimits, replaces?: { id: string, userId: string }): Promise<void> {
+    const tag = sessionTag(session.id)
+    if (tag !== userTag(session.userId)) {
+      throw new SessionConfigError('a session id for the Redis store must come from newSessionId(userId) with its own user')
+    }
     const handle = sessionHandle(session.id)
-    const replaced = replaces === undefined ? undefined : sessionHandle(replaces.id)
-    const keys = [this.#sessionKey(handle), this.#userKey(session.userId)]
-    if (replaces !== undefined && replaced !== undefined) keys.push(this.#sessionKey(replaced), this.#userKey(replaces.userId))
+    const keys = [this.#sessionKey(tag, handle), this.#userKey(session.userId)]
+    let replaced = ''
+    if (replaces !== undefined) {
+      // The replaced session goes in the same step when it lives in the same slot (the same user, nearly always);
+      // another user's is destroyed first, so that there is no moment when both are live.
+      if (sessionTag(replaces.id) === tag && userTag(replaces.userId) === tag) {
+        replaced = sessionHandle(replaces.id)
+        keys.push(this.#sessionKey(tag, replaced), this.#userKey(replaces.userId))
+      } else {
+        await this.#run(DESTROY, [this.#sessionKey(sessionTag(replaces.id), sessionHandle(replaces.id)), this.#userKey(replaces.userId)],
+          [sessionHandle(replaces.id), replaces.userId])
+      }
+    }
     const t = String(now)
-    const args = [t, String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), handle, replaced ?? '',
+    const args = [t, String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), handle, replaced,
       'u', session.userId, 'n', session.username, 'c', t, 'l', t]
     for (const [key, value] of Object.entries(session.data)) args.push('d:' + key, value)
     await this.#run(CREATE, keys, args)
@@ -212,23 +229,25 @@ class RedisStore implements RedisSessionStore {
     const args = [String(now), String(limits.idleMs), String(limits.absoluteMs), String(pairs.length), ...pairs]
     for (const key of changes.unset) args.push('d:' + key)
     const handle = sessionHandle(id)
-    const reply = await this.#run(UPDATE, [this.#sessionKey(handle)], args)
+    const reply = await this.#run(UPDATE, [this.#sessionKey(sessionTag(id), handle)], args)
     if (reply === 1) return true
     await this.#pruneIndex(reply, handle)
     return false
   }
 
   async destroy (id: string, userId: string): Promise<boolean> {
-    return await this.destroyHandle(sessionHandle(id), userId)
+    const handle = sessionHandle(id)
+    const reply = await this.#run(DESTROY, [this.#sessionKey(sessionTag(id), handle), this.#userKey(userId)], [handle, userId])
+    return reply === 1
   }
 
   async destroyHandle (handle: string, userId: string): Promise<boolean> {
-    const reply = await this.#run(DESTROY, [this.#sessionKey(handle), this.#userKey(userId)], [handle, userId])
+    const reply = await this.#run(DESTROY, [this.#sessionKey(userTag(userId), handle), this.#userKey(userId)], [handle, userId])
     return reply === 1
   }
 
   async touchHandle (handle: string, userId: string, activityAt: number | null, now: number, limits: SessionLimits): Promise<HandleState | null> {
-    const reply = await this.#run(TOUCH_HANDLE, [this.#sessionKey(handle), this.#userKey(userId)],
+    const reply = await this.#run(TOUCH_HANDLE, [this.#sessionKey(userTag(userId), handle), this.#userKey(userId)],
       [String(now), String(limits.idleMs), String(limits.absoluteMs), String(GRACE_MS), handle, userId, activityAt === null ? '' : String(Math.floor(activityAt))])
     if (!Array.isArray(reply)) return null
     const createdAt = Number(reply[0])
@@ -244,7 +263,7 @@ class RedisStore implements RedisSessionStore {
   async listForUser (userId: string, now: number, limits: SessionLimits): Promise<SessionSummary[]> {
     const handles = await this.#indexed(userId)
     if (handles.length === 0) return []
-    const reply = await this.#run(LIST, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(h))],
+    const reply = await this.#run(LIST, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(userTag(userId), h))],
       [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...handles])
     const flat = Array.isArray(reply) ? reply.map(String) : []
     const list: SessionSummary[] = []
@@ -266,7 +285,7 @@ class RedisStore implements RedisSessionStore {
   async destroyAllForUser (userId: string, now: number, limits: SessionLimits): Promise<number> {
     const handles = await this.#indexed(userId)
     if (handles.length === 0) return 0
-    const reply = await this.#run(DESTROY_ALL, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(h))],
+    const reply = await this.#run(DESTROY_ALL, [this.#userKey(userId), ...handles.map((h) => this.#sessionKey(userTag(userId), h))],
       [String(now), String(limits.idleMs), String(limits.absoluteMs), userId, ...handles])
     return Number(reply)
   }

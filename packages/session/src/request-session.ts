@@ -144,7 +144,7 @@ export class RequestSession {
     const previous = this.#current
     const encoded: Record<string, string> = Object.create(null)
     for (const [key, value] of Object.entries(data)) encoded[key] = JSON.stringify(value)
-    const id = newSessionId()
+    const id = newSessionId(user.id)
     const now = this.#ctx.now()
     await this.#ctx.store.create({ id, userId: user.id, username: user.username, data: encoded }, now, this.#ctx.limits,
       previous === null ? undefined : { id: previous.id, userId: previous.userId })

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse as InjectResponse } from 'fastify'
-import { createClient } from 'redis'
+import { createClient, createCluster } from 'redis'
 import type { Test } from 'tap'
 import {
   createMemoryStore, createRedisStore, kefuSession, type JsonValue, type KefuSessionOptions, type MemoryBackend,
@@ -8,14 +8,22 @@ import {
 } from '../src/index.js'
 
 export const REDIS_URL = process.env.REDIS_URL
+/** A Redis Cluster's seed nodes, comma-separated (`pnpm test`'s real run starts one and sets this). */
+export const REDIS_CLUSTER_URLS = process.env.REDIS_CLUSTER_URLS === '' ? undefined : process.env.REDIS_CLUSTER_URLS
 export const SECRET = 'test-secret-test-secret-test-secret!'
 
-/** Both stores run every suite; the Redis one is skipped (and counted as skipped) only in the embedded run. */
-export const STORE_KINDS: ReadonlyArray<'memory' | 'redis'> = ['memory', 'redis']
+export type StoreKind = 'memory' | 'redis' | 'redis-cluster'
+
+/** The suites that take a kind run on every store; the Redis ones are skipped (and counted) only in the embedded run. */
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis']
+/** The store contract runs on a Redis Cluster too. */
+export const CONTRACT_KINDS: readonly StoreKind[] = ['memory', 'redis', 'redis-cluster']
 
 /** tap's `skip` option for a suite on `kind`: false when it can run here. */
-export function skipKind (kind: 'memory' | 'redis'): string | false {
-  return kind === 'redis' && REDIS_URL === undefined ? 'REDIS_URL is not set (embedded run)' : false
+export function skipKind (kind: StoreKind): string | false {
+  if (kind === 'redis') return REDIS_URL === undefined ? 'REDIS_URL is not set (embedded run)' : false
+  if (kind === 'redis-cluster') return REDIS_CLUSTER_URLS === undefined ? 'REDIS_CLUSTER_URLS is not set (embedded run)' : false
+  return false
 }
 
 /**
@@ -51,7 +59,8 @@ export async function redisFor (t: Test, prefix: string): Promise<RedisClient> {
 export async function deleteKeys (client: RedisClient, prefix: string): Promise<void> {
   const keys: string[] = []
   for await (const batch of client.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch)
-  if (keys.length > 0) await client.unlink(keys)
+  // One key per UNLINK: on a cluster's node, keys of different slots cannot go in one command.
+  await Promise.all(keys.map(async (key) => await client.unlink(key)))
 }
 
 export interface StoreUnderTest {
@@ -60,8 +69,37 @@ export interface StoreUnderTest {
   redis?: RedisClient
 }
 
-export async function makeStore (t: Test, kind: 'memory' | 'redis', prefix: string, backend?: MemoryBackend): Promise<StoreUnderTest> {
+/**
+ * A connected cluster client to REDIS_CLUSTER_URLS (fast failing, like kefu's own), and the store's view of it: each
+ * raw command routed by its first key (as `@kefu/service`'s `commandClient` does; this package depends on no kefu
+ * package). On teardown it deletes every key under `prefix` from every master.
+ */
+async function clusterFor (t: Test, prefix: string) {
+  if (REDIS_CLUSTER_URLS === undefined) throw new Error('REDIS_CLUSTER_URLS is not set')
+  const cluster = createCluster({ rootNodes: REDIS_CLUSTER_URLS.split(',').map((url) => ({ url })), defaults: { disableOfflineQueue: true } })
+  cluster.on('error', () => {})
+  await cluster.connect()
+  t.teardown(async () => {
+    for (const master of cluster.masters) await deleteKeys(await cluster.nodeClient(master) as unknown as RedisClient, prefix)
+    cluster.destroy()
+  })
+  const firstKey = (args: readonly string[]): string | undefined =>
+    /^EVAL(SHA)?$/i.test(args[0] ?? '') ? (Number(args[2]) > 0 ? args[3] : undefined) : args[1]
+  return {
+    cluster,
+    commands: {
+      get isReady () { return cluster.isReady },
+      sendCommand: async (args: readonly string[]) => await cluster.sendCommand(firstKey(args), false, [...args])
+    }
+  }
+}
+
+export async function makeStore (t: Test, kind: StoreKind, prefix: string, backend?: MemoryBackend): Promise<StoreUnderTest> {
   if (kind === 'memory') return { store: createMemoryStore({ prefix, ...(backend ? { backend } : {}) }) }
+  if (kind === 'redis-cluster') {
+    const { cluster, commands } = await clusterFor(t, prefix)
+    return { store: await createRedisStore({ client: commands, prefix }), redis: cluster as unknown as RedisClient }
+  }
   const redis = await redisFor(t, prefix)
   return { store: await createRedisStore({ client: redis, prefix }), redis }
 }

@@ -141,7 +141,8 @@ for (const [kind, skip] of outages) {
     t.ok(browser.jar.has('test.sid'), 'the cookie is kept for when Redis is back')
     t.equal((await browser.get('/public')).statusCode, 200, 'routes without sessions keep serving')
 
-    const ready = once(client, 'ready')
+    // Not events.once: it would reject on the reconnection errors the client emits until the server is up.
+    const ready = new Promise((resolve) => { client.once('ready', resolve) })
     await outage.up()
     await ready
     const back = await browser.get('/me')

@@ -1,13 +1,14 @@
-// One contract, both stores: the in-process store always, Redis too when REDIS_URL is set.
+// One contract, every store: the in-process store always, Redis too when REDIS_URL is set, and a Redis Cluster when
+// REDIS_CLUSTER_URLS is (the real run of `pnpm test` starts one).
 import t, { type Test } from 'tap'
-import { newSessionId, sessionHandle, type SessionLimits, type SessionStore } from '../src/index.js'
-import { FakeClock, makeStore, STORE_KINDS, skipKind, testPrefix, type RedisClient } from './helpers.js'
+import { newSessionId, sessionHandle, sessionTag, userTag, type SessionLimits, type SessionStore } from '../src/index.js'
+import { CONTRACT_KINDS, FakeClock, makeStore, skipKind, testPrefix, type RedisClient } from './helpers.js'
 
 const limits: SessionLimits = { idleMs: 10_000, absoluteMs: 30_000 }
 const defaults: SessionLimits = { idleMs: 1_800_000, absoluteMs: 43_200_000 }
 
 async function open (store: SessionStore, clock: FakeClock, userId = 'u1', data: Record<string, string> = {}, l = limits): Promise<string> {
-  const id = newSessionId()
+  const id = newSessionId(userId)
   await store.create({ id, userId, username: 'name-' + userId, data }, clock.now, l)
   return id
 }
@@ -20,12 +21,12 @@ async function keepAlive (t: Test, store: SessionStore, id: string, clock: FakeC
   }
 }
 
-for (const kind of STORE_KINDS) {
+for (const kind of CONTRACT_KINDS) {
   t.test(`${kind} store`, { skip: skipKind(kind) }, async (t) => {
     const prefix = testPrefix('store-contract-' + kind)
     const { store, redis } = await makeStore(t, kind, prefix)
-    const key = (id: string): string => prefix + 's:' + sessionHandle(id)
-    const index = (userId: string): string => prefix + 'u:' + userId
+    const key = (id: string): string => prefix + 's:{' + sessionTag(id) + '}' + sessionHandle(id)
+    const index = (userId: string): string => prefix + 'u:{' + userTag(userId) + '}' + userId
 
     t.test('idle: live at limit − 1 ms, gone at the limit (default 1800 s)', async (t) => {
       const clock = new FakeClock()
@@ -101,11 +102,23 @@ for (const kind of STORE_KINDS) {
     t.test('create with `replaces` kills the old session in the same step', async (t) => {
       const clock = new FakeClock()
       const old = await open(store, clock, 'u-rep')
-      const id = newSessionId()
+      const id = newSessionId('u-rep')
       await store.create({ id, userId: 'u-rep', username: 'n', data: {} }, clock.now, limits, { id: old, userId: 'u-rep' })
       t.equal(await store.touch(old, clock.now, limits), null)
       t.ok(await store.touch(id, clock.now, limits))
       t.same((await store.listForUser('u-rep', clock.now, limits)).map((s) => s.handle), [sessionHandle(id)])
+    })
+
+    t.test('create with `replaces` of another user (another hash slot) kills the old session too', async (t) => {
+      const clock = new FakeClock()
+      // Two users whose tags differ: their keys live in different slots of a cluster.
+      const other = ['u-rep-a', 'u-rep-b', 'u-rep-c'].find((u) => userTag(u) !== userTag('u-rep-x')) as string
+      const old = await open(store, clock, other)
+      const id = newSessionId('u-rep-x')
+      await store.create({ id, userId: 'u-rep-x', username: 'n', data: {} }, clock.now, limits, { id: old, userId: other })
+      t.equal(await store.touch(old, clock.now, limits), null, 'the replaced session is gone')
+      t.same(await store.listForUser(other, clock.now, limits), [], 'and out of its user\'s index')
+      t.ok(await store.touch(id, clock.now, limits), 'the new one is live')
     })
 
     t.test('listForUser lists live sessions only, and prunes the index', async (t) => {
@@ -218,7 +231,7 @@ for (const kind of STORE_KINDS) {
       t.same(await store.listForUser('h-own', clock.now, limits), [])
     })
 
-    if (redis) redisOnly(t, store, redis, key, index)
+    if (redis && kind === 'redis') redisOnly(t, store, redis as RedisClient, key, index)
   })
 }
 

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as delay } from 'node:timers/promises'
-import { createRedisClient, type RedisClient } from '@kefu/service'
+import { closeRedisClient, createRedisClient, hashTag, sendCommand, type RedisClient, type RedisTarget } from '@kefu/service'
 import { WechatApiError } from './errors.js'
 import { RenewalFlights, type CachedToken, type TokenStore } from './token-store.js'
 
 export interface RedisTokenStoreOptions {
-  /** Key prefix, ending with ':' (default `kefu:wechat-token:`). Keys: `<prefix><appid>:token` and `<prefix><appid>:lock`. */
+  /**
+   * Key prefix, ending with ':' (default `kefu:wechat-token:`). Keys: `<prefix>{<appid>}:token` and
+   * `<prefix>{<appid>}:lock`, hash-tagged by the appid so that both sit in one slot of a Redis Cluster.
+   */
   prefix?: string
-  /** The store connects (with `@kefu/service`'s `createRedisClient`) and closes its own client. Exactly one of `url` and `client`. */
-  url?: string
-  /** A client the caller owns (connects and closes). */
+  /**
+   * The store connects (with `@kefu/service`'s `createRedisClient`: a URL, or `{ cluster: [urls] }`) and closes its own
+   * client. Exactly one of `url` and `client`.
+   */
+  url?: RedisTarget
+  /** A client the caller owns (connects and closes); a cluster client too. */
   client?: RedisClient
   /** With `url`: receives connection errors. */
   onError?: (message: string) => void
@@ -45,8 +51,8 @@ return 0`
  */
 export async function createRedisTokenStore (options: RedisTokenStoreOptions): Promise<RedisTokenStore> {
   const prefix = options.prefix ?? 'kefu:wechat-token:'
-  if (!/^\S+:$/.test(prefix)) {
-    throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `Redis token store prefix must be non-empty, without spaces, and end with ':', got ${JSON.stringify(prefix)}`)
+  if (!/^[^\s{}]+:$/.test(prefix)) {
+    throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', `Redis token store prefix must be non-empty, without spaces or braces, and end with ':', got ${JSON.stringify(prefix)}`)
   }
   if ((options.url === undefined) === (options.client === undefined)) {
     throw new WechatApiError('KEFU_WECHAT_API_BAD_CONFIG', 'createRedisTokenStore needs exactly one of `url` and `client`')
@@ -54,14 +60,14 @@ export async function createRedisTokenStore (options: RedisTokenStoreOptions): P
   const lockTtlMs = positive('lockTtlMs', options.lockTtlMs ?? 15_000)
   const waitTimeoutMs = positive('waitTimeoutMs', options.waitTimeoutMs ?? 20_000)
   const pollMs = positive('pollMs', options.pollMs ?? 25)
-  const client = options.client ?? await createRedisClient(options.url as string, options.onError)
+  const client = options.client ?? await createRedisClient(options.url as RedisTarget, options.onError)
   const owned = options.client === undefined
   const flights = new RenewalFlights()
-  const tokenKey = (appid: string): string => `${prefix}${appid}:token`
-  const lockKey = (appid: string): string => `${prefix}${appid}:lock`
+  const tokenKey = (appid: string): string => `${prefix}${hashTag(appid)}:token`
+  const lockKey = (appid: string): string => `${prefix}${hashTag(appid)}:lock`
 
   async function get (appid: string): Promise<CachedToken | undefined> {
-    const raw: unknown = await client.sendCommand(['GET', tokenKey(appid)])
+    const raw: unknown = await sendCommand(client, ['GET', tokenKey(appid)])
     return typeof raw === 'string' ? parseToken(raw) : undefined
   }
 
@@ -72,7 +78,7 @@ export async function createRedisTokenStore (options: RedisTokenStoreOptions): P
       const cached = await get(appid)
       if (usable(cached)) return cached as CachedToken
       const owner = randomUUID()
-      const locked: unknown = await client.sendCommand(['SET', lockKey(appid), owner, 'NX', 'PX', String(lockTtlMs)])
+      const locked: unknown = await sendCommand(client, ['SET', lockKey(appid), owner, 'NX', 'PX', String(lockTtlMs)])
       if (locked === 'OK') {
         try {
           // Whoever held the lock before may have stored a token between our GET and our SET NX.
@@ -81,10 +87,10 @@ export async function createRedisTokenStore (options: RedisTokenStoreOptions): P
           const fresh = await fetch(current)
           // The key lives as long as the token (its lifetime starts when it was fetched): Redis reclaims, the client decides.
           const ttl = Math.max(1000, Math.ceil(fresh.expiresAt - fresh.obtainedAt))
-          await client.sendCommand(['EVAL', STORE_IF_OWNER, '2', lockKey(appid), tokenKey(appid), owner, JSON.stringify(fresh), String(ttl)])
+          await sendCommand(client, ['EVAL', STORE_IF_OWNER, '2', lockKey(appid), tokenKey(appid), owner, JSON.stringify(fresh), String(ttl)])
           return fresh
         } finally {
-          await client.sendCommand(['EVAL', RELEASE_IF_OWNER, '1', lockKey(appid), owner]).catch(() => {})
+          await sendCommand(client, ['EVAL', RELEASE_IF_OWNER, '1', lockKey(appid), owner]).catch(() => {})
         }
       }
       if (performance.now() + pollMs > deadline) {
@@ -105,8 +111,7 @@ export async function createRedisTokenStore (options: RedisTokenStoreOptions): P
     },
     async close () {
       if (!owned) return
-      if (client.isReady) await client.close()
-      else client.destroy()
+      await closeRedisClient(client)
     }
   }
 }

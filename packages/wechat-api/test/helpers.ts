@@ -1,10 +1,14 @@
 import type { Test } from 'tap'
-import { createRedisClient, type RedisClient } from '@kefu/service'
-import { testKeyPrefix } from '@kefu/service/testing'
+import { closeRedisClient, createRedisClient, type RedisClient, type RedisTarget } from '@kefu/service'
+import { deleteKeysUnder, testKeyPrefix } from '@kefu/service/testing'
 import { createMemoryTokenStore, WechatApi, WechatApiError, type WechatApiOptions } from '../src/index.js'
 import { FAKE_APP, startFakeWechat, type FakeWechat, type FakeWechatOptions } from '../src/testing/fake-wechat.js'
 
 export const REDIS_URL = process.env.REDIS_URL
+/** A Redis Cluster's seed nodes (`pnpm test`'s real run starts one), as a target; undefined without REDIS_CLUSTER_URLS. */
+export const REDIS_CLUSTER: RedisTarget | undefined = process.env.REDIS_CLUSTER_URLS === undefined || process.env.REDIS_CLUSTER_URLS === ''
+  ? undefined
+  : { cluster: process.env.REDIS_CLUSTER_URLS.split(',') }
 export const APPID = FAKE_APP.appid
 export const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o'
 
@@ -29,24 +33,18 @@ export function apiFor (fake: FakeWechat, overrides: Partial<WechatApiOptions> =
   return new WechatApi({ baseUrl: fake.url, apps: [FAKE_APP], tokenStore: overrides.tokenStore ?? createMemoryTokenStore(), ...overrides })
 }
 
-/** A connected Redis client; on teardown deletes every key under `prefix` (never FLUSH*) and disconnects. */
-export async function redisFor (t: Test, prefix: string): Promise<RedisClient> {
-  if (REDIS_URL === undefined) throw new Error('REDIS_URL is not set')
-  const client = await createRedisClient(REDIS_URL)
+/**
+ * A connected Redis client (REDIS_URL, or `target`: a cluster); on teardown deletes every key under `prefix` (never
+ * FLUSH*) and disconnects.
+ */
+export async function redisFor (t: Test, prefix: string, target: RedisTarget | undefined = REDIS_URL): Promise<RedisClient> {
+  if (target === undefined) throw new Error('REDIS_URL is not set')
+  const client = await createRedisClient(target)
   t.teardown(async () => {
-    await deleteKeys(client, prefix)
-    client.destroy()
+    await deleteKeysUnder(client, prefix)
+    await closeRedisClient(client)
   })
   return client
-}
-
-export async function deleteKeys (client: RedisClient, prefix: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const reply = await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '500']) as [string, string[]]
-    cursor = reply[0]
-    if (reply[1].length > 0) await client.sendCommand(['DEL', ...reply[1]])
-  } while (cursor !== '0')
 }
 
 /** Requests to one API, by its short name. */

@@ -39,12 +39,12 @@ t.test('two clients, each with its own Redis connection: one refresh for a storm
   await b.sendText(APPID, OPENID, 'warm')
   t.equal(callsTo(fake, 'stable_token').length, 1, 'b found a\'s token in Redis')
 
-  const stored = JSON.parse(await redis.get(`${prefix}${APPID}:token`) as string) as CachedToken
+  const stored = JSON.parse(await redis.get(`${prefix}{${APPID}}:token`) as string) as CachedToken
   t.same(Object.keys(stored).sort(), ['accessToken', 'expiresAt', 'obtainedAt', 'refreshAt'])
   t.equal(stored.accessToken, fake.currentToken())
-  const ttl = Number(await redis.pTTL(`${prefix}${APPID}:token`))
+  const ttl = Number(await redis.pTTL(`${prefix}{${APPID}}:token`))
   t.ok(ttl > 7_000_000 && ttl <= 7_200_000, `the key lives as long as the token (${ttl} ms)`)
-  t.equal(await redis.exists(`${prefix}${APPID}:lock`), 0, 'the lock is released')
+  t.equal(await redis.exists(`${prefix}{${APPID}}:lock`), 0, 'the lock is released')
 
   // Renewal by the clock: both sides find the token stale at once.
   clock.advance(7200_000)
@@ -74,7 +74,7 @@ t.test('a caller waits for the process holding the lock and takes the token it s
   const clock = manualClock()
   const api = apiFor(fake, { clock: clock.now, tokenStore: await storeFor(t, prefix, { pollMs: 5 }) })
   // Another process holds the lock and is fetching.
-  await redis.set(`${prefix}${APPID}:lock`, 'another-process', { PX: 10_000 })
+  await redis.set(`${prefix}{${APPID}}:lock`, 'another-process', { PX: 10_000 })
   const sending = api.sendText(APPID, OPENID, 'waited')
   const res = await fetch(`${fake.url}/cgi-bin/stable_token`, {
     method: 'POST',
@@ -82,8 +82,8 @@ t.test('a caller waits for the process holding the lock and takes the token it s
   })
   const { access_token: accessToken } = await res.json() as { access_token: string }
   const token: CachedToken = { accessToken, obtainedAt: clock.now(), expiresAt: clock.now() + 7200_000, refreshAt: clock.now() + 7080_000 }
-  await redis.set(`${prefix}${APPID}:token`, JSON.stringify(token), { PX: 7200_000 })
-  await redis.del(`${prefix}${APPID}:lock`)
+  await redis.set(`${prefix}{${APPID}}:token`, JSON.stringify(token), { PX: 7200_000 })
+  await redis.del(`${prefix}{${APPID}}:lock`)
   await sending
   t.equal(callsTo(fake, 'stable_token').length, 1, 'only the other process fetched')
   t.same(callsTo(fake, 'custom/send').map((r) => [r.token, r.errcode]), [['valid', 0]])
@@ -94,11 +94,11 @@ t.test('a lock whose holder died expires, and a waiter takes over', { skip }, as
   const redis = await redisFor(t, prefix)
   const fake = await fakeFor(t)
   const api = apiFor(fake, { tokenStore: await storeFor(t, prefix, { pollMs: 5 }) })
-  await redis.set(`${prefix}${APPID}:lock`, 'crashed-process', { PX: 150 })
+  await redis.set(`${prefix}{${APPID}}:lock`, 'crashed-process', { PX: 150 })
   await api.sendText(APPID, OPENID, 'after the lock expired')
   t.equal(callsTo(fake, 'stable_token').length, 1)
   t.equal(callsTo(fake, 'custom/send')[0]?.errcode, 0)
-  t.equal(await redis.exists(`${prefix}${APPID}:lock`), 0)
+  t.equal(await redis.exists(`${prefix}{${APPID}}:lock`), 0)
 })
 
 t.test('a lock held past waitTimeoutMs: TOKEN_UNAVAILABLE, nothing sent', { skip }, async (t) => {
@@ -106,12 +106,12 @@ t.test('a lock held past waitTimeoutMs: TOKEN_UNAVAILABLE, nothing sent', { skip
   const redis = await redisFor(t, prefix)
   const fake = await fakeFor(t)
   const api = apiFor(fake, { tokenStore: await storeFor(t, prefix, { pollMs: 5, waitTimeoutMs: 100 }) })
-  await redis.set(`${prefix}${APPID}:lock`, 'slow-process', { PX: 10_000 })
+  await redis.set(`${prefix}{${APPID}}:lock`, 'slow-process', { PX: 10_000 })
   const err = await rejection(api.sendText(APPID, OPENID, 'x'))
   t.match(err, { code: 'KEFU_WECHAT_API_TOKEN_UNAVAILABLE', statusCode: 503, appid: APPID })
   t.match(err.message, /more than 100 ms/)
   t.equal(fake.requests.length, 0)
-  t.equal(await redis.get(`${prefix}${APPID}:lock`), 'slow-process', 'someone else\'s lock is left alone')
+  t.equal(await redis.get(`${prefix}{${APPID}}:lock`), 'slow-process', 'someone else\'s lock is left alone')
 })
 
 t.test('Redis gone: TOKEN_UNAVAILABLE with the cause, not a hang', { skip }, async (t) => {

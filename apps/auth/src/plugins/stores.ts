@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { createMemoryStore, createRedisStore, instrumentStore, kefuSession } from '@kefu/session'
-import { sessionStoreErrors } from '@kefu/service'
+import { commandClient, sessionStoreErrors } from '@kefu/service'
 import { createMemoryLoginLimiter, createRedisLoginLimiter, type LoginLimiter, type LoginLimits } from '../lib/login-limiter.js'
 import { createMemoryTicketStore, createRedisTicketStore, type TicketStore } from '../lib/ticket-store.js'
 
@@ -37,7 +37,7 @@ export default fp<StoresOptions>(async function stores (fastify, opts) {
   const redis = fastify.redis
   const plain = redis === null
     ? createMemoryStore({ prefix: opts.redisPrefix + 'session:' })
-    : await createRedisStore({ client: redis, prefix: opts.redisPrefix + 'session:' })
+    : await createRedisStore({ client: commandClient(redis), prefix: opts.redisPrefix + 'session:' })
   const store = instrumentStore(plain, sessionStoreErrors(fastify.metrics, plain.kind))
   await fastify.register(kefuSession, {
     store,

@@ -121,7 +121,7 @@ t.test('the cap holds across console instances, and an eviction whose announceme
   await redis.connect()
   t.teardown(() => redis.destroy())
   const keys: string[] = []
-  for await (const batch of redis.scanIterator({ MATCH: `kefu:test:*console:*:console:streams:opened:${name}`, COUNT: 1000 })) keys.push(...batch)
+  for await (const batch of redis.scanIterator({ MATCH: `kefu:test:*console:*:console:streams:opened:{${name}}`, COUNT: 1000 })) keys.push(...batch)
   t.equal(keys.length, 1, 'the agent\'s streams are counted in Redis')
   const key = keys[0]
   const [oldest] = await redis.zRange(key!, 0, 0)

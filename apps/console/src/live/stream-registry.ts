@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { RedisClient } from '@kefu/service'
+import { hashTag, sendCommand, type RedisClient } from '@kefu/service'
 
 /**
  * The live streams each agent has open, across console instances: what keeps an agent within the cap. A new stream
@@ -101,15 +101,16 @@ return gone
  * stream of another announces it on the bus; `refresh` (each instance's heartbeat) finds any it missed.
  */
 export function createRedisStreamRegistry (client: RedisClient, prefix: string, perAgent: number, staleMs: number): StreamRegistry {
-  const keys = (username: string): string[] => [prefix + 'opened:' + username, prefix + 'seen:' + username]
+  // Both sets of an agent carry the username as their hash tag: one slot of a Redis Cluster, for the scripts and MULTI.
+  const keys = (username: string): string[] => [prefix + 'opened:' + hashTag(username), prefix + 'seen:' + hashTag(username)]
   async function run (s: Script, keys: string[], args: string[]): Promise<string[]> {
     const tail = [String(keys.length), ...keys, ...args]
     try {
-      return await client.sendCommand(['EVALSHA', s.sha, ...tail]) as string[]
+      return await sendCommand(client, ['EVALSHA', s.sha, ...tail]) as string[]
     } catch (err) {
       // Redis lost its script cache (a restart, a failover, SCRIPT FLUSH).
       if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err
-      return await client.sendCommand(['EVAL', s.lua, ...tail]) as string[]
+      return await sendCommand(client, ['EVAL', s.lua, ...tail]) as string[]
     }
   }
   return {

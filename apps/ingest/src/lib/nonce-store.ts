@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis'
+import type { RedisClient } from '@kefu/service'
 
 export type NonceClaim = 'new' | 'same' | 'conflict'
 
@@ -29,7 +29,7 @@ export function createMemoryNonceStore (ttlMs: number, now: () => number = Date.
 }
 
 /** One round trip: SET NX GET stores the hash if the key is new and returns the old one otherwise (Redis ≥ 7). */
-export function createRedisNonceStore (client: RedisClientType<any, any, any, any, any>, prefix: string, ttlMs: number): NonceStore {
+export function createRedisNonceStore (client: RedisClient, prefix: string, ttlMs: number): NonceStore {
   return {
     async claim (key, bodyHash) {
       const previous = await client.set(prefix + key, bodyHash, { condition: 'NX', expiration: { type: 'PX', value: ttlMs }, GET: true })

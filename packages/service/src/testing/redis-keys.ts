@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import path from 'node:path'
-import { createRedisClient, type RedisClient } from '../redis.js'
+import { closeRedisClient, createRedisClient, isClusterClient, type RedisClient, type RedisServerClient, type RedisTarget } from '../redis.js'
 
 const ROOT = 'kefu:test:'
 
@@ -29,17 +29,27 @@ export function testKeyPrefix (label: string): string {
   return `${testKeyRoot()}${label}:${file}:${crypto.randomBytes(6).toString('hex')}:`
 }
 
-/** Every key under `prefix` (SCAN, never KEYS). */
+/** Every key under `prefix` (SCAN, never KEYS), on every master of a cluster. */
 export async function keysUnder (client: RedisClient, prefix: string): Promise<string[]> {
   const keys: string[] = []
-  for await (const batch of client.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
+  const nodes: RedisServerClient[] = isClusterClient(client)
+    ? await Promise.all(client.masters.map(async (master) => await client.nodeClient(master) as RedisServerClient))
+    : [client]
+  for (const node of nodes) {
+    for await (const batch of node.scanIterator({ MATCH: prefix + '*', COUNT: 500 })) keys.push(...batch.map(String))
+  }
   return keys
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK, never FLUSH*); resolves to how many there were. */
 export async function deleteKeysUnder (client: RedisClient, prefix: string): Promise<number> {
   const keys = await keysUnder(client, prefix)
-  for (let i = 0; i < keys.length; i += 500) await client.unlink(keys.slice(i, i + 500))
+  if (isClusterClient(client)) {
+    // One key per UNLINK: keys of different slots cannot go in one command.
+    for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map(async (key) => await client.unlink(key)))
+  } else {
+    for (let i = 0; i < keys.length; i += 500) await client.unlink(keys.slice(i, i + 500))
+  }
   return keys.length
 }
 
@@ -48,7 +58,7 @@ export async function deleteKeysUnder (client: RedisClient, prefix: string): Pro
  * with a client of its own, so it works whatever state the test left its apps in. Register it before the apps that
  * write the keys: tap runs teardowns last registered first, so this one runs after they have closed.
  */
-export function deleteKeysAtTeardown (t: Tap, prefix: string, redisUrl = process.env.REDIS_URL): void {
+export function deleteKeysAtTeardown (t: Tap, prefix: string, redisUrl: RedisTarget | undefined = process.env.REDIS_URL): void {
   if (redisUrl === undefined || redisUrl === '') return
   if (!prefix.startsWith(ROOT)) throw new Error(`a test's key prefix must start with ${ROOT}, got "${prefix}"`)
   t.teardown(async () => {
@@ -56,7 +66,7 @@ export function deleteKeysAtTeardown (t: Tap, prefix: string, redisUrl = process
     try {
       await deleteKeysUnder(client, prefix)
     } finally {
-      await client.quit()
+      await closeRedisClient(client)
     }
   })
 }

@@ -1,4 +1,4 @@
-import { ConfigError, readHttpUrl, readInt, readOptional, readOrigin, readString, refusePlaceholder, type Env } from '@kefu/service'
+import { ConfigError, readHttpUrl, readInt, readOptional, readOrigin, readString, refusePlaceholder, type Env, type RedisTarget } from '@kefu/service'
 import { readSessionConfig } from '@kefu/session'
 import { CLIENT_ID_RE, MIN_CLIENT_SECRET_LENGTH } from './protocol.js'
 
@@ -37,7 +37,7 @@ export interface BSiteConfig extends SsoClientConfig {
 }
 
 /** readSsoClientConfig, then the sessions (readSessionConfig) and SESSION_WARN_BEFORE_S. */
-export function readBSiteConfig (env: Env, defaults: { port: number, clientId: string, redisUrl: string | undefined }): BSiteConfig {
+export function readBSiteConfig (env: Env, defaults: { port: number, clientId: string, redisUrl: RedisTarget | undefined }): BSiteConfig {
   const sso = readSsoClientConfig(env, defaults)
   // Without Redis every session lives in this one process, so a per-start secret loses nothing.
   const { secret, secretGenerated, idleTimeoutS, absoluteTimeoutS } = readSessionConfig(env, { generateMissingSecret: defaults.redisUrl === undefined })

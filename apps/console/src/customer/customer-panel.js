@@ -1,7 +1,7 @@
 // The customer panel: openid, mini program, first contact, last entry scene, message counts, tags, a note about the
 // customer, and what the business's own system knows (the optional profile lookup).
 import { api } from '../common/api.js'
-import { convPath, el, fmtDate } from '../common/dom.js'
+import { convPath, el, fmtDate, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isCurrent, on, state } from '../common/state.js'
 
@@ -9,7 +9,7 @@ const facts = el('dl', { class: 'facts' })
 const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })
 const tagList = el('div', { class: 'tag-list' })
 const noteInput = el('textarea', { id: 'customer-note', rows: '3', maxlength: '2000', 'aria-label': T.customerNote })
-const status = el('span', { class: 'bar-notice', role: 'status', 'aria-live': 'polite' })
+const status = outcome({ id: 'customer-status' })
 const profileBox = el('section', { class: 'profile', 'aria-live': 'polite' })
 const closeButton = el('button', { type: 'button', class: 'panel-close', text: T.close, onclick: () => toggle(false) })
 
@@ -19,7 +19,7 @@ export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel'
   el('label', { for: 'customer-tags', text: T.tags }), tagList, tagsInput, el('small', { id: 'tags-hint', class: 'hint', text: T.tagsHint }),
   el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
   el('button', { type: 'button', id: 'save-customer', text: T.save, onclick: () => save({ tags: splitTags(tagsInput.value), note: noteInput.value }) }),
-  status,
+  status.node,
   profileBox)
 
 /** On phones the panel is a layer over the conversation, opened and closed by the agent. */
@@ -28,7 +28,18 @@ export function toggle (open) {
   if (open) tagsInput.focus()
 }
 
-const splitTags = (v) => v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== '')
+const splitTags = (v) => [...new Set(v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== ''))]
+
+// What PATCH …/customer takes (customer/routes.ts), said in words before it is sent.
+const MAX_TAGS = 20
+const MAX_TAG_LENGTH = 32
+function tagsProblem (tags) {
+  if (tags.length > MAX_TAGS) return T.tooManyTags(MAX_TAGS)
+  const long = tags.find((t) => [...t].length > MAX_TAG_LENGTH)
+  if (long !== undefined) return T.tagTooLong(long, MAX_TAG_LENGTH)
+  if (tags.some((t) => /[\u0000-\u001f\u007f]/.test(t))) return T.customerInvalid
+  return null
+}
 
 function fact (label, value) { return [el('dt', { text: label }), el('dd', { text: value })] }
 
@@ -55,7 +66,7 @@ function drawProfile (result) {
 }
 
 export async function load (appId, openid, person) {
-  status.textContent = ''
+  status.clear()
   const body = await api(convPath(appId, openid, 'customer'), { person })
   if (!isCurrent(appId, openid)) return
   draw(body.customer)
@@ -69,12 +80,14 @@ export async function load (appId, openid, person) {
 async function save (changes) {
   if (state.current === null) return
   const { appId, openid } = state.current
+  const problem = changes.tags === undefined ? null : tagsProblem(changes.tags)
+  if (problem !== null) { status.error(problem); return }
   try {
     const body = await api(convPath(appId, openid, 'customer'), { method: 'PATCH', json: changes, person: true })
     draw(body.customer)
-    status.textContent = T.saved
+    status.ok(T.saved)
   } catch (err) {
-    status.textContent = err.message
+    status.error(err.status === 400 && /^body\//.test(err.message) ? T.customerInvalid : err.message)
   }
 }
 

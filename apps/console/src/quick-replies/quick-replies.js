@@ -1,7 +1,7 @@
 // Quick replies: `/` in the composer opens a list searched by shortcut or text (arrows move, Enter or Tab inserts,
 // Escape closes); a dialog manages one's own and, for administrators, the shared ones of each mini program.
 import { api } from '../common/api.js'
-import { el } from '../common/dom.js'
+import { el, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isAdmin, on, state } from '../common/state.js'
 
@@ -97,31 +97,31 @@ function row (r, editable) {
   const shortcut = el('input', { type: 'text', value: r.shortcut, 'aria-label': T.shortcut, maxlength: '32', disabled: !editable })
   const text = el('textarea', { rows: '2', 'aria-label': T.text, maxlength: '2000', disabled: !editable })
   text.value = r.text
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('li', { class: 'qr-row', 'data-id': r.id }, shortcut, text, editable
     ? el('span', {},
-      el('button', { type: 'button', text: T.save, onclick: async () => { status.textContent = await saving(() => api('/api/quick-replies/' + r.id, { method: 'PUT', json: { shortcut: shortcut.value, text: text.value }, person: true })) } }),
-      el('button', { type: 'button', text: T.delete, onclick: async () => { status.textContent = await saving(() => api('/api/quick-replies/' + r.id, { method: 'DELETE', person: true })); cache = null; await fill() } }),
-      status)
+      el('button', { type: 'button', text: T.save, onclick: async () => { await saving(status, () => api('/api/quick-replies/' + r.id, { method: 'PUT', json: { shortcut: shortcut.value, text: text.value }, person: true })) } }),
+      el('button', { type: 'button', text: T.delete, onclick: async () => { if (await saving(status, () => api('/api/quick-replies/' + r.id, { method: 'DELETE', person: true }))) await fill() } }),
+      status.node)
     : null)
 }
 
-async function saving (fn) {
-  try { await fn(); cache = null; return T.saved } catch (err) { return err.message }
+/** Runs a change and says how it went in `status`; whether it was saved. */
+async function saving (status, fn) {
+  try { await fn(); cache = null; status.ok(T.saved); return true } catch (err) { status.error(err.message); return false }
 }
 
 function addForm (scope, appId) {
   const shortcut = el('input', { type: 'text', placeholder: T.shortcut, 'aria-label': T.shortcut, maxlength: '32', required: true })
   const text = el('textarea', { rows: '2', placeholder: T.text, 'aria-label': T.text, maxlength: '2000', required: true })
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('form', {
     class: 'qr-row qr-add',
     onsubmit: async (e) => {
       e.preventDefault()
-      status.textContent = await saving(() => api('/api/quick-replies', { method: 'POST', json: { scope, ...(appId ? { appId } : {}), shortcut: shortcut.value, text: text.value }, person: true }))
-      if (status.textContent === T.saved) await fill()
+      if (await saving(status, () => api('/api/quick-replies', { method: 'POST', json: { scope, ...(appId ? { appId } : {}), shortcut: shortcut.value, text: text.value }, person: true }))) await fill()
     }
-  }, shortcut, text, el('button', { type: 'submit', text: T.add }), status)
+  }, shortcut, text, el('button', { type: 'submit', text: T.add }), status.node)
 }
 
 async function fill () {

@@ -58,6 +58,35 @@ t.test('what is marked hidden is not shown: the empty subscribe panel, hand-over
   t.same(await shownThoughHidden(page), [], 'every element marked hidden is not displayed')
 })
 
+t.test('a success reads as one (role=status, success style), a failure as an alert, in words an agent understands', async (t) => {
+  const USER = 'oOutcomeUser000000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '在吗' })
+  const { page } = await consoleOf(t, { openid: USER })
+  const colorOf = (selector: string): Promise<string> => page.locator(selector).evaluate((e) => getComputedStyle(e).color)
+
+  await page.locator('#customer-tags').focus()
+  await page.keyboard.type('VIP, ' + '很长的标签'.repeat(7))
+  await page.keyboard.press('Enter')
+  const alert = page.locator('#customer-status [role=alert]')
+  await page.waitForFunction(() => (document.querySelector('#customer-status [role=alert]')?.textContent ?? '') !== '', undefined, { timeout: 5000 })
+  t.match(await alert.textContent(), /^标签“很长的标签.*”太长：每个标签最多 32 个字$/, 'a readable line, not the schema’s')
+  t.equal(await page.textContent('#customer-status [role=status]'), '')
+  t.same((await sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: USER } } })).tags, [], 'nothing stored')
+
+  await page.locator('#customer-tags').fill('VIP, 退货')
+  await page.locator('#customer-tags').press('Enter')
+  await page.waitForSelector('#customer-status [role=status] >> text=已保存', { timeout: 5000 })
+  t.equal(await alert.textContent(), '', 'the error is gone')
+  t.equal(await colorOf('#customer-status [role=status]'), 'rgb(26, 127, 55)', 'in the success color')
+  t.equal(await colorOf('#customer-status [role=alert]'), 'rgb(180, 35, 24)', 'errors in the error color')
+
+  // bob took it meanwhile (no live update reached alice's page): her claim is refused, as an alert.
+  await sys.prisma.conversation.update({ where: { appId_openid: { appId: SAFE, openid: USER } }, data: { assignee: 'bob' } })
+  await page.locator('#claim').click()
+  await page.waitForSelector('#bar-notice [role=alert] >> text=bob 已接手此会话', { timeout: 5000 })
+  t.equal(await page.textContent('#bar-notice [role=status]'), '')
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

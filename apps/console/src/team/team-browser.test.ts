@@ -197,9 +197,13 @@ t.test('an administrator manages the agents of his mini program only, and adds a
     await bob.keyboard.press('Tab')
     await bob.keyboard.press('Tab')
     await bob.keyboard.press('Enter')
-    const status = bob.locator(`#admin-dialog tr[data-agent="${name}"] [role=status]`)
-    await bob.waitForFunction((n) => (document.querySelector(`#admin-dialog tr[data-agent="${n}"] [role=status]`)?.textContent ?? '') !== '', name, { timeout: 5000 })
-    return await status.textContent() ?? ''
+    // A success is a status in the success style, a failure an alert in the error style.
+    const status = bob.locator(`#admin-dialog tr[data-agent="${name}"] .outcome`)
+    await bob.waitForFunction((n) => (document.querySelector(`#admin-dialog tr[data-agent="${n}"] .outcome`)?.textContent ?? '') !== '', name, { timeout: 5000 })
+    const text = await status.textContent() ?? ''
+    const role = text === 'Saved' ? 'status' : 'alert'
+    t.equal(await bob.locator(`#admin-dialog tr[data-agent="${name}"] [role=${role}]`).textContent(), text, `said as role=${role}`)
+    return text
   }
   t.equal(await add('newcomer'), 'Saved')
   t.same((await sys.prisma.agentApp.findMany({ where: { username: 'newcomer' } })).map((r) => r.appId), [SAFE])

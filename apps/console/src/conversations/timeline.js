@@ -10,6 +10,14 @@ const shown = new Map()
 
 const statusName = (s) => T.status[s] || s
 
+// Whether the newest message stays in view: so after opening a conversation, until the agent scrolls up. Pictures
+// load after they are placed (lazily, from kefu's kept copies) and push the newest message down: a pinned timeline
+// follows the height they add.
+let pinned = true
+const fromEnd = () => timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight
+timeline.addEventListener('scroll', () => { pinned = fromEnd() < 80 })
+timeline.addEventListener('load', () => { if (pinned) timeline.scrollTop = timeline.scrollHeight }, true)
+
 /** The sentence an internal change reads as. */
 export function activityText (item) {
   const a = item.agent || ''
@@ -69,6 +77,7 @@ function messageNode (item) {
 }
 
 export function clear () {
+  pinned = true
   timeline.replaceChildren()
   seen.clear()
   shown.clear()
@@ -88,18 +97,22 @@ export function upsertItem (item) {
     if (existing) { existing.replaceWith(node); return }
   }
   seen.add(item.key)
-  const stick = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80
+  const stick = pinned || fromEnd() < 80
   timeline.append(node)
-  if (stick) timeline.scrollTop = timeline.scrollHeight
+  if (stick) scrollToEnd()
 }
 
-export function scrollToEnd () { timeline.scrollTop = timeline.scrollHeight }
+export function scrollToEnd () {
+  pinned = true
+  timeline.scrollTop = timeline.scrollHeight
+}
 
 /** Brings one message into view and marks it (a search result opened here). */
 export function highlight (key) {
   const node = timeline.querySelector(`[data-key="${key}"]`)
   if (!node) { scrollToEnd(); return }
   for (const old of timeline.querySelectorAll('.msg.found')) old.classList.remove('found')
+  pinned = false
   node.classList.add('found')
   node.setAttribute('tabindex', '-1')
   node.scrollIntoView({ block: 'center' })

@@ -4,6 +4,7 @@
 // focus, and axe-core on the main views at 1280×800 and 390×844.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
+import { crc32, deflateSync } from 'node:zlib'
 import { type BrowserContext, type Page } from 'playwright-core'
 import { parseWechatApps } from '@kefu/service'
 import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
@@ -11,6 +12,25 @@ import { launchChromium, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
+
+/** A 600×400 PNG of one color: a customer's photo, as tall on screen as the timeline lets pictures be. */
+function png (width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc32(body), 8 + data.length)
+    return out
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x5a)])
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))), chunk('IEND', Buffer.alloc(0))])
+}
+const PICTURE = png(600, 400)
 
 const ORDER = 'tplOrderStatus-00000000000000000000000000001'
 const apps = parseWechatApps(APPS.map((a, i) => i > 0 ? a : {
@@ -85,6 +105,37 @@ t.test('a success reads as one (role=status, success style), a failure as an ale
   await page.locator('#claim').click()
   await page.waitForSelector('#bar-notice [role=alert] >> text=bob 已接手此会话', { timeout: 5000 })
   t.equal(await page.textContent('#bar-notice [role=status]'), '')
+})
+
+t.test('opening a conversation shows its newest message, also when its pictures load after the scroll', async (t) => {
+  const USER = 'oPictureUser000000000000001'
+  for (let i = 0; i < 4; i++) {
+    await sys.push(SAFE, 'text', { from: USER, content: `第 ${i + 1} 张照片` })
+    await sys.push(SAFE, 'image', { from: USER, content: sys.fake.addMedia(SAFE, PICTURE, 'image/png', `p${i}.png`, `media_finish_${i}`) })
+  }
+  await sys.push(SAFE, 'text', { from: USER, content: '最新的一条消息' })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+  t.teardown(() => context.close())
+  // The pictures arrive well after the conversation was drawn and scrolled.
+  await context.route('**/api/media/**', async (route) => { await new Promise((resolve) => setTimeout(resolve, 400)); await route.continue() })
+  const page = await context.newPage()
+  page.on('pageerror', (err) => scriptErrors.push(err.message))
+  await signInAtA(page, sys)
+  await page.goto(`${sys.console.url}/?c=${SAFE}/${USER}`)
+  await page.waitForSelector('.msg.in >> text=最新的一条消息', { timeout: 10_000 })
+  // Bounded: the pictures near the end have loaded and the timeline sits at its end.
+  await page.waitForFunction(() => {
+    const timeline = document.querySelector('.timeline')!
+    const loaded = [...timeline.querySelectorAll('img')].filter((img) => img.complete && img.naturalHeight > 0)
+    return loaded.length >= 2
+  }, undefined, { timeout: 10_000 })
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+  const gap = await page.locator('.timeline').evaluate((e) => e.scrollHeight - e.scrollTop - e.clientHeight)
+  t.ok(gap < 2, `the newest message is in view (${gap} px below the end)`)
+  const last = await page.locator('.msg.in >> text=最新的一条消息').boundingBox()
+  const box = await page.locator('.timeline').boundingBox()
+  t.ok(last !== null && box !== null && last.y + last.height <= box.y + box.height + 1, 'its bottom is inside the timeline')
+  await page.screenshot({ path: ARTIFACTS + 'finish-pictures-newest-1280.png' })
 })
 
 t.test('no script errors', async (t) => {

@@ -56,6 +56,9 @@ const zh = {
   }
 }
 
+/** "1 reply", "2 replies": English says one and many apart. */
+const count = (n, one, many) => `${n} ${new Intl.PluralRules('en').select(n) === 'one' ? one : many}`
+
 const en = {
   title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
   replaced: 'Live updates moved to a newer tab; paused here (reload to resume)',
@@ -64,7 +67,7 @@ const en = {
   event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line, / for quick replies',
   notePlaceholder: 'Internal note (agents only, never sent to the customer); Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
   pageTitle: 'Card title', pagePath: 'Page path', thumbMedia: 'Thumbnail media_id (upload an image first)', sendPage: 'Send card',
-  windowOpen: (n, t) => `${n} replies left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
+  windowOpen: (n, t) => `${count(n, 'reply', 'replies')} left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
   noSecret: 'This mini program has no secret configured: replies are off', unread: (n) => `${n} unread`, loadOlder: 'Load older messages', you: 'me', by: 'by',
   views: 'Conversation views', mine: 'Mine', unassigned: 'Unassigned', all: 'All', statusFilter: 'Status', tagFilter: 'Tag', anyTag: 'Any tag',
   status: { open: 'Open', pending: 'Pending', resolved: 'Resolved', snoozed: 'Snoozed', all: 'Any status' },
@@ -82,7 +85,7 @@ const en = {
   quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
   sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
   customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
-  messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves',
+  messageCounts: (i, o) => `${i} from the customer · ${count(o, 'reply', 'replies')}`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves',
   tooManyTags: (n) => `At most ${n} tags`, tagTooLong: (tag, n) => `The tag “${tag}” is too long: at most ${n} characters each`, customerInvalid: 'The tags or the note are not in a form that can be saved; change them and save again', customerNote: 'Note about the customer', profile: 'From the business',
   profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
   admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',

@@ -94,7 +94,7 @@ export function render () {
       onclick: () => emit('open', { appId: c.appId, openid: c.openid, person: true })
     },
     el('div', { class: 'conv-top' }, el('span', { class: 'conv-name', text: shortId(c.openid) }), el('span', { class: 'conv-time', text: fmtTime(c.lastMessageAt) })),
-    el('div', { class: 'conv-preview' }, unread, el('span', { text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })),
+    el('div', { class: 'conv-preview' }, unread, el('span', { class: 'conv-text', text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })),
     el('div', { class: 'conv-meta' }, assigneeBadge(c), status, ...(c.tags || []).slice(0, 3).map((t) => el('span', { class: 'tag', text: t }))))))
   }
   if (state.next !== null) list.append(el('li', {}, el('button', { type: 'button', text: '…', onclick: loadMore })))

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { crc32, deflateSync } from 'node:zlib'
 import { type BrowserContext, type Page } from 'playwright-core'
 import { parseWechatApps } from '@kefu/service'
-import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { launchChromium, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
@@ -136,6 +136,31 @@ t.test('opening a conversation shows its newest message, also when its pictures 
   const box = await page.locator('.timeline').boundingBox()
   t.ok(last !== null && box !== null && last.y + last.height <= box.y + box.height + 1, 'its bottom is inside the timeline')
   await page.screenshot({ path: ARTIFACTS + 'finish-pictures-newest-1280.png' })
+})
+
+t.test('English says “1 reply”; a long preview ends in “…”; no rule breaks words anywhere', async (t) => {
+  const USER = 'oWordingUser000000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: 'Hello, I ordered a mechanical keyboard last week and would like to know when it ships to Shanghai' })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  for (let i = 0; i < 4; i++) t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/${USER}/messages`, { type: 'text', text: `reply ${i}` })).status, 201)
+  const { page } = await consoleOf(t, { locale: 'en-US', openid: USER })
+  await page.waitForFunction(() => / from the customer/.test(document.querySelector('.customer-panel .facts')?.textContent ?? ''), undefined, { timeout: 5000 })
+  t.match(await page.textContent('#window-info'), /^1 reply left, window closes at /)
+  t.match(await page.textContent('.customer-panel .facts'), /from the customer · 4 replies/)
+
+  const cut = await page.locator(`[data-conversation="${SAFE}/${USER}"] .conv-preview`).evaluate((preview) => {
+    const text = [...preview.querySelectorAll('*')].find((e) => /mechanical keyboard/.test(e.textContent ?? '') && e.children.length === 0) as HTMLElement
+    const style = getComputedStyle(text)
+    return { truncated: text.scrollWidth > text.clientWidth, textOverflow: style.textOverflow, inside: text.getBoundingClientRect().right <= preview.getBoundingClientRect().right + 1 }
+  })
+  t.same(cut, { truncated: true, textOverflow: 'ellipsis', inside: true }, 'the preview is cut with “…” inside its row')
+
+  const breaking = await page.evaluate(() => [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules])
+    .flatMap((rule) => rule instanceof CSSMediaRule ? [...rule.cssRules] : [rule])
+    .filter((rule) => rule instanceof CSSStyleRule && rule.style.wordBreak === 'break-all')
+    .map((rule) => (rule as CSSStyleRule).selectorText))
+  t.same(breaking, [], 'no word-break: break-all')
 })
 
 t.test('no script errors', async (t) => {

@@ -48,7 +48,7 @@ const zh = {
   // subscribe messages (issue 12)
   subscribe: {
     title: '订阅消息', offers: '可发送的订阅消息', offer: (title, n) => `发送订阅消息：${title}（剩余 ${n} 次）`, offerLongTerm: (title) => `发送订阅消息：${title}（长期订阅）`,
-    notAccepted: (title) => `${title}：客户未订阅`, send: '发送订阅消息', query: '页面参数（可选）', queryRule: 'key=value，多个用 & 连接', noPage: '此模板不跳转页面',
+    notAccepted: (title) => `${title}：客户未订阅`, usedUp: (title) => `${title}：客户同意的次数已用完`, send: '发送订阅消息', query: '页面参数（可选）', queryRule: 'key=value，多个用 & 连接', noPage: '此模板不跳转页面',
     tag: '[订阅消息]', colon: '：', separator: '；', opens: (page) => `打开 ${page}`,
     accepted: (title) => `客户同意接收订阅消息「${title}」`, rejected: (title) => `客户拒绝了订阅消息「${title}」`,
     turnedOff: (title) => `客户在设置中关闭了订阅消息「${title}」`, turnedOn: (title) => `客户在设置中开启了订阅消息「${title}」`,
@@ -97,7 +97,7 @@ const en = {
   },
   subscribe: {
     title: 'Subscribe messages', offers: 'Subscribe messages you can send', offer: (title, n) => `Send a subscribe message: ${title} (${n} left)`, offerLongTerm: (title) => `Send a subscribe message: ${title} (long-term)`,
-    notAccepted: (title) => `${title}: not accepted by the customer`, send: 'Send subscribe message', query: 'Page query (optional)', queryRule: 'key=value pairs joined by &', noPage: 'This template opens no page',
+    notAccepted: (title) => `${title}: not accepted by the customer`, usedUp: (title) => `${title}: the customer’s acceptances are used up`, send: 'Send subscribe message', query: 'Page query (optional)', queryRule: 'key=value pairs joined by &', noPage: 'This template opens no page',
     tag: '[Subscribe message]', colon: ': ', separator: '; ', opens: (page) => `Opens ${page}`,
     accepted: (title) => `The customer accepted the subscribe message “${title}”`, rejected: (title) => `The customer rejected the subscribe message “${title}”`,
     turnedOff: (title) => `The customer turned off “${title}” in their settings`, turnedOn: (title) => `The customer turned on “${title}” in their settings`,

@@ -65,6 +65,13 @@ function drawProfile (result) {
   if (p.url) profileBox.append(el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', text: T.openProfile }))
 }
 
+/** Draws the panel again from the server (counts, tags, note), leaving the outcome line and the profile as they are. */
+async function refresh (appId, openid) {
+  if (!isCurrent(appId, openid)) return
+  const body = await api(convPath(appId, openid, 'customer'))
+  if (isCurrent(appId, openid)) draw(body.customer)
+}
+
 export async function load (appId, openid, person) {
   status.clear()
   const body = await api(convPath(appId, openid, 'customer'), { person })
@@ -96,8 +103,19 @@ tagsInput.addEventListener('keydown', (e) => {
 })
 panel.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('panel-open')) toggle(false) })
 
+// The counts follow what happens in the open conversation: the customer writes, someone replies.
+let refreshTimer = null
+function refreshSoon ({ appId, openid }) {
+  if (!isCurrent(appId, openid)) return
+  clearTimeout(refreshTimer)
+  refreshTimer = setTimeout(() => { refresh(appId, openid).catch(() => {}) }, 300)
+}
+on('live-message', refreshSoon)
+on('live-outbound', refreshSoon)
+on('sent', refreshSoon)
+
 // A colleague changed the tags or the note: show it (without overwriting what the agent is typing).
 on('conversation-changed', (change) => {
   const c = change.conversation
-  if (isCurrent(c.appId, c.openid) && change.changed && change.changed.includes('customer')) load(c.appId, c.openid, false).catch(() => {})
+  if (isCurrent(c.appId, c.openid) && change.changed && change.changed.includes('customer')) refresh(c.appId, c.openid).catch(() => {})
 })

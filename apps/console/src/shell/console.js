@@ -176,6 +176,8 @@ function start () {
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
     await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags()])
+    // Subscribe items in previews and timelines read with their templates' titles once these are known.
+    subscribe.loadTemplates().then((learned) => { if (learned) list.render() }).catch(() => {})
     live.connect(status)
     const wanted = new URLSearchParams(location.search).get('c')
     const slash = wanted === null ? -1 : wanted.indexOf('/')

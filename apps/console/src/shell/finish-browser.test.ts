@@ -163,6 +163,50 @@ t.test('English says “1 reply”; a long preview ends in “…”; no rule br
   t.same(breaking, [], 'no word-break: break-all')
 })
 
+t.test('the customer panel counts messages, not events, and follows them live; templates by title; subscribe wording says why', async (t) => {
+  const TITLED = 'oTitledUser0000000000000001'
+  const USED = 'oUsedUpUser0000000000000001'
+  let clock = Math.floor(Date.now() / 1000) - 60
+  await sys.push(SAFE, 'text', { from: TITLED, content: '有货吗', createTime: clock++ })
+  sys.fake.grantSubscription(SAFE, TITLED, ORDER, 1)
+  await sys.push(SAFE, 'subscribe_msg_popup_event', { from: TITLED, createTime: clock++, items: [{ templateId: ORDER }] })
+
+  // USED: accepted once and sent once; then the window's five replies all sent.
+  await sys.push(SAFE, 'text', { from: USED, content: '到哪了', createTime: clock++ })
+  sys.fake.grantSubscription(SAFE, USED, ORDER, 1)
+  await sys.push(SAFE, 'subscribe_msg_popup_event', { from: USED, createTime: clock++, items: [{ templateId: ORDER }] })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const sent = await alice.api(sys, 'POST', `/api/conversations/${SAFE}/${USED}/subscribe-messages`, { templateId: ORDER, fields: { character_string1: 'SN-1', thing2: '键盘', phrase3: '已发货' } })
+  t.equal(sent.status, 201, sent.text)
+  for (let i = 0; i < 5; i++) t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/${USED}/messages`, { type: 'text', text: `第 ${i + 1} 条回复` })).status, 201)
+
+  const { page } = await consoleOf(t, { openid: TITLED })
+  const facts = (): Promise<string> => page.textContent('.customer-panel .facts').then((s) => s ?? '')
+  await page.waitForFunction(() => /客户 \d+ 条/.test(document.querySelector('.customer-panel .facts')?.textContent ?? ''), undefined, { timeout: 5000 })
+  t.match(await facts(), /客户 1 条 · 回复 0 条/, 'the acceptance is an event, not a message')
+  await page.waitForSelector('.msg.event >> text=客户同意接收订阅消息「订单状态提醒」', { timeout: 5000 })
+  t.notMatch(await page.textContent('.timeline'), ORDER, 'the template by its title while the window is open')
+  await page.waitForFunction((key) => /订单状态提醒/.test(document.querySelector(`[data-conversation="${key}"] .conv-preview`)?.textContent ?? ''), `${SAFE}/${USED}`, { timeout: 5000 })
+  t.pass('and by its title in the list’s previews')
+
+  await sys.push(SAFE, 'text', { from: TITLED, content: '还在吗' })
+  await page.waitForFunction(() => /客户 2 条 · 回复 0 条/.test(document.querySelector('.customer-panel .facts')?.textContent ?? ''), undefined, { timeout: 5000 })
+  t.pass('the customer’s new message is counted, live')
+  await page.locator('#reply-text').fill('在的')
+  await page.locator('#reply-text').press('Enter')
+  await page.waitForFunction(() => /客户 2 条 · 回复 1 条/.test(document.querySelector('.customer-panel .facts')?.textContent ?? ''), undefined, { timeout: 5000 })
+  t.pass('and the reply')
+
+  await page.locator(`[data-conversation="${SAFE}/${USED}"]`).click()
+  await page.waitForSelector('#subscribe:not([hidden])', { timeout: 5000 })
+  t.match(await page.textContent('#window-info'), /本窗口回复条数已用完/)
+  t.match(await page.textContent('#subscribe-notice'), /^本窗口可回复的 5 条消息已用完/, 'the 5-reply limit ran out, not the 48 hours')
+  t.notMatch(await page.textContent('#subscribe-notice'), /48 小时/)
+  t.equal(await page.textContent(`.subscribe-offer[data-template="${ORDER}"]`), '订单状态提醒：客户同意的次数已用完', 'accepted, and used up: not “not accepted”')
+  await page.screenshot({ path: ARTIFACTS + 'finish-subscribe-used-up-1280.png' })
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

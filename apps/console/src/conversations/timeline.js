@@ -12,10 +12,16 @@ const statusName = (s) => T.status[s] || s
 
 // Whether the newest message stays in view: so after opening a conversation, until the agent scrolls up. Pictures
 // load after they are placed (lazily, from kefu's kept copies) and push the newest message down: a pinned timeline
-// follows the height they add.
+// follows the height they add. Only a move up unpins it: a picture that grew before its load event was handled leaves
+// the timeline short of its end for a moment, which is not the agent scrolling away.
 let pinned = true
+let lastTop = 0
 const fromEnd = () => timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight
-timeline.addEventListener('scroll', () => { pinned = fromEnd() < 80 })
+timeline.addEventListener('scroll', () => {
+  if (timeline.scrollTop < lastTop - 1) pinned = fromEnd() < 80
+  else if (fromEnd() < 80) pinned = true
+  lastTop = timeline.scrollTop
+})
 timeline.addEventListener('load', () => { if (pinned) timeline.scrollTop = timeline.scrollHeight }, true)
 
 /** The sentence an internal change reads as. */

@@ -14,7 +14,7 @@ const profileBox = el('section', { class: 'profile', 'aria-live': 'polite' })
 const closeButton = el('button', { type: 'button', class: 'panel-close', text: T.close, onclick: () => toggle(false) })
 
 export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel', 'aria-labelledby': 'customer-title' },
-  el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', text: T.customer }), closeButton),
+  el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', tabindex: '-1', text: T.customer }), closeButton),
   facts,
   el('label', { for: 'customer-tags', text: T.tags }), tagList, tagsInput, el('small', { id: 'tags-hint', class: 'hint', text: T.tagsHint }),
   el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
@@ -22,10 +22,15 @@ export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel'
   status.node,
   profileBox)
 
-/** On phones the panel is a layer over the conversation, opened and closed by the agent. */
+/**
+ * On phones the panel is a layer over the conversation, opened and closed by the agent. Opening it moves focus to its
+ * heading (a field would bring up the phone's keyboard over it); closing it, back to the button that opened it.
+ */
 export function toggle (open) {
+  const wasOpen = document.body.classList.contains('panel-open')
   document.body.classList.toggle('panel-open', open)
-  if (open) tagsInput.focus()
+  if (open) document.getElementById('customer-title').focus()
+  else if (wasOpen) document.getElementById('toggle-customer')?.focus()
 }
 
 const splitTags = (v) => [...new Set(v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== ''))]

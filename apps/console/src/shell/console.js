@@ -38,6 +38,16 @@ root.append(
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
 
+// Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape') return
+  for (const menu of document.querySelectorAll('details.menu[open]')) {
+    const inside = menu.contains(document.activeElement)
+    menu.open = false
+    if (inside) menu.querySelector('summary').focus()
+  }
+})
+
 function showEnded () {
   status.textContent = T.ended
   status.classList.add('offline')

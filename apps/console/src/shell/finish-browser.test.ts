@@ -207,6 +207,31 @@ t.test('the customer panel counts messages, not events, and follows them live; t
   await page.screenshot({ path: ARTIFACTS + 'finish-subscribe-used-up-1280.png' })
 })
 
+t.test('header menus close on Escape; on a phone the customer panel opens without focusing a field', async (t) => {
+  const USER = 'oKeyboardUser00000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '你好' })
+  const { page } = await consoleOf(t, { openid: USER })
+  // Escape from a control inside the menu (notifications' first checkbox), and from the summary itself (colleagues).
+  for (const [summary, tabs] of [['#notification-settings > summary', 1], ['header details.menu:not(#notification-settings) > summary', 0]] as const) {
+    await page.locator(summary).focus()
+    await page.keyboard.press('Enter')
+    t.equal(await page.locator(summary).evaluate((s) => (s.parentElement as HTMLDetailsElement).open), true, 'Enter opens the menu')
+    for (let i = 0; i < tabs; i++) await page.keyboard.press('Tab')
+    await page.keyboard.press('Escape')
+    t.equal(await page.locator(summary).evaluate((s) => (s.parentElement as HTMLDetailsElement).open), false, 'Escape closes it')
+    t.equal(await page.locator(summary).evaluate((s) => document.activeElement === s), true, 'focus back on its summary')
+  }
+
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.locator('#toggle-customer').focus()
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(() => document.body.classList.contains('panel-open'))
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'customer-title', 'focus on the panel’s heading, not the tags')
+  await page.keyboard.press('Escape')
+  t.equal(await page.evaluate(() => document.body.classList.contains('panel-open')), false)
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'toggle-customer')
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

@@ -29,6 +29,8 @@ export function attachPicker (textarea, appIdOf) {
   let items = []
   let active = 0
   let token = null
+  // A textbox may say it completes from a list and which option is active; aria-expanded is not one of its
+  // attributes (axe-core's aria-allowed-attr): the list's own hidden says whether it is shown.
   textarea.setAttribute('aria-autocomplete', 'list')
   textarea.setAttribute('aria-controls', 'qr-picker')
 
@@ -37,17 +39,15 @@ export function attachPicker (textarea, appIdOf) {
     items = []
     token = null
     textarea.removeAttribute('aria-activedescendant')
-    textarea.setAttribute('aria-expanded', 'false')
   }
   function draw () {
     box.replaceChildren(...(items.length === 0
-      ? [el('li', { class: 'qr-empty', text: T.noQuickReplies })]
+      ? [el('li', { class: 'qr-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: T.noQuickReplies })]
       : items.map((r, i) => el('li', {
         role: 'option', id: 'qr-' + i, 'aria-selected': String(i === active), 'data-shortcut': r.shortcut,
         onmousedown: (e) => { e.preventDefault(); choose(i) }
       }, el('strong', { text: '/' + r.shortcut }), el('span', { text: r.text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
     box.hidden = false
-    textarea.setAttribute('aria-expanded', 'true')
     if (items.length > 0) textarea.setAttribute('aria-activedescendant', 'qr-' + active)
   }
   function choose (i) {

@@ -25,7 +25,7 @@ const zh = {
   actReopened: (from) => `客户发来新消息，会话从「${from}」重新打开`, actSnoozed: (a, t) => `${a} 暂缓会话至 ${t}`, actUnsnoozed: (a) => `${a} 取消了暂缓`,
   actWoken: '客户发来新消息，暂缓结束',
   // availability and team
-  availability: '我的状态', availabilityOf: { online: '在线', away: '离开', offline: '离线' }, colleagues: '同事',
+  availability: '我的状态', availabilityOf: { online: '在线', away: '离开', offline: '离线' }, colleagues: '同事', noColleagues: '还没有其他客服负责你的小程序；管理员可在「管理」中添加。',
   notifications: '通知', notifyDesktop: '后台时弹出浏览器通知', notifySound: '新消息提示音', notifyDenied: '浏览器已阻止通知，请在浏览器设置中允许。',
   newMessage: (who) => `新消息 · ${who}`, close: '关闭', save: '保存', saved: '已保存', delete: '删除', edit: '编辑', cancel: '取消', add: '添加',
   // quick replies
@@ -79,7 +79,7 @@ const en = {
   actUnavailable: (from) => `${from} is not online or no longer serves this mini program: back to unassigned`, actStatus: (a, to) => `${a} set the status to “${to}”`,
   actReopened: (from) => `The customer wrote again: reopened (was “${from}”)`, actSnoozed: (a, t) => `${a} snoozed the conversation until ${t}`, actUnsnoozed: (a) => `${a} ended the snooze`,
   actWoken: 'The customer wrote again: snooze ended',
-  availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues',
+  availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues', noColleagues: 'No other agent serves your mini programs yet; an administrator adds them under Admin.',
   notifications: 'Notifications', notifyDesktop: 'Browser notification while in the background', notifySound: 'Sound on new messages', notifyDenied: 'The browser blocks notifications; allow them in its settings.',
   newMessage: (who) => `New message · ${who}`, close: 'Close', save: 'Save', saved: 'Saved', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', add: 'Add',
   quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',

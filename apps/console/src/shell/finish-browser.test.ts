@@ -273,6 +273,21 @@ t.test('axe-core finds no serious or critical violation in the main views, at 12
   }
 })
 
+t.test('an empty Colleagues menu says why', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.on('pageerror', (err) => scriptErrors.push(err.message))
+  await signInAtA(page, sys, 'mallory')
+  await page.goto(sys.console.url + '/')
+  await page.waitForSelector('.empty', { timeout: 15_000 })
+  const summary = page.locator('header details.menu:not(#notification-settings) > summary')
+  await summary.focus()
+  await page.keyboard.press('Enter')
+  t.equal(await page.locator('#colleagues').textContent(), 'No other agent serves your mini programs yet; an administrator adds them under Admin.')
+  t.ok(await page.locator('#colleagues').isVisible())
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

@@ -1,4 +1,6 @@
 /// <reference lib="dom" />
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { PASSWORD, type ConsoleSystem } from './helper.js'
 
@@ -30,4 +32,26 @@ export async function signInAtA (page: Page, sys: ConsoleSystem, username = 'ali
   await page.keyboard.press('Enter')
   await page.waitForURL(sys.a.url + '/')
   return started
+}
+
+// axe-core's own bundle, run in the page by evaluation (the console's CSP refuses injected script tags).
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+export interface AxeViolation { rule: string, impact: string, help: string, targets: string[] }
+
+/** axe-core's serious and critical violations in the page as it is now (none: an empty list). */
+export async function seriousViolations (page: Page): Promise<AxeViolation[]> {
+  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE)
+  return await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }> }> } }).axe
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ rule: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => n.target.map(String).join(' ')) }))
+  })
+}
+
+/** Fails `t` with the list of axe-core's serious and critical violations in `view`, if any. */
+export async function checkAccessible (t: { same: (found: unknown, wanted: unknown, message: string) => unknown }, page: Page, view: string): Promise<void> {
+  t.same(await seriousViolations(page), [], `axe-core: no serious or critical violation in ${view}`)
 }

@@ -265,6 +265,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /api/events', needs: ['redis', 'database'], send: firstEvent, ok: (x) => x.status === 200 && x.body.includes('event: hello') },
 
     // Subscribe messages (issue #12): what the customer accepted, and a send, which spends one acceptance.
+    { route: 'GET /api/subscribe-templates', needs: ['redis', 'database'], send: () => api('GET', '/api/subscribe-templates'), ok: json((b) => b.templates.some((x: any) => x.templateId === TEMPLATE_ID)) },
     { route: 'GET /api/conversations/:appid/:openid/subscriptions', needs: ['redis', 'database'], send: () => api('GET', conversation + '/subscriptions'), ok: json((b) => b.templates[0]?.templateId === TEMPLATE_ID) },
     {
       route: 'POST /api/conversations/:appid/:openid/subscribe-messages',

@@ -36,3 +36,15 @@ export function preview (item) {
 
 /** Whether a snooze is in force now. */
 export const isSnoozed = (conv) => conv.snoozedUntil !== null && conv.snoozedUntil !== undefined && conv.snoozedUntil > Date.now()
+
+/**
+ * Where an action's outcome is told: a success politely and in the success style (role=status), a failure as an
+ * alert in the error style (role=alert). `node` goes in the page; `ok(text)`, `error(text)`, `clear()`.
+ */
+export function outcome (attrs) {
+  const done = el('span', { class: 'outcome-ok', role: 'status' })
+  const failed = el('span', { class: 'outcome-error', role: 'alert' })
+  const node = el('span', { class: 'outcome', ...attrs }, done, failed)
+  const show = (good, text) => { done.textContent = good ? text : ''; failed.textContent = good ? '' : text }
+  return { node, ok: (text) => show(true, text), error: (text) => show(false, text), clear: () => show(true, '') }
+}

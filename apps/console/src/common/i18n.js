@@ -25,7 +25,7 @@ const zh = {
   actReopened: (from) => `客户发来新消息，会话从「${from}」重新打开`, actSnoozed: (a, t) => `${a} 暂缓会话至 ${t}`, actUnsnoozed: (a) => `${a} 取消了暂缓`,
   actWoken: '客户发来新消息，暂缓结束',
   // availability and team
-  availability: '我的状态', availabilityOf: { online: '在线', away: '离开', offline: '离线' }, colleagues: '同事',
+  availability: '我的状态', availabilityOf: { online: '在线', away: '离开', offline: '离线' }, colleagues: '同事', noColleagues: '还没有其他客服负责你的小程序；管理员可在「管理」中添加。',
   notifications: '通知', notifyDesktop: '后台时弹出浏览器通知', notifySound: '新消息提示音', notifyDenied: '浏览器已阻止通知，请在浏览器设置中允许。',
   newMessage: (who) => `新消息 · ${who}`, close: '关闭', save: '保存', saved: '已保存', delete: '删除', edit: '编辑', cancel: '取消', add: '添加',
   // quick replies
@@ -33,7 +33,8 @@ const zh = {
   sharedOf: (app) => `共享（${app}）`, adminOnlyShared: '共享快捷回复由管理员维护。',
   // customer panel
   customer: '客户信息', openid: 'OpenID', miniProgram: '小程序', firstContact: '首次联系', lastEntry: '最近进入场景', noEntry: '无', messageCount: '消息数',
-  messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存', customerNote: '客户备注', profile: '业务资料',
+  messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存',
+  tooManyTags: (n) => `最多 ${n} 个标签`, tagTooLong: (tag, n) => `标签“${tag}”太长：每个标签最多 ${n} 个字`, customerInvalid: '标签或备注的格式不对，请修改后再保存', customerNote: '客户备注', profile: '业务资料',
   profileLoading: '正在查询业务系统…', profileNone: '业务系统中没有此客户', profileUnavailable: '业务系统暂时无法查询', openProfile: '在业务系统中打开',
   // administration
   admin: '管理', agents: '客服与小程序', role: { agent: '客服', admin: '管理员' }, addAgent: '添加客服（A 站账户名）', autoAssign: '自动分配',
@@ -47,13 +48,16 @@ const zh = {
   // subscribe messages (issue 12)
   subscribe: {
     title: '订阅消息', offers: '可发送的订阅消息', offer: (title, n) => `发送订阅消息：${title}（剩余 ${n} 次）`, offerLongTerm: (title) => `发送订阅消息：${title}（长期订阅）`,
-    notAccepted: (title) => `${title}：客户未订阅`, send: '发送订阅消息', query: '页面参数（可选）', queryRule: 'key=value，多个用 & 连接', noPage: '此模板不跳转页面',
+    notAccepted: (title) => `${title}：客户未订阅`, usedUp: (title) => `${title}：客户同意的次数已用完`, send: '发送订阅消息', query: '页面参数（可选）', queryRule: 'key=value，多个用 & 连接', noPage: '此模板不跳转页面',
     tag: '[订阅消息]', colon: '：', separator: '；', opens: (page) => `打开 ${page}`,
     accepted: (title) => `客户同意接收订阅消息「${title}」`, rejected: (title) => `客户拒绝了订阅消息「${title}」`,
     turnedOff: (title) => `客户在设置中关闭了订阅消息「${title}」`, turnedOn: (title) => `客户在设置中开启了订阅消息「${title}」`,
     delivered: (title) => `订阅消息「${title}」已送达`, notDelivered: (title, why) => `订阅消息「${title}」未送达（${why}）`
   }
 }
+
+/** "1 reply", "2 replies": English says one and many apart. */
+const count = (n, one, many) => `${n} ${new Intl.PluralRules('en').select(n) === 'one' ? one : many}`
 
 const en = {
   title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
@@ -63,7 +67,7 @@ const en = {
   event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line, / for quick replies',
   notePlaceholder: 'Internal note (agents only, never sent to the customer); Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
   pageTitle: 'Card title', pagePath: 'Page path', thumbMedia: 'Thumbnail media_id (upload an image first)', sendPage: 'Send card',
-  windowOpen: (n, t) => `${n} replies left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
+  windowOpen: (n, t) => `${count(n, 'reply', 'replies')} left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
   noSecret: 'This mini program has no secret configured: replies are off', unread: (n) => `${n} unread`, loadOlder: 'Load older messages', you: 'me', by: 'by',
   views: 'Conversation views', mine: 'Mine', unassigned: 'Unassigned', all: 'All', statusFilter: 'Status', tagFilter: 'Tag', anyTag: 'Any tag',
   status: { open: 'Open', pending: 'Pending', resolved: 'Resolved', snoozed: 'Snoozed', all: 'Any status' },
@@ -75,13 +79,14 @@ const en = {
   actUnavailable: (from) => `${from} is not online or no longer serves this mini program: back to unassigned`, actStatus: (a, to) => `${a} set the status to “${to}”`,
   actReopened: (from) => `The customer wrote again: reopened (was “${from}”)`, actSnoozed: (a, t) => `${a} snoozed the conversation until ${t}`, actUnsnoozed: (a) => `${a} ended the snooze`,
   actWoken: 'The customer wrote again: snooze ended',
-  availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues',
+  availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues', noColleagues: 'No other agent serves your mini programs yet; an administrator adds them under Admin.',
   notifications: 'Notifications', notifyDesktop: 'Browser notification while in the background', notifySound: 'Sound on new messages', notifyDenied: 'The browser blocks notifications; allow them in its settings.',
   newMessage: (who) => `New message · ${who}`, close: 'Close', save: 'Save', saved: 'Saved', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', add: 'Add',
   quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
   sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
   customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
-  messageCounts: (i, o) => `${i} from the customer · ${o} replies`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves', customerNote: 'Note about the customer', profile: 'From the business',
+  messageCounts: (i, o) => `${i} from the customer · ${count(o, 'reply', 'replies')}`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves',
+  tooManyTags: (n) => `At most ${n} tags`, tagTooLong: (tag, n) => `The tag “${tag}” is too long: at most ${n} characters each`, customerInvalid: 'The tags or the note are not in a form that can be saved; change them and save again', customerNote: 'Note about the customer', profile: 'From the business',
   profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
   admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',
   autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name',
@@ -92,7 +97,7 @@ const en = {
   },
   subscribe: {
     title: 'Subscribe messages', offers: 'Subscribe messages you can send', offer: (title, n) => `Send a subscribe message: ${title} (${n} left)`, offerLongTerm: (title) => `Send a subscribe message: ${title} (long-term)`,
-    notAccepted: (title) => `${title}: not accepted by the customer`, send: 'Send subscribe message', query: 'Page query (optional)', queryRule: 'key=value pairs joined by &', noPage: 'This template opens no page',
+    notAccepted: (title) => `${title}: not accepted by the customer`, usedUp: (title) => `${title}: the customer’s acceptances are used up`, send: 'Send subscribe message', query: 'Page query (optional)', queryRule: 'key=value pairs joined by &', noPage: 'This template opens no page',
     tag: '[Subscribe message]', colon: ': ', separator: '; ', opens: (page) => `Opens ${page}`,
     accepted: (title) => `The customer accepted the subscribe message “${title}”`, rejected: (title) => `The customer rejected the subscribe message “${title}”`,
     turnedOff: (title) => `The customer turned off “${title}” in their settings`, turnedOn: (title) => `The customer turned on “${title}” in their settings`,

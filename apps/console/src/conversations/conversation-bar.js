@@ -1,7 +1,7 @@
 // The open conversation's assignment and status: claim, hand over to a colleague who serves the mini program,
 // release; open / pending / resolved; snooze.
 import { api } from '../common/api.js'
-import { convPath, el, fmtTime, isSnoozed } from '../common/dom.js'
+import { convPath, el, fmtTime, isSnoozed, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { emit, isAdmin, on, state } from '../common/state.js'
 
@@ -13,12 +13,12 @@ const handButton = el('button', { type: 'button', id: 'hand-over', text: T.handO
 const statusSelect = el('select', { id: 'status', 'aria-label': T.setStatus, onchange: () => setStatus(statusSelect.value) },
   ...['open', 'pending', 'resolved'].map((s) => el('option', { value: s, text: T.status[s] })))
 const snoozeSelect = el('select', { id: 'snooze', 'aria-label': T.snooze, onchange: () => snooze(snoozeSelect.value) })
-const notice = el('span', { class: 'bar-notice', role: 'status', 'aria-live': 'polite', id: 'bar-notice' })
+const notice = outcome({ id: 'bar-notice' })
 
 export const bar = el('div', { class: 'conv-bar', role: 'group', 'aria-label': T.assignee },
   el('span', { class: 'field' }, el('span', { class: 'label', text: T.assignee }), who),
   claimButton, releaseButton, el('span', { class: 'field' }, handSelect, handButton),
-  statusSelect, snoozeSelect, notice)
+  statusSelect, snoozeSelect, notice.node)
 
 function snoozeChoices () {
   const tomorrow = new Date()
@@ -48,19 +48,19 @@ export function render () {
 
 async function change (action, json) {
   const { appId, openid } = state.current
-  notice.textContent = ''
+  notice.clear()
   try {
     const body = await api(convPath(appId, openid, action), { method: 'POST', json, person: true })
     emit('conversation', { conversation: body.conversation, activities: body.activities })
   } catch (err) {
     if (err.status === 409 && err.body && err.body.code === 'KEFU_CONSOLE_ALREADY_ASSIGNED') {
-      notice.textContent = err.body.assignee === null ? T.releasedMeanwhile : T.takenBy(err.body.assignee)
+      notice.error(err.body.assignee === null ? T.releasedMeanwhile : T.takenBy(err.body.assignee))
       // Show who has it now.
       const fresh = await api(convPath(appId, openid) + '?limit=1')
       emit('conversation', { conversation: fresh.conversation, activities: [] })
       return
     }
-    notice.textContent = err.message
+    notice.error(err.message)
   }
 }
 

@@ -30,3 +30,4 @@ export default fp<ConversationsOptions>(async function conversations (fastify, o
 export { AutoAssigner } from './auto-assign.js'
 export { ConsoleStore, conversationState, type ConversationState, type ConversationStatus, type ConversationSummary } from './store.js'
 export type { ChangeKind } from './workflow.js'
+export { ENTER_WINDOW_QUOTA, MESSAGE_WINDOW_QUOTA } from './reply-window.js'

@@ -6,18 +6,19 @@ import { T } from '../common/i18n.js'
 import { emit, isCurrent, on, state } from '../common/state.js'
 
 const tabs = ['mine', 'unassigned', 'all'].map((view) => el('button', {
-  type: 'button', role: 'tab', 'data-view': view, id: 'view-' + view, onclick: () => setView(view, true)
+  type: 'button', role: 'tab', 'data-view': view, id: 'view-' + view, 'aria-controls': 'conversation-views', onclick: () => setView(view, true)
 }))
 const tabList = el('div', { class: 'views', role: 'tablist', 'aria-label': T.views }, ...tabs)
 const appSelect = el('select', { 'aria-label': T.allApps, id: 'app-filter', onchange: () => { state.filter = appSelect.value; load(true) } })
 const statusSelect = el('select', { 'aria-label': T.statusFilter, id: 'status-filter', onchange: () => { state.status = statusSelect.value; load(true) } },
   ...['open', 'pending', 'snoozed', 'resolved', 'all'].map((s) => el('option', { value: s, text: T.status[s] })))
 const tagSelect = el('select', { 'aria-label': T.tagFilter, id: 'tag-filter', onchange: () => { state.tag = tagSelect.value; load(true) } })
-const list = el('ul', { class: 'conversations', 'aria-label': T.title, role: 'tabpanel' })
+// The tab panel holds the list (a list's items must sit in the list itself, not under role=tabpanel).
+const list = el('ul', { class: 'conversations', 'aria-label': T.title })
 export const listBox = el('nav', { class: 'list' },
   tabList,
   el('div', { class: 'list-tools' }, appSelect, statusSelect, tagSelect),
-  list)
+  el('div', { role: 'tabpanel', id: 'conversation-views', 'aria-label': T.views }, list))
 
 // Arrow keys move between the view tabs (the tab list is one stop for Tab).
 tabList.addEventListener('keydown', (e) => {
@@ -94,7 +95,7 @@ export function render () {
       onclick: () => emit('open', { appId: c.appId, openid: c.openid, person: true })
     },
     el('div', { class: 'conv-top' }, el('span', { class: 'conv-name', text: shortId(c.openid) }), el('span', { class: 'conv-time', text: fmtTime(c.lastMessageAt) })),
-    el('div', { class: 'conv-preview' }, unread, el('span', { text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })),
+    el('div', { class: 'conv-preview' }, unread, el('span', { class: 'conv-text', text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })),
     el('div', { class: 'conv-meta' }, assigneeBadge(c), status, ...(c.tags || []).slice(0, 3).map((t) => el('span', { class: 'tag', text: t }))))))
   }
   if (state.next !== null) list.append(el('li', {}, el('button', { type: 'button', text: '…', onclick: loadMore })))

@@ -10,6 +10,20 @@ const shown = new Map()
 
 const statusName = (s) => T.status[s] || s
 
+// Whether the newest message stays in view: so after opening a conversation, until the agent scrolls up. Pictures
+// load after they are placed (lazily, from kefu's kept copies) and push the newest message down: a pinned timeline
+// follows the height they add. Only a move up unpins it: a picture that grew before its load event was handled leaves
+// the timeline short of its end for a moment, which is not the agent scrolling away.
+let pinned = true
+let lastTop = 0
+const fromEnd = () => timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight
+timeline.addEventListener('scroll', () => {
+  if (timeline.scrollTop < lastTop - 1) pinned = fromEnd() < 80
+  else if (fromEnd() < 80) pinned = true
+  lastTop = timeline.scrollTop
+})
+timeline.addEventListener('load', () => { if (pinned) timeline.scrollTop = timeline.scrollHeight }, true)
+
 /** The sentence an internal change reads as. */
 export function activityText (item) {
   const a = item.agent || ''
@@ -69,6 +83,7 @@ function messageNode (item) {
 }
 
 export function clear () {
+  pinned = true
   timeline.replaceChildren()
   seen.clear()
   shown.clear()
@@ -88,18 +103,22 @@ export function upsertItem (item) {
     if (existing) { existing.replaceWith(node); return }
   }
   seen.add(item.key)
-  const stick = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80
+  const stick = pinned || fromEnd() < 80
   timeline.append(node)
-  if (stick) timeline.scrollTop = timeline.scrollHeight
+  if (stick) scrollToEnd()
 }
 
-export function scrollToEnd () { timeline.scrollTop = timeline.scrollHeight }
+export function scrollToEnd () {
+  pinned = true
+  timeline.scrollTop = timeline.scrollHeight
+}
 
 /** Brings one message into view and marks it (a search result opened here). */
 export function highlight (key) {
   const node = timeline.querySelector(`[data-key="${key}"]`)
   if (!node) { scrollToEnd(); return }
   for (const old of timeline.querySelectorAll('.msg.found')) old.classList.remove('found')
+  pinned = false
   node.classList.add('found')
   node.setAttribute('tabindex', '-1')
   node.scrollIntoView({ block: 'center' })

@@ -1,7 +1,7 @@
 // The customer panel: openid, mini program, first contact, last entry scene, message counts, tags, a note about the
 // customer, and what the business's own system knows (the optional profile lookup).
 import { api } from '../common/api.js'
-import { convPath, el, fmtDate } from '../common/dom.js'
+import { convPath, el, fmtDate, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isCurrent, on, state } from '../common/state.js'
 
@@ -9,26 +9,42 @@ const facts = el('dl', { class: 'facts' })
 const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })
 const tagList = el('div', { class: 'tag-list' })
 const noteInput = el('textarea', { id: 'customer-note', rows: '3', maxlength: '2000', 'aria-label': T.customerNote })
-const status = el('span', { class: 'bar-notice', role: 'status', 'aria-live': 'polite' })
+const status = outcome({ id: 'customer-status' })
 const profileBox = el('section', { class: 'profile', 'aria-live': 'polite' })
 const closeButton = el('button', { type: 'button', class: 'panel-close', text: T.close, onclick: () => toggle(false) })
 
 export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel', 'aria-labelledby': 'customer-title' },
-  el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', text: T.customer }), closeButton),
+  el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', tabindex: '-1', text: T.customer }), closeButton),
   facts,
   el('label', { for: 'customer-tags', text: T.tags }), tagList, tagsInput, el('small', { id: 'tags-hint', class: 'hint', text: T.tagsHint }),
   el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
   el('button', { type: 'button', id: 'save-customer', text: T.save, onclick: () => save({ tags: splitTags(tagsInput.value), note: noteInput.value }) }),
-  status,
+  status.node,
   profileBox)
 
-/** On phones the panel is a layer over the conversation, opened and closed by the agent. */
+/**
+ * On phones the panel is a layer over the conversation, opened and closed by the agent. Opening it moves focus to its
+ * heading (a field would bring up the phone's keyboard over it); closing it, back to the button that opened it.
+ */
 export function toggle (open) {
+  const wasOpen = document.body.classList.contains('panel-open')
   document.body.classList.toggle('panel-open', open)
-  if (open) tagsInput.focus()
+  if (open) document.getElementById('customer-title').focus()
+  else if (wasOpen) document.getElementById('toggle-customer')?.focus()
 }
 
-const splitTags = (v) => v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== '')
+const splitTags = (v) => [...new Set(v.split(/[,，]/).map((t) => t.trim()).filter((t) => t !== ''))]
+
+// What PATCH …/customer takes (customer/routes.ts), said in words before it is sent.
+const MAX_TAGS = 20
+const MAX_TAG_LENGTH = 32
+function tagsProblem (tags) {
+  if (tags.length > MAX_TAGS) return T.tooManyTags(MAX_TAGS)
+  const long = tags.find((t) => [...t].length > MAX_TAG_LENGTH)
+  if (long !== undefined) return T.tagTooLong(long, MAX_TAG_LENGTH)
+  if (tags.some((t) => /[\u0000-\u001f\u007f]/.test(t))) return T.customerInvalid
+  return null
+}
 
 function fact (label, value) { return [el('dt', { text: label }), el('dd', { text: value })] }
 
@@ -54,8 +70,15 @@ function drawProfile (result) {
   if (p.url) profileBox.append(el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', text: T.openProfile }))
 }
 
+/** Draws the panel again from the server (counts, tags, note), leaving the outcome line and the profile as they are. */
+async function refresh (appId, openid) {
+  if (!isCurrent(appId, openid)) return
+  const body = await api(convPath(appId, openid, 'customer'))
+  if (isCurrent(appId, openid)) draw(body.customer)
+}
+
 export async function load (appId, openid, person) {
-  status.textContent = ''
+  status.clear()
   const body = await api(convPath(appId, openid, 'customer'), { person })
   if (!isCurrent(appId, openid)) return
   draw(body.customer)
@@ -69,12 +92,14 @@ export async function load (appId, openid, person) {
 async function save (changes) {
   if (state.current === null) return
   const { appId, openid } = state.current
+  const problem = changes.tags === undefined ? null : tagsProblem(changes.tags)
+  if (problem !== null) { status.error(problem); return }
   try {
     const body = await api(convPath(appId, openid, 'customer'), { method: 'PATCH', json: changes, person: true })
     draw(body.customer)
-    status.textContent = T.saved
+    status.ok(T.saved)
   } catch (err) {
-    status.textContent = err.message
+    status.error(err.status === 400 && /^body\//.test(err.message) ? T.customerInvalid : err.message)
   }
 }
 
@@ -83,8 +108,19 @@ tagsInput.addEventListener('keydown', (e) => {
 })
 panel.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('panel-open')) toggle(false) })
 
+// The counts follow what happens in the open conversation: the customer writes, someone replies.
+let refreshTimer = null
+function refreshSoon ({ appId, openid }) {
+  if (!isCurrent(appId, openid)) return
+  clearTimeout(refreshTimer)
+  refreshTimer = setTimeout(() => { refresh(appId, openid).catch(() => {}) }, 300)
+}
+on('live-message', refreshSoon)
+on('live-outbound', refreshSoon)
+on('sent', refreshSoon)
+
 // A colleague changed the tags or the note: show it (without overwriting what the agent is typing).
 on('conversation-changed', (change) => {
   const c = change.conversation
-  if (isCurrent(c.appId, c.openid) && change.changed && change.changed.includes('customer')) load(c.appId, c.openid, false).catch(() => {})
+  if (isCurrent(c.appId, c.openid) && change.changed && change.changed.includes('customer')) refresh(c.appId, c.openid).catch(() => {})
 })

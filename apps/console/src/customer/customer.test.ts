@@ -60,7 +60,7 @@ t.test('the panel: openid, mini program, first contact, last entry scene, messag
     openid: 'o_panel',
     firstContactAt: first * 1000,
     lastEntry: { sessionFrom: 'order-card-42', at: (first + 60) * 1000 },
-    messages: { inbound: 3, outbound: 1 },
+    messages: { inbound: 2, outbound: 1 }, // the entry is an event, not a message
     tags: [],
     note: null,
     profileLookup: true

@@ -34,7 +34,8 @@ export class CustomerStore {
         orderBy: { id: 'desc' },
         select: { msgInfo: true }
       })
-    const inbound = await this.#prisma.customerMessage.count({ where: { appId, openid, deleteTime: null } })
+    // Messages the customer wrote: their events (entering the chat, subscribe decisions…) are not messages.
+    const inbound = await this.#prisma.customerMessage.count({ where: { appId, openid, deleteTime: null, msgType: { not: 'event' } } })
     const outbound = await this.#prisma.outboundMessage.count({ where: { appId, openid } })
     let sessionFrom: string | null = null
     try {

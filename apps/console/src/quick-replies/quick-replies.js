@@ -1,7 +1,7 @@
 // Quick replies: `/` in the composer opens a list searched by shortcut or text (arrows move, Enter or Tab inserts,
 // Escape closes); a dialog manages one's own and, for administrators, the shared ones of each mini program.
 import { api } from '../common/api.js'
-import { el } from '../common/dom.js'
+import { el, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isAdmin, on, state } from '../common/state.js'
 
@@ -29,6 +29,8 @@ export function attachPicker (textarea, appIdOf) {
   let items = []
   let active = 0
   let token = null
+  // A textbox may say it completes from a list and which option is active; aria-expanded is not one of its
+  // attributes (axe-core's aria-allowed-attr): the list's own hidden says whether it is shown.
   textarea.setAttribute('aria-autocomplete', 'list')
   textarea.setAttribute('aria-controls', 'qr-picker')
 
@@ -37,17 +39,15 @@ export function attachPicker (textarea, appIdOf) {
     items = []
     token = null
     textarea.removeAttribute('aria-activedescendant')
-    textarea.setAttribute('aria-expanded', 'false')
   }
   function draw () {
     box.replaceChildren(...(items.length === 0
-      ? [el('li', { class: 'qr-empty', text: T.noQuickReplies })]
+      ? [el('li', { class: 'qr-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: T.noQuickReplies })]
       : items.map((r, i) => el('li', {
         role: 'option', id: 'qr-' + i, 'aria-selected': String(i === active), 'data-shortcut': r.shortcut,
         onmousedown: (e) => { e.preventDefault(); choose(i) }
       }, el('strong', { text: '/' + r.shortcut }), el('span', { text: r.text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
     box.hidden = false
-    textarea.setAttribute('aria-expanded', 'true')
     if (items.length > 0) textarea.setAttribute('aria-activedescendant', 'qr-' + active)
   }
   function choose (i) {
@@ -97,31 +97,31 @@ function row (r, editable) {
   const shortcut = el('input', { type: 'text', value: r.shortcut, 'aria-label': T.shortcut, maxlength: '32', disabled: !editable })
   const text = el('textarea', { rows: '2', 'aria-label': T.text, maxlength: '2000', disabled: !editable })
   text.value = r.text
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('li', { class: 'qr-row', 'data-id': r.id }, shortcut, text, editable
     ? el('span', {},
-      el('button', { type: 'button', text: T.save, onclick: async () => { status.textContent = await saving(() => api('/api/quick-replies/' + r.id, { method: 'PUT', json: { shortcut: shortcut.value, text: text.value }, person: true })) } }),
-      el('button', { type: 'button', text: T.delete, onclick: async () => { status.textContent = await saving(() => api('/api/quick-replies/' + r.id, { method: 'DELETE', person: true })); cache = null; await fill() } }),
-      status)
+      el('button', { type: 'button', text: T.save, onclick: async () => { await saving(status, () => api('/api/quick-replies/' + r.id, { method: 'PUT', json: { shortcut: shortcut.value, text: text.value }, person: true })) } }),
+      el('button', { type: 'button', text: T.delete, onclick: async () => { if (await saving(status, () => api('/api/quick-replies/' + r.id, { method: 'DELETE', person: true }))) await fill() } }),
+      status.node)
     : null)
 }
 
-async function saving (fn) {
-  try { await fn(); cache = null; return T.saved } catch (err) { return err.message }
+/** Runs a change and says how it went in `status`; whether it was saved. */
+async function saving (status, fn) {
+  try { await fn(); cache = null; status.ok(T.saved); return true } catch (err) { status.error(err.message); return false }
 }
 
 function addForm (scope, appId) {
   const shortcut = el('input', { type: 'text', placeholder: T.shortcut, 'aria-label': T.shortcut, maxlength: '32', required: true })
   const text = el('textarea', { rows: '2', placeholder: T.text, 'aria-label': T.text, maxlength: '2000', required: true })
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('form', {
     class: 'qr-row qr-add',
     onsubmit: async (e) => {
       e.preventDefault()
-      status.textContent = await saving(() => api('/api/quick-replies', { method: 'POST', json: { scope, ...(appId ? { appId } : {}), shortcut: shortcut.value, text: text.value }, person: true }))
-      if (status.textContent === T.saved) await fill()
+      if (await saving(status, () => api('/api/quick-replies', { method: 'POST', json: { scope, ...(appId ? { appId } : {}), shortcut: shortcut.value, text: text.value }, person: true }))) await fill()
     }
-  }, shortcut, text, el('button', { type: 'submit', text: T.add }), status)
+  }, shortcut, text, el('button', { type: 'submit', text: T.add }), status.node)
 }
 
 async function fill () {

@@ -38,6 +38,16 @@ root.append(
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
 
+// Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape') return
+  for (const menu of document.querySelectorAll('details.menu[open]')) {
+    const inside = menu.contains(document.activeElement)
+    menu.open = false
+    if (inside) menu.querySelector('summary').focus()
+  }
+})
+
 function showEnded () {
   status.textContent = T.ended
   status.classList.add('offline')
@@ -176,6 +186,8 @@ function start () {
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
     await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags()])
+    // Subscribe items in previews and timelines read with their templates' titles once these are known.
+    subscribe.loadTemplates().then((learned) => { if (learned) list.render() }).catch(() => {})
     live.connect(status)
     const wanted = new URLSearchParams(location.search).get('c')
     const slash = wanted === null ? -1 : wanted.indexOf('/')

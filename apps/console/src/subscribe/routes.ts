@@ -9,6 +9,7 @@ import { draftProblems, fieldRule, subscribeBody, type SubscribeDraft } from './
 import { SubscribeStore, type RefusalEffect, type Subscription } from './subscribe-store.js'
 import { OUTBOUND_CHANNEL } from '../live/index.js'
 import { agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
+import { ENTER_WINDOW_QUOTA, MESSAGE_WINDOW_QUOTA } from '../conversations/index.js'
 
 export interface SubscribeRoutesOptions {
   apps: WechatAppConfig[]
@@ -21,12 +22,14 @@ export interface SubscribeRoutesOptions {
 const TEXT = {
   'zh-CN': {
     closed: '回复窗口已关闭：客服消息只能在用户发消息后 48 小时内（或进入会话后 1 分钟内）回复。用户同意过的订阅消息仍可发送。',
+    used: (n: number) => `本窗口可回复的 ${n} 条消息已用完：用户再发消息后才能继续回复。用户同意过的订阅消息仍可发送。`,
     noneAccepted: '用户没有可用的订阅：需用户在小程序中同意订阅消息后才能发送。',
     noTemplate: (id: string) => `该小程序没有配置订阅消息模板 ${id}（WECHAT_APPS 的 subscribeTemplates）`,
     noSends: (title: string) => `用户对“${title}”没有剩余的订阅次数：需用户在小程序中再次同意订阅。`
   },
   en: {
     closed: 'The reply window is closed: customer-service replies are possible within 48 hours of the customer’s message (or a minute after they open the chat). Subscribe messages the customer accepted can still be sent.',
+    used: (n: number) => `This window’s ${n} replies are used up: replies resume when the customer writes again. Subscribe messages the customer accepted can still be sent.`,
     noneAccepted: 'The customer has no subscription to use: they must accept a subscribe message in the mini program first.',
     noTemplate: (id: string) => `this mini program has no subscribe-message template ${id} (subscribeTemplates in WECHAT_APPS)`,
     noSends: (title: string) => `The customer has no sends left for “${title}”: they must accept it again in the mini program.`
@@ -90,8 +93,21 @@ export default async function subscribeRoutes (fastify: FastifyInstance, opts: S
     if (summary === null) throw new NoSuchConversation()
     const quotas = await store.subscriptions(appid, openid)
     const offered = [...(templates.get(appid)?.values() ?? [])].map((t) => offer(t, quotas.get(t.templateId) ?? { remaining: 0, subscribed: false }, lang))
-    const notice = summary.window.open ? null : offered.some((o) => o.available === true) ? TEXT[lang].closed : `${TEXT[lang].closed} ${TEXT[lang].noneAccepted}`
+    // Closed (48 hours, or a minute after entering, went by) or used up (the window's replies were all sent).
+    const w = summary.window
+    const why = w.reason === 'closed' ? TEXT[lang].closed : TEXT[lang].used(w.reason === 'enter' ? ENTER_WINDOW_QUOTA : MESSAGE_WINDOW_QUOTA)
+    const notice = w.open ? null : offered.some((o) => o.available === true) ? why : `${why} ${TEXT[lang].noneAccepted}`
     return { window: summary.window, notice, canSend: withSecret.has(appid), templates: offered }
+  })
+
+  // Every subscribe template of the agent's mini programs: how the page names them in timelines and previews.
+  fastify.get('/api/subscribe-templates', async function subscribeTemplates (request) {
+    const agent = await request.agent()
+    return {
+      templates: agent.apps.flatMap((appId) => [...(templates.get(appId)?.values() ?? [])].map((t) => ({
+        appId, templateId: t.templateId, title: t.title, fields: t.fields.map((f) => ({ key: f.key, label: f.label }))
+      })))
+    }
   })
 
   fastify.post<{ Params: ConversationParams, Body: SubscribeDraft }>('/api/conversations/:appid/:openid/subscribe-messages', {

@@ -94,7 +94,7 @@ t.test('the window has closed: the page says so, offers what the customer accept
     data: { character_string1: { value: 'SN-0042' }, thing2: { value: '机械键盘 87 键' }, phrase3: { value: '已发货' } }
   }], 'WeChat got exactly this JSON')
   await page.waitForSelector('#subscribe-form[hidden]', { state: 'attached' })
-  t.equal(await offer.textContent(), '订单状态提醒：客户未订阅', 'the one acceptance is spent')
+  t.equal(await offer.textContent(), '订单状态提醒：客户同意的次数已用完', 'the one acceptance is spent: used up, not “not accepted”')
   await page.screenshot({ path: ARTIFACTS + 'console-subscribe-sent-1280.png' })
 
   // WeChat's delivery result arrives live.

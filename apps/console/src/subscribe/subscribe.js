@@ -31,7 +31,8 @@ function renderOffers () {
       'data-template': t.templateId,
       'aria-expanded': String(chosen !== null && chosen.templateId === t.templateId),
       disabled: !t.available,
-      text: t.available ? offerText(t) : S.notAccepted(t.title),
+      // Accepted before and sent as often as accepted: used up, which is not the same as never accepted.
+      text: t.available ? offerText(t) : !t.longTerm && t.subscribed ? S.usedUp(t.title) : S.notAccepted(t.title),
       onclick: () => openForm(t)
     }))))
 }
@@ -109,6 +110,17 @@ form.addEventListener('submit', async (e) => {
   }
 })
 form.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); closeForm() } })
+
+/** Learns the titles of every subscribe template of the agent's mini programs (what timelines and previews show). */
+export async function loadTemplates () {
+  const body = await api('/api/subscribe-templates')
+  const byApp = new Map()
+  for (const t of body.templates) byApp.set(t.appId, [...(byApp.get(t.appId) ?? []), t])
+  let learned = false
+  for (const [appId, list] of byApp) learned = remember(appId, list) || learned
+  if (learned) redraw(namesTemplates)
+  return learned
+}
 
 /** Shows what can be sent in `conv` (its summary) when its window has closed; hides the panel otherwise. */
 export async function update (conv) {

@@ -1,14 +1,14 @@
 // Administration (administrators only): which agents serve which of the administrator's mini programs, roles, and
 // automatic assignment per mini program. Shared quick replies are managed in the quick-replies dialog.
 import { api } from '../common/api.js'
-import { el } from '../common/dom.js'
+import { el, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { state } from '../common/state.js'
 
 const dialog = el('dialog', { class: 'dialog', id: 'admin-dialog', 'aria-labelledby': 'admin-title' })
 
 async function saving (status, fn) {
-  try { await fn(); status.textContent = T.saved } catch (err) { status.textContent = err.message }
+  try { await fn(); status.ok(T.saved) } catch (err) { status.error(err.message) }
 }
 
 function agentRow (agent) {
@@ -16,7 +16,7 @@ function agentRow (agent) {
     el('input', { type: 'checkbox', value: appId, checked: agent.apps.includes(appId) }), ' ', appId))
   const role = el('select', { 'aria-label': T.role.agent + ' / ' + T.role.admin }, ...['agent', 'admin'].map((r) => el('option', { value: r, text: T.role[r] })))
   role.value = agent.role
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('tr', { 'data-agent': agent.username },
     el('th', { scope: 'row', text: agent.username }),
     el('td', {}, ...boxes),
@@ -27,20 +27,20 @@ function agentRow (agent) {
       onclick: () => saving(status, () => api('/api/agents/' + encodeURIComponent(agent.username), {
         method: 'PUT', person: true, json: { apps: boxes.map((b) => b.firstChild).filter((b) => b.checked).map((b) => b.value), role: role.value }
       }))
-    }), status))
+    }), status.node))
 }
 
 function settingsRow (appId, settings) {
   const mode = el('select', { 'aria-label': `${T.autoAssign} · ${appId}` }, ...['off', 'round_robin'].map((m) => el('option', { value: m, text: T.autoAssignOf[m] })))
   mode.value = settings.autoAssign
   const cap = el('input', { type: 'number', min: '1', max: '1000', value: String(settings.maxOpenPerAgent), 'aria-label': `${T.maxOpen} · ${appId}` })
-  const status = el('span', { class: 'bar-notice', role: 'status' })
+  const status = outcome()
   return el('tr', { 'data-app': appId }, el('th', { scope: 'row', text: appId }), el('td', {}, mode), el('td', {}, cap),
     el('td', {}, el('button', {
       type: 'button',
       text: T.save,
       onclick: () => saving(status, () => api(`/api/apps/${appId}/settings`, { method: 'PUT', person: true, json: { autoAssign: mode.value, maxOpenPerAgent: Number(cap.value) } }))
-    }), status))
+    }), status.node))
 }
 
 async function fill () {

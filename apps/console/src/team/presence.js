@@ -15,8 +15,11 @@ export const presence = el('span', { class: 'presence' },
 export function show () {
   select.value = state.me.availability
   select.dataset.availability = state.me.availability
-  list.replaceChildren(...state.agents.filter((a) => a.username !== state.me.username && a.apps.length > 0).map((a) =>
-    el('li', { 'data-agent': a.username, 'data-availability': a.availability }, el('span', { class: 'dot', 'aria-hidden': 'true' }), `${a.username} · ${T.availabilityOf[a.availability]}`)))
+  const colleagues = state.agents.filter((a) => a.username !== state.me.username && a.apps.length > 0)
+  // An empty menu says why, and who can change it.
+  list.replaceChildren(...(colleagues.length === 0
+    ? [el('li', { class: 'hint', id: 'no-colleagues', text: T.noColleagues })]
+    : colleagues.map((a) => el('li', { 'data-agent': a.username, 'data-availability': a.availability }, el('span', { class: 'dot', 'aria-hidden': 'true' }), `${a.username} · ${T.availabilityOf[a.availability]}`))))
 }
 
 async function set (availability) {

@@ -160,6 +160,10 @@ t.test('two agents work one conversation together, live', async (t) => {
 t.test('the customer panel, tags and the phone layout', async (t) => {
   await bob.setViewportSize({ width: 390, height: 844 })
   await press(bob, '#toggle-customer')
+  // Focus on the panel's heading (not a field: the phone's keyboard would cover the panel); Tab on to the tags.
+  await bob.waitForFunction(() => document.activeElement?.id === 'customer-title')
+  await bob.keyboard.press('Tab')
+  await bob.keyboard.press('Tab')
   await bob.waitForFunction(() => document.activeElement?.id === 'customer-tags')
   await bob.keyboard.type('VIP, 周末')
   await bob.keyboard.press('Enter')
@@ -169,6 +173,7 @@ t.test('the customer panel, tags and the phone layout', async (t) => {
   await bob.screenshot({ path: ARTIFACTS + 'team-customer-panel-bob-390.png' })
   await bob.keyboard.press('Escape')
   t.equal(await bob.evaluate(() => document.body.classList.contains('panel-open')), false, 'Escape closes the panel')
+  t.equal(await bob.evaluate(() => document.activeElement?.id), 'toggle-customer', 'focus back on the button that opened it')
   await alice.screenshot({ path: ARTIFACTS + 'team-customer-panel-alice-1280.png' })
 })
 
@@ -197,9 +202,13 @@ t.test('an administrator manages the agents of his mini program only, and adds a
     await bob.keyboard.press('Tab')
     await bob.keyboard.press('Tab')
     await bob.keyboard.press('Enter')
-    const status = bob.locator(`#admin-dialog tr[data-agent="${name}"] [role=status]`)
-    await bob.waitForFunction((n) => (document.querySelector(`#admin-dialog tr[data-agent="${n}"] [role=status]`)?.textContent ?? '') !== '', name, { timeout: 5000 })
-    return await status.textContent() ?? ''
+    // A success is a status in the success style, a failure an alert in the error style.
+    const status = bob.locator(`#admin-dialog tr[data-agent="${name}"] .outcome`)
+    await bob.waitForFunction((n) => (document.querySelector(`#admin-dialog tr[data-agent="${n}"] .outcome`)?.textContent ?? '') !== '', name, { timeout: 5000 })
+    const text = await status.textContent() ?? ''
+    const role = text === 'Saved' ? 'status' : 'alert'
+    t.equal(await bob.locator(`#admin-dialog tr[data-agent="${name}"] [role=${role}]`).textContent(), text, `said as role=${role}`)
+    return text
   }
   t.equal(await add('newcomer'), 'Saved')
   t.same((await sys.prisma.agentApp.findMany({ where: { username: 'newcomer' } })).map((r) => r.appId), [SAFE])

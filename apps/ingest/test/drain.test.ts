@@ -3,6 +3,7 @@
 // exits after DRAIN_MS. A steady keep-alive client that never retries stands in for the load balancer's connections.
 import t from 'tap'
 import { spawn } from 'node:child_process'
+import crypto from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createPrismaClient } from '@kefu/db'
@@ -60,10 +61,13 @@ t.test('SIGTERM: /readyz 503 at once, every push during the drain answered and s
     METRICS_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-    DRAIN_MS: String(DRAIN_MS)
+    DRAIN_MS: String(DRAIN_MS),
+    // Required with DATABASE_URL, as in a deployment.
+    KEFU_SECRET_KEY: `k1:${crypto.randomBytes(32).toString('base64')}`
   }
   // In-process stores: the drain is about the listener and the database, not Redis (and leaves no keys behind).
   delete env.REDIS_URL
+  delete env.REDIS_CLUSTER_URLS
   const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', SERVER], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<{ code: number | null, at: number }>((resolve) => { child.once('exit', (code) => { resolve({ code, at: Date.now() }) }) })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })

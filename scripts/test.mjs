@@ -172,9 +172,6 @@ function results () {
 
 /** Reports (per label and test file) and removes the keys the tests of this run left under `keyRoot` on `target`. */
 async function leftoverKeys (keyRoot, target) {
-  // A filtered run may not have built @kefu/service (a workspace that does not depend on it): build it first.
-  const built = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@kefu/service', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' })
-  if (built.status !== 0) fail('could not build @kefu/service to look for the keys the tests left in Redis')
   const { closeRedisClient, createRedisClient } = await import('@kefu/service')
   const { deleteKeysUnder, keysUnder } = await import('@kefu/service/testing')
   const client = await createRedisClient(target)
@@ -235,6 +232,10 @@ if (skips.length > 0) process.stdout.write(`  skipped:\n${skips.map((s) => '    
 
 let leftovers = 0
 if (keyRoot) {
+  // A filtered run may not have built @kefu/service (a workspace that does not depend on it), which leftoverKeys
+  // imports: build it once, for both targets.
+  const built = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@kefu/service', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' })
+  if (built.status !== 0) fail('could not build @kefu/service to look for the keys the tests left in Redis')
   leftovers += await leftoverKeys(keyRoot, redisUrl)
   leftovers += await leftoverKeys(keyRoot, { cluster: clusterUrls.split(',') }).catch((err) => fail(`the Redis Cluster did not answer after the tests: ${err.message}`))
 }

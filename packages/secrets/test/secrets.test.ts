@@ -10,7 +10,8 @@ t.test('round trip: what is sealed opens, and the plaintext is nowhere in the se
   for (const plain of ['', 'a', 'an-app-secret-0123456789abcdef', '密钥 with ünïcode', 'x'.repeat(5000)]) {
     const sealed = box.seal(plain, 'mini_program:wx0123456789abcdef:secret')
     t.match(sealed, /^v1:k1:[A-Za-z0-9_-]+$/)
-    if (plain.length > 0) t.notOk(sealed.includes(plain), 'no plaintext inside')
+    // a short plaintext can occur in random base64 by chance ('a' often does): only long ones are checked
+    if (plain.length >= 16) t.notOk(sealed.includes(plain), 'no plaintext inside')
     t.equal(box.open(sealed, 'mini_program:wx0123456789abcdef:secret'), plain)
   }
   t.not(box.seal('same'), box.seal('same'), 'a fresh IV each time')

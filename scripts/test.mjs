@@ -75,15 +75,8 @@ const args = readArgs(process.argv.slice(2))
 const workspace = callingWorkspace()
 if (workspace !== undefined) args.filters.push(workspace)
 
-function redact (url) {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return '(unparsable URL)'
-  }
-}
+/** The URL with its password hidden (as printed in this run's messages). */
+const redact = (url) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
 
 /** Resolves when a TCP connection to the URL's host and port opens within 3 s. */
 function reachable (url, defaultPort) {

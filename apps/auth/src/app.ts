@@ -54,8 +54,8 @@ export default async function authApp (fastify: FastifyInstance, opts: AuthOptio
   // Bodies are JSON or HTML forms; text/plain (what a cross-site form can send without a preflight) is 415.
   fastify.removeContentTypeParser('text/plain')
   await fastify.register(formbody, { bodyLimit: 16 * 1024 })
-  await fastify.register(databasePlugin, { prisma: opts.prisma, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, poolMax: opts.poolMax })
-  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(databasePlugin, opts)
+  await fastify.register(redisPlugin, opts)
   await fastify.register(stores, {
     redisPrefix: opts.redisPrefix ?? 'kefu:auth:',
     session: opts.session,

@@ -1,26 +1,18 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
-import type { PrismaClient } from '@kefu/db'
-import type { Metrics, RedisClient, RedisTarget } from '@kefu/service'
+import type { DatabasePluginOptions } from '@kefu/db'
+import type { Metrics, RedisPluginOptions } from '@kefu/service'
 import type { SsoClient } from './lib/clients.js'
 import type { LoginLimits } from './lib/login-limiter.js'
 import type { ScryptParams } from './lib/password.js'
 import type { AuthSessionOptions } from './plugins/stores.js'
 
-export interface AuthOptions {
+/** With Redis (redisUrl or redis), sessions, tickets and login counters are shared by every instance; without, they live in this process. */
+export interface AuthOptions extends DatabasePluginOptions, RedisPluginOptions {
   /** A's origin as browsers see it (PUBLIC_URL), e.g. `http://127.0.0.1:3001`. */
   publicUrl: string
   /** The registered B sites (SSO_CLIENTS). */
   clients: SsoClient[]
   session: AuthSessionOptions
-  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
-  prisma?: PrismaClient
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  /** With Redis, sessions, tickets and login counters are shared by every instance; without, they live in this process. */
-  /** REDIS_URL or REDIS_CLUSTER_URLS. */
-  redisUrl?: RedisTarget
   /** Key prefix in Redis, default `kefu:auth:`. */
   redisPrefix?: string
   /** How long a ticket may wait for its redemption (1–60 s, default 30). */

@@ -20,15 +20,9 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
     })
     await fastify.register(swaggerUi, { routePrefix: '/docs' })
   }
-  await fastify.register(databasePlugin, {
-    prisma: opts.prisma,
-    prismaConcurrency: opts.prismaConcurrency,
-    databaseUrl: opts.databaseUrl,
-    dataDir: opts.dataDir,
-    poolMax: opts.poolMax
-  })
-  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
-  await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
+  await fastify.register(databasePlugin, opts)
+  await fastify.register(redisPlugin, opts)
+  await fastify.register(busPlugin, opts)
   await fastify.register(miniPrograms, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 

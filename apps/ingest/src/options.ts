@@ -1,10 +1,10 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
-import type { PrismaClient } from '@kefu/db'
+import type { DatabasePluginOptions } from '@kefu/db'
 import type { MiniProgramRegistry } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
-import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
+import type { BusPluginOptions, Metrics, RedisPluginOptions, WechatAppConfig } from '@kefu/service'
 
-export interface IngestOptions {
+export interface IngestOptions extends DatabasePluginOptions, RedisPluginOptions, BusPluginOptions {
   /** WECHAT_APPS: imported into the mini_program table at start (source configuration); pushes are served from the table. */
   apps: WechatAppConfig[]
   /** KEFU_SECRET_KEY: seals the secrets stored in mini_program; default a key made for this instance (tests). */
@@ -13,18 +13,7 @@ export interface IngestOptions {
   miniPrograms?: MiniProgramRegistry
   /** The registry's safety net: every mini program reloaded this often (ms); default 30 s. */
   miniProgramsReloadMs?: number
-  /** Share a client (the all-in-one launcher); otherwise the app opens DATABASE_URL or the embedded database. */
-  prisma?: PrismaClient
-  prismaConcurrency?: number
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  /** REDIS_URL or REDIS_CLUSTER_URLS. */
-  redisUrl?: RedisTarget
   redisPrefix?: string
-  /** Where stored messages are announced; defaults to Redis pub/sub with redisUrl, else in-process. */
-  bus?: EventBus
   /** ± seconds a push's timestamp may differ from our clock. */
   timestampWindowS?: number
   writeTimeoutMs?: number

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createTcpProxy } from '@kefu/db/testing'
+import { createTcpProxy } from '@kefu/service/testing'
 import { PLAIN_APP, SAFE_APP, build, fields, fileDatabase, push, send } from './helper.js'
 
 const db = await fileDatabase(t, 'ingest_once')
@@ -29,7 +29,7 @@ t.test('PostgreSQL goes away: 503 and no crash; it comes back: the retried push 
   const before = push(PLAIN_APP, 'plain', 'json', fields('text', { fromUserName: 'o_outage' }))
   t.equal((await send(app, PLAIN_APP.appid, before)).statusCode, 200)
 
-  proxy.cut()
+  await proxy.cut()
   const during = push(PLAIN_APP, 'plain', 'xml', fields('text', { fromUserName: 'o_outage', content: 'sent while the database was down' }))
   const refused = await send(app, PLAIN_APP.appid, during)
   t.equal(refused.statusCode, 503)
@@ -37,7 +37,7 @@ t.test('PostgreSQL goes away: 503 and no crash; it comes back: the retried push 
   t.equal((await app.inject('/readyz')).statusCode, 503, 'not ready while the database is away')
   t.equal((await app.inject('/healthz')).statusCode, 200, 'but alive')
 
-  proxy.restore()
+  await proxy.restore()
   const retried = await send(app, PLAIN_APP.appid, during)
   t.equal(retried.statusCode, 200, "WeChat's retry of the same request is stored")
   t.equal((await app.inject('/readyz')).statusCode, 200)
@@ -49,12 +49,12 @@ t.test('Redis goes away: 503 and no crash; it comes back: pushes are stored', { 
   const proxy = await createTcpProxy(process.env.REDIS_URL!)
   t.teardown(proxy.close)
   const app = await build(t, db, { redisUrl: proxy.url })
-  proxy.cut()
+  await proxy.cut()
   const p = push(PLAIN_APP, 'plain', 'json', fields('text', { fromUserName: 'o_redis_outage' }))
   const refused = await send(app, PLAIN_APP.appid, p)
   t.equal(refused.statusCode, 503)
   t.equal(await app.prisma.customerMessage.count({ where: { openid: 'o_redis_outage' } }), 0, 'nothing stored while replay protection is down')
-  proxy.restore()
+  await proxy.restore()
   // Not events.once: it rejects on the 'error' a reconnection attempt may still emit before 'ready'.
   if (!app.redis!.isReady) await new Promise((resolve) => app.redis!.once('ready', resolve))
   t.equal((await send(app, PLAIN_APP.appid, p)).statusCode, 200)

@@ -11,7 +11,7 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
   sameOriginGuard(fastify, { origin: opts.publicUrl, code: 'KEFU_SYNC_CROSS_SITE' })
   await fastify.register(metricsPlugin, { metrics: opts.metrics })
   redirectToPublicUrl(fastify, opts.publicUrl)
-  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
+  await fastify.register(redisPlugin, opts)
   const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
   const plain = fastify.redis === null
     ? createMemoryStore({ prefix })

@@ -1,5 +1,5 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
-import type { Metrics, RedisClient, RedisTarget } from '@kefu/service'
+import type { Metrics, RedisPluginOptions } from '@kefu/service'
 
 export interface SyncSessionOptions {
   /** SESSION_SECRET (one or several for rotation), each ≥ 32 characters. */
@@ -11,7 +11,8 @@ export interface SyncSessionOptions {
   secure?: 'auto' | boolean
 }
 
-export interface SyncOptions {
+/** With Redis (redisUrl or redis), sessions are shared by every instance; without, they live in this process. */
+export interface SyncOptions extends RedisPluginOptions {
   /** This B site's origin as browsers see it (PUBLIC_URL), e.g. `http://127.0.0.1:3002`. */
   publicUrl: string
   /** A's origin as browsers see it (AUTH_URL). */
@@ -21,10 +22,6 @@ export interface SyncOptions {
   clientId: string
   clientSecret: string
   session: SyncSessionOptions
-  redis?: RedisClient
-  /** With Redis, sessions are shared by every instance; without, they live in this process. */
-  /** REDIS_URL or REDIS_CLUSTER_URLS. */
-  redisUrl?: RedisTarget
   /** Key prefix in Redis, default `kefu:sync:<clientId>:`. */
   redisPrefix?: string
   /** How long A's word that a login is live is trusted (default 4000 ms). */

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto'
-import net from 'node:net'
 import pg from 'pg'
 import { startEmbeddedPostgres } from './embedded.js'
 import { migrate } from './migrate.js'
@@ -52,57 +51,3 @@ export async function createTestDatabase (label: string, options: { migrate?: bo
   }
 }
 
-export interface TcpProxy {
-  /** The target's URL with host and port replaced by the proxy's. */
-  url: string
-  port: number
-  /** Cuts every open connection and refuses new ones, as if the server had died. */
-  cut: () => void
-  /** Accepts connections again. */
-  restore: () => void
-  close: () => Promise<void>
-}
-
-/** A loopback TCP proxy in front of a database (or Redis) URL, to take the server away mid-test and bring it back. */
-export async function createTcpProxy (targetUrl: string): Promise<TcpProxy> {
-  const target = new URL(targetUrl)
-  const targetPort = Number(target.port || 5432)
-  const sockets = new Set<net.Socket>()
-  let up = true
-  const server = net.createServer((client) => {
-    if (!up) { client.destroy(); return }
-    const upstream = net.connect(targetPort, target.hostname)
-    sockets.add(client)
-    sockets.add(upstream)
-    const drop = (): void => {
-      client.destroy()
-      upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
-    }
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream)
-    upstream.pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  const url = new URL(targetUrl)
-  url.hostname = '127.0.0.1'
-  url.port = String(port)
-  return {
-    url: url.toString(),
-    port,
-    cut () {
-      up = false
-      for (const s of sockets) s.destroy()
-      sockets.clear()
-    },
-    restore () { up = true },
-    close () {
-      up = false
-      for (const s of sockets) s.destroy()
-      return new Promise((resolve) => server.close(() => resolve()))
-    }
-  }
-}

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { createTestDatabase, createTcpProxy } from '../src/testing.js'
+import { createTcpProxy } from '@kefu/service/testing'
+import { createTestDatabase } from '../src/testing.js'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -42,11 +43,11 @@ t.test('a database that goes away fails queries fast, and they work again when i
   const prisma = createPrismaClient({ url: proxy.url, poolMax: 1 })
   t.teardown(() => prisma.$disconnect())
   t.equal(await prisma.account.count(), 0)
-  proxy.cut()
+  await proxy.cut()
   const started = Date.now()
   await t.rejects(prisma.account.count())
   t.ok(Date.now() - started < 5000, 'fails within the connect timeout')
-  proxy.restore()
+  await proxy.restore()
   t.equal(await prisma.account.count(), 0, 'recovers by itself')
 })
 

@@ -8,6 +8,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { createTcpProxy } from '@kefu/service/testing'
 import { createRedisStore } from '../src/index.js'
 import { Browser, buildApp, REDIS_URL, redisFor, testPrefix } from './helpers.js'
 
@@ -65,39 +66,10 @@ async function throwawayRedis (): Promise<Outage> {
   }
 }
 
+/** A TCP proxy in front of REDIS_URL: down refuses connections and cuts the open ones, up forwards again. */
 async function cuttableProxy (target: string): Promise<Outage> {
-  const { hostname, port: targetPort } = new URL(target)
-  const port = await freePort()
-  const sockets = new Set<net.Socket>()
-  let server: net.Server | undefined
-  async function up (): Promise<void> {
-    const s = net.createServer((client) => {
-      const upstream = net.connect(Number(targetPort || 6379), hostname)
-      for (const sock of [client, upstream]) {
-        sockets.add(sock)
-        sock.on('close', () => sockets.delete(sock))
-        sock.on('error', () => { client.destroy(); upstream.destroy() })
-      }
-      client.pipe(upstream).pipe(client)
-    })
-    s.listen(port, '127.0.0.1')
-    await once(s, 'listening')
-    server = s
-  }
-  async function down (): Promise<void> {
-    const s = server
-    server = undefined
-    if (s === undefined) return
-    const closed = once(s, 'close')
-    s.close()
-    for (const sock of sockets) sock.destroy()
-    await closed
-  }
-  await up()
-  const auth = new URL(target)
-  auth.hostname = '127.0.0.1'
-  auth.port = String(port)
-  return { url: auth.toString(), down, up, dispose: down }
+  const proxy = await createTcpProxy(target)
+  return { url: proxy.url, down: () => proxy.cut('refuse'), up: proxy.restore, dispose: proxy.close }
 }
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { refusesEach } from '@kefu/service/testing'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const secret = 'c'.repeat(32)
@@ -30,11 +31,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be between 1/],
     [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, SESSION_WARN_BEFORE_S: '-1' }, /^SESSION_WARN_BEFORE_S must be a whole number/]
   ]
-  for (const [env, message] of bad) {
-    const err = t.throws(() => loadConfig(env)) as Error
-    t.match(err.message, message, JSON.stringify(env))
-    t.notMatch(err.message, /\n/)
-  }
+  refusesEach(t, loadConfig, bad)
 })
 
 t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {

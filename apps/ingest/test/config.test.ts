@@ -1,4 +1,5 @@
 import t from 'tap'
+import { refusesEach } from '@kefu/service/testing'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
@@ -45,11 +46,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
     [{ WECHAT_APPS: JSON.stringify([app]), KEFU_SECRET_KEY: 'k1:change-me-to-32-random-bytes-in-base64' }, /^KEFU_SECRET_KEY \(k1\) is still the placeholder from \.env\.example/],
     [{ WECHAT_APPS: JSON.stringify([app]), KEFU_SECRET_KEY: 'k1:c2hvcnQ=' }, /^KEFU_SECRET_KEY \(k1\) must be 32 bytes in base64, got 5/]
   ]
-  for (const [env, message] of bad) {
-    const err = t.throws(() => loadConfig(env), { name: 'ConfigError' }) as Error
-    t.match(err.message, message)
-    t.notMatch(err.message, /\n/)
-  }
+  refusesEach(t, loadConfig, bad)
 })
 
 t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {

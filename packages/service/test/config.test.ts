@@ -1,5 +1,6 @@
 import t from 'tap'
 import Fastify from 'fastify'
+import { refusesEach } from '../src/testing/index.js'
 import {
   ConfigError, readInt, readHttpUrl, readJson, readString, readLogLevel, readDatabaseUrl, readRedisUrl, installErrorHandler, isPlaceholder,
   parseWechatApps, readMetricsListener, refusePlaceholder
@@ -125,7 +126,7 @@ t.test('METRICS_HOST, METRICS_PORT, METRICS_TOKEN: a listener of its own, on loo
     [{ METRICS_TOKEN: 'change-me-metrics-token-0123456789abcdef' }, 'METRICS_TOKEN is still the placeholder from .env.example: set a secret of your own'],
     [{ METRICS_TOKEN: 'a token with spaces in it, 0123456789abcdef' }, 'METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)']
   ]
-  for (const [env, message] of bad) t.throws(() => readMetricsListener(env, defaults), new ConfigError(message), JSON.stringify(env))
+  refusesEach(t, (env: Record<string, string>) => readMetricsListener(env, defaults), bad)
 })
 
 t.test('REDIS_CLUSTER_URLS: a cluster\'s seed nodes, instead of REDIS_URL', async (t) => {

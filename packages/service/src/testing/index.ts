@@ -4,3 +4,4 @@ export { outageDrill, recordRoutes, injected, fetched, type Probe, type Answer, 
 export { parseMetrics, metricValue, type Sample } from './metrics.js'
 export { testKeyRoot, testKeyPrefix, keysUnder, deleteKeysUnder, deleteKeysAtTeardown } from './redis-keys.js'
 export { bindServer, captureLogs, closeServer, proxiesInFront, startSite, type LogLine, type TestSite, type TestSiteOptions } from './sites.js'
+export { refusesEach } from './refusals.js'

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { APPS, startConsoleSystem } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { launchChromium, newPage, signInAtA } from './chromium.js'
 
 // Screenshots of the console are kept as test artifacts here.
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
@@ -15,11 +15,7 @@ const USER = 'oE2EUser00000000000000000001'
 const browser = await launchChromium(t, sys)
 
 t.test('an agent signs in at A, sees a push arrive live, replies, and sees it sent; a 45015 shows as a clear failure', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
+  const { page, errors } = await newPage(t, browser)
 
   await signInAtA(page, sys)
   await page.goto(sys.console.url + '/')
@@ -74,9 +70,7 @@ t.test('an agent signs in at A, sees a push arrive live, replies, and sees it se
 })
 
 t.test('English when the browser asks for it; an agent without mini programs sees none', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
+  const { page } = await newPage(t, browser, { locale: 'en-US' })
   await signInAtA(page, sys, 'mallory')
   await page.goto(sys.console.url + '/')
   await page.waitForSelector('#agent', { timeout: 10_000 })

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { PASSWORD, type ConsoleSystem } from './helper.js'
 
 /**
@@ -16,6 +16,19 @@ export async function launchChromium (t: { teardown: (fn: () => unknown) => void
   })
   t.teardown(() => browser.close())
   return browser
+}
+
+/**
+ * A page in a browser context of its own (1280×800, zh-CN unless told otherwise), closed when the test ends, with
+ * the page's uncaught errors collected in `errors`.
+ */
+export async function newPage (t: { teardown: (fn: () => unknown) => void }, browser: Browser, options: BrowserContextOptions = {}): Promise<{ page: Page, errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', ...options })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  return { page, errors }
 }
 
 /**

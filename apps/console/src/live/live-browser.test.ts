@@ -3,17 +3,13 @@
 // (which would only close another tab's stream, and so on in a loop).
 import t from 'tap'
 import { Agent, openStream, startConsoleSystem, type EventStream } from '../../test/helper.js'
-import { launchChromium, signInAtA } from '../../test/chromium.js'
+import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_live_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test' })
 const browser = await launchChromium(t, sys)
 
 t.test('a page whose stream a newer one replaced says so and stays quiet', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
+  const { page, errors } = await newPage(t, browser)
   await signInAtA(page, sys)
   await page.goto(sys.console.url + '/')
   await page.waitForFunction(() => document.querySelector('.status')?.textContent === '实时连接', undefined, { timeout: 10_000 })

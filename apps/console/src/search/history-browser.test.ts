@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs'
 import t from 'tap'
 import { type Page } from 'playwright-core'
 import { APPS, startConsoleSystem } from '../../test/helper.js'
-import { launchChromium, signInAtA } from '../../test/chromium.js'
+import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -47,11 +47,7 @@ await sys.console.app.history.catchUp()
 await sys.prisma.replyBlockedHourly.create({ data: { hour: new Date(Math.floor((now - DAY) / 3600_000) * 3600_000), appId: SAFE, agent: 'bob', reason: 'closed', count: 2 } })
 
 t.test('the reports page: charts and tables of the week, at 1280×800 and phone width, driven by the keyboard', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', acceptDownloads: true })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
+  const { page, errors } = await newPage(t, browser, { acceptDownloads: true })
   await signIn(page)
   await page.waitForSelector('#open-reports:not([hidden])')
   await page.click('#open-reports')
@@ -102,11 +98,7 @@ t.test('search from the keyboard opens the conversation at the message; a pictur
   }
   sys.fake.forgetMedia(mediaId)
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
+  const { page, errors } = await newPage(t, browser)
   await signIn(page)
   await page.waitForFunction(() => document.querySelector('.status')?.textContent === '实时连接', undefined, { timeout: 10_000 })
   await page.keyboard.press('/')

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { type Page } from 'playwright-core'
 import { parseWechatApps } from '@kefu/service'
 import { APPS, startConsoleSystem } from '../../test/helper.js'
-import { launchChromium, signInAtA } from '../../test/chromium.js'
+import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -43,11 +43,7 @@ async function accept (): Promise<void> {
 
 t.test('the window has closed: the page says so, offers what the customer accepted, checks the fields and sends, live', async (t) => {
   await sys.push(SAFE, 'text', { from: USER, content: '我的键盘发货了吗？', createTime: Math.floor(Date.now() / 1000) - 49 * 3600 })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
+  const { page, errors } = await newPage(t, browser)
   await signIn(page)
 
   await page.waitForSelector('#subscribe:not([hidden])', { timeout: 10_000 })
@@ -119,9 +115,7 @@ t.test('the window has closed: the page says so, offers what the customer accept
 })
 
 t.test('in English', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
+  const { page } = await newPage(t, browser, { locale: 'en-US' })
   await signIn(page)
   await page.waitForSelector('#subscribe:not([hidden])', { timeout: 10_000 })
   t.match(await page.textContent('#subscribe-title'), 'Subscribe messages')

@@ -64,6 +64,15 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
     unindex(entry.userId, handle)
   }
 
+  /** The session's entry while it is live; a session found ended is removed, and is as gone as an unknown one. */
+  function live (handle: string, now: number, limits: SessionLimits): Entry | undefined {
+    const entry = sessions.get(handle)
+    if (entry === undefined) return undefined
+    if (isLive(entry.createdAt, entry.lastSeenAt, now, limits)) return entry
+    remove(handle, entry)
+    return undefined
+  }
+
   function sweep (now: number, limits: SessionLimits): void {
     let n = 0
     for (const [handle, entry] of sessions) {
@@ -104,24 +113,18 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
 
     async touch (id, now, limits) {
       const handle = sessionHandle(id)
-      const entry = sessions.get(handle)
+      const entry = live(handle, now, limits)
       if (entry === undefined) return null
-      if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
-        remove(handle, entry)
-        return null
-      }
       if (now > entry.lastSeenAt) seen(handle, entry, now)
       sweep(now, limits)
       return snapshot(id, entry)
     },
 
     async touchHandle (handle, userId, activityAt, now, limits): Promise<HandleState | null> {
-      const entry = sessions.get(handle)
-      if (entry === undefined || entry.userId !== userId) return null
-      if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
-        remove(handle, entry)
-        return null
-      }
+      const known = sessions.get(handle)
+      if (known === undefined || known.userId !== userId) return null
+      const entry = live(handle, now, limits)
+      if (entry === undefined) return null
       if (activityAt !== null) {
         const at = Math.min(Math.floor(activityAt), now)
         if (at > entry.lastSeenAt) seen(handle, entry, at)
@@ -158,13 +161,8 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): SessionSto
     },
 
     async update (id, changes: SessionChanges, now, limits) {
-      const handle = sessionHandle(id)
-      const entry = sessions.get(handle)
+      const entry = live(sessionHandle(id), now, limits)
       if (entry === undefined) return false
-      if (!isLive(entry.createdAt, entry.lastSeenAt, now, limits)) {
-        remove(handle, entry)
-        return false
-      }
       for (const [key, value] of Object.entries(changes.set)) entry.data.set(key, value)
       for (const key of changes.unset) entry.data.delete(key)
       return true

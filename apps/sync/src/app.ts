@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
-import { commandClient, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors } from '@kefu/service'
-import { ssoClient } from '@kefu/sso-client'
+import { healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard } from '@kefu/service'
+import { openSessionStore, ssoClient } from '@kefu/sso-client'
 import type { SyncOptions } from './options.js'
 import pageRoutes from './routes/page.js'
 
@@ -12,11 +11,7 @@ export default async function syncApp (fastify: FastifyInstance, opts: SyncOptio
   await fastify.register(metricsPlugin, { metrics: opts.metrics })
   redirectToPublicUrl(fastify, opts.publicUrl)
   await fastify.register(redisPlugin, opts)
-  const prefix = (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:'
-  const plain = fastify.redis === null
-    ? createMemoryStore({ prefix })
-    : await createRedisStore({ client: commandClient(fastify.redis), prefix })
-  const store = instrumentStore(plain, sessionStoreErrors(fastify.metrics, plain.kind))
+  const store = await openSessionStore(fastify, (opts.redisPrefix ?? `kefu:sync:${opts.clientId}:`) + 'session:')
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,
     authInternalUrl: opts.authInternalUrl,

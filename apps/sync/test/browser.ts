@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page, type Request } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
 
 interface Tap {
   teardown: (fn: () => unknown) => void
@@ -19,7 +19,15 @@ export async function launchChromium (t: Tap, hosts: string[], extraArgs: string
 }
 
 /** Everything the main frame navigated to (each redirect hop too), and every request the page made. */
-export function watch (page: Page): { navigations: string[], requests: Request[], reset: () => void } {
+export interface Watched {
+  navigations: string[]
+  requests: Request[]
+  /** The requests whose URL starts with `prefix`. */
+  requestsTo: (prefix: string) => Request[]
+  reset: () => void
+}
+
+export function watch (page: Page): Watched {
   const navigations: string[] = []
   const requests: Request[] = []
   page.on('request', (request) => {
@@ -29,11 +37,20 @@ export function watch (page: Page): { navigations: string[], requests: Request[]
   return {
     navigations,
     requests,
+    requestsTo: (prefix) => requests.filter((r) => r.url().startsWith(prefix)),
     reset () {
       navigations.length = 0
       requests.length = 0
     }
   }
+}
+
+/** A page in a browser context of its own (closed when the test ends), watched from its first request. */
+export async function watchedPage (t: { teardown: (fn: () => unknown) => void }, browser: Browser, locale: string): Promise<{ context: BrowserContext, page: Page, seen: Watched }> {
+  const context = await browser.newContext({ locale })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  return { context, page, seen: watch(page) }
 }
 
 const FINAL = ['user', 'anonymous', 'error']

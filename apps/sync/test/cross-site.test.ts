@@ -1,22 +1,17 @@
 // End to end in Chromium, A and two B sites on different sites (a.test, b1.example, b2.example), third-party
 // cookies blocked: the top-level redirect check, with no loop and no ticket left in the address bar or a Referer.
 import t from 'tap'
+import type { Request } from 'playwright-core'
 import { PASSWORD, startSystem } from './helper.js'
-import { launchChromium, loginAtA, logoutAtA, openAndSettle, settle, typeLogin, watch } from './browser.js'
+import { launchChromium, loginAtA, logoutAtA, openAndSettle, settle, typeLogin, watchedPage } from './browser.js'
 
 const sys = await startSystem(t, { label: 'sync_cross_site', aHost: 'a.test', bHosts: ['b1.example', 'b2.example'] })
 const a = sys.a
 const [b1, b2] = sys.bs as [typeof sys.bs[0], typeof sys.bs[0]]
 // Chrome's third-party cookie phase-out, forced on: what Safari, Firefox and Incognito do by default.
 const browser = await launchChromium(t, sys.hosts, ['--test-third-party-cookie-phaseout'])
-const context = await browser.newContext({ locale: 'en-US' })
-t.teardown(() => context.close())
-const page = await context.newPage()
-const seen = watch(page)
-
-function probes () {
-  return seen.requests.filter((r) => r.url().startsWith(a.url + '/sso/ticket'))
-}
+const { context, page, seen } = await watchedPage(t, browser, 'en-US')
+const probes = (): Request[] => seen.requestsTo(a.url + '/sso/ticket')
 
 t.test('anonymous at A: one redirect check, B stays anonymous, and does not check again soon (no loop)', async (t) => {
   await page.goto(a.url + '/login')

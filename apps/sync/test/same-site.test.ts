@@ -1,21 +1,16 @@
 // End to end in Chromium, A and B on one site (a.kefu.test, b.kefu.test): the seed's flow, where B's page asks A
 // for a ticket with a credentialed CORS fetch.
 import t from 'tap'
+import type { Request } from 'playwright-core'
 import { PASSWORD, startSystem } from './helper.js'
-import { launchChromium, loginAtA, logoutAtA, openAndSettle, watch } from './browser.js'
+import { launchChromium, loginAtA, logoutAtA, openAndSettle, watch, watchedPage } from './browser.js'
 
 const sys = await startSystem(t, { label: 'sync_same_site', aHost: 'a.kefu.test', bHosts: ['b.kefu.test'] })
 const a = sys.a
 const b = sys.bs[0]!
 const browser = await launchChromium(t, sys.hosts)
-const context = await browser.newContext({ locale: 'zh-CN' })
-t.teardown(() => context.close())
-const page = await context.newPage()
-const seen = watch(page)
-
-function ticketRequests () {
-  return seen.requests.filter((r) => r.url().startsWith(a.url + '/sso/ticket'))
-}
+const { page, seen } = await watchedPage(t, browser, 'zh-CN')
+const ticketRequests = (): Request[] => seen.requestsTo(a.url + '/sso/ticket')
 
 t.test('anonymous at A: B asks A once, stays anonymous, no redirect, no loop', async (t) => {
   // Seed step 1: the user opens A (and does not log in).

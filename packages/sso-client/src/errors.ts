@@ -1,12 +1,8 @@
 /** Errors of this package. `statusCode` and `code` are what Fastify's error handler answers with. */
 export class SsoError extends Error {
-  readonly code: string
-  readonly statusCode: number
-  constructor (code: string, statusCode: number, message: string, options?: ErrorOptions) {
+  override name = 'SsoError'
+  constructor (readonly code: string, readonly statusCode: number, message: string, options?: ErrorOptions) {
     super(message, options)
-    this.name = 'SsoError'
-    this.code = code
-    this.statusCode = statusCode
   }
 }
 

@@ -12,3 +12,4 @@ export {
   type LoginState, type LogoutMessage, type LogoutVerdict, type Redemption, type TicketAnswer
 } from './protocol.js'
 export { bSiteOptions, readBSiteConfig, readSsoClientConfig, type BSiteConfig, type SsoClientConfig } from './config.js'
+export { openSessionStore } from './session-store.js'

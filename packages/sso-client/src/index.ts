@@ -1,5 +1,5 @@
 export { ssoClient, ssoClient as default } from './plugin.js'
-export type { SsoClientApi, SsoClientOptions, SsoUser } from './plugin.js'
+export type { SsoClientApi, SsoClientOptions, SsoUser } from './api.js'
 export { renderPageScript, renderSignInGate, type PageScriptConfig, type SignInGateText } from './page-script.js'
 export { pickLang, type Lang } from './lang.js'
 export { AuthClient, type AuthClientOptions } from './auth-client.js'

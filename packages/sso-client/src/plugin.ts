@@ -2,108 +2,18 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type {} from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { kefuSession, type KefuSessionOptions } from '@kefu/session'
+import { kefuSession } from '@kefu/session'
 import { AuthClient } from './auth-client.js'
 import { AuthUnavailableError, BadLogoutError, CsrfError, LoginRequiredError, SsoConfigError, TicketRefusedError } from './errors.js'
 import { LivenessCache } from './liveness.js'
-import { pickLang } from './lang.js'
 import { renderPageScript } from './page-script.js'
 import {
   CLIENT_ID_RE, exactOrigin, MIN_CLIENT_SECRET_LENGTH, safeReturnPath, SIGNATURE_HEADER, STATE_RE, TICKET_RE,
   verifyLogoutMessage, type LoginState, type Redemption
 } from './protocol.js'
 import { SESSION_WATCH_SOURCE } from './session-watch.js'
-
-export interface SsoClientOptions {
-  /** A's origin as the browser sees it (AUTH_URL). */
-  authUrl: string
-  /** A's base URL for server-to-server calls (AUTH_INTERNAL_URL); default `authUrl`. */
-  authInternalUrl?: string
-  clientId: string
-  clientSecret: string
-  /** This B site's origin (PUBLIC_URL); `<publicUrl>/sso/callback` must be registered at A as a redirect URI. */
-  publicUrl: string
-  /** Registers `@kefu/session` with these options; omit when the app registered it already. */
-  session?: KefuSessionOptions
-  /**
-   * How long A's word that a login is live is trusted (default 4000 ms): a missed logout, and an idle or absolute
-   * end at A, is seen within it; activity on B reaches A within it, and at once when the idle end A announced is
-   * nearer than this interval plus `requestTimeoutMs`.
-   */
-  checkIntervalMs?: number
-  /** Pages warn this long before an idle sign-out (default 120 s). */
-  warnBeforeS?: number
-  /** How often pages ask `/sso/status` (default 5000 ms; not activity). */
-  statusPollMs?: number
-  /** After a redirect check found nobody logged in at A, how long B does not run another (default 60 s). */
-  silentCheckIntervalS?: number
-  /** How old a back-channel logout may be (default 30 s). */
-  logoutMaxAgeS?: number
-  /** Bound on each call to A (default 3000 ms). */
-  requestTimeoutMs?: number
-  /** Serve `GET /me` (default true). */
-  meRoute?: boolean
-  /** Milliseconds since the epoch, for the liveness cache and the redirect-check marker. */
-  now?: () => number
-  fetch?: typeof fetch
-}
-
-/** The user of a B request: A's account id and name, and the A login (`sid`) the B session came from. */
-export interface SsoUser {
-  id: string
-  username: string
-  sid: string
-}
-
-export interface SsoClientApi {
-  readonly authUrl: string
-  readonly clientId: string
-  /** The logged-in user, after checking that the A login behind the B session is still live. */
-  user (request: FastifyRequest): Promise<SsoUser | null>
-  /** The inline page script (put it in `<head>`); sets the CSRF cookie it needs on `reply`. */
-  pageScript (request: FastifyRequest, reply: FastifyReply, options?: { nonce?: string }): Promise<string>
-  /** Where a "log in" link should point: an interactive login at A that comes back to `returnTo`. */
-  loginPath (returnTo?: string): string
-  /** For a page: the user, or `unavailable` when A cannot be asked (logged once; nobody is treated as logged in). */
-  pageState (request: FastifyRequest): Promise<{ user: SsoUser | null, unavailable: boolean }>
-  /**
-   * The A login behind a user, without counting as activity and without touching the B session (for live streams
-   * and background checks). Rejects with `AuthUnavailableError` when A cannot be asked.
-   */
-  loginState (user: SsoUser): Promise<LoginState>
-  /** The path of the page script that warns before an idle sign-out and says when the session ended. */
-  readonly sessionWatchPath: string
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    sso: SsoClientApi
-    /** preHandler: 401 `KEFU_SSO_LOGIN_REQUIRED` without a user. */
-    ssoRequired: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-  }
-  interface FastifyRequest {
-    /** Memoized `fastify.sso.user(request)`. */
-    ssoUser: () => Promise<SsoUser | null>
-  }
-  interface FastifyContextConfig {
-    /** `false`: requests to this route are never the person's activity (live streams, status polls). */
-    ssoActivity?: boolean
-  }
-}
-
-/**
- * Whether a request is one the person made, which counts as activity for the A login: page navigations, and calls
- * the page marks `X-Kefu-Activity: person` (a click, a reply). Automatic calls (`X-Kefu-Activity: background`, or
- * unmarked fetches), live streams and status polls are not: a page left open ends at the idle limit.
- */
-export function isPersonActivity (request: FastifyRequest): boolean {
-  if (request.routeOptions.config?.ssoActivity === false) return false
-  const declared = request.headers['x-kefu-activity']
-  if (declared !== undefined) return declared === 'person'
-  const mode = request.headers['sec-fetch-mode']
-  if (mode !== undefined) return mode === 'navigate'
-  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')
-}
+import { isPersonActivity, type SsoClientApi, type SsoClientOptions, type SsoUser } from './api.js'
+import { sendError } from './error-page.js'
 
 function option (ok: boolean, message: string): void {
   if (!ok) throw new SsoConfigError(`@kefu/sso-client option ${message}`)
@@ -438,33 +348,6 @@ async function ssoClientPlugin (fastify: FastifyInstance, opts: SsoClientOptions
       return { username: current.username }
     })
   }
-}
-
-const ERROR_TEXT = {
-  'zh-CN': {
-    title: '登录检查失败',
-    state: '无法验证这次登录检查（state 缺失或不属于此浏览器）。',
-    malformed: '登录票据格式无效。',
-    refused: '登录票据被拒绝（已过期或已使用）。请刷新页面重试。',
-    home: '返回首页'
-  },
-  en: {
-    title: 'Sign-in check failed',
-    state: 'This sign-in check could not be verified (state missing or not from this browser).',
-    malformed: 'The sign-in ticket is malformed.',
-    refused: 'The sign-in ticket was refused (expired or already used). Reload the page to try again.',
-    home: 'Home'
-  }
-} as const
-
-function sendError (request: FastifyRequest, reply: FastifyReply, status: number, which: 'state' | 'malformed' | 'refused'): FastifyReply {
-  const lang = pickLang(request.headers['accept-language'])
-  const t = ERROR_TEXT[lang]
-  return reply.code(status).headers({
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff'
-  }).send(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t.title}</title></head><body><main><h1>${t.title}</h1><p role="alert">${t[which]}</p><p><a href="/">${t.home}</a></p></main></body></html>`)
 }
 
 /** The Fastify plugin: `fastify.register(ssoClient, { authUrl, clientId, clientSecret, publicUrl, session })`. */

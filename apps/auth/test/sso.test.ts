@@ -35,6 +35,13 @@ async function loggedIn (): Promise<Browser> {
   return b
 }
 
+/** Signed in at A and at b1 (a ticket redeemed): the browser, the A login (sid) and its account (sub). */
+async function signedInAtB1 (): Promise<{ b: Browser, sid: string, sub: string }> {
+  const b = await loggedIn()
+  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  return { b, sid, sub }
+}
+
 async function ticketFor (b: Browser, clientId = 'b1', headers: Record<string, string> = FROM_B1): Promise<string> {
   const res = await b.request('POST', `/sso/ticket?client_id=${clientId}`, { headers })
   const body = res.json()
@@ -248,8 +255,7 @@ t.test('hostile: unregistered or look-alike redirect_uri, unknown client, missin
 })
 
 t.test('/sso/check: live while the A login lasts, not after', async (t) => {
-  const b = await loggedIn()
-  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const { b, sid, sub } = await signedInAtB1()
   const idleMs = 1_800_000
   t.same((await check(sub, sid)).json(), { active: true, expiresAt: clock.now + idleMs, capAt: clock.now + 43_200_000, idleMs, now: clock.now })
   t.same((await check(sub, 'Z'.repeat(22))).json(), { active: false })
@@ -261,8 +267,7 @@ t.test('/sso/check: live while the A login lasts, not after', async (t) => {
 
 t.test('/sso/check with activeAt: activity on B keeps the A login alive; a check alone does not', async (t) => {
   const idleMs = 1_800_000
-  const b = await loggedIn()
-  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const { b, sid, sub } = await signedInAtB1()
   const signedIn = clock.now
   clock.advance(idleMs - 1000)
   t.equal((await check(sub, sid)).json().expiresAt, signedIn + idleMs, 'a check without activity moves nothing')
@@ -279,8 +284,7 @@ t.test('/sso/check with activeAt: activity on B keeps the A login alive; a check
 t.test('/sso/check with activeAt at the limits: limit − 1 ms live, the limit ends it; the absolute cap wins over activity', async (t) => {
   const idleMs = 1_800_000
   const absoluteMs = 43_200_000
-  const b = await loggedIn()
-  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const { b, sid, sub } = await signedInAtB1()
   const signedIn = clock.now
   clock.advance(idleMs - 1)
   t.equal((await check(sub, sid)).json().active, true, 'idle − 1 ms: live')
@@ -298,8 +302,7 @@ t.test('/sso/check with activeAt at the limits: limit − 1 ms live, the limit e
 
 t.test('/sso/check answers only a B site the login signed in to: activity another client reports is refused and moves nothing', async (t) => {
   const idleMs = 1_800_000
-  const b = await loggedIn()
-  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const { b, sid, sub } = await signedInAtB1()
   const signedIn = clock.now
   clock.advance(idleMs - 1000)
   const before = refusals('KEFU_AUTH_NOT_SIGNED_IN_THERE').length
@@ -318,8 +321,7 @@ t.test('/sso/check answers only a B site the login signed in to: activity anothe
 })
 
 t.test('/sso/check refuses malformed activity', async (t) => {
-  const b = await loggedIn()
-  const { sid, sub } = (await redeem(await ticketFor(b))).json()
+  const { b, sid, sub } = await signedInAtB1()
   for (const activeAt of [-1, 1.5, 'soon', 9e18]) {
     const res = await check(sub, sid, 'b1', B1.clientSecret, { activeAt })
     t.equal(res.statusCode, 400, `activeAt ${JSON.stringify(activeAt)}`)

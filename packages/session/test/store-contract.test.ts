@@ -237,6 +237,17 @@ for (const kind of CONTRACT_KINDS) {
 
 function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: string) => string,
   index: (u: string) => string): void {
+  /** The store over a client that records every command it sends. */
+  async function spiedStore (): Promise<{ spied: SessionStore, sent: string[][] }> {
+    const sent: string[][] = []
+    const spy = {
+      get isReady () { return redis.isReady },
+      sendCommand: (args: readonly string[]) => { sent.push([...args]); return redis.sendCommand([...args]) }
+    }
+    const { createRedisStore } = await import('../src/index.js')
+    return { spied: await createRedisStore({ client: spy, prefix: store.prefix }), sent }
+  }
+
   t.test('redis: expiry is decided from the stored timestamps, whatever the TTL says', async (t) => {
     const clock = new FakeClock()
     const id = await open(store, clock, 'ttl')
@@ -292,13 +303,7 @@ function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: 
   t.test('redis: touchHandle is one round trip', async (t) => {
     const clock = new FakeClock()
     const id = await open(store, clock, 'rt-h')
-    const sent: string[][] = []
-    const spy = {
-      get isReady () { return redis.isReady },
-      sendCommand: (args: readonly string[]) => { sent.push([...args]); return redis.sendCommand([...args]) }
-    }
-    const { createRedisStore } = await import('../src/index.js')
-    const spied = await createRedisStore({ client: spy, prefix: store.prefix })
+    const { spied, sent } = await spiedStore()
     t.ok(await spied.touchHandle(sessionHandle(id), 'rt-h', clock.now, clock.now, limits))
     t.equal(sent.length, 1)
     t.equal(sent[0]?.[0], 'EVALSHA')
@@ -307,14 +312,8 @@ function redisOnly (t: Test, store: SessionStore, redis: RedisClient, key: (id: 
   t.test('redis: one round trip (EVALSHA) per touch; session data lives in one hash', async (t) => {
     const clock = new FakeClock()
     const id = await open(store, clock, 'rt', { a: '1' })
-    let sent: string[][] = []
-    const spy = {
-      get isReady () { return redis.isReady },
-      sendCommand: (args: readonly string[]) => { sent.push([...args]); return redis.sendCommand([...args]) }
-    }
-    const { createRedisStore } = await import('../src/index.js')
-    const spied = await createRedisStore({ client: spy, prefix: store.prefix })
-    sent = []
+    const { spied, sent } = await spiedStore()
+    sent.length = 0
     t.ok(await spied.touch(id, clock.now, limits))
     t.equal(sent.length, 1)
     t.equal(sent[0]?.[0], 'EVALSHA')

@@ -10,6 +10,7 @@ import { createTestDatabase } from '@kefu/db/testing'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { figures, runLoad } from './lb/load.js'
 import { EventStream } from './lb/sse.js'
+import { restarts } from './lb/processes.js'
 import { APPS, startTopology } from './lb/topology.js'
 
 const DATABASE_URL = process.env.DATABASE_URL
@@ -61,7 +62,9 @@ t.test('two instances of every service behind HAProxy, on one PostgreSQL and the
   const started = Date.now()
   const top = await startTopology({ databaseUrl: db.url, redisClusterUrls: REDIS_CLUSTER_URLS!, wechatApiBase: fake.url, drainMs: DRAIN_MS })
   t.teardown(() => top.stop())
-  t.comment(`HAProxy ${top.haproxy.version} in front of 8 processes, started in ${Date.now() - started} ms`)
+  /** Starts tried again after a plugin timeout (a crowded machine), for the figures. */
+  const retried = (): string => restarts.length === 0 ? '' : ` [started again after a timeout at start: ${restarts.splice(0).join('; ')}]`
+  t.comment(`HAProxy ${top.haproxy.version} in front of 8 processes, started in ${Date.now() - started} ms${retried()}`)
   const ingestUrl = top.haproxy.url('ingest')
 
   /** Rows per MsgId among `msgIds`: how many are stored, and which more than once. */
@@ -121,27 +124,30 @@ t.test('two instances of every service behind HAProxy, on one PostgreSQL and the
     t.same(s.duplicates, [], 'none twice')
     t.equal(s.rows, f.sent, 'one row per push')
     await victim.start()
-    t.comment(`${victim.name} back in HAProxy after ${await top.haproxy.waitFor(victim.name, 'UP')} ms`)
+    t.comment(`${victim.name} back in HAProxy after ${await top.haproxy.waitFor(victim.name, 'UP')} ms${retried()}`)
   })
 
   t.test('a rolling restart of ingest under load, with a client that never retries: 0 failed requests', async (t) => {
     let done = false
     const steps: string[] = []
-    const loading = runLoad({ url: ingestUrl, app: APP, concurrency: 4, stop: () => done, content: 'rolling' })
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    for (const instance of top.instances.ingest) {
-      const { code, ms } = await instance.terminate()
-      steps.push(`${instance.name} SIGTERM: exit ${code} after ${ms} ms`)
-      t.equal(code, 0, `${instance.name} exits 0 after its drain`)
-      await instance.start()
-      steps.push(`${instance.name} UP again after ${await top.haproxy.waitFor(instance.name, 'UP')} ms`)
+    const loading = runLoad({ url: ingestUrl, app: APP, concurrency: 4, pauseMs: 20, stop: () => done, content: 'rolling' })
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      for (const instance of top.instances.ingest) {
+        const { code, ms } = await instance.terminate()
+        steps.push(`${instance.name} SIGTERM: exit ${code} after ${ms} ms`)
+        t.equal(code, 0, `${instance.name} exits 0 after its drain`)
+        await instance.start()
+        steps.push(`${instance.name} UP again after ${await top.haproxy.waitFor(instance.name, 'UP')} ms`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    } finally {
+      done = true
     }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    done = true
     const load = await loading
     const f = figures(load.pushes)
     const s = await stored(load.pushes.map((p) => p.msgId))
-    t.comment(`rolling restart (${steps.join('; ')}): ${f.sent} pushes sent, ${f.acknowledged} acknowledged, ${f.failedAttempts} failed, ${s.distinct} stored, in ${load.ms} ms`)
+    t.comment(`rolling restart (${steps.join('; ')})${retried()}: ${f.sent} pushes sent, ${f.acknowledged} acknowledged, ${f.failedAttempts} failed, ${s.distinct} stored, in ${load.ms} ms`)
     t.ok(f.sent >= 50, `pushes flowed throughout (${f.sent})`)
     t.same(f.failed, [], '0 failed requests')
     t.equal(s.distinct, f.sent, 'every push is stored')

@@ -14,7 +14,7 @@ export interface Frontend { name: string, port: number, servers: ServiceProcess[
 
 /**
  * The configuration: round robin, a check of /readyz every second (a server is out after 2 failed checks, back after
- * 1 good one), a connection that cannot be made is tried again on the other server (`retries`, `option redispatch`),
+ * 2 good ones), a connection that cannot be made is tried again on the other server (`retries`, `option redispatch`),
  * one request per server connection (`option http-server-close`: no request is sent on a connection the service is
  * closing), and `X-Kefu-Server` names the instance that answered.
  */
@@ -28,7 +28,7 @@ defaults
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 1s fall 2 rise 1
+  default-server inter 1s fall 2 rise 2
   option redispatch
   retries 3
   option http-server-close

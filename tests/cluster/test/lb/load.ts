@@ -24,6 +24,8 @@ export interface LoadOptions {
   count?: number
   stop?: () => boolean
   retry?: { attempts: number, timeoutMs: number, delayMs: number }
+  /** A pause after each push, per worker: steady traffic rather than all the machine can take. */
+  pauseMs?: number
   /** The content of each text message (its index appended). */
   content?: string
   onAcknowledged?: (push: Push) => void
@@ -76,6 +78,7 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
         push.acknowledged = outcome === '200 success'
       }
       if (push.acknowledged) options.onAcknowledged?.(push)
+      if (options.pauseMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.pauseMs))
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)))

@@ -8,6 +8,7 @@ import { createPrismaClient } from '@kefu/db'
 import { upsertAccount } from '@kefu/auth'
 import { createTestDatabase } from '@kefu/db/testing'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
+import { CookieJar } from './cookie-jar.js'
 import { figures, runLoad } from './lb/load.js'
 import { EventStream } from './lb/sse.js'
 import { restarts } from './lb/processes.js'
@@ -26,9 +27,9 @@ const [APP] = APPS as [typeof APPS[number]]
 
 /** A cookie jar for one site; requests go through HAProxy's frontend for it. */
 class Site {
-  readonly jar = new Map<string, string>()
+  readonly jar = new CookieJar()
   constructor (readonly url: string) {}
-  cookie (): string { return [...this.jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ') }
+  cookie (): string { return this.jar.header() }
   async request (method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number, text: string, server: string | null, json: () => any }> {
     const cookie = this.cookie()
     const res = await fetch(this.url + path, {
@@ -37,13 +38,7 @@ class Site {
       headers: { ...(cookie === '' ? {} : { cookie }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body)
     })
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';')
-      const eq = pair.indexOf('=')
-      const value = decodeURIComponent(pair.slice(eq + 1))
-      if (value === '' || /max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq))
-      else this.jar.set(pair.slice(0, eq), value)
-    }
+    this.jar.take(res)
     const text = await res.text()
     return { status: res.status, text, server: res.headers.get('x-kefu-server'), json: () => JSON.parse(text) }
   }

@@ -164,7 +164,7 @@ No account is made outside the demo (embedded database and demo mini programs). 
   pnpm --filter @kefu/console agent:add <username> ${agentAdd} --admin
 ${db.embedded ? '(with the embedded database, run them while kefu is stopped: its files belong to one process at a time)\n' : ''}`
   process.stdout.write(`
-kefu is running on ${where}, ${redisUrl === undefined ? 'in-process stores' : 'Redis at REDIS_URL'}.
+kefu is running on ${where}, ${redisUrl === undefined ? 'in-process stores' : typeof redisUrl === 'string' ? 'Redis at REDIS_URL' : `the Redis Cluster at REDIS_CLUSTER_URLS (${redisUrl.cluster.length} seed nodes)`}.
 
 ${[
   ['ingest', `${url(o.ports.ingest)}/wechat/<appid>`, `WeChat's push URL; API docs at ${url(o.ports.ingest)}/docs`],

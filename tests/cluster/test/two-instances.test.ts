@@ -17,6 +17,7 @@ import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import { basicAuthorization } from '@kefu/sso-client'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type PushFieldValue } from '@kefu/wechat-crypto'
+import { CookieJar } from './cookie-jar.js'
 
 const REDIS_URL = process.env.REDIS_URL
 const DATABASE_URL = process.env.DATABASE_URL
@@ -110,23 +111,17 @@ t.test('two instances of each service on one PostgreSQL and one Redis', { skip }
 
   /** A cookie jar per site; the Host header is the site's public name, whichever instance answers. */
   class Browser {
-    readonly jar = new Map<string, string>()
+    readonly jar = new CookieJar()
     constructor (readonly host: string) {}
     async request (instance: Instance, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number, json: () => any, text: string }> {
-      const cookie = [...this.jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+      const cookie = this.jar.header()
       const res = await fetch(instance.url + path, {
         method,
         redirect: 'manual',
         headers: { host: this.host, ...(cookie === '' ? {} : { cookie }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body)
       })
-      for (const line of res.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';')
-        const eq = pair.indexOf('=')
-        const value = decodeURIComponent(pair.slice(eq + 1))
-        if (value === '' || /max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq))
-        else this.jar.set(pair.slice(0, eq), value)
-      }
+      this.jar.take(res)
       const text = await res.text()
       return { status: res.status, text, json: () => JSON.parse(text) }
     }
@@ -178,7 +173,7 @@ t.test('two instances of each service on one PostgreSQL and one Redis', { skip }
 
   t.test('a push acknowledged by ingest #1 reaches a console stream open on console #2', async (t) => {
     const { c } = await signedInAgent()
-    const cookie = [...c.jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const cookie = c.jar.header()
     const controller = new AbortController()
     t.teardown(() => { controller.abort() })
     const res = await fetch(consoles[1]!.url + '/api/events', { headers: { host: cHost, cookie, accept: 'text/event-stream' }, signal: controller.signal })

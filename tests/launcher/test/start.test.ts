@@ -129,6 +129,15 @@ t.test('on a real database the demo mini programs get no demo account', { skip: 
   t.equal(await prisma.agentApp.count(), 0)
 })
 
+t.test('on a Redis Cluster the banner names the cluster, not REDIS_URL', { skip: (realServers() === undefined || (process.env.REDIS_CLUSTER_URLS ?? '') === '') && 'DATABASE_URL and REDIS_CLUSTER_URLS are not set (embedded run)' }, async (t) => {
+  const db = await createTestDatabase('launcher_cluster')
+  t.teardown(db.drop)
+  const urls = process.env.REDIS_CLUSTER_URLS!
+  const kefu = await launch(t, { DATABASE_URL: db.url, REDIS_CLUSTER_URLS: urls, SESSION_SECRET: 'a-session-secret-for-this-test-only-0123456789', KEFU_SECRET_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}` })
+  t.match(kefu.stdout(), `kefu is running on PostgreSQL at DATABASE_URL, the Redis Cluster at REDIS_CLUSTER_URLS (${urls.split(',').length} seed nodes).`)
+  t.notMatch(kefu.stdout(), 'REDIS_URL')
+})
+
 t.test('bad and published settings stop the launcher with one line naming the variable', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, 'pnpm start: SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters\n'],

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { frame, rawEncrypt as rawEncryptWith } from '@kefu/wechat-crypto/testing'
 import crypto from 'node:crypto'
 import { computeMsgSignature, computeSignature, decodeAESKey, MessageCipher, stringifyFlat, stringifyFlatXml } from '@kefu/wechat-crypto'
 import { PLAIN_APP, SAFE_APP, build, fields, fileDatabase, push, send } from './helper.js'
@@ -31,19 +32,7 @@ function signedPlain (body: string, contentType: string | null = 'application/js
 }
 
 const key = decodeAESKey(SAFE_APP.encodingAESKey!)
-function rawEncrypt (plain: Buffer): string {
-  const c = crypto.createCipheriv('aes-256-cbc', key, key.subarray(0, 16))
-  c.setAutoPadding(false)
-  return Buffer.concat([c.update(plain), c.final()]).toString('base64')
-}
-function frame (message: string, appid: string, pad?: number): Buffer {
-  const body = Buffer.from(message)
-  const head = Buffer.alloc(20)
-  head.writeUInt32BE(body.length, 16)
-  const content = Buffer.concat([head, body, Buffer.from(appid)])
-  const p = pad ?? 32 - (content.length % 32)
-  return Buffer.concat([content, Buffer.alloc(p, p)])
-}
+const rawEncrypt = (plain: Buffer): string => rawEncryptWith(key, plain)
 const good = () => stringifyFlat(fields('text', { fromUserName: 'o_hostile' }))
 const safe = () => push(SAFE_APP, 'safe', 'json', fields('text', { fromUserName: 'o_hostile' }))
 const plain = () => push(PLAIN_APP, 'plain', 'json', fields('text', { fromUserName: 'o_hostile' }))

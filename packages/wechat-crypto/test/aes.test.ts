@@ -1,4 +1,5 @@
 import t from 'tap'
+import { frame, rawEncrypt as rawEncryptWith } from '../src/testing.js'
 import crypto from 'node:crypto'
 import { MessageCipher, decodeAESKey } from '../src/index.js'
 
@@ -7,21 +8,7 @@ const APPID = 'wxb11529c136998cb6'
 const cipher = new MessageCipher(KEY, APPID)
 const aesKey = decodeAESKey(KEY)
 
-function rawEncrypt (plain: Buffer): string {
-  const c = crypto.createCipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16))
-  c.setAutoPadding(false)
-  return Buffer.concat([c.update(plain), c.final()]).toString('base64')
-}
-
-function frame (message: string, appid: string, pad?: number): Buffer {
-  const body = Buffer.from(message)
-  const head = Buffer.alloc(20)
-  crypto.randomBytes(16).copy(head)
-  head.writeUInt32BE(body.length, 16)
-  const content = Buffer.concat([head, body, Buffer.from(appid)])
-  const p = pad ?? 32 - (content.length % 32)
-  return Buffer.concat([content, Buffer.alloc(p, p)])
-}
+const rawEncrypt = (plain: Buffer): string => rawEncryptWith(aesKey, plain)
 
 t.test('round trip at every length around the 32-byte block', async (t) => {
   for (let len = 0; len <= 70; len++) {

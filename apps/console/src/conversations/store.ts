@@ -65,6 +65,9 @@ export function conversationState (row: Conversation): ConversationState {
  * message with `delete_time` is read nowhere: it is gone for agents from the moment it is marked, as it will be once
  * the retention job purges its row (history/retention.ts), so no view changes when the purge runs.
  */
+/** How long before the message a live view resumes from it looks again for messages that became visible late. */
+export const LATE_MARGIN_MS = 5000
+
 export class ConsoleStore {
   readonly #prisma: PrismaClient
   readonly #now: () => number
@@ -231,6 +234,25 @@ export class ConsoleStore {
     if (ids.length === 0 || appIds.length === 0) return []
     const rows = await this.#prisma.customerMessage.findMany({ where: { id: { in: ids.map(BigInt) }, appId: { in: appIds }, deleteTime: null }, orderBy: { id: 'asc' } })
     return rows.map(inboundItem)
+  }
+
+  /**
+   * A reconnecting live view's second look behind `afterId` (the last message it had): the messages with a smaller id
+   * stored up to LATE_MARGIN_MS before that one, at most `limit`. Ids are drawn before commit, so with several ingest
+   * instances (or group commits side by side) a message can become visible after one with a greater id that the view
+   * already had; a console that died before announcing it would otherwise leave it off the screen. The page keeps
+   * one of each.
+   */
+  async inboundLateBefore (afterId: string, appIds: string[], limit: number): Promise<TimelineItem[]> {
+    if (appIds.length === 0) return []
+    const anchor = await this.#prisma.customerMessage.findFirst({ where: { id: BigInt(afterId) }, select: { createTime: true } })
+    if (anchor === null) return []
+    const rows = await this.#prisma.customerMessage.findMany({
+      where: { id: { lt: BigInt(afterId) }, createTime: { gte: new Date(anchor.createTime.getTime() - LATE_MARGIN_MS) }, appId: { in: appIds }, deleteTime: null },
+      orderBy: { id: 'desc' },
+      take: limit
+    })
+    return rows.reverse().map(inboundItem)
   }
 
   /** What an agent missed since `afterId` (a reconnecting live view), at most `limit`. */

@@ -6,6 +6,16 @@ import { T } from '../common/i18n.js'
 let source = null
 let statusNode = null
 let connectedOnce = false
+// The ids of the customer messages this page was handed, newest last: a message the stream sends again (the
+// catch-up after a reconnect looks a few seconds behind where it resumed) is handed on once.
+const handed = new Set()
+const HANDED_MAX = 5000
+function firstTime (id) {
+  if (handed.has(id)) return false
+  handed.add(id)
+  if (handed.size > HANDED_MAX) handed.delete(handed.values().next().value)
+  return true
+}
 
 export function connect (status) {
   statusNode = status
@@ -19,7 +29,10 @@ export function connect (status) {
   })
   source.addEventListener('error', () => { if (source) { statusNode.textContent = T.offline; statusNode.classList.add('offline') } })
   const relay = (event, name) => source.addEventListener(event, (e) => emit(name, JSON.parse(e.data)))
-  relay('message', 'live-message')
+  source.addEventListener('message', (e) => {
+    const data = JSON.parse(e.data)
+    if (firstTime(data.id)) emit('live-message', data)
+  })
   relay('outbound', 'live-outbound')
   relay('conversation', 'conversation-changed')
   relay('agent', 'agent-changed')

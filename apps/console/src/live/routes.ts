@@ -214,7 +214,11 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
         send('resync', { reason: 'too many missed messages' }, missed.at(-1)!.id)
         return
       }
-      const states = new Map((await store.states(missed)).map((s) => [`${s.appId}\u0000${s.openid}`, s]))
+      // Those that became visible after the one the stream resumes from, with a smaller id, first and without an
+      // event id (the browser's Last-Event-ID stays where it was); the page keeps one of each.
+      const late = await store.inboundLateBefore(lastId, agent.apps, catchUpLimit)
+      const states = new Map((await store.states([...late, ...missed])).map((s) => [`${s.appId}\u0000${s.openid}`, s]))
+      for (const item of late) send('message', { ...item, conversation: states.get(`${item.appId}\u0000${item.openid}`) ?? null })
       for (const item of missed) {
         replayed.add(item.id)
         send('message', { ...item, conversation: states.get(`${item.appId}\u0000${item.openid}`) ?? null }, item.id)

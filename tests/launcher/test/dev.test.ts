@@ -45,22 +45,21 @@ t.test('pnpm dev starts kefu once and restarts it once per saved change', { time
     })
   }
 
-  await waitFor('its first start', () => banners() >= 1)
-  const health = await fetch(`http://127.0.0.1:${base}/healthz`)
-  t.equal(health.status, 200, 'ingest answers')
-  await sleep(QUIET_MS)
-  t.equal(starts(), 1, 'a clean start starts kefu once')
-  t.equal(banners(), 1)
+  /** Waits for start number `n`, then checks ingest answers and that no other start follows within QUIET_MS. */
+  async function started (n: number, what: string, once: string): Promise<void> {
+    await waitFor(what, () => banners() >= n)
+    t.equal((await fetch(`http://127.0.0.1:${base}/healthz`)).status, 200, `ingest answers after ${what}`)
+    await sleep(QUIET_MS)
+    t.equal(starts(), n, once)
+    t.equal(banners(), n)
+  }
+
+  await started(1, 'its first start', 'a clean start starts kefu once')
 
   // A source file of a package every service uses, saved unchanged: what an editor's save does to the watcher.
   const source = path.join(ROOT, 'packages', 'service', 'src', 'config.ts')
   const now = new Date()
   utimesSync(source, now, now)
-  await waitFor('the restart', () => banners() >= 2)
-  const again = await fetch(`http://127.0.0.1:${base}/healthz`)
-  t.equal(again.status, 200, 'ingest answers after the restart')
-  await sleep(QUIET_MS)
-  t.equal(starts(), 2, 'one change, one restart')
-  t.equal(banners(), 2)
+  await started(2, 'the restart', 'one change, one restart')
   t.notMatch(out, /EADDRINUSE|is in use by process|ERR_/, 'no start failed')
 })

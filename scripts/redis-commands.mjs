@@ -1,6 +1,6 @@
 // pnpm bench:redis — how many Redis commands kefu sends per push (ingest) and per signed-in request and sign-in (A),
 // counted by a Redis server of this run's own (INFO commandstats after CONFIG RESETSTAT), so nothing else that uses
-// Redis on this machine is counted. Ingest and A run in this process on DATABASE_URL (a database of this run's own)
+// Redis on this machine is counted. Commands a Lua script runs are counted beside the EVALSHA that runs it. Ingest and A run in this process on DATABASE_URL (a database of this run's own)
 // or the embedded PostgreSQL; requests go through Fastify's inject, which adds no Redis work. For docs/capacity.md.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'

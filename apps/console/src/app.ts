@@ -7,6 +7,7 @@ import {
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
 import agentPlugin from './common/agent.js'
+import miniProgramsSource, { canSend } from './common/mini-programs.js'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
 import { refuseCoercedBodies } from './common/validation.js'
 import { createWechatSender } from './common/wechat.js'
@@ -71,13 +72,18 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  const configuredApps = opts.apps.map((a) => a.appid)
-  await fastify.register(agentPlugin, { store, configuredApps })
+  await fastify.register(miniProgramsSource, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
+  const known = fastify.miniPrograms
+  const configuredApps = {
+    has: (appid: string) => known.find(appid) !== undefined,
+    * [Symbol.iterator] () { for (const p of known.list()) yield p.appid }
+  }
+  await fastify.register(agentPlugin, { store, known })
 
   const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
   const sender = opts.sender ?? await createWechatSender({
     baseUrl: opts.wechatApiBase,
-    apps: opts.apps,
+    apps: known,
     redis: fastify.redis,
     redisPrefix: prefix + 'wechat:',
     fetch: opts.fetch,
@@ -101,13 +107,13 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(conversations, {
     store,
     sender,
-    appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
+    canReply: (appid: string) => canSend(known, appid),
     replyLimiter,
     now
   })
-  await fastify.register(subscribe, { apps: opts.apps, sender, replyLimiter, now })
+  await fastify.register(subscribe, { apps: known, sender, replyLimiter, now })
   await fastify.register(team)
-  await fastify.register(customer, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
+  await fastify.register(customer, { apps: known, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
   await fastify.register(quickReplies)
   await fastify.register(live, {
     configuredApps,

@@ -2,6 +2,7 @@ import type http from 'node:http'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import authApp, { upsertAccount, type AuthOptions } from '@kefu/auth'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
+import { generateSecretKey } from '@kefu/secrets'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
@@ -150,6 +151,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   const aUrl = `http://${aHost}:${aBound.port}`
   const cUrl = `http://${cHost}:${cBound.port}`
   const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
+  // One KEFU_SECRET_KEY for ingest and every console: each opens the rows the others sealed.
+  const secretKeys = [generateSecretKey('test')]
 
   async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O): Promise<FastifyInstance> {
     return (await startSite(t, plugin, options, { server, quiet: true })).app
@@ -177,6 +180,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     clientSecret,
     session: { secret: SESSION_SECRET },
     apps,
+    secretKeys,
     // The console's own client may be wrapped (to count its queries); A and ingest keep the plain one.
     prisma: opts.consolePrisma?.(prisma) ?? prisma,
     redisUrl,
@@ -186,7 +190,8 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     ...opts.console
   }
   const c = await site(cBound.server, consoleApp, consoleOptions)
-  const i = await site(iBound.server, ingestApp, { apps, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
+  // Both import their WECHAT_APPS into the one table: a test's own list for the console is ingest's too.
+  const i = await site(iBound.server, ingestApp, { apps: consoleOptions.apps ?? apps, secretKeys, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
 
   const ingestUrl = `http://127.0.0.1:${iBound.port}`
   return {

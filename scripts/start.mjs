@@ -124,8 +124,8 @@ async function main () {
   if (demo) {
     await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
     await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
-    // The demo agent administers the demo mini programs, so every part of the console is there to try.
-    await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', availability: 'online' }, update: { role: 'admin' } })
+    // The demo agent administers the demo mini programs and owns them (the Mini programs page), so every part of the console is there to try.
+    await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', owner: true, availability: 'online' }, update: { role: 'admin', owner: true } })
   } else {
     await refuseDemoPassword(db.prisma)
   }

@@ -9,6 +9,7 @@ export const WechatUnavailable = createError('KEFU_CONSOLE_WECHAT_UNAVAILABLE', 
 export const BadUpload = createError('KEFU_CONSOLE_BAD_UPLOAD', '%s', 400)
 export const NoSecret = createError('KEFU_CONSOLE_NO_SECRET', 'mini program %s cannot send now: it is disabled, or has no AppSecret (an owner adds it on the Mini programs page)', 409)
 export const NoSuchMedia = createError('KEFU_CONSOLE_NO_MEDIA', 'WeChat has no such media: %s', 404)
+export const OwnerOnly = createError('KEFU_CONSOLE_OWNER_ONLY', 'only an owner may %s (an owner is made with agent:add --owner)', 403)
 export const AdminOnly = createError('KEFU_CONSOLE_ADMIN_ONLY', 'only an administrator may %s', 403)
 export const NotYours = createError('KEFU_CONSOLE_NOT_YOURS', 'only %s or an administrator may hand this conversation over or release it', 403)
 export const NotAnAgentOfApp = createError('KEFU_CONSOLE_NOT_AN_AGENT_OF_APP', '%s does not serve this mini program', 400)

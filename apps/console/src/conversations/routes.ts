@@ -97,12 +97,13 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
 
   fastify.get('/api/me', async function me (request) {
     const agent = await request.agent()
-    const { role, availability, notifyDesktop, notifySound } = await fastify.team.profile(agent.username)
+    const { role, owner, availability, notifyDesktop, notifySound } = await fastify.team.profile(agent.username)
     const settings = new Map((await fastify.team.settings(agent.apps)).map((s) => [s.appId, s]))
     return {
       username: agent.username,
       apps: agent.apps.map((appId) => ({ appId, canReply: withSecret.has(appId), profileLookup: fastify.profileLookup.configured(appId), autoAssign: settings.get(appId)!.autoAssign, maxOpenPerAgent: settings.get(appId)!.maxOpenPerAgent })),
       role,
+      owner,
       availability,
       notifications: { desktop: notifyDesktop, sound: notifySound }
     }

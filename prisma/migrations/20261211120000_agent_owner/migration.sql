@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "agent" ADD COLUMN     "owner" BOOLEAN NOT NULL DEFAULT false;
+

@@ -16,6 +16,7 @@ import customer from './customer/index.js'
 import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
 import live from './live/index.js'
 import media from './media/index.js'
+import miniPrograms from './mini-programs/index.js'
 import type { ConsoleOptions } from './options.js'
 import quickReplies from './quick-replies/index.js'
 import reports from './reports/index.js'
@@ -135,6 +136,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(media, {})
   await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })
   await fastify.register(reports, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
+  await fastify.register(miniPrograms, { ingestUrl: opts.ingestUrl ?? 'http://127.0.0.1:3000', sender, now })
 }
 
 export type { ConsoleOptions, ConsoleSessionOptions } from './options.js'

@@ -16,6 +16,8 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
   secretKeys: SecretKey[]
   secretKeyGenerated: boolean
   wechatApiBase: string
+  /** INGEST_PUBLIC_URL: where WeChat reaches ingest; the Mini programs page shows `<it>/wechat/<appid>` to paste. */
+  ingestUrl: string
   repliesPerMinute: number
   /** TRUST_PROXY: the proxies in front of the console (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
@@ -36,6 +38,7 @@ export function loadConfig (env: Env): ConsoleConfig {
     secretKeys: secretKeys.keys,
     secretKeyGenerated: secretKeys.generated,
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
+    ingestUrl: readHttpUrl(env, 'INGEST_PUBLIC_URL', 'http://127.0.0.1:3000'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env),
     history: readHistoryConfig(env)
@@ -51,6 +54,7 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,
     wechatApiBase: config.wechatApiBase,
+    ingestUrl: config.ingestUrl,
     repliesPerMinute: config.repliesPerMinute,
     history: config.history
   }

@@ -51,6 +51,8 @@ export interface ConsoleOptions {
   redisPrefix?: string
   /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */
   bus?: EventBus
+  /** INGEST_PUBLIC_URL: where WeChat reaches ingest (the Mini programs page's push URL); default http://127.0.0.1:3000 */
+  ingestUrl?: string
   /** WECHAT_API_BASE, default https://api.weixin.qq.com */
   wechatApiBase?: string
   /** Replaces the WeChat API client (tests). */

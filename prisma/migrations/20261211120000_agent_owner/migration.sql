@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "agent" ADD COLUMN     "owner" BOOLEAN NOT NULL DEFAULT false;
-

@@ -130,6 +130,8 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
       messageFormat: b.messageFormat === 'xml' ? 'xml' : 'json'
     }, owner.username)
     if (saved === undefined) return reply
+    // Whoever adds it serves it, so that they can assign its agents on the team page.
+    await fastify.consoleStore.assign(owner.username, [appid])
     request.log.info({ appid, by: owner.username }, 'mini program added')
     return reply.code(201).send({ miniProgram: view(saved) })
   })

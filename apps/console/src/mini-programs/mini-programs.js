@@ -112,7 +112,7 @@ function field (name, label, attrs, generate) {
 }
 
 function showForm (p) {
-  const errors = el('ul', { class: 'mp-errors', role: 'alert' })
+  const errors = el('ul', { class: 'mp-errors' })
   const format = el('select', { id: 'mp-format', name: 'messageFormat' }, el('option', { value: 'json', text: 'JSON' }), el('option', { value: 'xml', text: 'XML' }))
   if (p) format.value = p.messageFormat
   const keep = p ? { placeholder: M.keepSecret } : {}
@@ -125,7 +125,7 @@ function showForm (p) {
     p ? null : field('encodingAESKey', M.encodingAESKey, {}, () => random(43, ALNUM)),
     field('secret', M.secret, { type: 'password', ...keep }),
     el('div', { class: 'mp-field' }, el('label', { for: 'mp-format', text: M.format }), format),
-    errors,
+    el('div', { role: 'alert' }, errors),
     el('button', { type: 'submit', text: M.save }),
     el('button', { type: 'button', text: M.cancel, onclick: () => { panel.replaceChildren() } }))
   form.addEventListener('submit', async (e) => {
@@ -145,9 +145,9 @@ function showForm (p) {
 }
 
 function showRotate (p) {
-  const errors = el('ul', { class: 'mp-errors', role: 'alert' })
+  const errors = el('ul', { class: 'mp-errors' })
   const form = el('form', { class: 'mp-form', novalidate: true }, el('h2', { text: `${M.rotate} · ${p.appid}` }),
-    field('encodingAESKey', M.newKey, { required: true }, () => random(43, ALNUM)), errors,
+    field('encodingAESKey', M.newKey, { required: true }, () => random(43, ALNUM)), el('div', { role: 'alert' }, errors),
     el('button', { type: 'submit', text: M.save }), el('button', { type: 'button', text: M.cancel, onclick: () => { panel.replaceChildren() } }))
   form.addEventListener('submit', async (e) => {
     e.preventDefault()

@@ -61,7 +61,7 @@ function overrides () {
     ingest: { PORT: String(ports.ingest), ...served('ingest'), ...apps },
     auth: { PORT: String(ports.auth), ...served('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
     sync: bSite(bSites[0]),
-    console: { ...bSite(bSites[1]), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
+    console: { ...bSite(bSites[1]), INGEST_PUBLIC_URL: url(ports.ingest), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
   }
 }
 

@@ -2,12 +2,9 @@
 // same registry ingest reads. A change made on any instance reaches this one within 2 s (the event bus, and a full
 // reload every 30 s besides); every lookup a request makes is a memory lookup.
 import fp from 'fastify-plugin'
-import { MiniProgramRegistry } from '@kefu/mini-programs'
-import { SecretBox, generateSecretKey, type SecretKey } from '@kefu/secrets'
+import { MiniProgramRegistry, PROCESS_SECRET_KEY } from '@kefu/mini-programs'
+import { SecretBox, type SecretKey } from '@kefu/secrets'
 import type { WechatAppConfig } from '@kefu/service'
-
-/** Without secretKeys (tests, embedded runs): one key for this process, so every instance in it reads the others' rows. */
-const PROCESS_KEY = generateSecretKey('process')
 
 declare module 'fastify' {
   interface FastifyInstance { miniPrograms: MiniProgramRegistry }
@@ -30,7 +27,7 @@ export default fp<MiniProgramsSourceOptions>(async function miniProgramsSource (
   const registry = await MiniProgramRegistry.open({
     prisma: fastify.prisma,
     bus: fastify.bus,
-    secrets: new SecretBox(opts.secretKeys ?? [PROCESS_KEY]),
+    secrets: new SecretBox(opts.secretKeys ?? [PROCESS_SECRET_KEY]),
     configured: opts.configured,
     reloadIntervalMs: opts.reloadIntervalMs,
     log: fastify.log

@@ -61,7 +61,7 @@ function overrides () {
     ingest: { PORT: String(ports.ingest), ...served('ingest'), ...apps },
     auth: { PORT: String(ports.auth), ...served('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
     sync: bSite(bSites[0]),
-    console: { ...bSite(bSites[1]), ...apps, ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
+    console: { ...bSite(bSites[1]), INGEST_PUBLIC_URL: url(ports.ingest), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
   }
 }
 
@@ -100,6 +100,8 @@ async function main () {
     sync: sync.loadConfig({ ...env, ...o.sync }),
     console: kefuConsole.loadConfig({ ...env, ...o.console })
   }
+  // Without KEFU_SECRET_KEY (embedded), the key made for this start is ingest's and the console's alike.
+  if (config.console.secretKeyGenerated) config.console.secretKeys = config.ingest.secretKeys
   const { databaseUrl, redisUrl, poolMax, apps } = config.ingest
   // The demo account exists only in the demo: the embedded database and the demo mini programs.
   const demo = o.demoApps && databaseUrl === undefined
@@ -122,8 +124,8 @@ async function main () {
   if (demo) {
     await auth.upsertAccount(db.prisma, DEMO_USER.username, DEMO_USER.password)
     await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
-    // The demo agent administers the demo mini programs, so every part of the console is there to try.
-    await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', availability: 'online' }, update: { role: 'admin' } })
+    // The demo agent administers the demo mini programs and owns them (the Mini programs page), so every part of the console is there to try.
+    await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', owner: true, availability: 'online' }, update: { role: 'admin', owner: true } })
   } else {
     await refuseDemoPassword(db.prisma)
   }

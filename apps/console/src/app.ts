@@ -7,6 +7,7 @@ import {
 import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
 import { ssoClient } from '@kefu/sso-client'
 import agentPlugin from './common/agent.js'
+import miniProgramsSource, { canSend } from './common/mini-programs.js'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
 import { refuseCoercedBodies } from './common/validation.js'
 import { createWechatSender } from './common/wechat.js'
@@ -15,6 +16,7 @@ import customer from './customer/index.js'
 import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
 import live from './live/index.js'
 import media from './media/index.js'
+import miniPrograms from './mini-programs/index.js'
 import type { ConsoleOptions } from './options.js'
 import quickReplies from './quick-replies/index.js'
 import reports from './reports/index.js'
@@ -71,13 +73,18 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  const configuredApps = opts.apps.map((a) => a.appid)
-  await fastify.register(agentPlugin, { store, configuredApps })
+  await fastify.register(miniProgramsSource, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
+  const known = fastify.miniPrograms
+  const configuredApps = {
+    has: (appid: string) => known.find(appid) !== undefined,
+    * [Symbol.iterator] () { for (const p of known.list()) yield p.appid }
+  }
+  await fastify.register(agentPlugin, { store, known })
 
   const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
   const sender = opts.sender ?? await createWechatSender({
     baseUrl: opts.wechatApiBase,
-    apps: opts.apps,
+    apps: known,
     redis: fastify.redis,
     redisPrefix: prefix + 'wechat:',
     fetch: opts.fetch,
@@ -101,13 +108,13 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(conversations, {
     store,
     sender,
-    appsWithSecret: opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid),
+    canReply: (appid: string) => canSend(known, appid),
     replyLimiter,
     now
   })
-  await fastify.register(subscribe, { apps: opts.apps, sender, replyLimiter, now })
+  await fastify.register(subscribe, { apps: known, sender, replyLimiter, now })
   await fastify.register(team)
-  await fastify.register(customer, { apps: opts.apps, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
+  await fastify.register(customer, { apps: known, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
   await fastify.register(quickReplies)
   await fastify.register(live, {
     configuredApps,
@@ -129,6 +136,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(media, {})
   await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })
   await fastify.register(reports, { now: opts.now, timeoutMs: opts.queryTimeouts?.reportMs })
+  await fastify.register(miniPrograms, { ingestUrl: opts.ingestUrl ?? 'http://127.0.0.1:3000', sender, now })
 }
 
 export type { ConsoleOptions, ConsoleSessionOptions } from './options.js'

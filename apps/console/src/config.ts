@@ -1,8 +1,9 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, readWechatApps, trustProxyOption, type DatabaseConfig,
-  type Env, type RedisTarget, type ListenerConfig, type TrustProxy, type WechatAppConfig
+  readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, trustProxyOption, type DatabaseConfig,
+  type Env, type RedisTarget, type ListenerConfig, type TrustProxy
 } from '@kefu/service'
+import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
 import type { ConsoleOptions } from './options.js'
 import { readHistoryConfig, type HistoryConfig } from './history/index.js'
@@ -11,8 +12,12 @@ import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConfig {
   /** REDIS_URL or REDIS_CLUSTER_URLS. */
   redisUrl?: RedisTarget
-  apps: WechatAppConfig[]
+  /** KEFU_SECRET_KEY: the same keys as ingest's (the console opens the AppSecrets ingest's table holds). */
+  secretKeys: SecretKey[]
+  secretKeyGenerated: boolean
   wechatApiBase: string
+  /** INGEST_PUBLIC_URL: where WeChat reaches ingest; the Mini programs page shows `<it>/wechat/<appid>` to paste. */
+  ingestUrl: string
   repliesPerMinute: number
   /** TRUST_PROXY: the proxies in front of the console (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
@@ -23,13 +28,17 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
 export function loadConfig (env: Env): ConsoleConfig {
   const listener = readListener(env, { port: 3003, metricsPort: 9467 })
   const redisUrl = readRedisUrl(env)
+  const database = readDatabase(env)
+  const secretKeys = readSecretKeys(env, { generateMissing: database.databaseUrl === undefined })
   return {
     ...listener,
     ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
-    ...readDatabase(env),
+    ...database,
     redisUrl,
-    apps: readWechatApps(env),
+    secretKeys: secretKeys.keys,
+    secretKeyGenerated: secretKeys.generated,
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
+    ingestUrl: readHttpUrl(env, 'INGEST_PUBLIC_URL', 'http://127.0.0.1:3000'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env),
     history: readHistoryConfig(env)
@@ -40,11 +49,12 @@ export function loadConfig (env: Env): ConsoleConfig {
 export function appOptions (config: ConsoleConfig): ConsoleOptions {
   return {
     ...bSiteOptions(config),
-    apps: config.apps,
+    secretKeys: config.secretKeys,
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,
     wechatApiBase: config.wechatApiBase,
+    ingestUrl: config.ingestUrl,
     repliesPerMinute: config.repliesPerMinute,
     history: config.history
   }

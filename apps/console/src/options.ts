@@ -1,5 +1,7 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
+import type { MiniProgramRegistry } from '@kefu/mini-programs'
+import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
 import type { CustomerOptions } from './customer/index.js'
@@ -26,8 +28,17 @@ export interface ConsoleOptions {
   clientId: string
   clientSecret: string
   session: ConsoleSessionOptions
-  /** WECHAT_APPS: the mini programs (their secrets are needed to reply). */
-  apps: WechatAppConfig[]
+  /**
+   * Mini programs to import into the mini_program table at start as rows managed by configuration, as ingest does
+   * with WECHAT_APPS (tests, embedding). The console itself reads its mini programs from the table.
+   */
+  apps?: WechatAppConfig[]
+  /** KEFU_SECRET_KEY: the keys that open the secrets of the mini_program table; default one key for this process. */
+  secretKeys?: SecretKey[]
+  /** Replaces the registry of mini programs (tests); default one opened on the app's database and bus. */
+  miniPrograms?: MiniProgramRegistry
+  /** The registry's full reload, the safety net under the bus (default 30 000 ms). */
+  miniProgramsReloadMs?: number
   prisma?: PrismaClient
   prismaConcurrency?: number
   databaseUrl?: string
@@ -40,6 +51,8 @@ export interface ConsoleOptions {
   redisPrefix?: string
   /** Where ingest announces stored pushes; Redis pub/sub with redisUrl, else in-process. */
   bus?: EventBus
+  /** INGEST_PUBLIC_URL: where WeChat reaches ingest (the Mini programs page's push URL); default http://127.0.0.1:3000 */
+  ingestUrl?: string
   /** WECHAT_API_BASE, default https://api.weixin.qq.com */
   wechatApiBase?: string
   /** Replaces the WeChat API client (tests). */

@@ -3,11 +3,10 @@ import { refusesEach } from '@kefu/service/testing'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
 const secret = 'c'.repeat(32)
-const app = { appid: 'wx00000000000000a1', token: 'token123', secret: 'an-app-secret-of-its-own' }
-const apps = JSON.stringify([app])
+const key = `k1:${Buffer.alloc(32, 7).toString('base64')}`
 
 t.test('defaults: port 3003, A at 127.0.0.1:3001, client "console", WeChat\'s API, 30 replies a minute', async (t) => {
-  const config = loadConfig({ CLIENT_SECRET: secret, WECHAT_APPS: apps })
+  const config = loadConfig({ CLIENT_SECRET: secret })
   t.equal(config.port, 3003)
   t.equal(config.publicUrl, 'http://127.0.0.1:3003')
   t.equal(config.authUrl, 'http://127.0.0.1:3001')
@@ -16,20 +15,27 @@ t.test('defaults: port 3003, A at 127.0.0.1:3001, client "console", WeChat\'s AP
   t.equal(config.repliesPerMinute, 30)
   t.equal(config.trustProxy, false)
   t.equal(config.session.secretGenerated, true)
+  t.equal(config.secretKeyGenerated, true, 'KEFU_SECRET_KEY made for this start without DATABASE_URL')
+})
+
+t.test('mini programs come from the table: WECHAT_APPS is not read, KEFU_SECRET_KEY opens their secrets', async (t) => {
+  const config = loadConfig({ CLIENT_SECRET: secret, KEFU_SECRET_KEY: key, WECHAT_APPS: 'not even JSON' })
+  t.same(config.secretKeys.map((k) => k.id), ['k1'])
+  t.equal(config.secretKeyGenerated, false)
+  t.notOk('apps' in appOptions(config))
 })
 
 t.test('bad configuration stops with one line naming the variable', async (t) => {
   const bad: Array<[Record<string, string>, RegExp]> = [
-    [{ WECHAT_APPS: apps }, /^CLIENT_SECRET is required/],
-    [{ CLIENT_SECRET: secret }, /^WECHAT_APPS \(a JSON array of mini programs\) or WECHAT_APPS_FILE is required$/],
-    [{ CLIENT_SECRET: 'change-me-console-client-secret-32-chars', WECHAT_APPS: apps }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, secret: 'change-me-to-your-app-secret' }]) }, /^WECHAT_APPS\[0\]\.secret is still the placeholder/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: JSON.stringify([{ ...app, profileUrl: 'http://crm.example/kefu/profile', profileSecret: 'p'.repeat(32) }]) }, /^WECHAT_APPS\[0\]\.profileUrl must be https:\/\/ \(http:\/\/ only to a loopback host/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, WECHAT_API_BASE: 'api.weixin.qq.com' }, /^WECHAT_API_BASE must be an http/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, CONSOLE_REPLIES_PER_MINUTE: '0' }, /^CONSOLE_REPLIES_PER_MINUTE must be between 1/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be between 1/],
-    [{ CLIENT_SECRET: secret, WECHAT_APPS: apps, SESSION_WARN_BEFORE_S: '-1' }, /^SESSION_WARN_BEFORE_S must be a whole number/]
+    [{}, /^CLIENT_SECRET is required/],
+    [{ CLIENT_SECRET: 'change-me-console-client-secret-32-chars' }, /^CLIENT_SECRET is still the placeholder from \.env\.example/],
+    [{ CLIENT_SECRET: secret, DATABASE_URL: 'postgresql://db/kefu' }, /^KEFU_SECRET_KEY is required with DATABASE_URL/],
+    [{ CLIENT_SECRET: secret, KEFU_SECRET_KEY: 'change-me-to-k1:base64-of-32-random-bytes' }, /^KEFU_SECRET_KEY/],
+    [{ CLIENT_SECRET: secret, WECHAT_API_BASE: 'api.weixin.qq.com' }, /^WECHAT_API_BASE must be an http/],
+    [{ CLIENT_SECRET: secret, CONSOLE_REPLIES_PER_MINUTE: '0' }, /^CONSOLE_REPLIES_PER_MINUTE must be between 1/],
+    [{ CLIENT_SECRET: secret, TRUST_PROXY: 'true' }, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/],
+    [{ CLIENT_SECRET: secret, DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be between 1/],
+    [{ CLIENT_SECRET: secret, SESSION_WARN_BEFORE_S: '-1' }, /^SESSION_WARN_BEFORE_S must be a whole number/]
   ]
   refusesEach(t, loadConfig, bad)
 })
@@ -37,7 +43,7 @@ t.test('bad configuration stops with one line naming the variable', async (t) =>
 t.test('appOptions and serverOptions carry every setting to the app and to Fastify', async (t) => {
   const session = 's'.repeat(32)
   const config = loadConfig({
-    CLIENT_SECRET: secret, WECHAT_APPS: apps, PUBLIC_URL: 'https://console.example', AUTH_URL: 'https://a.example',
+    CLIENT_SECRET: secret, KEFU_SECRET_KEY: key, PUBLIC_URL: 'https://console.example', AUTH_URL: 'https://a.example',
     AUTH_INTERNAL_URL: 'http://auth:3001', CLIENT_ID: 'agents', SESSION_SECRET: session, SESSION_IDLE_TIMEOUT_S: '20',
     SESSION_ABSOLUTE_TIMEOUT_S: '600', SESSION_WARN_BEFORE_S: '30', DATABASE_URL: 'postgresql://db/kefu', DATABASE_POOL_MAX: '4', REDIS_URL: 'redis://r:6379',
     WECHAT_API_BASE: 'http://fake-wechat:3004/', CONSOLE_REPLIES_PER_MINUTE: '5', TRUST_PROXY: '10.0.0.0/8',
@@ -51,11 +57,12 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     clientSecret: secret,
     session: { secret: session, idleTimeoutS: 20, absoluteTimeoutS: 600 },
     warnBeforeS: 30,
-    apps: [app],
+    secretKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
     databaseUrl: 'postgresql://db/kefu',
     poolMax: 4,
     redisUrl: 'redis://r:6379',
     wechatApiBase: 'http://fake-wechat:3004',
+    ingestUrl: 'http://127.0.0.1:3000',
     repliesPerMinute: 5,
     history: { store: { kind: 'fs', dir: '/srv/kefu/media' }, maxBytes: 2048, fetchAttempts: 3, retentionDays: 30 }
   })
@@ -63,7 +70,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
 })
 
 t.test('metrics: their own listener, 9467 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
-  const base = { CLIENT_SECRET: secret, WECHAT_APPS: apps }
+  const base = { CLIENT_SECRET: secret }
   t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9467 })
   t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
   t.throws(() => loadConfig({ ...base, METRICS_PORT: '3003' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3003): /metrics is never served on the public listener' })

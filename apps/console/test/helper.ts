@@ -2,6 +2,7 @@ import type http from 'node:http'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import authApp, { upsertAccount, type AuthOptions } from '@kefu/auth'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
+import { generateSecretKey } from '@kefu/secrets'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
@@ -33,12 +34,14 @@ export interface ConsoleSystem {
   ingest: Site
   hosts: string[]
   /** Sends a push through ingest, signed and encrypted as WeChat does; resolves when it is acknowledged. */
-  push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number, items?: SimulatedSubscribeItem[] }) => Promise<void>
+  push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number, items?: SimulatedSubscribeItem[], app?: WechatAppConfig }) => Promise<void>
   /**
    * Another console instance behind the same public URL, on the same database and Redis with a bus of its own (what
    * a second process behind a load balancer is). Needs REDIS_URL: sessions must be shared.
    */
   startConsole: (options?: Partial<ConsoleOptions>) => Promise<Site>
+  /** What the console and ingest logged (info and up), when started with `captureLogs`; empty otherwise. */
+  logs: { console: unknown[], ingest: unknown[] }
 }
 
 /** Creates (or resets) an account at A and makes it an agent of `apps`, with a role and availability. */
@@ -125,7 +128,7 @@ export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site =
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
  * (assigned to none) exist.
  */
-export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[], consolePrisma?: (prisma: PrismaClient) => PrismaClient }): Promise<ConsoleSystem> {
+export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[], consolePrisma?: (prisma: PrismaClient) => PrismaClient, captureLogs?: boolean }): Promise<ConsoleSystem> {
   const apps = opts.apps ?? APPS
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
@@ -150,10 +153,16 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
   const aUrl = `http://${aHost}:${aBound.port}`
   const cUrl = `http://${cHost}:${cBound.port}`
   const clientSecret = 'console-client-secret-'.padEnd(48, 'x')
+  // One KEFU_SECRET_KEY for ingest and every console: each opens the rows the others sealed.
+  const secretKeys = [generateSecretKey('test')]
 
-  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O): Promise<FastifyInstance> {
-    return (await startSite(t, plugin, options, { server, quiet: true })).app
+  const logs: ConsoleSystem['logs'] = { console: [], ingest: [] }
+  async function site<O extends object> (server: http.Server, plugin: FastifyPluginAsync<O>, options: O, into?: unknown[]): Promise<FastifyInstance> {
+    const started = await startSite(t, plugin, options, { server, quiet: into === undefined })
+    if (into !== undefined) started.logs.push = (...lines) => into.push(...lines)
+    return started.app
   }
+  const captured = (which: 'console' | 'ingest'): unknown[] | undefined => opts.captureLogs === true ? logs[which] : undefined
 
   const a = await site(aBound.server, authApp, {
     publicUrl: aUrl,
@@ -177,6 +186,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     clientSecret,
     session: { secret: SESSION_SECRET },
     apps,
+    secretKeys,
     // The console's own client may be wrapped (to count its queries); A and ingest keep the plain one.
     prisma: opts.consolePrisma?.(prisma) ?? prisma,
     redisUrl,
@@ -185,8 +195,9 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     wechatApiBase: fake.url,
     ...opts.console
   }
-  const c = await site(cBound.server, consoleApp, consoleOptions)
-  const i = await site(iBound.server, ingestApp, { apps, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false })
+  const c = await site(cBound.server, consoleApp, consoleOptions, captured('console'))
+  // Both import their WECHAT_APPS into the one table: a test's own list for the console is ingest's too.
+  const i = await site(iBound.server, ingestApp, { apps: consoleOptions.apps ?? apps, secretKeys, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false }, captured('ingest'))
 
   const ingestUrl = `http://127.0.0.1:${iBound.port}`
   return {
@@ -198,16 +209,17 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     console: { app: c, url: cUrl, internalUrl: `http://127.0.0.1:${cBound.port}` },
     ingest: { app: i, url: ingestUrl, internalUrl: ingestUrl },
     hosts: [aHost, cHost],
+    logs,
     async startConsole (options = {}) {
       if (redisUrl === undefined) throw new Error('a second console instance needs REDIS_URL (sessions are shared through it)')
       const bound = await bindServer()
       const ownBus = await createRedisBus(redisUrl)
       t.teardown(() => ownBus.close())
-      const app = await site(bound.server, consoleApp, { ...consoleOptions, bus: ownBus, ...options })
+      const app = await site(bound.server, consoleApp, { ...consoleOptions, bus: ownBus, ...options }, captured('console'))
       return { app, url: cUrl, internalUrl: `http://127.0.0.1:${bound.port}` }
     },
     async push (appid, type, options = {}) {
-      const app = apps.find((x) => x.appid === appid)!
+      const app = options.app ?? apps.find((x) => x.appid === appid)!
       const built = buildPush({
         appid,
         token: app.token,

@@ -152,6 +152,16 @@ export class MiniProgramRegistry {
     return this.#entries.get(appid)
   }
 
+  /** The mini program `appid`, enabled or disabled, secrets opened; undefined when unknown. A memory lookup. */
+  find (appid: string): MiniProgram | undefined {
+    return this.#all.get(appid)
+  }
+
+  /** How many mini programs there are, disabled ones included. */
+  get size (): number {
+    return this.#all.size
+  }
+
   /** Every mini program, disabled ones included, by appid. */
   list (): MiniProgram[] {
     return [...this.#all.values()].sort((a, b) => a.appid.localeCompare(b.appid))

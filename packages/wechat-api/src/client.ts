@@ -127,6 +127,14 @@ export class WechatApi {
     return this.apps.has(appid)
   }
 
+  /**
+   * Asks WeChat for an access token now (`cgi-bin/stable_token`, normal mode), past the token store: proves that the
+   * AppSecret works from this address. The token is neither kept nor returned.
+   */
+  async verifyCredentials (appid: string): Promise<void> {
+    await this.requestToken(this.app(appid, 'cgi-bin/stable_token'), false)
+  }
+
   /** Sends any customer-service message (the stored `outbound_message.content` shape) to a user. */
   async sendMessage (appid: string, openid: string, message: CustomMessage): Promise<void> {
     const json = JSON.stringify(customSendBody(openid, message))

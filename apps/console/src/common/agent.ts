@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { LoginRequiredError } from '@kefu/sso-client'
+import type { MiniProgramLookup } from './mini-programs.js'
 
 export interface Agent {
   username: string
-  /** The mini programs this agent may see: assigned to them and configured here. */
+  /** The mini programs this agent may see: assigned to them and known here (enabled or not: history stays). */
   apps: string[]
 }
 
@@ -29,12 +30,12 @@ export interface AgentAppsSource {
 
 export interface AgentPluginOptions {
   store: AgentAppsSource
-  /** appids configured in WECHAT_APPS */
-  configuredApps: string[]
+  /** The mini programs of the mini_program table, as they are now. */
+  known: MiniProgramLookup
 }
 
 export default fp<AgentPluginOptions>(async function agentPlugin (fastify, opts) {
-  const configured = new Set(opts.configuredApps)
+  const configured = { has: (appid: string) => opts.known.find(appid) !== undefined }
   async function agentApps (username: string): Promise<string[]> {
     return (await opts.store.agentApps(username)).filter((appId) => configured.has(appId))
   }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { AdminOnly, NoSuchApp } from './errors.js'
+import { AdminOnly, NoSuchApp, OwnerOnly } from './errors.js'
 import type { Agent } from './agent.js'
 
 export interface ConversationParams { appid: string, openid: string }
@@ -27,5 +27,12 @@ export async function agentOf (request: FastifyRequest, appid: string): Promise<
 export async function adminOf (request: FastifyRequest, what: string, appid?: string): Promise<Agent> {
   const agent = appid === undefined ? await request.agent() : await agentOf(request, appid)
   if ((await request.server.team.profile(agent.username)).role !== 'admin') throw new AdminOnly(appid === undefined ? what : `${what} of this mini program`)
+  return agent
+}
+
+/** The signed-in agent, if they are an owner (who manages the mini programs themselves); 403 otherwise. */
+export async function ownerOf (request: FastifyRequest, what: string): Promise<Agent> {
+  const agent = await request.agent()
+  if (!(await request.server.team.profile(agent.username)).owner) throw new OwnerOnly(what)
   return agent
 }

@@ -2,7 +2,7 @@
 export const lang = document.documentElement.lang === 'en' ? 'en' : 'zh-CN'
 
 const zh = {
-  title: '客服工作台', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '登录已结束',
+  title: '客服工作台', miniPrograms: '小程序管理', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '登录已结束',
   replaced: '实时更新已转到较新的标签页，此页已暂停（刷新可恢复）',
   allApps: '全部小程序', noConversations: '这里还没有会话。', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
   pick: '从左侧选择一个会话', back: '返回', image: '[图片]', card: '[小程序卡片]', link: '[链接]', entered: '进入客服会话，来源：', enteredNoSource: '进入客服会话',
@@ -60,7 +60,7 @@ const zh = {
 const count = (n, one, many) => `${n} ${new Intl.PluralRules('en').select(n) === 'one' ? one : many}`
 
 const en = {
-  title: 'Agent console', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
+  title: 'Agent console', miniPrograms: 'Mini programs', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
   replaced: 'Live updates moved to a newer tab; paused here (reload to resume)',
   allApps: 'All mini programs', noConversations: 'No conversations here yet.', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
   pick: 'Pick a conversation on the left', back: 'Back', image: '[image]', card: '[mini program card]', link: '[link]', entered: 'Entered the chat from: ', enteredNoSource: 'Entered the chat',

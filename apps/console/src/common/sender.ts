@@ -14,6 +14,8 @@ export interface WechatSender {
   typing: (appid: string, openid: string, typing: boolean) => Promise<void>
   uploadImage: (appid: string, bytes: Buffer, filename: string, contentType: string) => Promise<string>
   getMedia: (appid: string, mediaId: string) => Promise<{ contentType: string, body: Buffer }>
+  /** Asks WeChat for an access token with this AppSecret now (the "Test" of the Mini programs page); throws what failed. */
+  verify: (appid: string, secret: string) => Promise<void>
   /** The WeChat refusal inside an error thrown by the methods above, or null for anything else (network, bugs). */
   failure: (err: unknown, lang: 'zh-CN' | 'en') => SendFailure | null
   /** Whether a call that failed with `err` may still have taken effect (WeChat did not answer in time). */

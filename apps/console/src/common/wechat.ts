@@ -1,10 +1,12 @@
-import type { RedisClient, WechatAppConfig } from '@kefu/service'
+import type { RedisClient } from '@kefu/service'
 import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
+import type { MiniProgramLookup } from './mini-programs.js'
 import type { WechatSender } from './sender.js'
 
 export interface WechatSenderOptions {
   baseUrl?: string
-  apps: WechatAppConfig[]
+  /** The mini programs, as they are now: each call uses the current AppSecret (a disabled one cannot be called for). */
+  apps: MiniProgramLookup
   /** Tokens shared by every process through Redis (one refresh at a time); in-process without. */
   redis: RedisClient | null
   redisPrefix: string
@@ -20,22 +22,42 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
   const tokenStore: TokenStore = options.redis === null
     ? createMemoryTokenStore()
     : await createRedisTokenStore({ client: options.redis, prefix: options.redisPrefix + 'token:' })
-  const api = new WechatApi({
+  const clients = new Map<string, { secret: string | undefined, api: WechatApi }>()
+  const clientOptions = (secret: string | undefined, appid: string, store: TokenStore): ConstructorParameters<typeof WechatApi>[0] => ({
     baseUrl: options.baseUrl,
-    apps: options.apps.map((a) => ({ appid: a.appid, secret: a.secret })),
-    tokenStore,
+    apps: secret === undefined ? [] : [{ appid, secret }],
+    tokenStore: store,
     fetch: options.fetch,
     clock: options.now,
     maxMediaBytes: options.maxMediaBytes,
     logger: options.logger,
     onTokenRefresh: options.onTokenRefresh
   })
+  /** A client for `appid` with its AppSecret as the registry holds it now (made again when the secret changes). */
+  function api (appid: string): WechatApi {
+    const found = options.apps.find(appid)
+    const secret = found?.enabled === true ? found.secret : undefined
+    const known = clients.get(appid)
+    if (known !== undefined && known.secret === secret) return known.api
+    const made = new WechatApi(clientOptions(secret, appid, tokenStore))
+    clients.set(appid, { secret, api: made })
+    return made
+  }
   return {
-    send: (appid, openid, body) => api.sendMessage(appid, openid, body),
-    sendSubscribe: (appid, openid, body) => api.sendSubscribeMessage(appid, openid, body),
-    typing: (appid, openid, typing) => api.setTyping(appid, openid, typing),
-    uploadImage: (appid, bytes, filename, contentType) => api.uploadTempImage(appid, bytes, filename, contentType),
-    getMedia: (appid, mediaId) => api.getMedia(appid, mediaId),
+    send: (appid, openid, body) => api(appid).sendMessage(appid, openid, body),
+    sendSubscribe: (appid, openid, body) => api(appid).sendSubscribeMessage(appid, openid, body),
+    typing: (appid, openid, typing) => api(appid).setTyping(appid, openid, typing),
+    uploadImage: (appid, bytes, filename, contentType) => api(appid).uploadTempImage(appid, bytes, filename, contentType),
+    getMedia: (appid, mediaId) => api(appid).getMedia(appid, mediaId),
+    async verify (appid, secret) {
+      // A store of its own: the answer comes from WeChat now, not from a token cached under an earlier secret.
+      const own = createMemoryTokenStore()
+      try {
+        await new WechatApi(clientOptions(secret, appid, own)).verifyCredentials(appid)
+      } finally {
+        await own.close()
+      }
+    },
     failure (err, lang) {
       if (!(err instanceof WechatApiError) || err.errcode === null) return null
       return { errcode: err.errcode, errmsg: err.errmsg ?? '', explanation: err.explain(lang === 'zh-CN' ? 'zh' : 'en') }

@@ -22,6 +22,7 @@ t.test('an agent sees the conversations of their mini programs, newest first, wi
     username: 'alice',
     apps: APPS.map((a) => ({ appId: a.appid, canReply: a.secret !== undefined, profileLookup: false, autoAssign: 'off', maxOpenPerAgent: 10 })),
     role: 'agent',
+    owner: false,
     availability: 'offline',
     notifications: { desktop: true, sound: false }
   })

@@ -14,7 +14,8 @@ export const OUTBOUND_CHANNEL = 'kefu:outbound'
 export interface ApiRoutesOptions {
   sender: WechatSender
   /** appids whose AppSecret is configured (replies need it). */
-  appsWithSecret: string[]
+  /** Known, enabled and with an AppSecret now (the mini_program table, a memory lookup). */
+  canReply: (appid: string) => boolean
   replyLimiter: RateLimiter
 }
 
@@ -73,7 +74,7 @@ const WINDOW_TEXT = {
 
 export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRoutesOptions): Promise<void> {
   const store = fastify.consoleStore
-  const withSecret = new Set(opts.appsWithSecret)
+  const withSecret = { has: opts.canReply }
   // outcome: sent, refused (WeChat's errcode), failed (no answer: errcode -2), window_closed, limited (our own refusals).
   const replies = fastify.metrics.counter('kefu_console_replies_total', 'Agent replies by outcome and WeChat errcode', ['outcome', 'errcode'])
   await fastify.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 0, parts: 1 } })
@@ -96,12 +97,13 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
 
   fastify.get('/api/me', async function me (request) {
     const agent = await request.agent()
-    const { role, availability, notifyDesktop, notifySound } = await fastify.team.profile(agent.username)
+    const { role, owner, availability, notifyDesktop, notifySound } = await fastify.team.profile(agent.username)
     const settings = new Map((await fastify.team.settings(agent.apps)).map((s) => [s.appId, s]))
     return {
       username: agent.username,
       apps: agent.apps.map((appId) => ({ appId, canReply: withSecret.has(appId), profileLookup: fastify.profileLookup.configured(appId), autoAssign: settings.get(appId)!.autoAssign, maxOpenPerAgent: settings.get(appId)!.maxOpenPerAgent })),
       role,
+      owner,
       availability,
       notifications: { desktop: notifyDesktop, sound: notifySound }
     }

@@ -1,7 +1,7 @@
 // The customer panel: tags and a note on the customer (customer.ts), their profile from the mini program's own
 // server (profile-lookup.ts), and the routes of both (routes.ts).
 import fp from 'fastify-plugin'
-import type { WechatAppConfig } from '@kefu/service'
+import type { MiniProgramLookup } from '../common/mini-programs.js'
 import { registerUncached } from '../common/uncached.js'
 import { CustomerStore } from './customer.js'
 import { ProfileLookup } from './profile-lookup.js'
@@ -15,7 +15,7 @@ declare module 'fastify' {
 }
 
 export interface CustomerOptions {
-  apps: WechatAppConfig[]
+  apps: MiniProgramLookup
   /** Key prefix for what the console keeps in Redis (profile answers). */
   redisPrefix: string
   /** Customer-profile lookups: longest wait (default 1500 ms) and how long answers are kept (default 300 s). */

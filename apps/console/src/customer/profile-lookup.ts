@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import type { RedisClient, WechatAppConfig } from '@kefu/service'
+import type { RedisClient } from '@kefu/service'
+import type { MiniProgramLookup } from '../common/mini-programs.js'
 
 /** What the business's backend says about a customer, as the customer panel shows it. */
 export interface CustomerProfile {
@@ -16,7 +17,8 @@ export type ProfileResult =
   | { status: 'none' | 'unavailable' | 'off' }
 
 export interface ProfileLookupOptions {
-  apps: WechatAppConfig[]
+  /** The mini programs as they are now (profileUrl, profileSecret). */
+  apps: MiniProgramLookup
   /** Shared by every console process when given; in-process otherwise. */
   redis: RedisClient | null
   redisPrefix: string
@@ -74,7 +76,7 @@ export function readProfile (value: unknown): CustomerProfile | null {
  * shows what kefu knows, and the lookup is not tried again for a while.
  */
 export class ProfileLookup {
-  readonly #apps: Map<string, { url: string, secret: string }>
+  readonly #lookup: MiniProgramLookup
   readonly #redis: RedisClient | null
   readonly #prefix: string
   readonly #timeoutMs: number
@@ -86,8 +88,7 @@ export class ProfileLookup {
   readonly #inFlight = new Map<string, Promise<ProfileResult>>()
 
   constructor (options: ProfileLookupOptions) {
-    this.#apps = new Map(options.apps.filter((a) => a.profileUrl !== undefined && a.profileSecret !== undefined)
-      .map((a) => [a.appid, { url: a.profileUrl!, secret: a.profileSecret! }]))
+    this.#lookup = options.apps
     this.#redis = options.redis
     this.#prefix = options.redisPrefix
     this.#timeoutMs = options.timeoutMs ?? 1500
@@ -98,11 +99,16 @@ export class ProfileLookup {
   }
 
   configured (appId: string): boolean {
-    return this.#apps.has(appId)
+    return this.#target(appId) !== undefined
+  }
+
+  #target (appId: string): { url: string, secret: string } | undefined {
+    const app = this.#lookup.find(appId)
+    return app?.profileUrl === undefined || app.profileSecret === undefined ? undefined : { url: app.profileUrl, secret: app.profileSecret }
   }
 
   async lookup (appId: string, openid: string): Promise<ProfileResult> {
-    const target = this.#apps.get(appId)
+    const target = this.#target(appId)
     if (target === undefined) return { status: 'off' }
     const key = `${appId}:${openid}`
     const cached = await this.#cached(key)

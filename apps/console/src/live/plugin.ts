@@ -45,7 +45,7 @@ export interface LivePluginOptions {
   team: TeamStore
   assigner: AutoAssigner
   /** appids configured here: only these are assigned automatically by this process. */
-  configuredApps: string[]
+  configuredApps: Iterable<string> & { has: (appid: string) => boolean }
   /** How often waiting conversations are assigned even without a push (a missed announcement; default 15 s). */
   autoAssignSweepMs?: number
   now: () => number
@@ -55,7 +55,7 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
   const store = fastify.consoleStore
   const events = new EventEmitter()
   events.setMaxListeners(0)
-  const configured = new Set(opts.configuredApps)
+  const configured = opts.configuredApps
 
   const warn = (what: string) => (err: Error): void => { fastify.log.warn({ err: err.message }, what) }
   const publish = (changes: Changes): void => {

@@ -32,8 +32,9 @@ const chat = el('main', { class: 'chat' },
   bar.bar, timeline.timeline, subscribe.panel, composer.composer)
 const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholder', text: T.pick }))
 const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
+const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
 root.append(
-  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink,
+  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink, miniProgramsLink,
     el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
@@ -182,6 +183,7 @@ function start () {
     state.appInfo = new Map(me.apps.map((a) => [a.appId, a]))
     adminButton.hidden = !isAdmin()
     search.reportsLink.hidden = !isAdmin()
+    miniProgramsLink.hidden = me.owner !== true
     notifications.show()
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import type { SubscribeTemplate, WechatAppConfig } from '@kefu/service'
+import type { SubscribeTemplate } from '@kefu/service'
+import { canSend, type MiniProgramLookup } from '../common/mini-programs.js'
 import { pickLang } from '@kefu/sso-client'
 import { NoSecret, NoSuchConversation, TooManyReplies } from '../common/errors.js'
 import type { RateLimiter } from '../common/rate-limit.js'
@@ -12,7 +13,8 @@ import { agentOf, conversationParams, type ConversationParams } from '../common/
 import { ENTER_WINDOW_QUOTA, MESSAGE_WINDOW_QUOTA } from '../conversations/index.js'
 
 export interface SubscribeRoutesOptions {
-  apps: WechatAppConfig[]
+  /** The mini programs as they are now: their templates and AppSecrets. */
+  apps: MiniProgramLookup
   sender: WechatSender
   /** The replies limiter: a subscribe message counts as a reply of the agent's. */
   replyLimiter: RateLimiter
@@ -61,8 +63,18 @@ function refusalText (failure: { errcode: number, errmsg: string, explanation: s
  */
 export default async function subscribeRoutes (fastify: FastifyInstance, opts: SubscribeRoutesOptions): Promise<void> {
   const store = new SubscribeStore(fastify.prisma)
-  const templates = new Map(opts.apps.map((a) => [a.appid, new Map((a.subscribeTemplates ?? []).map((t) => [t.templateId, t]))]))
-  const withSecret = new Set(opts.apps.filter((a) => a.secret !== undefined).map((a) => a.appid))
+  // Per mini program, made again when its row changes (the registry hands out a new object then).
+  const made = new WeakMap<object, Map<string, SubscribeTemplate>>()
+  const templates = {
+    get (appid: string): Map<string, SubscribeTemplate> | undefined {
+      const app = opts.apps.find(appid)
+      if (app === undefined) return undefined
+      let found = made.get(app)
+      if (found === undefined) made.set(app, found = new Map((app.subscribeTemplates ?? []).map((t) => [t.templateId, t])))
+      return found
+    }
+  }
+  const withSecret = { has: (appid: string) => canSend(opts.apps, appid) }
 
   function announce (item: { id: string, appId: string, openid: string }): void {
     fastify.bus.publish(OUTBOUND_CHANNEL, JSON.stringify({ outbound: [{ id: item.id, appId: item.appId, openid: item.openid }] })).catch((err: Error) => {

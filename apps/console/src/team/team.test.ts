@@ -199,10 +199,14 @@ t.test('two administrators of different mini programs adding one new account at 
   t.same(outcomes.filter((o) => o !== `200/404: ${SAFE}` && o !== `404/200: ${NO_SECRET}`), [], 'each round: the account joins one team, the other is told it is no account of theirs')
 })
 
-t.test('agent:add keeps working and makes the first administrator with --admin', async (t) => {
+t.test('agent:add keeps working and makes the first administrator with --admin, an owner with --owner', async (t) => {
   const script = fileURLToPath(new URL('../../dist/cli/agent-add.js', import.meta.url))
   const db = await createTestDatabase('console_agent_add')
   t.teardown(db.drop)
+  const prisma = createPrismaClient({ url: db.url, poolMax: 1 })
+  t.teardown(() => prisma.$disconnect())
+  // --all: every mini program of the table (ingest imports WECHAT_APPS there; the seal is not opened here).
+  await prisma.miniProgram.createMany({ data: APPS.map((a) => ({ appId: a.appid, token: 'v1:test:sealed', source: 'configuration' })) })
   const run = (args: string[]): Promise<{ code: number | null, out: string }> => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, DATABASE_URL: db.url, WECHAT_APPS: JSON.stringify(APPS) }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -220,7 +224,9 @@ t.test('agent:add keeps working and makes the first administrator with --admin',
   const bad = await run(['x', 'not-an-appid'])
   t.equal(bad.code, 1)
   t.match(bad.out, /not-an-appid is not an appid/)
-  const prisma = createPrismaClient({ url: db.url, poolMax: 1 })
-  t.teardown(() => prisma.$disconnect())
-  t.same(await prisma.agent.findMany({ select: { username: true, role: true }, orderBy: { username: 'asc' } }), [{ username: 'root', role: 'admin' }])
+  t.same(await prisma.agent.findMany({ select: { username: true, role: true, owner: true }, orderBy: { username: 'asc' } }), [{ username: 'root', role: 'admin', owner: false }])
+  const owner = await run(['olga', '--owner'])
+  t.equal(owner.code, 0, owner.out)
+  t.equal(owner.out.trim(), 'olga now answers no mini program yet (owner and administrator)')
+  t.same(await prisma.agent.findUnique({ where: { username: 'olga' }, select: { role: true, owner: true } }), { role: 'admin', owner: true })
 })

@@ -7,6 +7,8 @@ export type AutoAssign = 'off' | 'round_robin'
 export interface AgentProfile {
   username: string
   role: Role
+  /** May manage the mini programs themselves (the Mini programs page); `agent:add --owner` makes one. */
+  owner: boolean
   availability: Availability
   notifyDesktop: boolean
   notifySound: boolean
@@ -24,7 +26,7 @@ export type ManageOutcome = { done: true } | { refused: 'unknown' } | { refused:
 
 export interface AppSettings { appId: string, autoAssign: AutoAssign, maxOpenPerAgent: number }
 
-const DEFAULT_PROFILE = { role: 'agent', availability: 'offline', notifyDesktop: true, notifySound: false } as const
+const DEFAULT_PROFILE = { role: 'agent', owner: false, availability: 'offline', notifyDesktop: true, notifySound: false } as const
 export const DEFAULT_SETTINGS = { autoAssign: 'off', maxOpenPerAgent: 10 } as const
 
 /** Agents' roles, availability and notification choices, who serves which mini program, and each app's assignment settings. */
@@ -37,7 +39,7 @@ export class TeamStore {
 
   async profile (username: string): Promise<AgentProfile> {
     const row = await this.#prisma.agent.findUnique({ where: { username } })
-    return { username, ...DEFAULT_PROFILE, ...(row === null ? {} : { role: row.role as Role, availability: row.availability as Availability, notifyDesktop: row.notifyDesktop, notifySound: row.notifySound }) }
+    return { username, ...DEFAULT_PROFILE, ...(row === null ? {} : { role: row.role as Role, owner: row.owner, availability: row.availability as Availability, notifyDesktop: row.notifyDesktop, notifySound: row.notifySound }) }
   }
 
   async #upsert (username: string, data: { role?: Role, availability?: Availability, availabilityAt?: Date, connectedAt?: Date, notifyDesktop?: boolean, notifySound?: boolean }): Promise<AgentProfile> {
@@ -57,6 +59,13 @@ export class TeamStore {
 
   setRole (username: string, role: Role): Promise<AgentProfile> {
     return this.#upsert(username, { role })
+  }
+
+  /** Makes an account an owner (an administrator too) or no longer one. */
+  async setOwner (username: string, owner: boolean): Promise<AgentProfile> {
+    const data = owner ? { owner, role: 'admin' } : { owner }
+    await this.#prisma.agent.upsert({ where: { username }, create: { username, ...data }, update: data })
+    return await this.profile(username)
   }
 
   async serves (username: string, appId: string): Promise<boolean> {

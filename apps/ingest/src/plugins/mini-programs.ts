@@ -1,12 +1,12 @@
 // fastify.miniPrograms: the registry of the mini programs this instance serves (@kefu/mini-programs), opened on the
 // app's database and event bus after WECHAT_APPS is imported, and closed with the app.
 import fp from 'fastify-plugin'
-import { MiniProgramRegistry } from '@kefu/mini-programs'
-import { SecretBox, generateSecretKey, type SecretKey } from '@kefu/secrets'
+import { MiniProgramRegistry, PROCESS_SECRET_KEY } from '@kefu/mini-programs'
+import { SecretBox, type SecretKey } from '@kefu/secrets'
 import type { WechatAppConfig } from '@kefu/service'
 
-/** Without secretKeys (tests, embedded runs): one key for this process, so every instance in it reads the others' rows. */
-const PROCESS_KEY = generateSecretKey('process')
+/** Without secretKeys (tests, embedded runs): PROCESS_SECRET_KEY, the console's too, so every service in the process reads the others' rows. */
+const PROCESS_KEY = PROCESS_SECRET_KEY
 
 declare module 'fastify' {
   interface FastifyInstance { miniPrograms: MiniProgramRegistry }

@@ -130,6 +130,8 @@ export interface FakeWechat {
   media: (mediaId: string) => FakeMedia | undefined
   /** Resolves with the first recorded request (past or future) that `match` accepts. */
   waitForRequest: (match: (r: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
+  /** stable_token accepts this mini program from now on (one added while the fake runs), with this secret. */
+  addApp: (appid: string, secret: string) => void
   /** Forgets recorded requests and counters, mediaBytesSent too (not tokens, media or pending failures). */
   clearRequests: () => void
   close: () => Promise<void>
@@ -628,6 +630,9 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
       } finally {
         clearTimeout(timer)
       }
+    },
+    addApp (appid, secret) {
+      apps.set(appid, secret)
     },
     clearRequests () {
       requests = []

@@ -48,7 +48,7 @@ t.test('the migration moves a table that has rows into monthly partitions, keys 
   const before = await query<{ id: string, dedupe_key: string }>(db.url, 'SELECT id::text, dedupe_key FROM customer_message ORDER BY id')
 
   const result = await migrate(db.url)
-  t.same(result.applied, [PARTITIONED])
+  t.same(result.applied.filter((m) => m <= PARTITIONED), [PARTITIONED], 'the partitioning migration, then any later ones')
   const kind = await query<{ relkind: string, strategy: string }>(db.url, `SELECT c.relkind::text, pt.partstrat::text AS strategy
     FROM pg_class c JOIN pg_partitioned_table pt ON pt.partrelid = c.oid WHERE c.relname = 'customer_message'`)
   t.same(kind, [{ relkind: 'p', strategy: 'r' }], 'partitioned by range')

@@ -3,3 +3,11 @@ export {
   type MiniProgram, type MiniProgramEntry, type MiniProgramInput, type MiniProgramRegistryOptions, type MiniProgramSource, type MessageFormat, type RegistryLog
 } from './registry.js'
 export { resealSecrets, type ResealResult } from './rotate.js'
+export {
+  parseWechatComponent, readWechatComponent, readComponentAuthorizeUrl, componentPushCrypto, DEFAULT_COMPONENT_AUTHORIZE_URL,
+  type WechatComponentConfig
+} from './component-config.js'
+export {
+  ComponentStore, WECHAT, VERIFY_TICKET_LIFETIME_MS, ticketContext, refreshTokenContext,
+  type Authorization, type ComponentStoreOptions
+} from './component-store.js'

@@ -4,6 +4,8 @@ import {
   type Env, type RedisTarget, type ListenerConfig, type TrustProxy, type WechatAppConfig
 } from '@kefu/service'
 import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
+import { readComponentAuthorizeUrl, readWechatComponent, type WechatComponentConfig } from '@kefu/mini-programs'
+import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import type { ConsoleOptions } from './options.js'
 import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
@@ -18,21 +20,31 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
   trustProxy: TrustProxy
   /** MEDIA_*, RETENTION_DAYS: kept media and how long history lasts. */
   history: HistoryConfig
+  /** WECHAT_COMPONENT / WECHAT_COMPONENT_FILE: third-party platform mode, off when unset. */
+  component?: WechatComponentConfig
+  /** WECHAT_COMPONENT_AUTHORIZE_URL: WeChat's authorization page. */
+  componentAuthorizeUrl: string
+  /** KEFU_SECRET_KEY: seals the refresh tokens of authorizers (made for this start without DATABASE_URL). */
+  secretKeys: SecretKey[]
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
   const listener = readListener(env, { port: 3003, metricsPort: 9467 })
   const redisUrl = readRedisUrl(env)
+  const database = readDatabase(env)
   return {
     ...listener,
     ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
-    ...readDatabase(env),
+    ...database,
     redisUrl,
     apps: readWechatApps(env),
     wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env),
-    history: readHistoryConfig(env)
+    history: readHistoryConfig(env),
+    component: readWechatComponent(env),
+    componentAuthorizeUrl: readComponentAuthorizeUrl(env),
+    secretKeys: readSecretKeys(env, { generateMissing: database.databaseUrl === undefined }).keys
   }
 }
 
@@ -46,7 +58,10 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     redisUrl: config.redisUrl,
     wechatApiBase: config.wechatApiBase,
     repliesPerMinute: config.repliesPerMinute,
-    history: config.history
+    history: config.history,
+    component: config.component,
+    componentAuthorizeUrl: config.componentAuthorizeUrl,
+    secretKeys: config.secretKeys
   }
 }
 

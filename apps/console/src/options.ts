@@ -1,5 +1,7 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
+import type { WechatComponentConfig } from '@kefu/mini-programs'
+import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
 import type { CustomerOptions } from './customer/index.js'
@@ -68,4 +70,12 @@ export interface ConsoleOptions {
   history?: Partial<HistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
   metrics?: Metrics
+  /** WECHAT_COMPONENT: third-party platform mode (authorizing mini programs; replies with their authorizer tokens). */
+  component?: WechatComponentConfig
+  /** WECHAT_COMPONENT_AUTHORIZE_URL, default WeChat's componentloginpage. */
+  componentAuthorizeUrl?: string
+  /** Where component_access_token and authorizer tokens are cached with Redis, shared with ingest (default `kefu:wechat-component:`). */
+  componentTokenPrefix?: string
+  /** KEFU_SECRET_KEY: seals authorizers' refresh tokens; default a key made for this process (tests). */
+  secretKeys?: SecretKey[]
 }

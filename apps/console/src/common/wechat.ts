@@ -1,5 +1,5 @@
 import type { RedisClient, WechatAppConfig } from '@kefu/service'
-import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
+import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type ExternalTokens, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
 import type { WechatSender } from './sender.js'
 
 export interface WechatSenderOptions {
@@ -14,6 +14,8 @@ export interface WechatSenderOptions {
   now: () => number
   logger?: { warn: (obj: object, msg: string) => void, info: (obj: object, msg: string) => void }
   onTokenRefresh?: (refresh: TokenRefresh) => void
+  /** Third-party platform mode: the mini programs it serves get their authorizer tokens from here. */
+  externalTokens?: ExternalTokens
 }
 
 export async function createWechatSender (options: WechatSenderOptions): Promise<WechatSender> {
@@ -28,7 +30,8 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
     clock: options.now,
     maxMediaBytes: options.maxMediaBytes,
     logger: options.logger,
-    onTokenRefresh: options.onTokenRefresh
+    onTokenRefresh: options.onTokenRefresh,
+    externalTokens: options.externalTokens
   })
   return {
     send: (appid, openid, body) => api.sendMessage(appid, openid, body),

@@ -24,7 +24,7 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
   component?: WechatComponentConfig
   /** WECHAT_COMPONENT_AUTHORIZE_URL: WeChat's authorization page. */
   componentAuthorizeUrl: string
-  /** KEFU_SECRET_KEY: seals the refresh tokens of authorizers (made for this start without DATABASE_URL). */
+  /** KEFU_SECRET_KEY: seals the refresh tokens of authorizers (made for this start without DATABASE_URL or WECHAT_COMPONENT). */
   secretKeys: SecretKey[]
 }
 
@@ -32,6 +32,7 @@ export function loadConfig (env: Env): ConsoleConfig {
   const listener = readListener(env, { port: 3003, metricsPort: 9467 })
   const redisUrl = readRedisUrl(env)
   const database = readDatabase(env)
+  const component = readWechatComponent(env)
   return {
     ...listener,
     ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
@@ -42,9 +43,10 @@ export function loadConfig (env: Env): ConsoleConfig {
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env),
     history: readHistoryConfig(env),
-    component: readWechatComponent(env),
+    component,
     componentAuthorizeUrl: readComponentAuthorizeUrl(env),
-    secretKeys: readSecretKeys(env, { generateMissing: database.databaseUrl === undefined }).keys
+    // Required only where it seals something lasting: refresh tokens in a real database, in third-party platform mode.
+    secretKeys: readSecretKeys(env, { generateMissing: database.databaseUrl === undefined || component === undefined }).keys
   }
 }
 
@@ -59,9 +61,7 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     wechatApiBase: config.wechatApiBase,
     repliesPerMinute: config.repliesPerMinute,
     history: config.history,
-    component: config.component,
-    componentAuthorizeUrl: config.componentAuthorizeUrl,
-    secretKeys: config.secretKeys
+    ...(config.component === undefined ? {} : { component: config.component, componentAuthorizeUrl: config.componentAuthorizeUrl, secretKeys: config.secretKeys })
   }
 }
 

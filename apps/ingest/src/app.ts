@@ -50,7 +50,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
-  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now })
+  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now, component: fastify.component !== null })
   if (fastify.component !== null) await fastify.register(componentRoutes, { component: fastify.component, timestampWindowS, now })
 }
 

@@ -14,6 +14,8 @@ export interface WechatRoutesOptions {
   miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined }
   timestampWindowS: number
   now: () => number
+  /** Third-party platform mode (WECHAT_COMPONENT): POST /wechat/component/:appid too. */
+  component?: boolean
 }
 
 interface PushQuery {
@@ -158,11 +160,13 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
   })
   // Third-party platform mode: the 消息与事件接收URL registered as <ingest>/wechat/component/$APPID$. Signed with the
   // platform's token, encrypted with its key, the component appid in the plaintext: the entry's crypto is the platform's.
-  fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/component/:appid', {
-    schema: { ...pushSchema, summary: 'A customer-service push for a mini program that authorized the third-party platform' }
-  }, async function receiveComponentPush (request, reply) {
-    return await receive(request, reply, lookup(request, 'component'))
-  })
+  if (opts.component === true) {
+    fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/component/:appid', {
+      schema: { ...pushSchema, summary: 'A customer-service push for a mini program that authorized the third-party platform' }
+    }, async function receiveComponentPush (request, reply) {
+      return await receive(request, reply, lookup(request, 'component'))
+    })
+  }
 
   async function receive (request: FastifyRequest<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>, reply: FastifyReply, entry: MiniProgramEntry): Promise<FastifyReply> {
     const app = entry.crypto

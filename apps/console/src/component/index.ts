@@ -13,7 +13,7 @@ declare module 'fastify' {
 }
 
 export interface ComponentOptions {
-  /** null when the mode is off: GET /api/component answers 404. */
+  /** null when the mode is off: none of the routes exist (GET /api/component answers 404). */
   component: ConsoleComponent | null
   /** The console's origin (PUBLIC_URL): WeChat sends the browser back to <publicUrl>/component/callback. */
   publicUrl: string
@@ -21,5 +21,6 @@ export interface ComponentOptions {
 
 export default fp<ComponentOptions>(async function component (fastify, opts) {
   fastify.decorate('component', opts.component)
-  await registerUncached(fastify, async (scope) => { await scope.register(componentRoutes, opts) })
+  const platform = opts.component
+  if (platform !== null) await registerUncached(fastify, async (scope) => { await scope.register(componentRoutes, { component: platform, publicUrl: opts.publicUrl }) })
 }, { name: 'kefu-console-component', dependencies: ['kefu-console-agent'] })

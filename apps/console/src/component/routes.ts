@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import { WechatApiError } from '@kefu/wechat-api'
 import { adminOf } from '../common/guards.js'
-import { BadAuthorization, ComponentOff, WechatUnavailable } from '../common/errors.js'
-import type { ComponentOptions } from './index.js'
+import { BadAuthorization, WechatUnavailable } from '../common/errors.js'
 import type { ConsoleComponent } from './tokens.js'
 
 /** api_query_auth's refusals of a code: 61009 invalid (or used by a withdrawn authorization), 61010 expired. */
 const CODE_REFUSED = new Set([61009, 61010])
 
-export default async function componentRoutes (fastify: FastifyInstance, opts: ComponentOptions): Promise<void> {
-  function configured (): ConsoleComponent {
-    if (opts.component === null) throw new ComponentOff()
-    return opts.component
-  }
+export interface ComponentRoutesOptions { component: ConsoleComponent, publicUrl: string }
+
+/** Registered only in third-party platform mode. */
+export default async function componentRoutes (fastify: FastifyInstance, opts: ComponentRoutesOptions): Promise<void> {
+  const component = opts.component
 
   function wechatFailure (err: unknown): Error {
     if (!(err instanceof WechatApiError)) return err as Error
@@ -27,14 +26,12 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
     }
   }, async function componentStatus (request) {
     await request.agent()
-    const component = configured()
     return { configured: true, componentAppid: component.config.appid, authorizeUrl: '/component/authorize' }
   })
 
   // Owners add mini programs; until the team has an owner role, an administrator (of any mini program) may.
   // An administrator goes to WeChat's authorization page with a new pre_auth_code (used once).
   fastify.get('/component/authorize', async function startAuthorization (request, reply) {
-    const component = configured()
     await adminOf(request, 'authorize a mini program')
     let preAuthCode: string
     try {
@@ -55,7 +52,6 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
       }
     }
   }, async function finishAuthorization (request, reply) {
-    const component = configured()
     const agent = await adminOf(request, 'authorize a mini program')
     let auth, info
     try {

@@ -51,7 +51,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
   await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now, component: fastify.component !== null })
-  if (fastify.component !== null) await fastify.register(componentRoutes, { component: fastify.component, timestampWindowS, now })
+  if (fastify.component !== null) await fastify.register(componentRoutes, { component: fastify.component, miniPrograms: fastify.miniPrograms, timestampWindowS, now })
 }
 
 export type { IngestOptions } from './options.js'

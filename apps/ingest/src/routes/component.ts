@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { MiniProgramRegistry } from '@kefu/mini-programs'
 import { WechatApiError } from '@kefu/wechat-api'
 import { parsePushBody, WechatCryptoError } from '@kefu/wechat-crypto'
 import { WECHAT } from '@kefu/mini-programs'
@@ -7,6 +8,8 @@ import type { Component } from '../plugins/component.js'
 
 export interface ComponentRoutesOptions {
   component: Component
+  /** Reloaded at once for the mini program an event changed (other instances hear it on the bus). */
+  miniPrograms: Pick<MiniProgramRegistry, 'reload'>
   timestampWindowS: number
   now: () => number
 }
@@ -31,6 +34,10 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
 
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, function rawBody (_req, body, done) { done(null, body) })
+
+  async function reloaded (appid: string): Promise<void> {
+    await opts.miniPrograms.reload(appid).catch((err: Error) => { fastify.log.warn({ appid, err: err.message }, 'mini programs: reload after an authorization event failed') })
+  }
 
   /** An authorization: the code exchanged, the account described, the mini program's row written. */
   async function authorized (fields: Record<string, string | undefined>, infoType: 'authorized' | 'updateauthorized'): Promise<string> {
@@ -57,6 +64,7 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
       fastify.log.warn({ appid, err: (err as Error).message }, 'third-party platform: authorization not stored')
       throw new StoreUnavailable('the authorization could not be stored')
     }
+    await reloaded(auth.appid)
     if (!auth.funcInfo.includes(19)) fastify.log.warn({ appid: auth.appid, funcInfo: auth.funcInfo }, 'third-party platform: 小程序客服管理 (permission set 19) was not granted: its customer-service messages will not come here')
     return 'stored'
   }
@@ -134,6 +142,7 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
         if (appid === undefined || appid === '') throw new BadBody('unauthorized without AuthorizerAppid')
         try {
           outcome = await store.withdraw(appid) ? 'withdrawn' : 'unknown_app'
+          await reloaded(appid)
         } catch (err) {
           request.log.warn({ appid, err: (err as Error).message }, 'third-party platform: withdrawal not stored')
           throw new StoreUnavailable('the withdrawal could not be stored')

@@ -11,6 +11,8 @@ import miniProgramsSource, { canSend } from './common/mini-programs.js'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
 import { refuseCoercedBodies } from './common/validation.js'
 import { createWechatSender } from './common/wechat.js'
+import component, { openComponent } from './component/index.js'
+import { generateSecretKey } from '@kefu/secrets'
 import conversations, { ConsoleStore } from './conversations/index.js'
 import customer from './customer/index.js'
 import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
@@ -24,6 +26,9 @@ import search from './search/index.js'
 import shell from './shell/index.js'
 import subscribe from './subscribe/index.js'
 import team from './team/index.js'
+
+/** Without secretKeys (tests): authorizers' refresh tokens sealed with a key of this process. */
+const COMPONENT_PROCESS_KEY = generateSecretKey('component')
 
 export default async function consoleApp (fastify: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -82,6 +87,17 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(agentPlugin, { store, known })
 
   const tokenRefreshes = fastify.metrics.counter('kefu_console_token_refreshes_total', "Access-token refreshes this process made (WeChat's stable_token), by appid and outcome", ['appid', 'outcome'])
+  const platform = opts.component === undefined
+    ? null
+    : await openComponent(fastify, {
+      config: opts.component,
+      secretKeys: opts.secretKeys ?? [COMPONENT_PROCESS_KEY],
+      wechatApiBase: opts.wechatApiBase,
+      authorizeUrl: opts.componentAuthorizeUrl,
+      tokenPrefix: opts.componentTokenPrefix,
+      fetch: opts.fetch,
+      now
+    })
   const sender = opts.sender ?? await createWechatSender({
     baseUrl: opts.wechatApiBase,
     apps: known,
@@ -91,7 +107,8 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     maxMediaBytes: opts.history?.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES,
     now,
     logger: fastify.log,
-    onTokenRefresh: (refresh) => { tokenRefreshes.inc({ appid: refresh.appid, outcome: refresh.ok ? (refresh.forced ? 'forced' : 'ok') : 'failed' }) }
+    onTokenRefresh: (refresh) => { tokenRefreshes.inc({ appid: refresh.appid, outcome: refresh.ok ? (refresh.forced ? 'forced' : 'ok') : 'failed' }) },
+    externalTokens: platform?.api
   })
   fastify.addHook('onClose', async () => { await sender.close() })
   const perMinute = opts.repliesPerMinute ?? 30
@@ -116,6 +133,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(team)
   await fastify.register(customer, { apps: known, redisPrefix: prefix, fetch: opts.fetch, now, profileTimeoutMs, profileCacheS })
   await fastify.register(quickReplies)
+  await fastify.register(component, { component: platform, publicUrl: opts.publicUrl })
   await fastify.register(live, {
     configuredApps,
     autoAssignSweepMs,

@@ -5,6 +5,7 @@ import {
 } from '@kefu/service'
 import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import { bSiteOptions, readBSiteConfig, type BSiteConfig } from '@kefu/sso-client'
+import { readComponentAuthorizeUrl, readWechatComponent, type WechatComponentConfig } from '@kefu/mini-programs'
 import type { ConsoleOptions } from './options.js'
 import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 
@@ -12,7 +13,7 @@ import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConfig {
   /** REDIS_URL or REDIS_CLUSTER_URLS. */
   redisUrl?: RedisTarget
-  /** KEFU_SECRET_KEY: the same keys as ingest's (the console opens the AppSecrets ingest's table holds). */
+  /** KEFU_SECRET_KEY: the same keys as ingest's (the console opens the AppSecrets ingest's table holds, and seals authorizers' refresh tokens). */
   secretKeys: SecretKey[]
   secretKeyGenerated: boolean
   wechatApiBase: string
@@ -23,6 +24,10 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
   trustProxy: TrustProxy
   /** MEDIA_*, RETENTION_DAYS: kept media and how long history lasts. */
   history: HistoryConfig
+  /** WECHAT_COMPONENT / WECHAT_COMPONENT_FILE: third-party platform mode, off when unset. */
+  component?: WechatComponentConfig
+  /** WECHAT_COMPONENT_AUTHORIZE_URL: WeChat's authorization page. */
+  componentAuthorizeUrl: string
 }
 
 export function loadConfig (env: Env): ConsoleConfig {
@@ -30,6 +35,7 @@ export function loadConfig (env: Env): ConsoleConfig {
   const redisUrl = readRedisUrl(env)
   const database = readDatabase(env)
   const secretKeys = readSecretKeys(env, { generateMissing: database.databaseUrl === undefined })
+  const component = readWechatComponent(env)
   return {
     ...listener,
     ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
@@ -41,7 +47,9 @@ export function loadConfig (env: Env): ConsoleConfig {
     ingestUrl: readHttpUrl(env, 'INGEST_PUBLIC_URL', 'http://127.0.0.1:3000'),
     repliesPerMinute: readInt(env, 'CONSOLE_REPLIES_PER_MINUTE', 30, { min: 1, max: 10_000 }),
     trustProxy: readTrustProxy(env),
-    history: readHistoryConfig(env)
+    history: readHistoryConfig(env),
+    component,
+    componentAuthorizeUrl: readComponentAuthorizeUrl(env)
   }
 }
 
@@ -56,7 +64,8 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     wechatApiBase: config.wechatApiBase,
     ingestUrl: config.ingestUrl,
     repliesPerMinute: config.repliesPerMinute,
-    history: config.history
+    history: config.history,
+    ...(config.component === undefined ? {} : { component: config.component, componentAuthorizeUrl: config.componentAuthorizeUrl })
   }
 }
 

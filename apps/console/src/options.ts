@@ -1,6 +1,6 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
-import type { MiniProgramRegistry } from '@kefu/mini-programs'
+import type { MiniProgramRegistry, WechatComponentConfig } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
@@ -33,7 +33,7 @@ export interface ConsoleOptions {
    * with WECHAT_APPS (tests, embedding). The console itself reads its mini programs from the table.
    */
   apps?: WechatAppConfig[]
-  /** KEFU_SECRET_KEY: the keys that open the secrets of the mini_program table; default one key for this process. */
+  /** KEFU_SECRET_KEY: the keys that open the secrets of the mini_program table and seal authorizers' refresh tokens; default one key for this process. */
   secretKeys?: SecretKey[]
   /** Replaces the registry of mini programs (tests); default one opened on the app's database and bus. */
   miniPrograms?: MiniProgramRegistry
@@ -81,4 +81,10 @@ export interface ConsoleOptions {
   history?: Partial<HistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
   metrics?: Metrics
+  /** WECHAT_COMPONENT: third-party platform mode (authorizing mini programs; replies with their authorizer tokens). */
+  component?: WechatComponentConfig
+  /** WECHAT_COMPONENT_AUTHORIZE_URL, default WeChat's componentloginpage. */
+  componentAuthorizeUrl?: string
+  /** Where component_access_token and authorizer tokens are cached with Redis, shared with ingest (default `kefu:wechat-component:`). */
+  componentTokenPrefix?: string
 }

@@ -2,11 +2,18 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { databasePlugin } from '@kefu/db'
+import { componentPushCrypto } from '@kefu/mini-programs'
+import { generateSecretKey } from '@kefu/secrets'
 import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin } from '@kefu/service'
+import component from './plugins/component.js'
 import miniPrograms from './plugins/mini-programs.js'
 import pushStore from './plugins/push-store.js'
+import componentRoutes from './routes/component.js'
 import wechatRoutes from './routes/wechat.js'
 import type { IngestOptions } from './options.js'
+
+/** Without secretKeys (tests): refresh tokens and tickets sealed with a key of this process. */
+const COMPONENT_PROCESS_KEY = generateSecretKey('component')
 
 export default async function ingestApp (fastify: FastifyInstance, opts: IngestOptions): Promise<void> {
   const now = opts.now ?? Date.now
@@ -23,11 +30,22 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(databasePlugin, opts)
   await fastify.register(redisPlugin, opts)
   await fastify.register(busPlugin, opts)
-  await fastify.register(miniPrograms, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
+  const componentCrypto = opts.component === undefined ? undefined : componentPushCrypto(opts.component)
+  await fastify.register(miniPrograms, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs, component: componentCrypto })
+  await fastify.register(component, {
+    config: opts.component,
+    crypto: componentCrypto,
+    secretKeys: opts.secretKeys ?? [COMPONENT_PROCESS_KEY],
+    wechatApiBase: opts.wechatApiBase,
+    tokenPrefix: opts.componentTokenPrefix ?? 'kefu:wechat-component:',
+    fetch: opts.fetch,
+    now
+  })
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
-  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now })
+  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now, component: fastify.component !== null })
+  if (fastify.component !== null) await fastify.register(componentRoutes, { component: fastify.component, miniPrograms: fastify.miniPrograms, timestampWindowS, now })
 }
 
 export type { IngestOptions } from './options.js'

@@ -1,6 +1,7 @@
 import type { FastifyServerOptions } from 'fastify'
+import { readWechatComponent, type WechatComponentConfig } from '@kefu/mini-programs'
 import {
-  readDatabase, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type RedisTarget, type ListenerConfig, type WechatAppConfig
+  readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readWechatApps, type DatabaseConfig, type Env, type RedisTarget, type ListenerConfig, type WechatAppConfig
 } from '@kefu/service'
 import { readSecretKeys, type SecretKey } from '@kefu/secrets'
 import type { IngestOptions } from './options.js'
@@ -14,6 +15,10 @@ export interface IngestConfig extends ListenerConfig, DatabaseConfig {
   secretKeys: SecretKey[]
   secretKeyGenerated: boolean
   timestampWindowS: number
+  /** WECHAT_COMPONENT / WECHAT_COMPONENT_FILE: third-party platform mode, off when unset. */
+  component?: WechatComponentConfig
+  /** WECHAT_API_BASE: ingest calls WeChat's API in third-party platform mode (api_query_auth, authorizer info). */
+  wechatApiBase: string
 }
 
 export function loadConfig (env: Env): IngestConfig {
@@ -26,7 +31,9 @@ export function loadConfig (env: Env): IngestConfig {
     apps: readWechatApps(env),
     secretKeys: secretKeys.keys,
     secretKeyGenerated: secretKeys.generated,
-    timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 })
+    timestampWindowS: readInt(env, 'WECHAT_TIMESTAMP_WINDOW_S', 300, { min: 1, max: 86400 }),
+    component: readWechatComponent(env),
+    wechatApiBase: readHttpUrl(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com')
   }
 }
 
@@ -38,7 +45,9 @@ export function appOptions (config: IngestConfig): IngestOptions {
     databaseUrl: config.databaseUrl,
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,
-    timestampWindowS: config.timestampWindowS
+    timestampWindowS: config.timestampWindowS,
+    component: config.component,
+    wechatApiBase: config.wechatApiBase
   }
 }
 

@@ -1,6 +1,6 @@
 // The app's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { DatabasePluginOptions } from '@kefu/db'
-import type { MiniProgramRegistry } from '@kefu/mini-programs'
+import type { MiniProgramRegistry, WechatComponentConfig } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
 import type { BusPluginOptions, Metrics, RedisPluginOptions, WechatAppConfig } from '@kefu/service'
 
@@ -22,6 +22,17 @@ export interface IngestOptions extends DatabasePluginOptions, RedisPluginOptions
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   now?: () => number
   docs?: boolean
+  /**
+   * WECHAT_COMPONENT: third-party platform mode. Authorization events at POST /wechat/component/events, messages of
+   * authorized mini programs at POST /wechat/component/:appid.
+   */
+  component?: WechatComponentConfig
+  /** WECHAT_API_BASE, default https://api.weixin.qq.com (api_query_auth and authorizer info in third-party platform mode). */
+  wechatApiBase?: string
+  /** Where component_access_token is cached with Redis: shared with the console (default `kefu:wechat-component:`). */
+  componentTokenPrefix?: string
+  /** Calls to WeChat's API (tests); default the global fetch. */
+  fetch?: typeof fetch
   /**
    * The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh
    * registry. `createMetrics(false)` leaves the counters and their hooks out (the benchmark measures without).

@@ -56,7 +56,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
   })
   t.same(appOptions(config), {
     apps: [app], secretKeys: [{ id: 'k2', key: Buffer.from('B'.repeat(43) + '=', 'base64') }, { id: 'k1', key: Buffer.from('A'.repeat(43) + '=', 'base64') }],
-    databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60
+    databaseUrl: 'postgresql://db/kefu', poolMax: 4, redisUrl: 'redis://r:6379', timestampWindowS: 60, wechatApiBase: 'https://api.weixin.qq.com'
   })
   t.equal(config.secretKeyGenerated, false)
   const embedded = loadConfig({ WECHAT_APPS: JSON.stringify([app]) })
@@ -71,4 +71,29 @@ t.test('metrics: their own listener, 9464 on loopback by default, never PORT; of
   t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
   t.throws(() => loadConfig({ ...base, METRICS_PORT: '3000' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3000): /metrics is never served on the public listener' })
   t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+})
+
+t.test('WECHAT_COMPONENT: third-party platform mode, one line per mistake', async (t) => {
+  const component = { appid: 'wxc0a4e00000000001', secret: 'component-secret-0000000001', token: 'componentToken01', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
+  const apps = JSON.stringify([app])
+  t.equal(loadConfig({ WECHAT_APPS: apps }).component, undefined, 'off by default')
+  t.same(loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT: JSON.stringify(component) }).component, component)
+  t.same(appOptions(loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT: JSON.stringify(component) })).component, component)
+  const dir = t.testdir({ 'component.json': JSON.stringify(component) })
+  t.same(loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT_FILE: path.join(dir, 'component.json') }).component, component)
+  const bad: Array<[unknown, RegExp]> = [
+    [[component], /^WECHAT_COMPONENT must be a JSON object \{"appid","secret","token","encodingAESKey"\}$/],
+    [{ ...component, appid: 'nope' }, /^WECHAT_COMPONENT\.appid must look like wx followed by 16 letters or digits$/],
+    [{ ...component, secret: undefined }, /^WECHAT_COMPONENT\.secret is required$/],
+    [{ ...component, secret: 'short' }, /^WECHAT_COMPONENT\.secret must be the platform's AppSecret/],
+    [{ ...component, token: 'a' }, /^WECHAT_COMPONENT\.token must be 3 to 32 letters or digits$/],
+    [{ ...component, encodingAESKey: 'short' }, /^WECHAT_COMPONENT\.encodingAESKey: EncodingAESKey must be 43 characters/],
+    [{ ...component, encodingAESKey: undefined }, /^WECHAT_COMPONENT\.encodingAESKey is required$/],
+    [{ ...component, extra: 1 }, /^WECHAT_COMPONENT has an unknown field "extra"$/],
+    [{ ...component, token: 42 }, /^WECHAT_COMPONENT\.token must be a string$/]
+  ]
+  for (const [value, message] of bad) t.throws(() => loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT: JSON.stringify(value) }), message, String(message))
+  t.throws(() => loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT: '{', }), /^WECHAT_COMPONENT is not valid JSON/)
+  t.throws(() => loadConfig({ WECHAT_APPS: apps, WECHAT_COMPONENT: JSON.stringify(component), WECHAT_COMPONENT_FILE: path.join(dir, 'component.json') }), /^set WECHAT_COMPONENT or WECHAT_COMPONENT_FILE, not both$/)
+  t.throws(() => loadConfig({ WECHAT_APPS: apps, WECHAT_API_BASE: 'ftp://x' }), /^WECHAT_API_BASE/)
 })

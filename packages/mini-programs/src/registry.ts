@@ -11,7 +11,8 @@ export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
 /** Who changed a row imported from WECHAT_APPS. */
 export const CONFIGURATION = 'configuration'
 
-export type MiniProgramSource = 'configuration' | 'console'
+/** component: authorized kefu's third-party platform (WECHAT_COMPONENT), served with the platform's token and key. */
+export type MiniProgramSource = 'configuration' | 'console' | 'component'
 export type MessageFormat = 'json' | 'xml'
 
 /** One mini program as kefu uses it: WECHAT_APPS's fields (secrets opened) and the table's own. */
@@ -21,6 +22,8 @@ export interface MiniProgram extends WechatAppConfig {
   messageFormat: MessageFormat
   enabled: boolean
   source: MiniProgramSource
+  /** head_img of WeChat's authorizer info (source component). */
+  pictureUrl?: string
   changedBy?: string
   changedAt: Date
 }
@@ -52,6 +55,11 @@ export interface MiniProgramRegistryOptions {
   reloadIntervalMs?: number
   channel?: string
   log?: RegistryLog
+  /**
+   * WECHAT_COMPONENT: rows with source `component` are served with this crypto (the platform's token and key, the
+   * component appid in the plaintext); without it they are listed but not served.
+   */
+  component?: PushCrypto
 }
 
 /** The console tried to change a row that WECHAT_APPS manages. */
@@ -80,7 +88,7 @@ interface Row {
   appId: string
   name: string | null
   originalId: string | null
-  token: string
+  token: string | null
   encodingAesKey: string | null
   previousEncodingAesKey: string | null
   secret: string | null
@@ -89,6 +97,7 @@ interface Row {
   options: unknown
   enabled: boolean
   source: string
+  pictureUrl: string | null
   changedBy: string | null
   changedAt: Date
 }
@@ -111,6 +120,7 @@ export class MiniProgramRegistry {
   readonly #secrets: SecretBox
   readonly #channel: string
   readonly #log: RegistryLog | undefined
+  readonly #component: PushCrypto | undefined
   #entries = new Map<string, MiniProgramEntry>()
   /** Every row, enabled or not (the console's list); entries holds the enabled ones with their crypto. */
   #all = new Map<string, MiniProgram>()
@@ -126,6 +136,7 @@ export class MiniProgramRegistry {
     this.#secrets = opts.secrets
     this.#channel = opts.channel ?? MINI_PROGRAMS_CHANNEL
     this.#log = opts.log
+    this.#component = opts.component
   }
 
   /** Imports `configured`, loads every row, then follows changes until close(). */
@@ -296,14 +307,17 @@ export class MiniProgramRegistry {
 
   #toProgram (row: Row): MiniProgram {
     const options = (row.options ?? {}) as Options
+    const source: MiniProgramSource = row.source === CONFIGURATION ? 'configuration' : row.source === 'component' ? 'component' : 'console'
     const program: MiniProgram = {
       appid: row.appId,
-      token: this.#open(row, 'token')!,
+      // A component row has no token of its own: the platform's serves it.
+      token: source === 'component' ? '' : this.#open(row, 'token')!,
       messageFormat: row.messageFormat === 'xml' ? 'xml' : 'json',
       enabled: row.enabled,
-      source: row.source === CONFIGURATION ? 'configuration' : 'console',
+      source,
       changedAt: row.changedAt
     }
+    if (row.pictureUrl !== null) program.pictureUrl = row.pictureUrl
     for (const field of ['encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const) {
       const value = this.#open(row, field)
       if (value !== undefined) program[field] = value
@@ -332,6 +346,7 @@ export class MiniProgramRegistry {
       return undefined
     }
     if (!program.enabled) return { program }
+    if (program.source === 'component') return this.#component === undefined ? { program } : { program, entry: { program, crypto: this.#component } }
     return { program, entry: { program, crypto: createPushCrypto(program) } }
   }
 

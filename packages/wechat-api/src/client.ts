@@ -45,9 +45,22 @@ export interface WechatApiOptions {
   logger?: WechatApiLogger
   /** Called after each access-token refresh this process made (`cgi-bin/stable_token`), whether it worked or not. */
   onTokenRefresh?: (refresh: TokenRefresh) => void
+  /** The mini programs whose tokens come from a third-party platform (they need no AppSecret here). */
+  externalTokens?: ExternalTokens
 }
 
 export interface TokenRefresh { appid: string, forced: boolean, ok: boolean }
+
+/**
+ * Access tokens that come from elsewhere than stable_token: a third-party platform's authorizer tokens
+ * (`WechatComponentApi`). For an appid it `has`, the client takes its token from here, and asks `renewRejected`
+ * once when WeChat rejects it (40001, 40014, 42001).
+ */
+export interface ExternalTokens {
+  has: (appid: string) => boolean
+  token: (appid: string) => Promise<string>
+  renewRejected: (appid: string, rejected: string, errcode: number) => Promise<string>
+}
 
 export interface MediaFile {
   /** As WeChat sent it, e.g. `image/jpeg`. */
@@ -88,6 +101,7 @@ export class WechatApi {
   private readonly onTokenRefresh: ((refresh: TokenRefresh) => void) | undefined
   private readonly maxMediaBytes: number
   private readonly log: WechatApiLogger
+  private readonly external: ExternalTokens | undefined
 
   constructor (options: WechatApiOptions) {
     this.baseUrl = normalizeBase(options.baseUrl ?? DEFAULT_WECHAT_API_BASE)
@@ -115,6 +129,7 @@ export class WechatApi {
     this.maxMediaBytes = positive('maxMediaBytes', options.maxMediaBytes ?? 20 * 1024 * 1024)
     this.log = options.logger ?? SILENT
     this.onTokenRefresh = options.onTokenRefresh
+    this.external = options.externalTokens
     const lockTtlMs = this.store.lockTtlMs
     if (lockTtlMs !== undefined && this.timeoutMs >= lockTtlMs) {
       // A refresh that outlives its lock lets a second process refresh at the same time.
@@ -124,7 +139,7 @@ export class WechatApi {
 
   /** Whether calls can be made for `appid`: it is configured, with a secret. */
   hasApp (appid: string): boolean {
-    return this.apps.has(appid)
+    return this.external?.has(appid) === true || this.apps.has(appid)
   }
 
   /**
@@ -202,13 +217,16 @@ export class WechatApi {
   }
 
   private async call<T> (appid: string, call: Call<T>): Promise<T> {
-    const app = this.app(appid, call.api)
-    const first = await this.currentToken(app, call.api)
-    let answer = await this.attempt(app, call, first.accessToken, [])
+    const external = this.external?.has(appid) === true ? this.external : undefined
+    const app = external === undefined ? this.app(appid, call.api) : { appid, secret: '' }
+    const first = external === undefined ? (await this.currentToken(app, call.api)).accessToken : await external.token(appid)
+    let answer = await this.attempt(app, call, first, [])
     if (!answer.ok && TOKEN_REJECTED_ERRCODES.has(answer.errcode)) {
       this.log.warn({ appid, api: call.api, errcode: answer.errcode }, 'WeChat rejected the access token; renewing it unless another caller already did')
-      const second = await this.renewRejected(app, call.api, first.accessToken, answer.errcode)
-      answer = await this.attempt(app, call, second.accessToken, [first.accessToken])
+      const second = external === undefined
+        ? (await this.renewRejected(app, call.api, first, answer.errcode)).accessToken
+        : await external.renewRejected(appid, first, answer.errcode)
+      answer = await this.attempt(app, call, second, [first])
     }
     if (!answer.ok) {
       throw new WechatApiError('KEFU_WECHAT_API_ERRCODE', `WeChat ${call.api} failed for ${appid}: errcode ${answer.errcode} ${answer.errmsg}`,

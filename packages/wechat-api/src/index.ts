@@ -7,3 +7,8 @@ export {
 } from './messages.js'
 export { createMemoryTokenStore, RenewalFlights, type TokenStore, type MemoryTokenStore, type CachedToken, type TokenPredicate, type TokenFetcher } from './token-store.js'
 export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './redis-token-store.js'
+export { type ExternalTokens } from './client.js'
+export {
+  WechatComponentApi, COMPONENT_AUTHORIZE_URL,
+  type ComponentState, type WechatComponentOptions, type QueriedAuthorization, type AuthorizerInfo
+} from './component.js'

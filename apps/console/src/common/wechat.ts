@@ -1,5 +1,5 @@
 import type { RedisClient } from '@kefu/service'
-import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
+import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type ExternalTokens, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
 import type { MiniProgramLookup } from './mini-programs.js'
 import type { WechatSender } from './sender.js'
 
@@ -16,6 +16,8 @@ export interface WechatSenderOptions {
   now: () => number
   logger?: { warn: (obj: object, msg: string) => void, info: (obj: object, msg: string) => void }
   onTokenRefresh?: (refresh: TokenRefresh) => void
+  /** Third-party platform mode: the mini programs it serves get their authorizer tokens from here. */
+  externalTokens?: ExternalTokens
 }
 
 export async function createWechatSender (options: WechatSenderOptions): Promise<WechatSender> {
@@ -31,7 +33,8 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
     clock: options.now,
     maxMediaBytes: options.maxMediaBytes,
     logger: options.logger,
-    onTokenRefresh: options.onTokenRefresh
+    onTokenRefresh: options.onTokenRefresh,
+    externalTokens: options.externalTokens
   })
   /** A client for `appid` with its AppSecret as the registry holds it now (made again when the secret changes). */
   function api (appid: string): WechatApi {

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import { MiniProgramRegistry, PROCESS_SECRET_KEY } from '@kefu/mini-programs'
 import { SecretBox, type SecretKey } from '@kefu/secrets'
 import type { WechatAppConfig } from '@kefu/service'
+import type { PushCrypto } from '@kefu/wechat-crypto'
 
 /** Without secretKeys (tests, embedded runs): PROCESS_SECRET_KEY, the console's too, so every service in the process reads the others' rows. */
 const PROCESS_KEY = PROCESS_SECRET_KEY
@@ -17,6 +18,8 @@ export interface MiniProgramsPluginOptions {
   configured: WechatAppConfig[]
   secretKeys?: SecretKey[]
   reloadIntervalMs?: number
+  /** WECHAT_COMPONENT's push crypto: mini programs of source component are served with it. */
+  component?: PushCrypto
 }
 
 export default fp<MiniProgramsPluginOptions>(async function miniPrograms (fastify, opts) {
@@ -30,7 +33,8 @@ export default fp<MiniProgramsPluginOptions>(async function miniPrograms (fastif
     secrets: new SecretBox(opts.secretKeys ?? [PROCESS_KEY]),
     configured: opts.configured,
     reloadIntervalMs: opts.reloadIntervalMs,
-    log: fastify.log
+    log: fastify.log,
+    component: opts.component
   })
   fastify.decorate('miniPrograms', registry)
   fastify.addHook('onClose', async () => { await registry.close() })

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   detectFormat, fieldString, parseMessage, parsePushBody, stringifyFlat, stringifyFlatXml, WechatCryptoError,
   type CustomerMessage, type PushCrypto, type PushFormat
@@ -14,6 +14,8 @@ export interface WechatRoutesOptions {
   miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined }
   timestampWindowS: number
   now: () => number
+  /** Third-party platform mode (WECHAT_COMPONENT): POST /wechat/component/:appid too. */
+  component?: boolean
 }
 
 interface PushQuery {
@@ -107,12 +109,15 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     if (request.push !== undefined) request.push.outcome = (err as { code?: string }).code ?? 'error'
   })
 
-  /** The enabled mini program of the URL's appid; 404 for one unknown or disabled. */
-  function lookup (request: FastifyRequest<{ Params: { appid: string } }>): MiniProgramEntry {
+  /**
+   * The enabled mini program of the URL's appid; 404 for one unknown or disabled. One served by the third-party
+   * platform (source component) is reached only at /wechat/component/:appid, and the others only at /wechat/:appid.
+   */
+  function lookup (request: FastifyRequest<{ Params: { appid: string } }>, via: 'direct' | 'component' = 'direct'): MiniProgramEntry {
     const appid = request.params.appid
     request.push = { appid }
     const entry = miniPrograms.get(appid)
-    if (entry === undefined) throw new UnknownApp(appid)
+    if (entry === undefined || (entry.program.source === 'component') !== (via === 'component')) throw new UnknownApp(appid)
     return entry
   }
 
@@ -144,15 +149,26 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     return reply.type('text/plain; charset=utf-8').send(echostr)
   })
 
-  fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/:appid', {
-    schema: {
-      summary: 'A customer-service push: answers success once the message is stored',
-      params: paramsSchema,
-      querystring: querySchema,
-      response: { 200: { type: 'string' }, ...errorResponses }
-    }
-  }, async function receivePush (request, reply) {
-    const entry = lookup(request)
+  const pushSchema = {
+    summary: 'A customer-service push: answers success once the message is stored',
+    params: paramsSchema,
+    querystring: querySchema,
+    response: { 200: { type: 'string' }, ...errorResponses }
+  }
+  fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/:appid', { schema: pushSchema }, async function receivePush (request, reply) {
+    return await receive(request, reply, lookup(request))
+  })
+  // Third-party platform mode: the 消息与事件接收URL registered as <ingest>/wechat/component/$APPID$. Signed with the
+  // platform's token, encrypted with its key, the component appid in the plaintext: the entry's crypto is the platform's.
+  if (opts.component === true) {
+    fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/component/:appid', {
+      schema: { ...pushSchema, summary: 'A customer-service push for a mini program that authorized the third-party platform' }
+    }, async function receiveComponentPush (request, reply) {
+      return await receive(request, reply, lookup(request, 'component'))
+    })
+  }
+
+  async function receive (request: FastifyRequest<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>, reply: FastifyReply, entry: MiniProgramEntry): Promise<FastifyReply> {
     const app = entry.crypto
     const query = request.query
     const { timestamp, nonce, signature } = verifyQuery(app, query)
@@ -173,7 +189,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       // Safe and compatible modes alike: only Encrypt, checked by msg_signature, is trusted. Compatible mode's
       // plaintext copy is ignored, and a plaintext push to an app with a key is refused (no downgrade).
       const msgSignature = query.msg_signature
-      if (msgSignature === undefined || msgSignature === '') throw new BadSignature(`msg_signature is missing: ${app.appid} accepts only encrypted pushes`)
+      if (msgSignature === undefined || msgSignature === '') throw new BadSignature(`msg_signature is missing: ${entry.program.appid} accepts only encrypted pushes`)
       if (query.encrypt_type !== 'aes') throw new BadBody('encrypt_type must be aes for an app with an encodingAESKey')
       const value = outer.Encrypt
       if (typeof value !== 'string' || value === '') throw new BadBody('Encrypt is missing')
@@ -202,7 +218,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     request.push!.msg_id = 'msgId' in message ? message.msgId : null
 
     const row = toRow(message, {
-      appId: app.appid,
+      appId: entry.program.appid,
       signature,
       timestamp,
       nonce,
@@ -244,5 +260,5 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
         .send(transferReply(app, message, format, payloadFormat, encrypt !== null))
     }
     return reply.type('text/plain; charset=utf-8').send('success')
-  })
+  }
 }

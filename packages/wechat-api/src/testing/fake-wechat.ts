@@ -3,7 +3,7 @@ import { EventEmitter, once } from 'node:events'
 import { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import fastifyMultipart from '@fastify/multipart'
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { subscribeFieldKind, subscribeValueProblem } from '@kefu/service'
 
 /** The APIs the fake implements, by the short names `failNext` and `hangNext` take. */
@@ -39,6 +39,8 @@ export interface FakeWechatOptions {
   pages?: Readonly<Record<string, readonly string[]>>
   host?: string
   port?: number
+  /** Adds routes before the fake listens (the fake Open Platform's component APIs); they take precedence over the fake's. */
+  extend?: (app: FastifyInstance) => void | Promise<void>
 }
 
 export interface FakeSubscribeTemplate {
@@ -116,6 +118,11 @@ export interface FakeWechat {
   expireTokens: (appid?: string) => void
   /** The current tokens become invalid, as when leaked and reset: calls get 40001, stable_token mints new ones. */
   invalidateTokens: (appid?: string) => void
+  /**
+   * Mints a token for `appid` that the APIs accept, as another issuer would (the Open Platform's authorizer tokens);
+   * the app's previous token becomes invalid.
+   */
+  issueToken: (appid: string, ttlSeconds?: number) => string
   /** The token stable_token would hand out now, if any: for asserting that it leaks nowhere. */
   currentToken: (appid?: string) => string | undefined
   /**
@@ -281,10 +288,10 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     })
   }
 
-  function mint (appid: string): string {
+  function mint (appid: string, ttl = ttlSeconds): string {
     tokenSeq++
     const token = `${tokenSeq}_${randomBytes(60).toString('base64url')}`
-    tokens.set(token, { appid, status: 'valid', expiresAt: Date.now() + ttlSeconds * 1000 })
+    tokens.set(token, { appid, status: 'valid', expiresAt: Date.now() + ttl * 1000 })
     current.set(appid, token)
     tokenRefreshes++
     return token
@@ -534,6 +541,7 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
     }
   })
 
+  await options.extend?.(app)
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
@@ -601,6 +609,11 @@ export async function startFakeWechat (options: FakeWechatOptions = {}): Promise
         const live = liveToken(id)
         if (live !== undefined) live.state.status = 'invalid'
       }
+    },
+    issueToken (appid, ttl) {
+      const live = liveToken(appid)
+      if (live !== undefined) live.state.status = 'invalid'
+      return mint(appid, ttl)
     },
     currentToken (appid = FAKE_APP.appid) {
       return current.get(appid)

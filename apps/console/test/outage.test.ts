@@ -86,7 +86,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await prisma.agentApp.create({ data: { username: 'alice', appId: APP.appid } })
   // An administrator, so that the routes administrators use are probed too.
-  await prisma.agent.create({ data: { username: 'alice', role: 'admin', availability: 'offline' } })
+  await prisma.agent.create({ data: { username: 'alice', role: 'admin', owner: true, availability: 'offline' } })
 
   async function push (from: string, content = 'hello'): Promise<void> {
     const built = buildPush({ appid: APP.appid, token: APP.token, mode: 'plain', format: 'json', fields: messageFields({ type: 'text', fromUserName: from, content }) })
@@ -250,6 +250,16 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /api/reports', needs: ['redis', 'database'], send: () => api('GET', '/api/reports'), ok: json((b) => Array.isArray(b.apps) && Array.isArray(b.agents)) },
     { route: 'GET /api/reports.csv', needs: ['redis', 'database'], send: () => api('GET', '/api/reports.csv'), ok: (x) => x.status === 200 && x.body.includes('scope,mini_program_or_agent') },
     { route: 'GET /reports', needs: ['redis', 'database'], page: true, send: () => navigate(alice, C, '/reports'), ok: (x) => x.status === 200 && x.body.includes('<svg') },
+    { route: 'GET /api/mini-programs', needs: ['redis', 'database'], send: () => api('GET', '/api/mini-programs'), ok: json((b) => b.items.some((p: any) => p.appid === APP.appid)) },
+    { route: 'GET /api/mini-programs/:appid', needs: ['redis', 'database'], send: () => api('GET', `/api/mini-programs/${APP.appid}`), ok: json((b) => b.miniProgram.appid === APP.appid) },
+    { route: 'GET /mini-programs', needs: ['redis', 'database'], page: true, send: () => navigate(alice, C, '/mini-programs'), ok: (x) => x.status === 200 && x.body.includes('mini-programs.js') },
+    // A form with a mistake (400 after the owner check): one added would make alice the administrator of another mini program.
+    { route: 'POST /api/mini-programs', needs: ['redis', 'database'], send: () => api('POST', '/api/mini-programs', { appid: 'wx00000000000000ee', token: 'x' }), ok: 400 },
+    // A row of WECHAT_APPS: read-only (409), after the owner check and the form's.
+    { route: 'PUT /api/mini-programs/:appid', needs: ['redis', 'database'], send: () => api('PUT', `/api/mini-programs/${APP.appid}`, { name: 'x' }), ok: 409 },
+    { route: 'POST /api/mini-programs/:appid/rotate-key', needs: ['redis', 'database'], send: () => api('POST', `/api/mini-programs/${APP.appid}/rotate-key`, { encodingAESKey: 'a'.repeat(43) }), ok: 409 },
+    { route: 'PUT /api/mini-programs/:appid/enabled', needs: ['redis', 'database'], send: () => api('PUT', `/api/mini-programs/${APP.appid}/enabled`, { enabled: true }), ok: 409 },
+    { route: 'POST /api/mini-programs/:appid/test', needs: ['redis', 'database'], send: () => api('POST', `/api/mini-programs/${APP.appid}/test`), ok: json((b) => typeof b.ok === 'boolean') },
     { route: 'GET /reports/reports.css', needs: [], send: async () => answer(await alice.request(C, 'GET', '/reports/reports.css')), ok: 200 },
     { route: 'GET /api/search', needs: ['redis', 'database'], send: () => api('GET', '/api/search?openid=o_outage'), ok: json((b) => b.results.some((r: any) => r.openid === 'o_outage')) },
     {

@@ -97,7 +97,7 @@ t.test("a customer's message is stored once; replies go out with the authorizer 
   // The console's WeChat sender, with the token source the console gives it in this mode.
   const component = sys.console.app.component!
   t.ok(await within2s(async () => component.api.has(APPID)), 'the console knows the mini program is served by the platform')
-  const sender = await createWechatSender({ baseUrl: fake.url, apps: [], redis: null, redisPrefix: 'unused:', now: Date.now, externalTokens: component.api })
+  const sender = await createWechatSender({ baseUrl: fake.url, apps: { find: () => undefined }, redis: null, redisPrefix: 'unused:', now: Date.now, externalTokens: component.api })
   t.teardown(() => sender.close())
   await sender.send(APPID, OPENID, { msgtype: 'text', text: { content: '您好，请问有什么可以帮您？' } })
   const sent = fake.wechat.requests.filter((r) => r.api === 'custom/send' && r.errcode === 0)

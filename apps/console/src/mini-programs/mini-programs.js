@@ -49,7 +49,7 @@ async function load () {
 
 function row (p) {
   const s = p.stats || { lastPushAt: null, pushesToday: 0, lastError: null }
-  const managed = p.managedBy === 'configuration'
+  const managed = p.managedBy !== 'console'
   const buttons = el('td', { class: 'mp-row-actions' },
     el('button', { type: 'button', text: M.details, onclick: () => { showDetails(p) } }),
     el('button', { type: 'button', text: M.test, onclick: (e) => { void runTest(p, e.target) } }))
@@ -87,11 +87,11 @@ function pushSettings (p, typed) {
 }
 
 function showDetails (p) {
-  const rotate = p.managedBy === 'configuration'
+  const rotate = p.managedBy !== 'console'
     ? null
     : el('button', { type: 'button', text: M.rotate, onclick: () => { showRotate(p) } })
   panel.replaceChildren(el('h2', { text: `${p.name || p.appid}` }),
-    el('p', { text: p.managedBy === 'configuration' ? M.managed : M.console }),
+    el('p', { text: p.managedBy === 'configuration' ? M.managed : p.managedBy === 'component' ? M.component : M.console }),
     el('p', { text: `${M.secret}: ${p.secret ? M.stored(p.secret) : M.never}` }),
     p.previousEncodingAESKey ? el('p', { text: M.previousKey(p.previousEncodingAESKey) }) : null,
     pushSettings(p, null), rotate)

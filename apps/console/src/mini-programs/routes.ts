@@ -30,7 +30,7 @@ export interface MiniProgramView {
   originalId: string | null
   messageFormat: 'json' | 'xml'
   enabled: boolean
-  managedBy: 'configuration' | 'console'
+  managedBy: 'configuration' | 'console' | 'component'
   changedBy: string | null
   changedAt: string
   token: string | null
@@ -65,7 +65,7 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
       encodingAESKey: lastFour(p.encodingAESKey),
       previousEncodingAESKey: lastFour(p.previousEncodingAESKey),
       secret: lastFour(p.secret),
-      push: { url: `${opts.ingestUrl}/wechat/${p.appid}`, format: p.messageFormat === 'xml' ? 'XML' : 'JSON', mode: p.encodingAESKey === undefined ? 'plain' : 'safe' }
+      push: { url: p.source === 'component' ? `${opts.ingestUrl}/wechat/component/${p.appid}` : `${opts.ingestUrl}/wechat/${p.appid}`, format: p.messageFormat === 'xml' ? 'XML' : 'JSON', mode: p.encodingAESKey === undefined ? 'plain' : 'safe' }
     }
   }
 
@@ -79,7 +79,13 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
     return p
   }
 
-  function readOnly (reply: FastifyReply, appid: string, l: Lang): FastifyReply {
+  function readOnly (reply: FastifyReply, appid: string, l: Lang, source: MiniProgram['source'] = 'configuration'): FastifyReply {
+    if (source === 'component') {
+      return reply.code(409).send({
+        statusCode: 409, code: 'KEFU_CONSOLE_MANAGED_BY_COMPONENT', error: 'Conflict',
+        message: l === 'en' ? `mini program ${appid} is served through the third-party platform: its credentials are WeChat's to give` : `小程序 ${appid} 经第三方平台授权：其凭据由微信授权提供`
+      })
+    }
     return reply.code(409).send({
       statusCode: 409, code: 'KEFU_CONSOLE_MANAGED_BY_CONFIGURATION', error: 'Conflict',
       message: l === 'en' ? `mini program ${appid} is managed by configuration (WECHAT_APPS): change it there` : `小程序 ${appid} 由配置（WECHAT_APPS）管理：请在那里修改`
@@ -158,7 +164,7 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
     if (problems.length > 0) return refuse(reply, problems)
     const p = found(request.params.appid, reply)
     if (p === undefined) return reply
-    if (p.source === 'configuration') return readOnly(reply, p.appid, l)
+    if (p.source !== 'console') return readOnly(reply, p.appid, l, p.source)
     const b = request.body as Record<string, string | undefined>
     const given = (k: string): string | undefined => b[k] === undefined || b[k] === '' ? undefined : b[k]
     const saved = await save(request, reply, {
@@ -185,7 +191,7 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
     if (problems.length > 0) return refuse(reply, problems)
     const p = found(request.params.appid, reply)
     if (p === undefined) return reply
-    if (p.source === 'configuration') return readOnly(reply, p.appid, l)
+    if (p.source !== 'console') return readOnly(reply, p.appid, l, p.source)
     const saved = await save(request, reply, {
       ...current(p),
       encodingAESKey: request.body.encodingAESKey,

@@ -65,7 +65,7 @@ export async function startTopology (options: TopologyOptions): Promise<Topology
       })))
     },
     sync: { REDIS_CLUSTER_URLS: options.redisClusterUrls, DRAIN_MS: String(options.drainMs), ...bSite('sync') },
-    console: { ...common, ...bSite('console'), WECHAT_APPS: JSON.stringify(APPS), WECHAT_API_BASE: options.wechatApiBase, DATA_DIR: dataDir }
+    console: { ...common, ...bSite('console'), KEFU_SECRET_KEY: SECRETS.kefu, WECHAT_API_BASE: options.wechatApiBase, DATA_DIR: dataDir }
   }
   const instances = {} as Record<AppName, [ServiceProcess, ServiceProcess]>
   for (const n of names) {

@@ -1,13 +1,13 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir } from '@kefu/db'
+import { miniProgramsPlugin } from '@kefu/mini-programs'
 import {
-  busPlugin, commandClient, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard, sessionStoreErrors
+  busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard
 } from '@kefu/service'
-import { createMemoryStore, createRedisStore, instrumentStore } from '@kefu/session'
-import { ssoClient } from '@kefu/sso-client'
+import { openSessionStore, ssoClient } from '@kefu/sso-client'
 import agentPlugin from './common/agent.js'
-import miniProgramsSource, { canSend } from './common/mini-programs.js'
+import { canSend } from './common/mini-programs.js'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './common/rate-limit.js'
 import { refuseCoercedBodies } from './common/validation.js'
 import { createWechatSender } from './common/wechat.js'
@@ -50,10 +50,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
 
-  const plainSessions = fastify.redis === null
-    ? createMemoryStore({ prefix: prefix + 'session:' })
-    : await createRedisStore({ client: commandClient(fastify.redis), prefix: prefix + 'session:' })
-  const sessions = instrumentStore(plainSessions, sessionStoreErrors(fastify.metrics, plainSessions.kind))
+  const sessions = await openSessionStore(fastify, prefix + 'session:')
   await fastify.register(ssoClient, {
     authUrl: opts.authUrl,
     authInternalUrl: opts.authInternalUrl,
@@ -78,7 +75,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  await fastify.register(miniProgramsSource, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
+  await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
   const known = fastify.miniPrograms
   const configuredApps = {
     has: (appid: string) => known.find(appid) !== undefined,

@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { databasePlugin } from '@kefu/db'
-import { componentPushCrypto } from '@kefu/mini-programs'
+import { componentPushCrypto, miniProgramsPlugin } from '@kefu/mini-programs'
 import { generateSecretKey } from '@kefu/secrets'
 import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin } from '@kefu/service'
 import component from './plugins/component.js'
-import miniPrograms from './plugins/mini-programs.js'
 import pushStore from './plugins/push-store.js'
 import componentRoutes from './routes/component.js'
 import wechatRoutes from './routes/wechat.js'
@@ -31,7 +30,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(redisPlugin, opts)
   await fastify.register(busPlugin, opts)
   const componentCrypto = opts.component === undefined ? undefined : componentPushCrypto(opts.component)
-  await fastify.register(miniPrograms, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs, component: componentCrypto })
+  await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs, component: componentCrypto })
   await fastify.register(component, {
     config: opts.component,
     crypto: componentCrypto,

@@ -12,3 +12,4 @@ export {
   ComponentStore, WECHAT, VERIFY_TICKET_LIFETIME_MS, ticketContext, refreshTokenContext,
   type Authorization, type ComponentStoreOptions
 } from './component-store.js'
+export { miniProgramsPlugin, type MiniProgramsPluginOptions } from './plugin.js'

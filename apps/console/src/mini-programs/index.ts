@@ -15,4 +15,4 @@ export interface MiniProgramsOptions {
 
 export default fp<MiniProgramsOptions>(async function miniPrograms (fastify, opts) {
   await registerUncached(fastify, async (scope) => { await miniProgramsRoutes(scope, opts) })
-}, { name: 'kefu-console-mini-programs', dependencies: ['kefu-console-agent', 'kefu-console-team', 'kefu-console-mini-programs-source'] })
+}, { name: 'kefu-console-mini-programs', dependencies: ['kefu-console-agent', 'kefu-console-team', 'kefu-mini-programs'] })

@@ -2,6 +2,7 @@
 // program added, disabled or re-enabled on one instance in effect on every instance within 2 s, a push for a
 // disabled or unknown one refused with 404 and nothing stored, and no secret readable in the table.
 import t from 'tap'
+import { within } from '@kefu/service/testing'
 import type { FastifyInstance } from 'fastify'
 import { APPS, build, countRows, fields, fileDatabase, push, send } from './helper.js'
 import type { WechatAppConfig } from '../src/app.js'
@@ -11,15 +12,8 @@ const skip = (process.env.DATABASE_URL === undefined || process.env.REDIS_URL ==
 
 const ADDED: WechatAppConfig = { appid: 'wxadded0000000000a', token: 'addedToken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ADDEDKE', secret: 'added-app-secret-plaintext-0001' }
 
-/** Waits for `condition` (a push's answer), at most 2 s, the bound issue 21 promises. */
-async function within2s (condition: () => Promise<boolean>): Promise<boolean> {
-  const end = Date.now() + 2000
-  while (Date.now() < end) {
-    if (await condition()) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return await condition()
-}
+/** Waits for `condition`, at most 2 s: the bound issue 21 promises. */
+const within2s = (condition: () => Promise<boolean>): Promise<boolean> => within(2000, condition)
 
 let n = 0
 async function status (app: FastifyInstance, program: WechatAppConfig): Promise<number> {

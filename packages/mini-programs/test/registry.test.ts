@@ -1,4 +1,5 @@
 import t from 'tap'
+import { within } from '@kefu/service/testing'
 import crypto from 'node:crypto'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
@@ -43,15 +44,8 @@ async function open (t: Tap, secrets: SecretBox, configured?: WechatAppConfig[],
   return registry
 }
 
-/** Waits for `condition`, at most 2 s (the promise of issue 21), checking every 20 ms. */
-async function within2s (condition: () => boolean): Promise<boolean> {
-  const end = Date.now() + 2000
-  while (Date.now() < end) {
-    if (condition()) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return condition()
-}
+/** Waits for `condition`, at most 2 s: the bound issue 21 promises. */
+const within2s = (condition: () => boolean): Promise<boolean> => within(2000, condition)
 
 async function rowsAsText (): Promise<string> {
   const rows = await prisma.$queryRawUnsafe<Array<{ row: string }>>('SELECT row_to_json(m)::text AS row FROM mini_program m')

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { databasePlugin, defaultDataDir } from '@kefu/db'
-import { miniProgramsPlugin } from '@kefu/mini-programs'
+import { componentPushCrypto, miniProgramsPlugin } from '@kefu/mini-programs'
 import {
   busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redirectToPublicUrl, redisPlugin, sameOriginGuard
 } from '@kefu/service'
@@ -75,7 +75,14 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   })
 
   const store = new ConsoleStore(fastify.prisma, now)
-  await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys, reloadIntervalMs: opts.miniProgramsReloadMs })
+  // With WECHAT_COMPONENT, the mini programs authorized to the platform are served (sent for) as ingest serves them.
+  await fastify.register(miniProgramsPlugin, {
+    registry: opts.miniPrograms,
+    configured: opts.apps,
+    secretKeys: opts.secretKeys,
+    reloadIntervalMs: opts.miniProgramsReloadMs,
+    component: opts.component === undefined ? undefined : componentPushCrypto(opts.component)
+  })
   const known = fastify.miniPrograms
   const configuredApps = {
     has: (appid: string) => known.find(appid) !== undefined,
@@ -92,6 +99,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
       wechatApiBase: opts.wechatApiBase,
       authorizeUrl: opts.componentAuthorizeUrl,
       tokenPrefix: opts.componentTokenPrefix,
+      registry: known,
       fetch: opts.fetch,
       now
     })

@@ -8,7 +8,6 @@ import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix, within } fr
 import { FAKE_AUTHORIZER, FAKE_COMPONENT, startFakeOpenPlatform } from '@kefu/wechat-api/testing/open-platform'
 import { messageFields } from '@kefu/wechat-crypto'
 import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
-import { createWechatSender } from '../common/wechat.js'
 
 const APPID = FAKE_AUTHORIZER.appid
 const OPENID = 'oCustomer0000000000000000002'
@@ -35,11 +34,15 @@ fake.setEventsUrl(`${ingestUrl}/wechat/component/events`)
 await fake.pushTicket()
 
 await addAgent(sys, 'ada', [APPS[0]!.appid], { role: 'admin' })
+await sys.prisma.agent.update({ where: { username: 'ada' }, data: { owner: true } })
 await addAgent(sys, 'bob', [APPS[0]!.appid])
+await addAgent(sys, 'carl', [APPS[0]!.appid], { role: 'admin' })
 const ada = new Agent()
 await ada.signIn(sys, 'ada')
 const bob = new Agent()
 await bob.signIn(sys, 'bob')
+const carl = new Agent()
+await carl.signIn(sys, 'carl')
 
 /** Waits for `condition`, at most 2 s: the bound issue 21 promises. */
 const within2s = (condition: () => Promise<boolean>): Promise<boolean> => within(2000, condition)
@@ -58,25 +61,45 @@ t.test('a console without WECHAT_COMPONENT answers 404', { skip: redisUrl === un
   t.equal((await ada.request(plain, 'GET', '/component/authorize')).status, 404)
 })
 
-t.test("an administrator authorizes a mini program through WeChat's page; an agent may not", async (t) => {
+t.test("an owner authorizes a mini program through WeChat's page; an administrator or an agent may not", async (t) => {
   t.equal((await bob.request(sys.console, 'GET', '/component/authorize')).status, 403)
+  t.equal((await carl.request(sys.console, 'GET', '/component/authorize')).status, 403, 'an administrator is not an owner')
   const start = await ada.request(sys.console, 'GET', '/component/authorize')
   t.equal(start.status, 302)
   const page = new URL(start.headers.get('location')!)
   t.equal(page.origin + page.pathname, fake.authorizeUrl, "WeChat's authorization page")
-  t.equal(page.searchParams.get('redirect_uri'), `${sys.console.url}/component/callback`)
+  const back = new URL(page.searchParams.get('redirect_uri')!)
+  t.equal(back.origin + back.pathname, `${sys.console.url}/component/callback`)
+  const state = back.searchParams.get('state')!
+  t.match(state, /^[A-Za-z0-9_-]{43}$/, 'a state bound to this browser')
+  t.match(start.headers.getSetCookie().join('\n'), /kefu_component_state=[^;]+; Max-Age=600; Path=\/component\/callback; HttpOnly; SameSite=Lax/)
   t.equal(page.searchParams.get('component_appid'), FAKE_COMPONENT.appid)
   // The merchant scans and confirms: WeChat notifies ingest, then sends the browser back.
-  const back = await fetch(page, { redirect: 'manual' })
-  t.equal(back.status, 302)
-  const callback = new URL(back.headers.get('location')!)
+  const returned = await fetch(page, { redirect: 'manual' })
+  t.equal(returned.status, 302)
+  const callback = new URL(returned.headers.get('location')!)
   t.ok(callback.searchParams.get('auth_code'))
-  t.equal((await bob.request(sys.console, 'GET', callback.pathname + callback.search)).status, 403, 'only an administrator finishes it')
-  const done = await ada.request(sys.console, 'GET', callback.pathname + callback.search)
+  t.equal(callback.searchParams.get('state'), state, 'the state comes back')
+  const path = callback.pathname + callback.search
+  t.equal((await bob.request(sys.console, 'GET', path)).status, 403, 'only an owner finishes it')
+  // An owner's browser that did not start it (a link somebody else made) finishes nothing.
+  const olga = new Agent()
+  await olga.signIn(sys, 'ada')
+  const elsewhere = await olga.request(sys.console, 'GET', path)
+  t.equal(elsewhere.status, 400)
+  t.match(elsewhere.json().message, /not started from this browser/)
+  const forged = new URL(callback)
+  forged.searchParams.set('state', 'A'.repeat(43))
+  t.equal((await ada.request(sys.console, 'GET', forged.pathname + forged.search)).status, 400, 'another state')
+  t.equal(await sys.prisma.agentApp.count({ where: { appId: APPID } }), 0, 'nothing stored for refusals')
+  const done = await ada.request(sys.console, 'GET', path)
   t.equal(done.status, 303)
-  t.equal(done.headers.get('location'), `/?authorized=${APPID}`)
+  t.equal(done.headers.get('location'), `/mini-programs?authorized=${APPID}`)
+  t.match(done.headers.getSetCookie().join('\n'), /kefu_component_state=;/, 'the state is used once')
   t.match(await sys.prisma.miniProgram.findUnique({ where: { appId: APPID } }), { source: 'component', enabled: true, name: FAKE_AUTHORIZER.nickName, changedBy: 'ada' })
-  t.equal((await ada.request(sys.console, 'GET', '/component/callback?auth_code=made-up')).status, 400, 'a code WeChat does not know')
+  t.same(await sys.prisma.agentApp.findMany({ where: { appId: APPID }, select: { username: true } }), [{ username: 'ada' }], 'whoever adds it serves it')
+  t.equal((await ada.request(sys.console, 'GET', path)).status, 400, 'a second use of the same return')
+  t.equal((await ada.request(sys.console, 'GET', `/component/callback?auth_code=made-up&state=${'B'.repeat(43)}`)).status, 400, 'a code WeChat does not know')
   t.equal((await ada.request(sys.console, 'GET', '/component/callback')).status, 400, 'no code')
 })
 
@@ -88,26 +111,29 @@ t.test("a customer's message is stored once; replies go out with the authorizer 
   }
   t.equal(await sys.prisma.customerMessage.count({ where: { appId: APPID } }), 1, 'one row for two deliveries')
 
-  // The console's WeChat sender, with the token source the console gives it in this mode.
+  // The owner who authorized it answers from the console: the reply goes out with the authorizer's token.
   const component = sys.console.app.component!
   t.ok(await within2s(async () => component.api.has(APPID)), 'the console knows the mini program is served by the platform')
-  const sender = await createWechatSender({ baseUrl: fake.url, apps: { find: () => undefined }, redis: null, redisPrefix: 'unused:', now: Date.now, externalTokens: component.api })
-  t.teardown(() => sender.close())
-  await sender.send(APPID, OPENID, { msgtype: 'text', text: { content: '您好，请问有什么可以帮您？' } })
+  const path = `/api/conversations/${APPID}/${OPENID}/messages`
+  const first = await ada.api(sys, 'POST', path, { type: 'text', text: '您好，请问有什么可以帮您？' })
+  t.equal(first.status, 201, first.text)
+  t.match(first.json().message, { status: 'sent' })
   const sent = fake.wechat.requests.filter((r) => r.api === 'custom/send' && r.errcode === 0)
   t.equal(sent.length, 1)
   t.equal(sent[0]!.appid, APPID, "sent with the authorizer's token")
   const refreshes = fake.authorizerTokenRefreshes(APPID)
   fake.expireAuthorizerToken(APPID)
-  await sender.send(APPID, OPENID, { msgtype: 'text', text: { content: '还在吗？' } })
+  t.equal((await ada.api(sys, 'POST', path, { type: 'text', text: '还在吗？' })).status, 201)
   t.equal(fake.authorizerTokenRefreshes(APPID), refreshes + 1, 'renewed once after 42001')
   t.equal(fake.wechat.messages(APPID).length, 2)
 
   await fake.withdraw(APPID)
   t.ok(await within2s(async () => !component.api.has(APPID)), 'withdrawn: the console stops sending within 2 s')
-  const refused = await sender.send(APPID, OPENID, { msgtype: 'text', text: { content: 'after' } }).then(() => null, (err: { code?: string }) => err.code)
-  t.equal(refused, 'KEFU_WECHAT_API_UNKNOWN_APP')
+  const refused = await ada.api(sys, 'POST', path, { type: 'text', text: 'after' })
+  t.equal(refused.status, 409)
+  t.equal(refused.json().code, 'KEFU_CONSOLE_NO_SECRET')
   t.equal(fake.wechat.messages(APPID).length, 2, 'nothing sent')
+  t.equal(await sys.prisma.outboundMessage.count({ where: { appId: APPID } }), 2, 'nothing recorded for the refusal')
   t.equal((await fake.pushMessage(`${ingestUrl}/wechat/component/$APPID$`, APPID, { ...message, MsgId: 6100000000000000002n })).status, 404, 'nothing received')
   t.equal(await sys.prisma.customerMessage.count({ where: { appId: APPID } }), 1, 'history kept')
 })

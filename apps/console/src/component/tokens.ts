@@ -2,9 +2,10 @@
 // sender uses for mini programs of source component (replies, media, subscribe messages), and the durable state it
 // reads (ticket, refresh tokens). Made before the sender, so app.ts can hand it over.
 import type { FastifyInstance } from 'fastify'
-import { ComponentStore, MiniProgramRegistry, componentPushCrypto, type WechatComponentConfig } from '@kefu/mini-programs'
+import { ComponentStore, type WechatComponentConfig } from '@kefu/mini-programs'
 import { SecretBox, type SecretKey } from '@kefu/secrets'
 import { createMemoryTokenStore, createRedisTokenStore, WechatComponentApi, type TokenStore } from '@kefu/wechat-api'
+import { servedByPlatform, type MiniProgramLookup } from '../common/mini-programs.js'
 
 export interface ConsoleComponent {
   config: WechatComponentConfig
@@ -20,8 +21,8 @@ export interface ConsoleComponentOptions {
   authorizeUrl?: string
   /** Shared with ingest: one component_access_token for every instance (default `kefu:wechat-component:`). */
   tokenPrefix?: string
-  /** Which mini programs are served by the platform; default a registry of this console's own. */
-  registry?: Pick<MiniProgramRegistry, 'get'>
+  /** The console's mini programs (fastify.miniPrograms), opened with the platform's push crypto. */
+  registry: MiniProgramLookup
   fetch?: typeof fetch
   now: () => number
 }
@@ -29,13 +30,7 @@ export interface ConsoleComponentOptions {
 /** Needs the database, Redis and the bus plugins registered on `fastify`; closes what it opened with it. */
 export async function openComponent (fastify: FastifyInstance, opts: ConsoleComponentOptions): Promise<ConsoleComponent> {
   const secrets = new SecretBox(opts.secretKeys)
-  let registry = opts.registry
-  if (registry === undefined) {
-    const own = await MiniProgramRegistry.open({ prisma: fastify.prisma, bus: fastify.bus, secrets, component: componentPushCrypto(opts.config), log: fastify.log })
-    fastify.addHook('onClose', async () => { await own.close() })
-    registry = own
-  }
-  const lookup = registry
+  const lookup = opts.registry
   const store = new ComponentStore({ prisma: fastify.prisma, secrets, bus: fastify.bus, componentAppid: opts.config.appid, now: opts.now })
   const tokenStore: TokenStore = fastify.redis === null
     ? createMemoryTokenStore()
@@ -51,7 +46,7 @@ export async function openComponent (fastify: FastifyInstance, opts: ConsoleComp
     },
     tokenStore,
     // A memory lookup: enabled, and served by the platform. A withdrawn one is disabled at once on every instance.
-    isAuthorizer: (appid) => lookup.get(appid)?.program.source === 'component',
+    isAuthorizer: (appid) => servedByPlatform(lookup, appid),
     authorizeUrl: opts.authorizeUrl,
     fetch: opts.fetch,
     clock: opts.now,

@@ -1,7 +1,7 @@
 // The Mini programs page's words, one table per language (zh-CN by default, English for <html lang="en">).
 const zh = {
   title: '小程序管理', back: '返回工作台', search: '搜索 AppID、名称或原始 ID', searchButton: '搜索', add: '添加小程序',
-  authorize: '授权小程序', none: '没有符合条件的小程序。', page: (p, n, total) => `第 ${p} / ${n} 页，共 ${total} 个`, prev: '上一页', next: '下一页',
+  authorize: '授权小程序', authorized: (appid) => `${appid} 已授权本平台，可以接收和回复客服消息。`, none: '没有符合条件的小程序。', page: (p, n, total) => `第 ${p} / ${n} 页，共 ${total} 个`, prev: '上一页', next: '下一页',
   appid: 'AppID', name: '名称', originalId: '原始 ID', token: 'Token（令牌）', encodingAESKey: 'EncodingAESKey（消息加密密钥）',
   secret: 'AppSecret', format: '数据格式', enabled: '状态', on: '已启用', off: '已停用', managed: '由配置管理（只读）', component: '经第三方平台授权（只读）', console: '控制台管理',
   lastPush: '最近推送', pushesToday: '今日推送', lastError: '最近错误', never: '无', edit: '编辑', rotate: '更换 EncodingAESKey',
@@ -14,7 +14,7 @@ const zh = {
 }
 const en = {
   title: 'Mini programs', back: 'Back to the console', search: 'Search by AppID, name or original ID', searchButton: 'Search', add: 'Add a mini program',
-  authorize: 'Authorize a mini program', none: 'No mini program matches.', page: (p, n, total) => `Page ${p} of ${n}, ${total} in all`, prev: 'Previous', next: 'Next',
+  authorize: 'Authorize a mini program', authorized: (appid) => `${appid} has authorized this platform: its customer-service messages now come here and can be answered.`, none: 'No mini program matches.', page: (p, n, total) => `Page ${p} of ${n}, ${total} in all`, prev: 'Previous', next: 'Next',
   appid: 'AppID', name: 'Name', originalId: 'Original ID', token: 'Token', encodingAESKey: 'EncodingAESKey',
   secret: 'AppSecret', format: 'Data format', enabled: 'Status', on: 'Enabled', off: 'Disabled', managed: 'Managed by configuration (read-only)', component: 'Authorized through the third-party platform (read-only)', console: 'Managed here',
   lastPush: 'Last push', pushesToday: 'Pushes today', lastError: 'Last error', never: 'none', edit: 'Edit', rotate: 'Rotate EncodingAESKey',

@@ -136,7 +136,14 @@ function showForm (p) {
       const r = await api(p ? '/api/mini-programs/' + p.appid : '/api/mini-programs', { method: p ? 'PUT' : 'POST', json: data, person: true })
       status.textContent = M.saved
       panel.replaceChildren(el('h2', { text: r.miniProgram.appid }), pushSettings(r.miniProgram, data))
-      void load()
+      // Back from WeChat's authorization page (GET /component/callback sends the browser here).
+const authorized = new URLSearchParams(location.search).get('authorized')
+if (authorized !== null && /^wx[0-9A-Za-z]{16}$/.test(authorized)) {
+  state.q = authorized
+  searchInput.value = authorized
+  status.textContent = M.authorized(authorized)
+}
+void load()
     } catch (err) {
       errors.replaceChildren(...((err.body && err.body.problems) || [err.message]).map((line) => el('li', { text: line })))
     }
@@ -156,7 +163,14 @@ function showRotate (p) {
       const r = await api(`/api/mini-programs/${p.appid}/rotate-key`, { method: 'POST', json: { encodingAESKey }, person: true })
       status.textContent = M.rotated
       panel.replaceChildren(pushSettings(r.miniProgram, { encodingAESKey }))
-      void load()
+      // Back from WeChat's authorization page (GET /component/callback sends the browser here).
+const authorized = new URLSearchParams(location.search).get('authorized')
+if (authorized !== null && /^wx[0-9A-Za-z]{16}$/.test(authorized)) {
+  state.q = authorized
+  searchInput.value = authorized
+  status.textContent = M.authorized(authorized)
+}
+void load()
     } catch (err) {
       errors.replaceChildren(...((err.body && err.body.problems) || [err.message]).map((line) => el('li', { text: line })))
     }
@@ -181,4 +195,11 @@ async function runTest (p, button) {
   } catch (err) { status.textContent = err.message } finally { button.disabled = false }
 }
 
+// Back from WeChat's authorization page (GET /component/callback sends the browser here).
+const authorized = new URLSearchParams(location.search).get('authorized')
+if (authorized !== null && /^wx[0-9A-Za-z]{16}$/.test(authorized)) {
+  state.q = authorized
+  searchInput.value = authorized
+  status.textContent = M.authorized(authorized)
+}
 void load()

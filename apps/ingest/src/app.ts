@@ -5,6 +5,7 @@ import { databasePlugin } from '@kefu/db'
 import { componentPushCrypto, miniProgramsPlugin } from '@kefu/mini-programs'
 import { generateSecretKey } from '@kefu/secrets'
 import { busPlugin, healthRoutes, installErrorHandler, metricsPlugin, redisPlugin } from '@kefu/service'
+import { createReleaseCheck } from './lib/release-check.js'
 import component from './plugins/component.js'
 import pushStore from './plugins/push-store.js'
 import componentRoutes from './routes/component.js'
@@ -43,7 +44,10 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
   await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
-  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now, component: fastify.component !== null })
+  const platform = fastify.component === null
+    ? undefined
+    : { crypto: fastify.component.crypto, releaseCheck: createReleaseCheck({ api: fastify.component.api, wechatApiBase: opts.wechatApiBase, fetch: opts.fetch, now, log: fastify.log }) }
+  await fastify.register(wechatRoutes, { miniPrograms: fastify.miniPrograms, timestampWindowS, now, component: platform })
   if (fastify.component !== null) await fastify.register(componentRoutes, { component: fastify.component, miniPrograms: fastify.miniPrograms, timestampWindowS, now })
 }
 

@@ -5,7 +5,8 @@ import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createMemoryBus } from '@kefu/service'
-import { captureLogs, deleteKeysAtTeardown, testKeyPrefix, type LogLine } from '@kefu/service/testing'
+import { captureLogs, deleteKeysAtTeardown, testKeyPrefix, within, type LogLine } from '@kefu/service/testing'
+import { PushCrypto, computeMsgSignature, parsePushBody } from '@kefu/wechat-crypto'
 import { FAKE_AUTHORIZER, FAKE_COMPONENT, startFakeOpenPlatform, type FakeOpenPlatform } from '@kefu/wechat-api/testing/open-platform'
 import ingestApp from '../src/app.js'
 import { APPS, SECRET_KEYS, countRows, fields, fileDatabase } from './helper.js'
@@ -167,6 +168,38 @@ t.test('an event of an InfoType kefu does not use is success; a malformed one 40
   t.same([other.status, other.body], [200, 'success'])
   const empty = await fetch(`${a.url}/wechat/component/events?timestamp=1&nonce=1&msg_signature=x`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '' })
   t.equal(empty.status, 400)
+})
+
+t.test("全网发布: WeChat's release check is answered as it wants, and nothing of it is stored", async (t) => {
+  const a = await instance(t)
+  fake.setEventsUrl(`${a.url}/wechat/component/events`)
+  await fake.pushTicket()
+  const template = `${a.url}/wechat/component/$APPID$`
+  const rows = await countRows(a.app)
+
+  // TESTCOMPONENT_MSG_TYPE_TEXT: the passive reply, encrypted and signed with the platform's token and key.
+  const textCheck = await fake.releaseTest(template, 'text')
+  t.equal(textCheck.status, 200)
+  const envelope = parsePushBody(textCheck.body, 'xml') as Record<string, string>
+  t.equal(envelope.MsgSignature, computeMsgSignature(FAKE_COMPONENT.token, envelope.TimeStamp!, envelope.Nonce!, envelope.Encrypt!), 'the reply is signed')
+  const inner = parsePushBody(new PushCrypto(FAKE_COMPONENT).decrypt(envelope.Encrypt!).message, 'xml')
+  t.match(inner, { ToUserName: textCheck.openid, MsgType: 'text', Content: 'TESTCOMPONENT_MSG_TYPE_TEXT_callback' })
+
+  // QUERY_AUTH_CODE:<code>: an empty answer at once, then the code exchanged and <code>_from_api sent to the sender.
+  const check = await fake.releaseTest(template)
+  t.same([check.status, check.body], [200, ''], 'answered at once, empty')
+  const answered = (): boolean => fake.wechat.messages(check.appid).some((m) => {
+    const body = m as { touser?: string, text?: { content?: string } }
+    return body.touser === check.openid && body.text?.content === `${check.code}_from_api`
+  })
+  t.ok(await within(5000, async () => answered()), 'custom/send <code>_from_api within 5 s, with the token the code gave')
+  t.ok(fake.requests.some((r) => r.api === 'api_query_auth' && (r.body as { authorization_code?: string }).authorization_code === check.code && r.errcode === 0), 'the code of the message was exchanged')
+
+  // A forged one is refused as any push; none of it is stored.
+  const forged = await fake.pushMessage(template.replace('$APPID$', check.appid), check.appid, text('QUERY_AUTH_CODE:made-up'), { tamper: true })
+  t.equal(forged.status, 401)
+  t.equal(await countRows(a.app), rows, 'nothing stored')
+  t.equal(await a.app.prisma.customerMessage.count({ where: { appId: check.appid } }), 0)
 })
 
 t.test('no refresh token, ticket or token is readable in the tables or the logs', async (t) => {

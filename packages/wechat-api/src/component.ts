@@ -6,6 +6,19 @@ import type { CachedToken, TokenStore } from './token-store.js'
 export const COMPONENT_AUTHORIZE_URL = 'https://mp.weixin.qq.com/cgi-bin/componentloginpage'
 
 /**
+ * WeChat's 全网发布 (release check) test accounts, appid → original id: before a third-party platform goes live,
+ * one of them messages the platform's message URL (全网发布检测说明, 2.0/operation/thirdparty/releases_instructions).
+ */
+export const RELEASE_TEST_MINI_PROGRAMS: ReadonlyMap<string, string> = new Map([
+  ['wxd101a85aa106f53e', 'gh_8dad206e9538'], ['wxc39235c15087f6f3', 'gh_905ae9d01059'], ['wx7720d01d4b2a4500', 'gh_393666f1fdf4'],
+  ['wx05d483572dcd5d8b', 'gh_39abb5d4e1b7'], ['wx5910277cae6fd970', 'gh_7818dcb60240']
+])
+export const RELEASE_TEST_OFFICIAL_ACCOUNTS: ReadonlyMap<string, string> = new Map([
+  ['wx570bc396a51b8ff8', 'gh_3c884a361561'], ['wx9252c5e0bb1836fc', 'gh_c0f28a78b318'], ['wx8e1097c5bc82cde9', 'gh_3f222ed8d140'],
+  ['wx14550af28c71a144', 'gh_26128078e9ab'], ['wxa35b9c23cfe664eb', 'gh_2b3713f184a6']
+])
+
+/**
  * What must be shared and durable, kept by the caller (the database): the last component_verify_ticket WeChat
  * pushed, and each authorizer's refresh token (WeChat may answer a refresh with a new one: it is kept every time).
  */

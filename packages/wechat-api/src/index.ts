@@ -9,6 +9,6 @@ export { createMemoryTokenStore, RenewalFlights, type TokenStore, type MemoryTok
 export { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreOptions } from './redis-token-store.js'
 export { type ExternalTokens } from './client.js'
 export {
-  WechatComponentApi, COMPONENT_AUTHORIZE_URL,
+  WechatComponentApi, COMPONENT_AUTHORIZE_URL, RELEASE_TEST_MINI_PROGRAMS, RELEASE_TEST_OFFICIAL_ACCOUNTS,
   type ComponentState, type WechatComponentOptions, type QueriedAuthorization, type AuthorizerInfo
 } from './component.js'

@@ -8,14 +8,18 @@ import { AppidMismatch, BadBody, BadSignature, DecryptFailed, ReplayedNonce, Sta
 import { rowProblem, toRow } from '../lib/message-row.js'
 import { warmUpPushPath } from '../lib/warm-up.js'
 import type { MiniProgramEntry } from '@kefu/mini-programs'
+import { isReleaseTestAccount, type ReleaseCheckAnswer } from '../lib/release-check.js'
 
 export interface WechatRoutesOptions {
   /** The mini programs served: enabled ones only, a memory lookup (@kefu/mini-programs' registry). */
   miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined }
   timestampWindowS: number
   now: () => number
-  /** Third-party platform mode (WECHAT_COMPONENT): POST /wechat/component/:appid too. */
-  component?: boolean
+  /**
+   * Third-party platform mode (WECHAT_COMPONENT): POST /wechat/component/:appid too, where WeChat's release-check
+   * accounts are answered by `releaseCheck` with the platform's crypto.
+   */
+  component?: { crypto: PushCrypto, releaseCheck: (appid: string, fields: Record<string, unknown>) => ReleaseCheckAnswer }
 }
 
 interface PushQuery {
@@ -160,12 +164,60 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
   })
   // Third-party platform mode: the 消息与事件接收URL registered as <ingest>/wechat/component/$APPID$. Signed with the
   // platform's token, encrypted with its key, the component appid in the plaintext: the entry's crypto is the platform's.
-  if (opts.component === true) {
+  const platform = opts.component
+  if (platform !== undefined) {
     fastify.post<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>('/wechat/component/:appid', {
       schema: { ...pushSchema, summary: 'A customer-service push for a mini program that authorized the third-party platform' }
     }, async function receiveComponentPush (request, reply) {
+      if (isReleaseTestAccount(request.params.appid)) return await releaseCheck(request, reply, platform)
       return await receive(request, reply, lookup(request, 'component'))
     })
+  }
+
+  /** 全网发布: a message of WeChat's test accounts, verified as any push, answered as the check wants, not stored. */
+  async function releaseCheck (request: FastifyRequest<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>, reply: FastifyReply, platform: NonNullable<WechatRoutesOptions['component']>): Promise<FastifyReply> {
+    const appid = request.params.appid
+    request.push = { appid }
+    const { timestamp, nonce } = verifyQuery(platform.crypto, request.query)
+    const body = request.body
+    if (body === undefined || body.trim() === '') throw new BadBody('body is empty')
+    let outer
+    try {
+      outer = parsePushBody(body, 'xml')
+    } catch (err) {
+      throw new BadBody(`body is not valid XML: ${cryptoReason(err)}`)
+    }
+    const payload = decrypted(platform.crypto, request.query, timestamp, nonce, outer.Encrypt, appid)
+    let fields
+    try {
+      fields = parsePushBody(payload, 'xml')
+    } catch (err) {
+      throw new BadBody(`message is malformed: ${cryptoReason(err)}`)
+    }
+    request.push.type = 'release_check'
+    const answer = platform.releaseCheck(appid, fields)
+    request.push.outcome = answer.replyText !== undefined ? 'release_check_reply' : answer.after !== undefined ? 'release_check_api' : 'release_check_ignored'
+    if (answer.after !== undefined) reply.raw.once('finish', () => { void answer.after!() })
+    if (answer.replyText === undefined) return reply.type('text/plain; charset=utf-8').send('')
+    const now = Math.floor(opts.now() / 1000)
+    const inner = stringifyFlatXml({ ToUserName: String(fields.FromUserName ?? ''), FromUserName: String(fields.ToUserName ?? ''), CreateTime: now, MsgType: 'text', Content: answer.replyText })
+    const encrypted = platform.crypto.encryptReply(inner, String(now), crypto.randomInt(1e9, 1e10 - 1).toString())
+    return reply.type('text/xml; charset=utf-8').send(stringifyFlatXml({ ...encrypted }))
+  }
+
+  /** The plaintext of an encrypted push: Encrypt checked by msg_signature, then decrypted (the appid checked inside). */
+  function decrypted (app: PushCrypto, query: PushQuery, timestamp: string, nonce: string, value: unknown, appid: string): string {
+    const msgSignature = query.msg_signature
+    if (msgSignature === undefined || msgSignature === '') throw new BadSignature(`msg_signature is missing: ${appid} accepts only encrypted pushes`)
+    if (query.encrypt_type !== 'aes') throw new BadBody('encrypt_type must be aes for an app with an encodingAESKey')
+    if (typeof value !== 'string' || value === '') throw new BadBody('Encrypt is missing')
+    if (!app.verifyMsgSignature(timestamp, nonce, value, msgSignature)) throw new BadSignature('msg_signature does not match')
+    try {
+      return app.decrypt(value).message
+    } catch (err) {
+      if (err instanceof WechatCryptoError && err.code === 'APPID_MISMATCH') throw new AppidMismatch()
+      throw new DecryptFailed(cryptoReason(err))
+    }
   }
 
   async function receive (request: FastifyRequest<{ Params: { appid: string }, Querystring: PushQuery, Body: string | undefined }>, reply: FastifyReply, entry: MiniProgramEntry): Promise<FastifyReply> {
@@ -188,19 +240,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     if (app.encrypted) {
       // Safe and compatible modes alike: only Encrypt, checked by msg_signature, is trusted. Compatible mode's
       // plaintext copy is ignored, and a plaintext push to an app with a key is refused (no downgrade).
-      const msgSignature = query.msg_signature
-      if (msgSignature === undefined || msgSignature === '') throw new BadSignature(`msg_signature is missing: ${entry.program.appid} accepts only encrypted pushes`)
-      if (query.encrypt_type !== 'aes') throw new BadBody('encrypt_type must be aes for an app with an encodingAESKey')
-      const value = outer.Encrypt
-      if (typeof value !== 'string' || value === '') throw new BadBody('Encrypt is missing')
-      if (!app.verifyMsgSignature(timestamp, nonce, value, msgSignature)) throw new BadSignature('msg_signature does not match')
-      try {
-        payload = app.decrypt(value).message
-      } catch (err) {
-        if (err instanceof WechatCryptoError && err.code === 'APPID_MISMATCH') throw new AppidMismatch()
-        throw new DecryptFailed(cryptoReason(err))
-      }
-      encrypt = value
+      payload = decrypted(app, query, timestamp, nonce, outer.Encrypt, entry.program.appid)
+      encrypt = outer.Encrypt as string
     } else {
       if (query.encrypt_type === 'aes' || outer.Encrypt !== undefined) throw new BadBody(`${app.appid} has no encodingAESKey: send plaintext pushes`)
       payload = body

@@ -6,6 +6,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { computeSignature, PushCrypto, stringifyFlatXml, type PushFieldObject } from '@kefu/wechat-crypto'
+import { RELEASE_TEST_MINI_PROGRAMS } from '../component.js'
 import { startFakeWechat, type FakeWechat, type FakeWechatOptions } from './fake-wechat.js'
 
 export interface FakeComponent {
@@ -83,6 +84,13 @@ export interface FakeOpenPlatform {
    * 消息与事件接收URL. `tamper` spoils the msg_signature.
    */
   pushMessage: (urlTemplate: string, appid: string, fields: PushFieldObject, options?: { tamper?: boolean, timestamp?: string, nonce?: string }) => Promise<PushResult>
+  /**
+   * 全网发布 (the release check WeChat runs before a platform goes live): one of WeChat's test mini programs
+   * (RELEASE_TEST_MINI_PROGRAMS, authorized automatically) sends `QUERY_AUTH_CODE:<code>` to `urlTemplate`; the
+   * platform must answer at once, exchange the code and send `<code>_from_api` to the sender with custom/send.
+   * `text` sends `TESTCOMPONENT_MSG_TYPE_TEXT` instead, which wants the passive reply `…_callback`.
+   */
+  releaseTest: (urlTemplate: string, kind?: 'query_auth_code' | 'text') => Promise<PushResult & { appid: string, openid: string, code: string }>
   /** The page answers the next visit with this authorizer (default: the first one given). */
   nextAuthorizer: (appid: string) => void
   /** The component_access_token in use expires now (calls with it get 42001). */
@@ -131,6 +139,7 @@ const ERRMSG: Record<number, string> = {
 
 const TICKET_LIFETIME_MS = 12 * 3600 * 1000
 
+
 class Refusal extends Error {
   constructor (readonly errcode: number, readonly hint?: string) { super(`errcode ${errcode}`) }
 }
@@ -148,6 +157,7 @@ interface ComponentToken { expiresAt: number, status: 'valid' | 'expired' | 'inv
 export async function startFakeOpenPlatform (options: FakeOpenPlatformOptions = {}): Promise<FakeOpenPlatform> {
   const component = options.component ?? FAKE_COMPONENT
   const authorizers = new Map((options.authorizers ?? [FAKE_AUTHORIZER]).map((a) => [a.appid, a]))
+  for (const [appid, userName] of RELEASE_TEST_MINI_PROGRAMS) authorizers.set(appid, { appid, userName, nickName: '全网发布测试', headImg: '', funcInfo: [19] })
   const componentTtl = options.componentTokenTtlSeconds ?? 7200
   const authorizerTtl = options.authorizerTokenTtlSeconds ?? 7200
   const preAuthTtl = options.preAuthCodeTtlSeconds ?? 600
@@ -452,6 +462,22 @@ export async function startFakeOpenPlatform (options: FakeOpenPlatformOptions = 
       const { query, body } = envelope(fields, { ToUserName: fields.ToUserName ?? '' }, opts)
       if (typeof fields.FromUserName === 'string') query.openid = fields.FromUserName
       return await post(urlTemplate.replace('$APPID$', appid), query, body)
+    },
+    async releaseTest (urlTemplate, kind = 'query_auth_code') {
+      const [appid, userName] = [...RELEASE_TEST_MINI_PROGRAMS][randomInt(RELEASE_TEST_MINI_PROGRAMS.size)]!
+      const openid = `oRelease${randomBytes(10).toString('hex')}`
+      const code = kind === 'text' ? '' : grant(appid)
+      const fields = {
+        ToUserName: userName,
+        FromUserName: openid,
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'text',
+        Content: kind === 'text' ? 'TESTCOMPONENT_MSG_TYPE_TEXT' : `QUERY_AUTH_CODE:${code}`,
+        MsgId: BigInt(randomInt(1e9, 1e10 - 1)) * 1_000_000_000n + BigInt(randomInt(1e9 - 1))
+      }
+      const { query, body } = envelope(fields, { ToUserName: userName })
+      query.openid = openid
+      return { ...await post(urlTemplate.replace('$APPID$', appid), query, body), appid, openid, code }
     },
     nextAuthorizer (appid) { nextAuthorizer = appid },
     expireComponentToken () {

@@ -10,16 +10,13 @@
 // scheduling) and a durable one-row INSERT from node-postgres with nothing else in the way (pg-floor.ts).
 // Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
 // `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
-import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import crypto from 'node:crypto'
-import { once } from 'node:events'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
-import type { RunCommand, RunResult } from './load-generator.js'
-import { ingestNodeFlags } from './node-flags.js'
+import type { RunResult } from './load-generator.js'
+import { startGenerator, startServer, type Eld, type Server } from './processes.js'
 import { measurePgFloor, type FloorResult } from './pg-floor.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
@@ -31,60 +28,14 @@ const SERIAL = Number(process.env.BENCH_SERIAL ?? 3000)
 const POOL = Number(process.env.DATABASE_POOL_MAX ?? 10)
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 240_000)
 const APP = { appid: 'wxba5fad812f8e6fb9', token: 'benchToken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
-const tsx = ['--import', 'tsx']
-const INGEST_NODE_FLAGS = ingestNodeFlags()
 
 if (process.env.DATABASE_URL === undefined) {
   console.log('note: DATABASE_URL is not set: ingest and the Express receiver run on embedded PostgreSQL (PGlite, one connection); the goals are for real PostgreSQL')
 }
 
-interface Eld { p50: number, p99: number, max: number, mean: number }
-interface Server { child: ChildProcess, port: number, eld: (reset?: boolean) => Promise<Eld>, stop: () => Promise<void> }
-
-async function startServer (mode: 'bare' | 'ingest' | 'express', env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [mode], {
-    env: { ...process.env, ...env },
-    execArgv: [
-      ...tsx,
-      ...(mode === 'ingest' ? INGEST_NODE_FLAGS : []),
-      ...(process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
-      // Node options for the servers only (e.g. --trace-gc, --max-semi-space-size=32), not for the load generator.
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '')
-    ]
-  })
-  const [msg] = await Promise.race([
-    once(child, 'message') as Promise<[{ op: string, port: number }]>,
-    once(child, 'exit').then(([code]) => { throw new Error(`${mode} server exited with ${String(code)}`) })
-  ])
-  return {
-    child,
-    port: msg.port,
-    async eld (reset = false) {
-      const answer = once(child, 'message') as Promise<[Eld]>
-      child.send({ op: 'eld', reset })
-      return (await answer)[0]
-    },
-    async stop () {
-      if (child.exitCode !== null) return
-      const exited = once(child, 'exit')
-      child.kill('SIGTERM')
-      await exited
-    }
-  }
-}
-
-const generator = fork(fileURLToPath(new URL('./load-generator.ts', import.meta.url)), [], { execArgv: tsx })
-await once(generator, 'message')
-async function ask<T> (msg: object): Promise<T> {
-  const answer = once(generator, 'message') as Promise<[T & { op: string, error?: string }]>
-  generator.send(msg)
-  const [reply] = await answer
-  if (reply.op === 'failed') throw new Error(`load generator: ${reply.error}`)
-  return reply
-}
-function run (port: number, cmd: Omit<RunCommand, 'op' | 'port'>): Promise<RunResult> {
-  return ask<RunResult>({ op: 'run', port, ...cmd })
-}
+const generator = await startGenerator()
+const ask = generator.ask
+const run = generator.run
 
 /** Pushes already sent to each target (the targets keep their own databases, so they may reuse indices). */
 class Cursor { next = 0 }

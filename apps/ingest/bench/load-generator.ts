@@ -5,7 +5,8 @@
 // cores), and it knows which push each answer is for, so acknowledged pushes can be checked against stored rows.
 //
 // Commands over IPC, each answered with one message:
-//   { op: 'sign', count, base, app }                     → { op: 'signed', count, ms }
+//   { op: 'sign', count, base, app | apps, customers }   → { op: 'signed', count, ms }
+//     (push i goes to apps[i % apps], from customer i % customers, default 1,000)
 //   { op: 'run', port, mode, from, limit, ... }          → { op: 'result', ... } (see RunResult)
 //     mode 'closed': `connections` connections, each sends its next push when the last one was answered;
 //     mode 'rate':   a push every 1/`rate` s whatever the answers (on the 1 ms timer; latency from each write);
@@ -17,7 +18,7 @@ import { buildPush, messageFields } from '@kefu/wechat-crypto'
 import { percentile } from './percentile.js'
 
 interface BenchApp { appid: string, token: string, encodingAESKey: string }
-interface SignCommand { op: 'sign', count: number, base: string, app: BenchApp }
+interface SignCommand { op: 'sign', count: number, base: string, app?: BenchApp, apps?: BenchApp[], customers?: number }
 export interface RunCommand {
   op: 'run'
   port: number
@@ -91,15 +92,18 @@ let requests = new Requests(0)
 
 function sign (cmd: SignCommand): void {
   const base = BigInt(cmd.base)
+  const apps = cmd.apps ?? [cmd.app!]
+  const customers = cmd.customers ?? 1000
   requests = new Requests(cmd.count)
   for (let i = 0; i < cmd.count; i++) {
+    const app = apps[i % apps.length]!
     const built = buildPush({
-      ...cmd.app,
+      ...app,
       mode: 'safe',
       format: i % 2 === 0 ? 'json' : 'xml',
-      fields: messageFields({ type: 'text', fromUserName: `o_bench_${i % 1000}`, msgId: base + BigInt(i), content: `第 ${i} 条消息：你好，请问订单什么时候发货？` })
+      fields: messageFields({ type: 'text', fromUserName: `o_bench_${i % customers}`, msgId: base + BigInt(i), content: `第 ${i} 条消息：你好，请问订单什么时候发货？` })
     })
-    const path = `/wechat/${cmd.app.appid}?${new URLSearchParams(built.query).toString()}`
+    const path = `/wechat/${app.appid}?${new URLSearchParams(built.query).toString()}`
     const body = Buffer.from(built.body)
     const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${built.contentType}\r\nContent-Length: ${body.length}\r\n\r\n`
     requests.push(Buffer.concat([Buffer.from(head, 'latin1'), body]))

@@ -5,7 +5,8 @@
 //                                  BENCH_METRICS=off leaves the metrics and their hooks out)
 //   tsx bench/server.ts express  — Express + wechat-crypto + node-postgres, one INSERT per push (express-receiver.ts)
 // It reports { op: 'listening', port } over IPC, then answers { op: 'eld' } with the event-loop delay (ms) measured
-// since the last { op: 'eld', reset: true }.
+// since the last { op: 'eld', reset: true }, and { op: 'memory' } with process.memoryUsage() after a full GC when
+// node runs with --expose-gc.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify, { LogController } from 'fastify'
 import { createMetrics } from '@kefu/service'
@@ -53,6 +54,11 @@ if (mode === 'express') {
 // The histogram holds the time between its timer's ticks, the resolution included: an idle loop reads ~2 ms.
 const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS)
 process.on('message', (msg: { op: string, reset?: boolean }) => {
+  if (msg.op === 'memory') {
+    (globalThis as { gc?: () => void }).gc?.()
+    process.send!({ op: 'memory', ...process.memoryUsage() })
+    return
+  }
   if (msg.op !== 'eld') return
   process.send!({ op: 'eld', p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) })
   if (msg.reset === true) delay.reset()

@@ -2,12 +2,15 @@
 // A change written through the registry is announced on the event bus (Redis pub/sub across instances, in-process
 // in embedded mode); every instance reloads that row when it hears it, and reloads every row each 30 s besides, so a
 // lost announcement delays a change by at most that much.
-import type { PrismaClient } from '@kefu/db'
+import { Prisma, type PrismaClient } from '@kefu/db'
 import type { SecretBox } from '@kefu/secrets'
 import { createPushCrypto, parseWechatApps, type EventBus, type WechatAppConfig } from '@kefu/service'
 import type { PushCrypto } from '@kefu/wechat-crypto'
 
 export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
+/** Rows per INSERT when WECHAT_APPS is imported (14 parameters each: PostgreSQL takes 65,535 a statement). */
+const IMPORT_BATCH = 1000
+
 /** Who changed a row imported from WECHAT_APPS. */
 export const CONFIGURATION = 'configuration'
 
@@ -192,18 +195,18 @@ export class MiniProgramRegistry {
   async importConfigured (apps: WechatAppConfig[]): Promise<void> {
     const listed = new Set(apps.map((a) => a.appid))
     const existing = new Map((await this.#prisma.miniProgram.findMany({ where: { appId: { in: [...listed] } } })).map((r) => [r.appId, r as Row]))
-    let changed = false
-    for (const app of apps) {
+    const writes = apps.filter((app) => {
       const row = existing.get(app.appid)
-      if (row !== undefined && row.source === CONFIGURATION && row.enabled && this.#sameConfiguration(row, app)) continue
-      await this.#upsert({ ...app, enabled: true }, CONFIGURATION, CONFIGURATION)
-      changed = true
-    }
-    const dropped = await this.#prisma.miniProgram.updateMany({
-      where: { source: CONFIGURATION, enabled: true, appId: { notIn: [...listed] } },
-      data: { enabled: false, changedBy: CONFIGURATION, changedAt: new Date() }
+      return !(row !== undefined && row.source === CONFIGURATION && row.enabled && this.#sameConfiguration(row, app))
     })
-    if (changed || dropped.count > 0) await this.#announce(undefined)
+    // A few statements of many rows each, not a round trip per row: 10,000 mini programs import in seconds.
+    for (let i = 0; i < writes.length; i += IMPORT_BATCH) {
+      await this.#upsert(writes.slice(i, i + IMPORT_BATCH).map((app) => ({ ...app, enabled: true })), CONFIGURATION, CONFIGURATION)
+    }
+    const dropped = await this.#prisma.$executeRaw`
+      UPDATE mini_program SET enabled = false, changed_by = ${CONFIGURATION}, changed_at = now()
+      WHERE source = ${CONFIGURATION} AND enabled AND NOT (app_id = ANY(${[...listed]}::text[]))`
+    if (writes.length > 0 || dropped > 0) await this.#announce(undefined)
   }
 
   /**
@@ -214,7 +217,7 @@ export class MiniProgramRegistry {
     if (typeof input.appid === 'string') await this.#refuseConfigured(input.appid)
     const { name, originalId, messageFormat, enabled, ...config } = input
     const [app] = parseWechatApps([config], `mini program ${input.appid ?? ''}`.trim())
-    await this.#upsert({ ...app!, name, originalId, messageFormat, enabled: enabled ?? true }, 'console', changedBy)
+    await this.#upsert([{ ...app!, name, originalId, messageFormat, enabled: enabled ?? true }], 'console', changedBy)
     await this.reload(app!.appid)
     await this.#announce(app!.appid)
   }
@@ -280,23 +283,27 @@ export class MiniProgramRegistry {
     }
   }
 
-  async #upsert (p: MiniProgramInput, source: MiniProgramSource, changedBy: string): Promise<void> {
-    const seal = (field: SealedField): string | null => {
-      const value = p[field]
-      return value === undefined ? null : this.#secrets.seal(value, secretContext(p.appid, COLUMN[field]))
-    }
-    const options: Options = {}
-    if (p.transferCustomerService !== undefined) options.transferCustomerService = p.transferCustomerService
-    if (p.profileUrl !== undefined) options.profileUrl = p.profileUrl
-    if (p.subscribeTemplates !== undefined) options.subscribeTemplates = p.subscribeTemplates
-    const format = p.messageFormat ?? 'json'
-    if (format !== 'json' && format !== 'xml') throw new Error(`mini program ${p.appid}: messageFormat must be json or xml`)
-    // One statement: two instances importing the same WECHAT_APPS at once both succeed.
+  /** Writes rows, one statement for all of them (two instances importing the same WECHAT_APPS at once both succeed). */
+  async #upsert (programs: MiniProgramInput[], source: MiniProgramSource, changedBy: string): Promise<void> {
+    const values = programs.map((p) => {
+      const seal = (field: SealedField): string | null => {
+        const value = p[field]
+        return value === undefined ? null : this.#secrets.seal(value, secretContext(p.appid, COLUMN[field]))
+      }
+      const options: Options = {}
+      if (p.transferCustomerService !== undefined) options.transferCustomerService = p.transferCustomerService
+      if (p.profileUrl !== undefined) options.profileUrl = p.profileUrl
+      if (p.subscribeTemplates !== undefined) options.subscribeTemplates = p.subscribeTemplates
+      const format = p.messageFormat ?? 'json'
+      if (format !== 'json' && format !== 'xml') throw new Error(`mini program ${p.appid}: messageFormat must be json or xml`)
+      return Prisma.sql`(${p.appid}, ${p.name ?? null}, ${p.originalId ?? null}, ${seal('token')}, ${seal('encodingAESKey')}, ${seal('previousEncodingAESKey')},
+        ${seal('secret')}, ${seal('profileSecret')}, ${format}, ${JSON.stringify(options)}::jsonb, ${p.enabled ?? true}, ${source}, ${changedBy}, now())`
+    })
+    if (values.length === 0) return
     await this.#prisma.$executeRaw`
       INSERT INTO mini_program (app_id, name, original_id, token, encoding_aes_key, previous_encoding_aes_key, secret, profile_secret,
         message_format, options, enabled, source, changed_by, changed_at)
-      VALUES (${p.appid}, ${p.name ?? null}, ${p.originalId ?? null}, ${seal('token')}, ${seal('encodingAESKey')}, ${seal('previousEncodingAESKey')},
-        ${seal('secret')}, ${seal('profileSecret')}, ${format}, ${JSON.stringify(options)}::jsonb, ${p.enabled ?? true}, ${source}, ${changedBy}, now())
+      VALUES ${Prisma.join(values)}
       ON CONFLICT (app_id) DO UPDATE SET
         name = COALESCE(EXCLUDED.name, mini_program.name), original_id = COALESCE(EXCLUDED.original_id, mini_program.original_id),
         token = EXCLUDED.token, encoding_aes_key = EXCLUDED.encoding_aes_key,

@@ -156,3 +156,29 @@ t.test('rows sealed under a key no longer listed are not served, and WECHAT_APPS
   t.equal(registry.get(SAFE.appid)?.program.secret, SAFE.secret, 're-imported under the new key')
   t.equal(registry.get('wx5afe000000000003'), undefined, "a console row under another key: 404, not a crash")
 })
+
+t.test('thousands of mini programs in WECHAT_APPS are imported in a few statements, not one round trip each', async (t) => {
+  const many: WechatAppConfig[] = Array.from({ length: 2500 }, (_, i) => ({
+    appid: `wx7a5e${i.toString(16).padStart(12, '0')}`,
+    token: `manyToken${i}`,
+    encodingAESKey: crypto.randomBytes(32).toString('base64').slice(0, 43)
+  }))
+  const writes: string[] = []
+  const counting = new Proxy(prisma, {
+    get (target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      if (property !== '$executeRaw' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+      return (strings: TemplateStringsArray, ...values: unknown[]) => {
+        writes.push(strings.join('?').trim().split(/\s+/)[0]!)
+        return (value as (s: TemplateStringsArray, ...v: unknown[]) => unknown).call(target, strings, ...values)
+      }
+    }
+  })
+  const registry = await open(t, new SecretBox([key1]), [SAFE, PLAIN, ...many], counting)
+  t.equal(registry.get(many[2499]!.appid)?.program.token, 'manyToken2499', 'every one served')
+  t.ok(writes.filter((w) => w === 'INSERT').length <= 3, `${writes.filter((w) => w === 'INSERT').length} INSERT statements for 2,502 rows`)
+  writes.length = 0
+  const again = await open(t, new SecretBox([key1]), [SAFE, PLAIN, ...many], counting)
+  t.equal(again.size >= 2502, true)
+  t.equal(writes.filter((w) => w === 'INSERT').length, 0, 'a restart with the same WECHAT_APPS writes nothing')
+})

@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify, { LogController } from 'fastify'
 import { createMetrics } from '@kefu/service'
 import ingestApp from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { appOptions, loadConfig } from '../src/config.js'
 import { startExpressReceiver } from './express-receiver.js'
 
 const mode = process.argv[2]
@@ -34,13 +34,10 @@ if (mode === 'express') {
     fastify.post('/wechat/:appid', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('success'))
   } else {
     const config = loadConfig(process.env)
+    // As server.ts starts it (appOptions: KEFU_SECRET_KEY too, so a restart opens the rows the last start sealed).
     await fastify.register(ingestApp, {
-      apps: config.apps,
-      databaseUrl: config.databaseUrl,
-      poolMax: config.poolMax,
-      redisUrl: config.redisUrl,
+      ...appOptions(config),
       redisPrefix: `kefu:bench:${process.pid}:`,
-      timestampWindowS: config.timestampWindowS,
       docs: false,
       metrics: process.env.BENCH_METRICS === 'off' ? createMetrics(false) : undefined,
       writeConcurrency: process.env.WRITE_CONCURRENCY !== undefined ? Number(process.env.WRITE_CONCURRENCY) : undefined

@@ -20,6 +20,7 @@ const fake = await startFakeOpenPlatform()
 t.teardown(() => fake.close())
 const sys = await startConsoleSystem(t, {
   label: 'console_component',
+  captureLogs: true,
   console: { component: FAKE_COMPONENT, wechatApiBase: fake.url, componentAuthorizeUrl: fake.authorizeUrl, secretKeys, componentTokenPrefix: tokenPrefix, teamwork: { autoAssignSweepMs: 0 } }
 })
 const bound = await bindServer()
@@ -136,4 +137,18 @@ t.test("a customer's message is stored once; replies go out with the authorizer 
   t.equal(await sys.prisma.outboundMessage.count({ where: { appId: APPID } }), 2, 'nothing recorded for the refusal')
   t.equal((await fake.pushMessage(`${ingestUrl}/wechat/component/$APPID$`, APPID, { ...message, MsgId: 6100000000000000002n })).status, 404, 'nothing received')
   t.equal(await sys.prisma.customerMessage.count({ where: { appId: APPID } }), 1, 'history kept')
+})
+
+t.test('no refresh token, ticket, code or token is readable in an API response, a page or the console log', async (t) => {
+  const secrets = fake.issuedSecrets()
+  t.ok(secrets.length >= 4, `${secrets.length} secrets the fake handed out`)
+  const seen = [
+    (await ada.api(sys, 'GET', '/api/mini-programs')).text,
+    (await ada.api(sys, 'GET', `/api/mini-programs/${APPID}`)).text,
+    (await ada.api(sys, 'GET', '/api/component')).text,
+    (await ada.request(sys.console, 'GET', '/mini-programs')).text,
+    JSON.stringify(sys.logs.console)
+  ].join('\n')
+  t.ok(sys.logs.console.length > 0, 'the log was captured')
+  for (const secret of secrets) t.notOk(seen.includes(secret), `${secret.slice(0, 12)}… nowhere`)
 })

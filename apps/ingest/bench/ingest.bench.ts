@@ -10,13 +10,12 @@
 // scheduling) and a durable one-row INSERT from node-postgres with nothing else in the way (pg-floor.ts).
 // Each server reports its event-loop delay (perf_hooks.monitorEventLoopDelay). Afterwards every push ingest answered
 // `success` is looked up in its database. Bounded: about 2 minutes, BENCH_PUSHES pushes at most per target.
-import { existsSync, readFileSync } from 'node:fs'
 import crypto from 'node:crypto'
 import os from 'node:os'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import type { RunResult } from './load-generator.js'
-import { startGenerator, startServer, type Eld, type Server } from './processes.js'
+import { backends, cpuSeconds, startGenerator, startServer, type Eld, type Server } from './processes.js'
 import { measurePgFloor, type FloorResult } from './pg-floor.js'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
@@ -52,36 +51,6 @@ function ingestEnv (db: TestDatabase, metrics: boolean): NodeJS.ProcessEnv {
   }
   if (db.kind === 'embedded') env.DATABASE_POOL_MAX = '1'
   return env
-}
-
-/** CPU seconds (user + system) these processes have used (loopback only, so /proc shows them all); NaN without /proc. */
-function cpuSeconds (pids: number[]): number {
-  let total = 0
-  for (const pid of pids) {
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    } catch {
-      if (!existsSync('/proc/self/stat')) return NaN
-      continue
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
-  }
-  return total
-}
-const CLOCK_TICKS = 100
-
-/** The PostgreSQL backends serving a database (the target's connections). */
-async function backends (db: TestDatabase | undefined): Promise<number[]> {
-  if (db === undefined || db.kind === 'embedded') return []
-  const client = new pg.Client({ connectionString: db.url })
-  await client.connect()
-  try {
-    return (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid)
-  } finally {
-    await client.end()
-  }
 }
 
 interface Saturation extends RunResult { eld: Eld, serverCpu: number, dbCpu: number }

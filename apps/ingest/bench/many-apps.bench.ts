@@ -14,7 +14,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import type { RunResult } from './load-generator.js'
-import { startGenerator, startServer, type Memory, type Server } from './processes.js'
+import { backends, cpuSeconds, startGenerator, startServer, type Memory, type Server } from './processes.js'
 
 const APPS = Number(process.env.BENCH_APPS ?? 10_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -53,7 +53,7 @@ function ingestEnv (db: TestDatabase, appsFile: string): NodeJS.ProcessEnv {
     DATABASE_POOL_MAX: db.kind === 'embedded' ? '1' : '10',
     // The pushes are signed once, before the first round: a wide window keeps the last rounds' pushes fresh.
     WECHAT_TIMESTAMP_WINDOW_S: '3600',
-    BENCH_METRICS: 'on'
+    BENCH_METRICS: process.env.BENCH_METRICS ?? 'on'
   }
 }
 
@@ -90,15 +90,18 @@ try {
   const memManyStart = await b.memory()
 
   const next = { a: 0, b: 0 }
-  async function round (server: Server, gen: typeof genOne, key: 'a' | 'b', seconds: number): Promise<RunResult> {
+  const pids = { a: await backends(dbOne), b: await backends(dbMany) }
+  type Round = RunResult & { serverCpu: number, dbCpu: number }
+  async function round (server: Server, gen: typeof genOne, key: 'a' | 'b', seconds: number): Promise<Round> {
+    const before = [cpuSeconds([server.child.pid!]), cpuSeconds(pids[key])]
     const result = await gen.run(server.port, { mode: 'closed', connections: CONNECTIONS, from: next[key], limit: PUSHES - next[key], durationMs: seconds * 1000 })
     next[key] = result.next
-    return result
+    return { ...result, serverCpu: cpuSeconds([server.child.pid!]) - before[0]!, dbCpu: cpuSeconds(pids[key]) - before[1]! }
   }
   await round(a, genOne, 'a', WARMUP_S)
   await round(b, genMany, 'b', WARMUP_S)
-  const runsA: RunResult[] = []
-  const runsB: RunResult[] = []
+  const runsA: Round[] = []
+  const runsB: Round[] = []
   for (let i = 0; i < ROUNDS; i++) {
     runsA.push(await round(a, genOne, 'a', DURATION_S))
     runsB.push(await round(b, genMany, 'b', DURATION_S))
@@ -108,8 +111,10 @@ try {
   await a.stop()
   await b.stop()
 
-  const total = (runs: RunResult[]): { rps: number, p99: number, errors: number, success: number } => ({
+  const total = (runs: Round[]): { rps: number, p99: number, errors: number, success: number, serverUs: number, dbUs: number } => ({
     rps: runs.reduce((n, r) => n + r.answered, 0) / runs.reduce((n, r) => n + r.seconds, 0),
+    serverUs: runs.reduce((n, r) => n + r.serverCpu, 0) / runs.reduce((n, r) => n + r.answered, 0) * 1e6,
+    dbUs: runs.reduce((n, r) => n + r.dbCpu, 0) / runs.reduce((n, r) => n + r.answered, 0) * 1e6,
     p99: Math.max(...runs.map((r) => r.p99)),
     errors: runs.reduce((n, r) => n + r.errors + r.non2xx, 0),
     success: runs.reduce((n, r) => n + r.success, 0)
@@ -140,6 +145,8 @@ try {
   say(`throughput, 1 mini program      : ${fmt(satA.rps).padStart(6)} pushes/s   p99 ${satA.p99.toFixed(1)} ms   errors ${satA.errors}`)
   say(`throughput, ${fmt(APPS)} mini programs : ${fmt(satB.rps).padStart(6)} pushes/s   p99 ${satB.p99.toFixed(1)} ms   errors ${satB.errors}`)
   say(`ratio ${fmt(APPS)} / 1                : ${ratio.toFixed(3)}   (goal ≥ 0.95)  ${ratio >= 0.95 ? 'met' : 'NOT met'}`)
+  const dbUs = (us: number): string => dbOne.kind === 'embedded' || Number.isNaN(us) ? 'n/a' : `${us.toFixed(0)} µs`
+  say(`CPU per push                    : ingest ${satA.serverUs.toFixed(0)} µs → ${satB.serverUs.toFixed(0)} µs (×${(satB.serverUs / satA.serverUs).toFixed(3)}); PostgreSQL ${dbUs(satA.dbUs)} → ${dbUs(satB.dbUs)}`)
   say(`stored ≥ acknowledged           : 1: ${fmt(rowsA)} ≥ ${fmt(satA.success)}; ${fmt(APPS)}: ${fmt(rowsB)} ≥ ${fmt(satB.success)}  ${rowsA >= satA.success && rowsB >= satB.success ? 'yes' : 'NO'}`)
 } finally {
   for (const s of servers) await s.stop()

@@ -2,7 +2,10 @@
 // none shares another's event loop, and driven over IPC.
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import type { TestDatabase } from '@kefu/db/testing'
 import type { RunCommand, RunResult } from './load-generator.js'
 import { ingestNodeFlags } from './node-flags.js'
 
@@ -91,5 +94,35 @@ export async function startGenerator (): Promise<Generator> {
     ask,
     run: async (port, cmd) => await ask<RunResult>({ op: 'run', port, ...cmd }),
     kill: () => { generator.kill() }
+  }
+}
+
+/** CPU seconds (user + system) these processes have used (loopback only, so /proc shows them all); NaN without /proc. */
+export function cpuSeconds (pids: number[]): number {
+  let total = 0
+  for (const pid of pids) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      if (!existsSync('/proc/self/stat')) return NaN
+      continue
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  }
+  return total
+}
+const CLOCK_TICKS = 100
+
+/** The PostgreSQL backends serving a database (the target's connections). */
+export async function backends (db: TestDatabase | undefined): Promise<number[]> {
+  if (db === undefined || db.kind === 'embedded') return []
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    return (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid)
+  } finally {
+    await client.end()
   }
 }

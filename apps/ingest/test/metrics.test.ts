@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createMetrics, listenForMetrics } from '@kefu/service'
 import { metricValue } from '@kefu/service/testing'
+import { PER_APP_SERIES_LIMIT } from '../src/routes/wechat.js'
 import { PLAIN_APP, SAFE_APP, build, fields, fileDatabase, push, send } from './helper.js'
 
 const db = await fileDatabase(t, 'ingest_metrics')
@@ -43,4 +44,18 @@ t.test('disabled metrics (the benchmark\'s comparison) still store pushes', asyn
   const app = await build(t, db, { metrics: createMetrics(false) })
   t.equal((await send(app, SAFE_APP.appid, push(SAFE_APP, 'safe', 'xml', fields('text', { fromUserName: 'o_metrics_off' })))).body, 'success')
   t.equal((await app.inject('/metrics')).statusCode, 404)
+})
+
+t.test('over 200 mini programs, pushes are counted together (appid many), not a series each', async (t) => {
+  const metrics = createMetrics()
+  const others = Array.from({ length: PER_APP_SERIES_LIMIT }, (_, i) => ({ appid: `wx3e7c${i.toString(16).padStart(12, '0')}`, token: `seriesToken${i}` }))
+  const app = await build(t, db, { metrics, apps: [SAFE_APP, PLAIN_APP, ...others] })
+  const listener = await listenForMetrics(metrics, { host: '127.0.0.1', port: 0 })
+  t.teardown(() => listener.close())
+  t.equal((await send(app, SAFE_APP.appid, push(SAFE_APP, 'safe', 'json', fields('text', { fromUserName: 'o_metrics_many' })))).body, 'success')
+  t.equal((await send(app, 'wx_not_configured', push(SAFE_APP, 'safe', 'json', fields('text', { fromUserName: 'o_metrics_many' })))).statusCode, 404)
+  const body = await (await fetch(listener.url)).text()
+  t.equal(metricValue(body, 'kefu_ingest_pushes_total', { appid: 'many', type: 'text', outcome: 'stored' }), 1)
+  t.equal(metricValue(body, 'kefu_ingest_pushes_total', { appid: 'unknown', outcome: 'KEFU_INGEST_UNKNOWN_APP' }), 1, 'unknown stays unknown')
+  t.notMatch(body, new RegExp(`kefu_ingest_pushes_total\\{[^}]*appid="${SAFE_APP.appid}"`), 'no series of its own')
 })

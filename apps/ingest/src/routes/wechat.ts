@@ -12,7 +12,7 @@ import { isReleaseTestAccount, type ReleaseCheckAnswer } from '../lib/release-ch
 
 export interface WechatRoutesOptions {
   /** The mini programs served: enabled ones only, a memory lookup (@kefu/mini-programs' registry). */
-  miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined }
+  miniPrograms: { get: (appid: string) => MiniProgramEntry | undefined, readonly size: number }
   timestampWindowS: number
   now: () => number
   /**
@@ -41,6 +41,12 @@ declare module 'fastify' {
 const XML_TYPES = ['text/xml', 'application/xml']
 const JSON_TYPES = ['application/json']
 const TIMESTAMP = /^\d{1,12}$/
+/**
+ * kefu_ingest_pushes_total has a series per mini program while there are at most this many; beyond, they are counted
+ * together (appid `many`): ten thousand series a label value each cost Prometheus and every push (+10 µs a push at
+ * 10,000, bench:ingest:apps), and the Mini programs page shows each one's pushes from the database anyway.
+ */
+export const PER_APP_SERIES_LIMIT = 200
 const KNOWN_TYPES = new Set<string | undefined>(['text', 'image', 'miniprogrampage', 'user_enter_tempsession', 'subscribe_msg_popup_event', 'subscribe_msg_change_event', 'subscribe_msg_sent_event'])
 
 const querySchema = {
@@ -105,7 +111,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       return
     }
     // Labels stay few: appids and types that are not configured or known are counted together.
-    pushes.inc({ appid: miniPrograms.get(push.appid) !== undefined ? push.appid : 'unknown', type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
+    const known = miniPrograms.get(push.appid) !== undefined
+    pushes.inc({ appid: !known ? 'unknown' : miniPrograms.size > PER_APP_SERIES_LIMIT ? 'many' : push.appid, type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
     request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
     done()
   })

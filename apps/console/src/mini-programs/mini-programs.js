@@ -136,14 +136,7 @@ function showForm (p) {
       const r = await api(p ? '/api/mini-programs/' + p.appid : '/api/mini-programs', { method: p ? 'PUT' : 'POST', json: data, person: true })
       status.textContent = M.saved
       panel.replaceChildren(el('h2', { text: r.miniProgram.appid }), pushSettings(r.miniProgram, data))
-      // Back from WeChat's authorization page (GET /component/callback sends the browser here).
-const authorized = new URLSearchParams(location.search).get('authorized')
-if (authorized !== null && /^wx[0-9A-Za-z]{16}$/.test(authorized)) {
-  state.q = authorized
-  searchInput.value = authorized
-  status.textContent = M.authorized(authorized)
-}
-void load()
+      void load()
     } catch (err) {
       errors.replaceChildren(...((err.body && err.body.problems) || [err.message]).map((line) => el('li', { text: line })))
     }
@@ -163,14 +156,7 @@ function showRotate (p) {
       const r = await api(`/api/mini-programs/${p.appid}/rotate-key`, { method: 'POST', json: { encodingAESKey }, person: true })
       status.textContent = M.rotated
       panel.replaceChildren(pushSettings(r.miniProgram, { encodingAESKey }))
-      // Back from WeChat's authorization page (GET /component/callback sends the browser here).
-const authorized = new URLSearchParams(location.search).get('authorized')
-if (authorized !== null && /^wx[0-9A-Za-z]{16}$/.test(authorized)) {
-  state.q = authorized
-  searchInput.value = authorized
-  status.textContent = M.authorized(authorized)
-}
-void load()
+      void load()
     } catch (err) {
       errors.replaceChildren(...((err.body && err.body.problems) || [err.message]).map((line) => el('li', { text: line })))
     }

@@ -1,6 +1,6 @@
 export {
   MiniProgramRegistry, ReadOnlyMiniProgram, MINI_PROGRAMS_CHANNEL, CONFIGURATION, secretContext,
-  type MiniProgram, type MiniProgramEntry, type MiniProgramInput, type MiniProgramRegistryOptions, type MiniProgramSource, type MessageFormat, type RegistryLog
+  type MiniProgram, type MiniProgramEntry, type MiniProgramInput, type MiniProgramOptions, type MiniProgramRegistryOptions, type MiniProgramSource, type MessageFormat, type RegistryLog
 } from './registry.js'
 export { PROCESS_SECRET_KEY } from './process-key.js'
 export { resealSecrets, type ResealResult } from './rotate.js'

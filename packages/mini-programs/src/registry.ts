@@ -44,6 +44,9 @@ export interface MiniProgramInput extends WechatAppConfig {
   enabled?: boolean
 }
 
+/** What a mini program may do beyond receiving, editable for console and component rows alike. */
+export type MiniProgramOptions = Pick<WechatAppConfig, 'transferCustomerService' | 'profileUrl' | 'profileSecret' | 'subscribeTemplates'>
+
 export interface RegistryLog {
   warn: (obj: object, msg: string) => void
 }
@@ -220,6 +223,33 @@ export class MiniProgramRegistry {
     await this.#upsert([{ ...app!, name, originalId, messageFormat, enabled: enabled ?? true }], 'console', changedBy)
     await this.reload(app!.appid)
     await this.#announce(app!.appid)
+  }
+
+  /**
+   * Sets the options of a console or component row (subscribe templates, transfer to WeChat's tool, profile lookup),
+   * checked as WECHAT_APPS checks them (ConfigError, one line). A profileSecret left out is kept while profileUrl
+   * stays. A configuration row is refused (ReadOnlyMiniProgram); false when there is no such row.
+   */
+  async saveOptions (appid: string, options: MiniProgramOptions, changedBy: string): Promise<boolean> {
+    await this.#refuseConfigured(appid)
+    const current = this.find(appid)
+    if (current === undefined) return false
+    const wanted = { ...options }
+    if (wanted.profileUrl !== undefined && wanted.profileSecret === undefined) wanted.profileSecret = current.profileSecret
+    // The token is not an option: any valid one stands in for the check.
+    const [checked] = parseWechatApps([{ appid, token: 'optionsCheckToken', ...wanted }], `mini program ${appid}`)
+    const stored: Options = {}
+    if (checked!.transferCustomerService !== undefined) stored.transferCustomerService = checked!.transferCustomerService
+    if (checked!.profileUrl !== undefined) stored.profileUrl = checked!.profileUrl
+    if (checked!.subscribeTemplates !== undefined) stored.subscribeTemplates = checked!.subscribeTemplates
+    const profileSecret = checked!.profileSecret === undefined ? null : this.#secrets.seal(checked!.profileSecret, secretContext(appid, COLUMN.profileSecret))
+    const count = await this.#prisma.$executeRaw`
+      UPDATE mini_program SET options = ${JSON.stringify(stored)}::jsonb, profile_secret = ${profileSecret}, changed_by = ${changedBy}, changed_at = now()
+      WHERE app_id = ${appid} AND source <> ${CONFIGURATION}`
+    if (count === 0) return false
+    await this.reload(appid)
+    await this.#announce(appid)
+    return true
   }
 
   /** Disables or re-enables a console row; pushes for a disabled one store nothing (404). */

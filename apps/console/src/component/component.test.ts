@@ -128,6 +128,12 @@ t.test("a customer's message is stored once; replies go out with the authorizer 
   t.equal(fake.authorizerTokenRefreshes(APPID), refreshes + 1, 'renewed once after 42001')
   t.equal(fake.wechat.messages(APPID).length, 2)
 
+  // Its credentials are WeChat's, its options the team's: subscribe templates set by the owner are offered at once.
+  const template = { templateId: 'tplComponentOrder-00000000000000000000000001', title: '订单状态提醒', fields: ['thing1'] }
+  t.equal((await ada.api(sys, 'PUT', `/api/mini-programs/${APPID}/options`, { subscribeTemplates: [template] })).status, 200)
+  const offered = (await ada.api(sys, 'GET', `/api/conversations/${APPID}/${OPENID}/subscriptions`)).json()
+  t.match(offered, { canSend: true, templates: [{ templateId: template.templateId }] }, 'subscribe messages can go out for it')
+
   await fake.withdraw(APPID)
   t.ok(await within2s(async () => !component.api.has(APPID)), 'withdrawn: the console stops sending within 2 s')
   const refused = await ada.api(sys, 'POST', path, { type: 'text', text: 'after' })

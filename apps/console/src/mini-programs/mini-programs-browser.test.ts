@@ -4,6 +4,7 @@
 // axe-core finding nothing serious or critical.
 import t from 'tap'
 import { type Browser, type Page } from 'playwright-core'
+import { within } from '@kefu/service/testing'
 import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
@@ -76,6 +77,20 @@ t.test('1280×800, Chinese: list and pages, a form with mistakes, add, paste val
   sys.fake.addApp(NEW.appid, NEW.secret)
   await page.getByRole('button', { name: '测试' }).click()
   await page.waitForFunction(() => /access_token/.test(document.querySelector('.status')?.textContent ?? ''))
+
+  // Its options: a template with a mistake is refused in one line, a good one saved and in effect.
+  await page.getByRole('button', { name: '功能设置' }).click()
+  await page.locator('#mp-templates').fill('[{"templateId":"tplBrowser-0000000000000000000000000001","title":"订单状态提醒","fields":["nokind1"]}]')
+  await page.getByRole('button', { name: '保存' }).click()
+  await page.locator('.mp-errors li').first().waitFor()
+  t.match(await page.locator('.mp-errors li').textContent(), /not a WeChat field key/)
+  await checkAccessible(t, page, 'the options form with its mistake')
+  await page.locator('#mp-templates').fill('[{"templateId":"tplBrowser-0000000000000000000000000001","title":"订单状态提醒","fields":[{"key":"thing1","label":"商品"}]}]')
+  await page.locator('#mp-transfer').check()
+  await page.getByRole('button', { name: '保存' }).click()
+  await page.waitForFunction(() => document.querySelector('.status')?.textContent === '已保存。' || document.querySelector('#mp-templates') === null)
+  t.ok(await within(2000, async () => sys.console.app.miniPrograms.find(NEW.appid)?.subscribeTemplates?.[0]?.templateId === 'tplBrowser-0000000000000000000000000001'), 'the template is in effect')
+  t.equal(sys.console.app.miniPrograms.find(NEW.appid)?.transferCustomerService, true)
   t.same(scriptErrors, [])
 })
 

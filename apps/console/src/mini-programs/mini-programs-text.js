@@ -1,6 +1,8 @@
 // The Mini programs page's words, one table per language (zh-CN by default, English for <html lang="en">).
 const zh = {
   title: '小程序管理', back: '返回工作台', search: '搜索 AppID、名称或原始 ID', searchButton: '搜索', add: '添加小程序',
+  options: '功能设置', transfer: '把用户消息转给微信客服工具（transfer_customer_service）', profileUrl: '客户资料查询地址（https://）', profileSecret: '客户资料查询签名密钥（至少 32 个字符）',
+  templates: '订阅消息模板（JSON）', templatesHint: '例如 [{"templateId":"…","title":"订单状态提醒","fields":[{"key":"thing1","label":"商品"}]}]；留空表示没有模板。', templatesNotJson: '订阅消息模板不是有效的 JSON。',
   authorize: '授权小程序', authorized: (appid) => `${appid} 已授权本平台，可以接收和回复客服消息。`, none: '没有符合条件的小程序。', page: (p, n, total) => `第 ${p} / ${n} 页，共 ${total} 个`, prev: '上一页', next: '下一页',
   appid: 'AppID', name: '名称', originalId: '原始 ID', token: 'Token（令牌）', encodingAESKey: 'EncodingAESKey（消息加密密钥）',
   secret: 'AppSecret', format: '数据格式', enabled: '状态', on: '已启用', off: '已停用', managed: '由配置管理（只读）', component: '经第三方平台授权（只读）', console: '控制台管理',
@@ -14,6 +16,8 @@ const zh = {
 }
 const en = {
   title: 'Mini programs', back: 'Back to the console', search: 'Search by AppID, name or original ID', searchButton: 'Search', add: 'Add a mini program',
+  options: 'Options', transfer: "Hand customers' messages to WeChat's customer-service tool (transfer_customer_service)", profileUrl: 'Customer profile lookup URL (https://)', profileSecret: 'Profile lookup signing secret (32 characters or more)',
+  templates: 'Subscribe-message templates (JSON)', templatesHint: 'For example [{"templateId":"…","title":"Order status","fields":[{"key":"thing1","label":"Item"}]}]; empty for none.', templatesNotJson: 'The subscribe-message templates are not valid JSON.',
   authorize: 'Authorize a mini program', authorized: (appid) => `${appid} has authorized this platform: its customer-service messages now come here and can be answered.`, none: 'No mini program matches.', page: (p, n, total) => `Page ${p} of ${n}, ${total} in all`, prev: 'Previous', next: 'Next',
   appid: 'AppID', name: 'Name', originalId: 'Original ID', token: 'Token', encodingAESKey: 'EncodingAESKey',
   secret: 'AppSecret', format: 'Data format', enabled: 'Status', on: 'Enabled', off: 'Disabled', managed: 'Managed by configuration (read-only)', component: 'Authorized through the third-party platform (read-only)', console: 'Managed here',

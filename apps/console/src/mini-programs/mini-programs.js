@@ -3,6 +3,7 @@
 // Stored secrets never come here; the values to paste are those the owner has just typed (or generated) in this page.
 import { api } from '../common/api.js'
 import { el } from '../common/dom.js'
+import { showOptions } from './mini-programs-options.js'
 import { M } from './mini-programs-text.js'
 
 const root = document.getElementById('mini-programs')
@@ -53,6 +54,8 @@ function row (p) {
   const buttons = el('td', { class: 'mp-row-actions' },
     el('button', { type: 'button', text: M.details, onclick: () => { showDetails(p) } }),
     el('button', { type: 'button', text: M.test, onclick: (e) => { void runTest(p, e.target) } }))
+  // The options are the team's for every mini program but those of WECHAT_APPS (changed there).
+  if (p.managedBy !== 'configuration') buttons.append(el('button', { type: 'button', text: M.options, onclick: () => { showOptions(p, panel, (message) => { status.textContent = message; void load() }) } }))
   if (!managed) {
     buttons.append(
       el('button', { type: 'button', text: M.edit, onclick: () => { showForm(p) } }),

@@ -9,6 +9,7 @@ import { ReadOnlyMiniProgram, type MiniProgram, type MiniProgramInput } from '@k
 import { WechatApiError } from '@kefu/wechat-api'
 import { ownerOf } from '../common/guards.js'
 import type { WechatSender } from '../common/sender.js'
+import optionsRoutes, { optionsView, type OptionsView } from './options-routes.js'
 import { MiniProgramStats, type Stats } from './stats.js'
 import { formProblems, lastFour, text, type Lang } from './validate.js'
 
@@ -39,6 +40,7 @@ export interface MiniProgramView {
   secret: string | null
   /** What to paste into WeChat's message-push settings, apart from the secrets the owner entered. */
   push: { url: string, format: 'JSON' | 'XML', mode: 'safe' | 'plain' }
+  options: OptionsView
   stats?: Stats
 }
 
@@ -65,9 +67,11 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
       encodingAESKey: lastFour(p.encodingAESKey),
       previousEncodingAESKey: lastFour(p.previousEncodingAESKey),
       secret: lastFour(p.secret),
-      push: { url: p.source === 'component' ? `${opts.ingestUrl}/wechat/component/${p.appid}` : `${opts.ingestUrl}/wechat/${p.appid}`, format: p.messageFormat === 'xml' ? 'XML' : 'JSON', mode: p.encodingAESKey === undefined ? 'plain' : 'safe' }
+      push: { url: p.source === 'component' ? `${opts.ingestUrl}/wechat/component/${p.appid}` : `${opts.ingestUrl}/wechat/${p.appid}`, format: p.messageFormat === 'xml' ? 'XML' : 'JSON', mode: p.encodingAESKey === undefined ? 'plain' : 'safe' },
+      options: optionsView(p, lastFour)
     }
   }
+  await optionsRoutes(fastify, { view, readOnly: (reply, appid, request) => readOnly(reply, appid, lang(request)) })
 
   function refuse (reply: FastifyReply, problems: string[]): FastifyReply {
     return reply.code(400).send({ statusCode: 400, code: 'KEFU_CONSOLE_BAD_MINI_PROGRAM', error: 'Bad Request', message: problems.join('; '), problems })

@@ -32,7 +32,14 @@ interface PushQuery {
   msg_signature?: string
 }
 
-interface PushLog { appid: string, type?: string, msg_id?: string | null, outcome?: string }
+interface PushLog {
+  appid: string
+  /** Whether the appid is a mini program served here (looked up once per push: the metrics label reuses it). */
+  known?: boolean
+  type?: string
+  msg_id?: string | null
+  outcome?: string
+}
 
 declare module 'fastify' {
   interface FastifyRequest { push?: PushLog }
@@ -111,8 +118,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
       return
     }
     // Labels stay few: appids and types that are not configured or known are counted together.
-    const known = miniPrograms.get(push.appid) !== undefined
-    pushes.inc({ appid: !known ? 'unknown' : miniPrograms.size > PER_APP_SERIES_LIMIT ? 'many' : push.appid, type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
+    pushes.inc({ appid: push.known !== true ? 'unknown' : miniPrograms.size > PER_APP_SERIES_LIMIT ? 'many' : push.appid, type: KNOWN_TYPES.has(push.type!) ? push.type : push.type === undefined ? 'none' : 'other', outcome: push.outcome ?? 'error' })
     request.log.info({ appid: push.appid, type: push.type, msg_id: push.msg_id, outcome: push.outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'push')
     done()
   })
@@ -126,8 +132,8 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
    */
   function lookup (request: FastifyRequest<{ Params: { appid: string } }>, via: 'direct' | 'component' = 'direct'): MiniProgramEntry {
     const appid = request.params.appid
-    request.push = { appid }
     const entry = miniPrograms.get(appid)
+    request.push = { appid, known: entry !== undefined }
     if (entry === undefined || (entry.program.source === 'component') !== (via === 'component')) throw new UnknownApp(appid)
     return entry
   }

@@ -259,6 +259,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'PUT /api/mini-programs/:appid', needs: ['redis', 'database'], send: () => api('PUT', `/api/mini-programs/${APP.appid}`, { name: 'x' }), ok: 409 },
     { route: 'POST /api/mini-programs/:appid/rotate-key', needs: ['redis', 'database'], send: () => api('POST', `/api/mini-programs/${APP.appid}/rotate-key`, { encodingAESKey: 'a'.repeat(43) }), ok: 409 },
     { route: 'PUT /api/mini-programs/:appid/enabled', needs: ['redis', 'database'], send: () => api('PUT', `/api/mini-programs/${APP.appid}/enabled`, { enabled: true }), ok: 409 },
+    { route: 'PUT /api/mini-programs/:appid/options', needs: ['redis', 'database'], send: () => api('PUT', `/api/mini-programs/${APP.appid}/options`, { transferCustomerService: true }), ok: 409 },
     { route: 'POST /api/mini-programs/:appid/test', needs: ['redis', 'database'], send: () => api('POST', `/api/mini-programs/${APP.appid}/test`), ok: json((b) => typeof b.ok === 'boolean') },
     { route: 'GET /reports/reports.css', needs: [], send: async () => answer(await alice.request(C, 'GET', '/reports/reports.css')), ok: 200 },
     { route: 'GET /api/search', needs: ['redis', 'database'], send: () => api('GET', '/api/search?openid=o_outage'), ok: json((b) => b.results.some((r: any) => r.openid === 'o_outage')) },

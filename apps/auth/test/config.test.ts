@@ -1,6 +1,5 @@
 import t from 'tap'
 import { refusesEach } from '@kefu/service/testing'
-import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
@@ -27,10 +26,8 @@ t.test('embedded defaults: port 3001, PUBLIC_URL from it, no clients, a generate
 
 t.test('SSO_CLIENTS and SSO_CLIENTS_FILE', async (t) => {
   t.same(loadConfig({ SSO_CLIENTS: JSON.stringify([client]) }).clients, [client])
-  const dir = t.testdir({})
-  const file = path.join(dir, 'clients.json')
-  writeFileSync(file, JSON.stringify([client]))
-  t.same(loadConfig({ SSO_CLIENTS_FILE: file }).clients, [client])
+  const dir = t.testdir({ 'clients.json': JSON.stringify([client]) })
+  t.same(loadConfig({ SSO_CLIENTS_FILE: path.join(dir, 'clients.json') }).clients, [client])
   t.throws(() => loadConfig({ SSO_CLIENTS_FILE: path.join(dir, 'missing.json') }), /SSO_CLIENTS_FILE .*missing\.json cannot be read: ENOENT/)
 })
 

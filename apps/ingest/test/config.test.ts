@@ -1,6 +1,5 @@
 import t from 'tap'
 import { refusesEach } from '@kefu/service/testing'
-import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
@@ -17,10 +16,8 @@ t.test('defaults and WECHAT_APPS', async (t) => {
 })
 
 t.test('WECHAT_APPS_FILE', async (t) => {
-  const dir = t.testdir({})
-  const file = path.join(dir, 'apps.json')
-  writeFileSync(file, JSON.stringify([app]))
-  t.same(loadConfig({ WECHAT_APPS_FILE: file }).apps, [app])
+  const dir = t.testdir({ 'apps.json': JSON.stringify([app]) })
+  t.same(loadConfig({ WECHAT_APPS_FILE: path.join(dir, 'apps.json') }).apps, [app])
   t.throws(() => loadConfig({ WECHAT_APPS_FILE: path.join(dir, 'missing.json') }), /WECHAT_APPS_FILE .*missing\.json cannot be read: ENOENT/)
 })
 

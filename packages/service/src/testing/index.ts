@@ -6,3 +6,4 @@ export { testKeyRoot, testKeyPrefix, keysUnder, deleteKeysUnder, deleteKeysAtTea
 export { bindServer, captureLogs, closeServer, proxiesInFront, startSite, type LogLine, type TestSite, type TestSiteOptions } from './sites.js'
 export { refusesEach } from './refusals.js'
 export { within } from './within.js'
+export { RESERVED_PORTS, ephemeralPortLow, portFree } from './ports.js'

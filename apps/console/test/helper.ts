@@ -123,6 +123,14 @@ export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site =
   return { next, nextOf, close: () => { controller.abort() } }
 }
 
+/** openStream, once its `hello` has come; closed when the test ends. */
+export async function openedStream (t: Tap, sys: ConsoleSystem, agent: Agent, site?: Site): Promise<EventStream> {
+  const stream = await openStream(sys, agent, site)
+  t.teardown(stream.close)
+  await stream.nextOf('hello')
+  return stream
+}
+
 /**
  * The A site, the console (a B site of it), ingest and a fake WeChat API, on loopback ports, sharing one database
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
@@ -233,6 +241,13 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
       if (res.status !== 200 || text !== 'success') throw new Error(`push refused: ${res.status} ${text}`)
     }
   }
+}
+
+/** An agent signed in at A and into the console as `username` (default alice). */
+export async function signedIn (sys: ConsoleSystem, username?: string): Promise<Agent> {
+  const agent = new Agent()
+  await agent.signIn(sys, username)
+  return agent
 }
 
 /** An HTTP client with a cookie jar per host, speaking to loopback with the Host header a browser would send. */

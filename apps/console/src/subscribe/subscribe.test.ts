@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseWechatApps } from '@kefu/service'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const ORDER = 'tplOrderStatus-00000000000000000000000000001'
 const NOTICE = 'tplLongTermNotice-000000000000000000000002'
@@ -24,8 +24,7 @@ const longAgo = (): number => Math.floor(Date.now() / 1000) - 49 * 3600
 let clock = Math.floor(Date.now() / 1000) - 3600
 const at = (): number => clock++
 
-const alice = new Agent()
-await alice.signIn(sys)
+const alice = await signedIn(sys)
 const api = (method: string, path: string, body?: unknown, lang?: string) => lang === undefined
   ? alice.api(sys, method, path, body)
   : alice.request(sys.console, method, path, { headers: { 'content-type': 'application/json', origin: sys.console.url, 'accept-language': lang }, body: JSON.stringify(body) })
@@ -39,6 +38,12 @@ async function accept (openid: string, templateId = ORDER, times = 1): Promise<v
     sys.fake.grantSubscription(SAFE, openid, templateId, templateId === NOTICE ? 'long-term' : 1)
     await sys.push(SAFE, 'subscribe_msg_popup_event', { from: openid, createTime: at(), items: [{ templateId }] })
   }
+}
+
+/** A customer who wrote 49 hours ago (the reply window is closed), then accepted `templateId` `times` times. */
+async function wroteLongAgo (openid: string, templateId = ORDER, times = 1): Promise<void> {
+  await sys.push(SAFE, 'text', { from: openid, createTime: longAgo() })
+  await accept(openid, templateId, times)
 }
 
 t.test('after the window: the conversation says so, sends left are offered per template, a send spends one, live', async (t) => {
@@ -69,9 +74,7 @@ t.test('after the window: the conversation says so, sends left are offered per t
   t.notMatch(offered.notice, /用户没有可用的订阅/)
   t.match(offered.templates[0], { templateId: ORDER, remaining: 2, subscribed: true, available: true })
 
-  const stream = await openStream(sys, alice)
-  t.teardown(stream.close)
-  await stream.nextOf('hello')
+  const stream = await openedStream(t, sys, alice)
   const res = await send(user, draft)
   t.equal(res.status, 201, res.text)
   const { message, subscription } = res.json()
@@ -109,8 +112,7 @@ t.test('after the window: the conversation says so, sends left are offered per t
 
 t.test("each field is checked against WeChat's rule for its kind before WeChat is called", async (t) => {
   const user = 'o_sub_fields'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   const cases: Array<[string, unknown, RegExp, RegExp]> = [
     ['thing over 20 characters', { ...draft, fields: { ...draft.fields, thing2: '一二三四五六七八九十一二三四五六七八九十一' } }, /商品名称 \(thing2\)：最多 20 个字符/, /商品名称 \(thing2\) at most 20 characters/],
     ['phrase not Chinese', { ...draft, fields: { ...draft.fields, phrase3: 'sent' } }, /订单状态 \(phrase3\)：只能是汉字/, /订单状态 \(phrase3\) Chinese characters only/],
@@ -141,8 +143,7 @@ t.test("each field is checked against WeChat's rule for its kind before WeChat i
 
 t.test('what WeChat refuses is failed in the timeline; a send it did not take goes back, 43101 empties the count', async (t) => {
   const user = 'o_sub_refused'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 2)
+  await wroteLongAgo(user, ORDER, 2)
   sys.fake.failNext('subscribe/send', 47003, { errmsg: 'argument invalid! data.thing2.value invalid' })
   const invalid = await send(user, draft, 'en')
   t.equal(invalid.status, 201)
@@ -160,8 +161,7 @@ t.test('what WeChat refuses is failed in the timeline; a send it did not take go
 
 t.test('a long-term subscription never runs out, until the customer turns it off', async (t) => {
   const user = 'o_sub_long'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, NOTICE)
+  await wroteLongAgo(user, NOTICE)
   for (let i = 0; i < 3; i++) t.match((await send(user, { templateId: NOTICE, fields: { thing1: '社保卡补办', enum2: '已受理' } })).json(), { message: { status: 'sent' }, subscription: { longTerm: true, available: true } })
   t.equal(sys.fake.subscribeMessages().filter((s) => s.body.touser === user).length, 3)
   await sys.push(SAFE, 'subscribe_msg_change_event', { from: user, createTime: at(), items: [{ templateId: NOTICE }] })
@@ -171,11 +171,9 @@ t.test('a long-term subscription never runs out, until the customer turns it off
 
 t.test('two agents sending the last acceptance at once: one is sent, the other refused', async (t) => {
   const user = 'o_sub_race'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   await addAgent(sys, 'bob', [SAFE])
-  const bob = new Agent()
-  await bob.signIn(sys, 'bob')
+  const bob = await signedIn(sys, 'bob')
   const [a, b] = await Promise.all([send(user, draft), bob.api(sys, 'POST', `/api/conversations/${SAFE}/${user}/subscribe-messages`, draft)])
   t.same([a.status, b.status].sort(), [201, 409])
   t.equal(sys.fake.subscribeMessages().filter((s) => s.body.touser === user).length, 1)
@@ -184,11 +182,9 @@ t.test('two agents sending the last acceptance at once: one is sent, the other r
 
 t.test("an agent acts only on their own mini programs: another app's conversation is refused", async (t) => {
   const user = 'o_sub_perm'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   await addAgent(sys, 'carol', [PLAIN])
-  const carol = new Agent()
-  await carol.signIn(sys, 'carol')
+  const carol = await signedIn(sys, 'carol')
   for (const [method, path, body] of [
     ['GET', `/api/conversations/${SAFE}/${user}/subscriptions`],
     ['POST', `/api/conversations/${SAFE}/${user}/subscribe-messages`, draft]

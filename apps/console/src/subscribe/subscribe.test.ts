@@ -1,22 +1,13 @@
 import t from 'tap'
-import { parseWechatApps } from '@kefu/service'
-import { APPS, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
+import { ORDER_TEMPLATE, addAgent, appsWithTemplates, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const ORDER = 'tplOrderStatus-00000000000000000000000000001'
+const ORDER = ORDER_TEMPLATE.templateId
 const NOTICE = 'tplLongTermNotice-000000000000000000000002'
-// The helper's mini programs, the first two with subscribe-message templates, read as WECHAT_APPS is read.
-const apps = parseWechatApps(APPS.map((a, i) => i > 1 ? a : {
-  ...a,
-  subscribeTemplates: [
-    {
-      templateId: ORDER,
-      title: '订单状态提醒',
-      fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }, { key: 'time4', label: '更新时间' }],
-      page: 'pages/order/detail'
-    },
-    { templateId: NOTICE, title: '办理进度通知', fields: [{ key: 'thing1', label: '事项' }, { key: 'enum2', label: '进度', values: ['已受理', '已办结'] }], longTerm: true }
-  ]
-}), 'WECHAT_APPS')
+// The first two mini programs with subscribe-message templates; the order template with a fourth field here.
+const apps = appsWithTemplates(2, [
+  { ...ORDER_TEMPLATE, fields: [...ORDER_TEMPLATE.fields, { key: 'time4', label: '更新时间' }] },
+  { templateId: NOTICE, title: '办理进度通知', fields: [{ key: 'thing1', label: '事项' }, { key: 'enum2', label: '进度', values: ['已受理', '已办结'] }], longTerm: true }
+])
 const sys = await startConsoleSystem(t, { label: 'console_subscribe', apps })
 const [SAFE, PLAIN, NO_SECRET] = apps.map((a) => a.appid) as [string, string, string]
 const draft = { templateId: ORDER, fields: { character_string1: 'SN-0042', thing2: '机械键盘 87 键', phrase3: '已发货', time4: '2026年12月10日 15:01' }, query: 'orderId=42&from=kefu' }

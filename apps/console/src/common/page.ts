@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { htmlDocument, pageHeaders } from '@kefu/service'
 
 export interface FeaturePage {
   status: number
@@ -15,18 +15,12 @@ export interface FeaturePage {
 
 /** A page of its own for a console feature (mini programs, reports): the console's style and the feature's. */
 export function sendFeaturePage (reply: FastifyReply, page: FeaturePage): FastifyReply {
-  return reply.code(page.status).headers(pageHeaders(page.csp)).send(`<!doctype html>
-<html lang="${page.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(page.title)} · kefu</title>
-<link rel="stylesheet" href="/assets/shell/console.css">
-<link rel="stylesheet" href="${page.stylesheet}">
-</head>
-<body class="${page.bodyClass}">
-${page.body}
-</body>
-</html>
-`)
+  return reply.code(page.status).headers(pageHeaders(page.csp)).send(htmlDocument({
+    lang: page.lang,
+    title: `${page.title} · kefu`,
+    head: `<link rel="stylesheet" href="/assets/shell/console.css">
+<link rel="stylesheet" href="${page.stylesheet}">`,
+    bodyClass: page.bodyClass,
+    body: page.body
+  }))
 }

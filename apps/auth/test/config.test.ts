@@ -1,6 +1,5 @@
 import t from 'tap'
-import { refusesEach } from '@kefu/service/testing'
-import { writeFileSync } from 'node:fs'
+import { checkMetricsSettings, refusesEach } from '@kefu/service/testing'
 import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
@@ -27,10 +26,8 @@ t.test('embedded defaults: port 3001, PUBLIC_URL from it, no clients, a generate
 
 t.test('SSO_CLIENTS and SSO_CLIENTS_FILE', async (t) => {
   t.same(loadConfig({ SSO_CLIENTS: JSON.stringify([client]) }).clients, [client])
-  const dir = t.testdir({})
-  const file = path.join(dir, 'clients.json')
-  writeFileSync(file, JSON.stringify([client]))
-  t.same(loadConfig({ SSO_CLIENTS_FILE: file }).clients, [client])
+  const dir = t.testdir({ 'clients.json': JSON.stringify([client]) })
+  t.same(loadConfig({ SSO_CLIENTS_FILE: path.join(dir, 'clients.json') }).clients, [client])
   t.throws(() => loadConfig({ SSO_CLIENTS_FILE: path.join(dir, 'missing.json') }), /SSO_CLIENTS_FILE .*missing\.json cannot be read: ENOENT/)
 })
 
@@ -99,9 +96,5 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
 })
 
 t.test('metrics: their own listener, 9465 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
-  const base = {}
-  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9465 })
-  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
-  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3001' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3001): /metrics is never served on the public listener' })
-  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+  checkMetricsSettings(t, (env) => loadConfig(env).metrics, { port: 9465, publicPort: 3001 })
 })

@@ -5,7 +5,7 @@ import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { generateSecretKey } from '@kefu/secrets'
 import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
-import { createMemoryBus, createRedisBus, type EventBus, type WechatAppConfig } from '@kefu/service'
+import { createMemoryBus, createRedisBus, parseWechatApps, type EventBus, type WechatAppConfig } from '@kefu/service'
 import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix } from '@kefu/service/testing'
 import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
@@ -21,6 +21,19 @@ export const APPS: WechatAppConfig[] = [
   { appid: 'wxc0501e0000000002', token: 'consoleToken2', secret: 'console-secret-000000000000000002' },
   { appid: 'wxc0501e0000000003', token: 'consoleToken3' }
 ]
+
+/** The order-status subscribe-message template the subscribe tests give a mini program: three fields, a page to open. */
+export const ORDER_TEMPLATE = {
+  templateId: 'tplOrderStatus-00000000000000000000000000001',
+  title: '订单状态提醒',
+  fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }],
+  page: 'pages/order/detail'
+}
+
+/** The mini programs of APPS, the first `count` with these subscribe-message templates, read as WECHAT_APPS is read. */
+export function appsWithTemplates (count: number, templates: unknown[]): WechatAppConfig[] {
+  return parseWechatApps(APPS.map((a, i) => i < count ? { ...a, subscribeTemplates: templates } : a), 'WECHAT_APPS')
+}
 
 export interface Site { app: FastifyInstance, url: string, internalUrl: string }
 
@@ -121,6 +134,14 @@ export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site =
     }
   }
   return { next, nextOf, close: () => { controller.abort() } }
+}
+
+/** openStream, once its `hello` has come; closed when the test ends. */
+export async function openedStream (t: Tap, sys: ConsoleSystem, agent: Agent, site?: Site): Promise<EventStream> {
+  const stream = await openStream(sys, agent, site)
+  t.teardown(stream.close)
+  await stream.nextOf('hello')
+  return stream
 }
 
 /**
@@ -233,6 +254,13 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
       if (res.status !== 200 || text !== 'success') throw new Error(`push refused: ${res.status} ${text}`)
     }
   }
+}
+
+/** An agent signed in at A and into the console as `username` (default alice). */
+export async function signedIn (sys: ConsoleSystem, username?: string): Promise<Agent> {
+  const agent = new Agent()
+  await agent.signIn(sys, username)
+  return agent
 }
 
 /** An HTTP client with a cookie jar per host, speaking to loopback with the Host header a browser would send. */

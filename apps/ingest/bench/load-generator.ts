@@ -154,11 +154,7 @@ async function run (cmd: RunCommand): Promise<RunResult> {
   const latencies: number[] = []
   let lagsOf: number[] = []
   const acked: number[] = []
-  let sent = 0
-  let answered = 0
-  let success = 0
-  let non2xx = 0
-  let errors = 0
+  const tally = { sent: 0, answered: 0, success: 0, non2xx: 0, errors: 0 }
   let firstError: string | undefined
   const start = performance.now()
   const deadline = start + cmd.durationMs
@@ -166,7 +162,7 @@ async function run (cmd: RunCommand): Promise<RunResult> {
   let finish: () => void = () => {}
   const finished = new Promise<void>((resolve) => { finish = resolve })
   const onError = (err: Error): void => {
-    errors++
+    tally.errors++
     firstError ??= err.message
   }
   const open = (): Connection => {
@@ -175,26 +171,26 @@ async function run (cmd: RunCommand): Promise<RunResult> {
     return c
   }
   const nextIndex = (): number | undefined => {
-    if (sent >= limit || performance.now() >= deadline) return undefined
-    const index = cmd.cycle === true ? (cmd.from + sent) % requests.length : cmd.from + sent
-    sent++
+    if (tally.sent >= limit || performance.now() >= deadline) return undefined
+    const index = cmd.cycle === true ? (cmd.from + tally.sent) % requests.length : cmd.from + tally.sent
+    tally.sent++
     return index
   }
   const record = (index: number, due: number, status: number, ok: boolean): void => {
     latencies.push(performance.now() - due)
-    answered++
+    tally.answered++
     if (status >= 200 && status < 300) {
       if (ok) {
-        success++
+        tally.success++
         if (cmd.track === true) acked.push(index)
       }
     } else {
-      non2xx++
+      tally.non2xx++
       if (firstError === undefined) firstError = `HTTP ${status}`
     }
   }
   const settledIfDone = (): void => {
-    if (answered + errors >= sent && (sent >= limit || performance.now() >= deadline)) finish()
+    if (tally.answered + tally.errors >= tally.sent && (tally.sent >= limit || performance.now() >= deadline)) finish()
   }
 
   if (cmd.mode === 'closed' || cmd.mode === 'serial') {
@@ -252,10 +248,10 @@ async function run (cmd: RunCommand): Promise<RunResult> {
     const tick = (): void => {
       const now = performance.now()
       const due = Math.min(limit, Math.floor((Math.min(now, deadline) - start) * rate / 1000))
-      while (sent < due) {
-        const index = cmd.from + sent
-        waiting.push({ index, due: start + sent * 1000 / rate })
-        sent++
+      while (tally.sent < due) {
+        const index = cmd.from + tally.sent
+        waiting.push({ index, due: start + tally.sent * 1000 / rate })
+        tally.sent++
         const c = idle.pop()
         if (c !== undefined) dispatch(c)
         else if (connections.length < 256) {
@@ -263,7 +259,7 @@ async function run (cmd: RunCommand): Promise<RunResult> {
           fresh.socket.once('connect', () => { dispatch(fresh) })
         }
       }
-      if (now < deadline && sent < limit) setTimeout(tick, 1)
+      if (now < deadline && tally.sent < limit) setTimeout(tick, 1)
       else settledIfDone()
     }
     tick()
@@ -278,18 +274,14 @@ async function run (cmd: RunCommand): Promise<RunResult> {
   const sortedLags = Float64Array.from(lagsOf).sort()
   return {
     op: 'result',
-    sent,
-    answered,
-    success,
-    non2xx,
-    errors,
+    ...tally,
     seconds,
-    rps: answered / seconds,
+    rps: tally.answered / seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     max: sorted.length > 0 ? sorted[sorted.length - 1]! : NaN,
     sendLagP99: percentile(sortedLags, 0.99),
-    next: cmd.from + sent,
+    next: cmd.from + tally.sent,
     ...(cmd.track === true ? { acked } : {}),
     ...(firstError !== undefined ? { firstError } : {})
   }

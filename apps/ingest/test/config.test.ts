@@ -1,6 +1,5 @@
 import t from 'tap'
-import { refusesEach } from '@kefu/service/testing'
-import { writeFileSync } from 'node:fs'
+import { checkMetricsSettings, refusesEach } from '@kefu/service/testing'
 import path from 'node:path'
 import { appOptions, loadConfig, serverOptions } from '../src/config.js'
 
@@ -17,10 +16,8 @@ t.test('defaults and WECHAT_APPS', async (t) => {
 })
 
 t.test('WECHAT_APPS_FILE', async (t) => {
-  const dir = t.testdir({})
-  const file = path.join(dir, 'apps.json')
-  writeFileSync(file, JSON.stringify([app]))
-  t.same(loadConfig({ WECHAT_APPS_FILE: file }).apps, [app])
+  const dir = t.testdir({ 'apps.json': JSON.stringify([app]) })
+  t.same(loadConfig({ WECHAT_APPS_FILE: path.join(dir, 'apps.json') }).apps, [app])
   t.throws(() => loadConfig({ WECHAT_APPS_FILE: path.join(dir, 'missing.json') }), /WECHAT_APPS_FILE .*missing\.json cannot be read: ENOENT/)
 })
 
@@ -66,11 +63,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
 })
 
 t.test('metrics: their own listener, 9464 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
-  const base = { WECHAT_APPS: JSON.stringify([app]) }
-  t.same(loadConfig(base).metrics, { host: '127.0.0.1', port: 9464 })
-  t.same(loadConfig({ ...base, METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_TOKEN: 'm'.repeat(32) }).metrics, { host: '0.0.0.0', port: 9100, token: 'm'.repeat(32) })
-  t.throws(() => loadConfig({ ...base, METRICS_PORT: '3000' }), { name: 'ConfigError', message: 'METRICS_PORT must differ from PORT (3000): /metrics is never served on the public listener' })
-  t.throws(() => loadConfig({ ...base, METRICS_HOST: '0.0.0.0' }), { name: 'ConfigError', message: /^METRICS_TOKEN is required with METRICS_HOST 0\.0\.0\.0/ })
+  checkMetricsSettings(t, (env) => loadConfig({ WECHAT_APPS: JSON.stringify([app]), ...env }).metrics, { port: 9464, publicPort: 3000 })
 })
 
 t.test('WECHAT_COMPONENT: third-party platform mode, one line per mistake', async (t) => {

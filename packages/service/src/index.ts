@@ -24,4 +24,4 @@ export { unavailability, isUnavailable, UNAVAILABLE_MESSAGE, type Unavailability
 export { metricsPlugin, createMetrics, sessionStoreErrors, LATENCY_BUCKETS, type Metrics, type MetricsPluginOptions, type CounterMetric, type GaugeMetric, type HistogramMetric } from './metrics.js'
 export { sameOriginGuard, crossSiteReason, type SameOriginGuardOptions } from './same-origin.js'
 export { listenForMetrics, type MetricsListener } from './metrics-listener.js'
-export { pageHeaders } from './page-headers.js'
+export { htmlDocument, pageHeaders, type HtmlDocument } from './page-headers.js'

@@ -104,22 +104,18 @@ export function parseMessage (fields: PushFields): CustomerMessage {
     fields
   }
   if (base.fromUserName === '') bad('FromUserName is empty')
+  // A message a customer wrote has a MsgId; an event or an unknown type may.
+  const msgId = (): string => decimal(fields, 'MsgId', false)!
   switch (base.msgType) {
     case 'text':
-      return { ...base, kind: 'text', msgId: decimal(fields, 'MsgId', false)!, content: required(fields, 'Content') }
+      return { ...base, kind: 'text', msgId: msgId(), content: required(fields, 'Content') }
     case 'image':
-      return {
-        ...base,
-        kind: 'image',
-        msgId: decimal(fields, 'MsgId', false)!,
-        picUrl: fieldString(fields, 'PicUrl') ?? '',
-        mediaId: required(fields, 'MediaId')
-      }
+      return { ...base, kind: 'image', msgId: msgId(), picUrl: fieldString(fields, 'PicUrl') ?? '', mediaId: required(fields, 'MediaId') }
     case 'miniprogrampage':
       return {
         ...base,
         kind: 'miniprogrampage',
-        msgId: decimal(fields, 'MsgId', false)!,
+        msgId: msgId(),
         title: fieldString(fields, 'Title') ?? '',
         appId: fieldString(fields, 'AppId') ?? '',
         pagePath: fieldString(fields, 'PagePath') ?? '',

@@ -4,10 +4,8 @@
 // rolling restart, a live stream resumes on the other console with everything it missed, and a sign-in outlives the
 // auth process that made it. Needs real PostgreSQL and a Redis Cluster (CI's real run: pnpm test:cluster).
 import t from 'tap'
-import { createPrismaClient } from '@kefu/db'
 import { upsertAccount } from '@kefu/auth'
-import { createTestDatabase } from '@kefu/db/testing'
-import { startFakeWechat } from '@kefu/wechat-api/testing'
+import { startBackends } from './backends.js'
 import { CookieJar } from './cookie-jar.js'
 import { figures, runLoad } from './lb/load.js'
 import { EventStream } from './lb/sse.js'
@@ -45,12 +43,7 @@ class Site {
 }
 
 t.test('two instances of every service behind HAProxy, on one PostgreSQL and the Redis Cluster', { skip }, async (t) => {
-  const db = await createTestDatabase('load_balancer')
-  t.teardown(db.drop)
-  const prisma = createPrismaClient({ url: db.url, poolMax: 2 })
-  t.teardown(() => prisma.$disconnect())
-  const fake = await startFakeWechat({ apps: APPS.map((a) => ({ appid: a.appid, secret: a.secret! })) })
-  t.teardown(() => fake.close())
+  const { db, prisma, fake } = await startBackends(t, 'load_balancer', APPS)
   await upsertAccount(prisma, 'alice', PASSWORD, SCRYPT)
   await prisma.agentApp.createMany({ data: APPS.map((a) => ({ username: 'alice', appId: a.appid })) })
 

@@ -9,14 +9,12 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import authApp, { upsertAccount } from '@kefu/auth'
 import consoleApp from '@kefu/console'
-import { createPrismaClient } from '@kefu/db'
-import { createTestDatabase } from '@kefu/db/testing'
 import ingestApp from '@kefu/ingest'
 import type { WechatAppConfig } from '@kefu/service'
 import { deleteKeysAtTeardown, testKeyPrefix } from '@kefu/service/testing'
 import { basicAuthorization } from '@kefu/sso-client'
-import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type PushFieldValue } from '@kefu/wechat-crypto'
+import { startBackends } from './backends.js'
 import { CookieJar } from './cookie-jar.js'
 
 const REDIS_URL = process.env.REDIS_URL
@@ -36,12 +34,7 @@ const SCRYPT = { N: 1024, r: 8, p: 1 }
 interface Instance { app: FastifyInstance, url: string }
 
 t.test('two instances of each service on one PostgreSQL and one Redis', { skip }, async (t) => {
-  const db = await createTestDatabase('cluster')
-  t.teardown(db.drop)
-  const prisma = createPrismaClient({ url: db.url, poolMax: 2 })
-  t.teardown(() => prisma.$disconnect())
-  const fake = await startFakeWechat({ apps: APPS.map((a) => ({ appid: a.appid, secret: a.secret! })) })
-  t.teardown(() => fake.close())
+  const { db, prisma, fake } = await startBackends(t, 'cluster', APPS)
   // One prefix per service, shared by its two instances, as in production; this test's own, so runs never meet.
   const prefix = testKeyPrefix('cluster')
   deleteKeysAtTeardown(t, prefix)

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { RESERVED_PORTS, ephemeralPortLow, portFree } from '@kefu/service/testing'
 
 interface Tap {
   teardown: (fn: () => unknown) => void
@@ -18,37 +17,17 @@ export function realServers (): { databaseUrl: string, redisUrl: string } | unde
   return { databaseUrl, redisUrl }
 }
 
-function portFree (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => { server.close(() => { resolve(true) }) })
-  })
-}
-
-/** Ports this machine's own services hold (docs/SPEC.md): never a test's. */
-const RESERVED = [1883, 3306, 4222, 5432, 5672, 6222, 6379, 8222, 15672, 25672]
 const LOWEST_BASE = 20_000
-
-/**
- * Where the kernel picks ports for outgoing connections (Linux: ip_local_port_range; elsewhere 49152 and up). A base
- * below it cannot be taken by some other test's client socket between our check and the launcher's bind.
- */
-function ephemeralLow (): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
-    if (Number.isInteger(low) && low > 0) return low
-  } catch {}
-  return 49_152
-}
 
 /** A random BASE_PORT whose nine ports lie below the ephemeral range (when there is room) and hold no reserved port. */
 export function basePortCandidate (): number {
-  const low = ephemeralLow()
+  // Below where the kernel picks ports for outgoing connections (elsewhere than Linux: 49152 and up), a base cannot be
+  // taken by some other test's client socket between our check and the launcher's bind.
+  const low = ephemeralPortLow() ?? 49_152
   const highest = low - 9 > LOWEST_BASE + 1000 ? low - 9 : 65_527
   for (;;) {
     const base = LOWEST_BASE + Math.floor(Math.random() * (highest - LOWEST_BASE + 1))
-    if (!RESERVED.some((p) => p >= base && p < base + 9)) return base
+    if (![...RESERVED_PORTS].some((p) => p >= base && p < base + 9)) return base
   }
 }
 

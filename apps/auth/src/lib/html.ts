@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { escapeHtml, htmlDocument, pageHeaders } from '@kefu/service'
 import type { Lang } from './i18n.js'
 
 export { escapeHtml }
@@ -46,19 +46,12 @@ export function sendPage (reply: FastifyReply, status: number, page: PageOptions
     `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'same-origin'
   ))
-  return reply.send(`<!doctype html>
-<html lang="${page.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(page.title)} · kefu</title>
-<style nonce="${nonce}">${STYLE}</style>
-</head>
-<body>
-<main>
+  return reply.send(htmlDocument({
+    lang: page.lang,
+    title: `${page.title} · kefu`,
+    head: `<style nonce="${nonce}">${STYLE}</style>`,
+    body: `<main>
 ${page.body}
-</main>
-</body>
-</html>
-`)
+</main>`
+  }))
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, openStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_assignment', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
@@ -7,8 +7,7 @@ const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE, PLAIN])
 await addAgent(sys, 'carol', [PLAIN])
 await addAgent(sys, 'ada', [SAFE, PLAIN], { role: 'admin' })
-const signedIn = async (name: string): Promise<Agent> => { const a = new Agent(); await a.signIn(sys, name); return a }
-const [alice, bob, carol, ada, mallory] = await Promise.all(['alice', 'bob', 'carol', 'ada', 'mallory'].map(signedIn)) as [Agent, Agent, Agent, Agent, Agent]
+const [alice, bob, carol, ada, mallory] = await Promise.all(['alice', 'bob', 'carol', 'ada', 'mallory'].map((name) => signedIn(sys, name))) as [Agent, Agent, Agent, Agent, Agent]
 const path = (appid: string, openid: string, action = ''): string => `/api/conversations/${appid}/${openid}${action === '' ? '' : '/' + action}`
 const timelineOf = async (agent: Agent, appid: string, openid: string) =>
   (await agent.api(sys, 'GET', path(appid, openid))).json().messages.filter((m: { direction: string }) => m.direction === 'internal')

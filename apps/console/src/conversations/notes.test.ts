@@ -1,12 +1,11 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_notes', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE])
 await addAgent(sys, 'carol', [PLAIN])
-const signedIn = async (name: string): Promise<Agent> => { const a = new Agent(); await a.signIn(sys, name); return a }
-const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(signedIn)) as [Agent, Agent, Agent]
+const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => signedIn(sys, name))) as [Agent, Agent, Agent]
 const notes = `/api/conversations/${SAFE}/o_notes/notes`
 
 t.test('an internal note is for agents only: in the timeline, apart from replies, never sent to WeChat', async (t) => {
@@ -24,12 +23,8 @@ t.test('an internal note is for agents only: in the timeline, apart from replies
 })
 
 t.test('a note reaches colleagues of that mini program live, and no one else', async (t) => {
-  const b = await openStream(sys, bob)
-  t.teardown(b.close)
-  const c = await openStream(sys, carol)
-  t.teardown(c.close)
-  await b.nextOf('hello')
-  await c.nextOf('hello')
+  const b = await openedStream(t, sys, bob)
+  const c = await openedStream(t, sys, carol)
   await alice.api(sys, 'POST', notes, { text: '已电话联系' })
   t.match((await b.nextOf('conversation')).data, { changed: ['note'], activities: [{ type: 'note', text: '已电话联系', agent: 'alice' }] })
   await t.rejects(c.nextOf('conversation', 300), /no event in time/)

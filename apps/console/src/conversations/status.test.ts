@@ -1,12 +1,11 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, openStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_status', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE, PLAIN], { availability: 'online' })
 await addAgent(sys, 'carol', [PLAIN])
-const signedIn = async (name: string): Promise<Agent> => { const a = new Agent(); await a.signIn(sys, name); return a }
-const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(signedIn)) as [Agent, Agent, Agent]
+const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => signedIn(sys, name))) as [Agent, Agent, Agent]
 const path = (appid: string, openid: string, action = ''): string => `/api/conversations/${appid}/${openid}${action === '' ? '' : '/' + action}`
 const row = (appId: string, openid: string) => sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId, openid } } })
 const internal = async (agent: Agent, appid: string, openid: string) =>

@@ -7,9 +7,7 @@ import t from 'tap'
 import { createClient } from 'redis'
 import type { PrismaClient } from '@kefu/db'
 import { CHANGES_CHANNEL } from './plugin.js'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem, type ConsoleSystem, type EventStream, type Site } from '../../test/helper.js'
-
-type Tap = { teardown: (fn: () => unknown) => void }
+import { APPS, Agent, addAgent, openedStream, openStream, signedIn, startConsoleSystem, type ConsoleSystem, type EventStream } from '../../test/helper.js'
 
 const real = process.env.DATABASE_URL !== undefined && process.env.REDIS_URL !== undefined
 const SAFE = APPS[0]!.appid
@@ -51,23 +49,10 @@ async function until (what: string, ok: () => boolean, timeoutMs = 5000): Promis
   }
 }
 
-async function signedIn (username: string): Promise<Agent> {
-  const agent = new Agent()
-  await agent.signIn(sys, username)
-  return agent
-}
-
-async function opened (t: Tap, agent: Agent, site?: Site): Promise<EventStream> {
-  const s = await openStream(sys, agent, site)
-  t.teardown(s.close)
-  await s.nextOf('hello')
-  return s
-}
-
 t.test('one check for all open streams: A and the database are asked once per login and interval, not once per stream', async (t) => {
-  const alice = await signedIn('alice')
+  const alice = await signedIn(sys, 'alice')
   const streams: EventStream[] = []
-  for (let i = 0; i < PER_AGENT - 1; i++) streams.push(await opened(t, alice))
+  for (let i = 0; i < PER_AGENT - 1; i++) streams.push(await openedStream(t, sys, alice))
 
   asked.a = 0
   asked.apps = 0
@@ -82,7 +67,7 @@ t.test('one check for all open streams: A and the database are asked once per lo
   t.ok(asked.marks <= 1, `${asked.marks} connection marks (one per agent every 30 s)`)
 
   // Another browser of the same account: another A login, whose stream outlives the first login's.
-  const elsewhere = await opened(t, await signedIn('alice'))
+  const elsewhere = await openedStream(t, sys, await signedIn(sys, 'alice'))
   const logout = await alice.request(sys.a, 'POST', '/logout', { headers: { origin: sys.a.url, 'content-type': 'application/json' }, body: '{}' })
   t.ok(logout.status < 400, `logout at A: ${logout.status}`)
   for (const [i, s] of streams.entries()) t.match(await s.nextOf('ended', 5000), { event: 'ended' }, `stream ${i + 1} of the login ended`)
@@ -92,10 +77,10 @@ t.test('one check for all open streams: A and the database are asked once per lo
 
 t.test(`an agent has at most ${PER_AGENT} live streams: each newer one closes the oldest, which is told why`, async (t) => {
   await addAgent(sys, 'mallory', [SAFE])
-  const alice = await signedIn('alice')
-  const mallory = await opened(t, await signedIn('mallory'))
+  const alice = await signedIn(sys, 'alice')
+  const mallory = await openedStream(t, sys, await signedIn(sys, 'mallory'))
   const streams: EventStream[] = []
-  for (let i = 0; i < PER_AGENT + 7; i++) streams.push(await opened(t, alice))
+  for (let i = 0; i < PER_AGENT + 7; i++) streams.push(await openedStream(t, sys, alice))
   for (const [i, s] of streams.slice(0, 7).entries()) {
     t.match(await s.nextOf('replaced'), { data: { limit: PER_AGENT } }, `stream ${i + 1} was replaced`)
     await t.rejects(s.next(), /stream ended/, 'and closed')
@@ -110,10 +95,10 @@ t.test('the cap holds across console instances, and an eviction whose announceme
   // A name of this run only: its keys are found in Redis by it.
   const name = 'carol' + randomBytes(4).toString('hex')
   await addAgent(sys, name, [SAFE])
-  const carol = await signedIn(name)
+  const carol = await signedIn(sys, name)
   const streams: EventStream[] = []
-  for (let i = 0; i < PER_AGENT; i++) streams.push(await opened(t, carol, i < 3 ? sys.console : second))
-  const newest = await opened(t, carol, second)
+  for (let i = 0; i < PER_AGENT; i++) streams.push(await openedStream(t, sys, carol, i < 3 ? sys.console : second))
+  const newest = await openedStream(t, sys, carol, second)
   t.match(await streams[0]!.nextOf('replaced'), { data: { limit: PER_AGENT } }, 'the oldest, on console #1, closed for the newest on console #2')
 
   // As if another instance evicted the next oldest and its announcement never arrived: the heartbeat finds out.
@@ -160,7 +145,7 @@ async function stalledStream (s: ConsoleSystem, agent: Agent): Promise<{ client:
 const BIG = JSON.stringify({ conversation: { conversation: { appId: SAFE, openid: 'o_limits_big' }, activities: [{ type: 'note', text: 'x'.repeat(64 * 1024) }], changed: ['note'] } })
 
 t.test(`a client that does not read is cut off once ${MAX_BUFFERED} bytes wait for it`, async (t) => {
-  const alice = await signedIn('alice')
+  const alice = await signedIn(sys, 'alice')
   const stalled = await Promise.all([1, 2, 3, 4].map(() => stalledStream(sys, alice)))
   const before = process.memoryUsage()
   let most = 0

@@ -1,15 +1,13 @@
 import t from 'tap'
-import { APPS, Agent, openStream, startConsoleSystem, type SseEvent } from '../../test/helper.js'
+import { APPS, openedStream, openStream, signedIn, startConsoleSystem, type SseEvent } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_live', console: { sessionCheckMs: 200 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await sys.prisma.agentApp.create({ data: { username: 'mallory', appId: PLAIN } })
 
 t.test('pushes arrive on the live stream of agents of that mini program only, in order', async (t) => {
-  const alice = new Agent()
-  await alice.signIn(sys)
-  const mallory = new Agent()
-  await mallory.signIn(sys, 'mallory')
+  const alice = await signedIn(sys)
+  const mallory = await signedIn(sys, 'mallory')
   const a = await openStream(sys, alice)
   t.teardown(a.close)
   const m = await openStream(sys, mallory)
@@ -33,8 +31,7 @@ t.test('pushes arrive on the live stream of agents of that mini program only, in
 })
 
 t.test('a reconnecting stream gets what it missed first (Last-Event-ID)', async (t) => {
-  const alice = new Agent()
-  await alice.signIn(sys)
+  const alice = await signedIn(sys)
   const before = await openStream(sys, alice)
   const hello = await before.next()
   before.close()
@@ -57,11 +54,8 @@ t.test('a reconnecting stream gets what it missed first (Last-Event-ID)', async 
 t.test('resuming, a stream also gets a message that became visible after one it had, with a smaller id', async (t) => {
   // Two ingests commit side by side: an id drawn first can commit last. Here its ingest's announcement never came
   // (the console the stream was on died), so only the look behind Last-Event-ID can bring it.
-  const alice = new Agent()
-  await alice.signIn(sys)
-  const s = await openStream(sys, alice)
-  t.teardown(s.close)
-  await s.next()
+  const alice = await signedIn(sys)
+  const s = await openedStream(t, sys, alice)
   const drawn = (await sys.prisma.$queryRaw<Array<{ id: bigint }>>`SELECT nextval('customer_message_id_seq') AS id`)[0]!.id
   await sys.push(SAFE, 'text', { from: 'o_late', content: 'visible first' })
   const had = await s.next()
@@ -83,11 +77,8 @@ t.test('resuming, a stream also gets a message that became visible after one it 
 })
 
 t.test('logging out at A ends open streams, without the stream keeping the session alive', async (t) => {
-  const alice = new Agent()
-  await alice.signIn(sys)
-  const s = await openStream(sys, alice)
-  t.teardown(s.close)
-  await s.next()
+  const alice = await signedIn(sys)
+  const s = await openedStream(t, sys, alice)
   const logout = await alice.request(sys.a, 'POST', '/logout', { headers: { origin: sys.a.url, 'content-type': 'application/json' }, body: '{}' })
   t.ok(logout.status < 400, `logout at A: ${logout.status}`)
   t.match(await s.next(5000), { event: 'ended' }, 'the stream ends by itself')
@@ -95,11 +86,8 @@ t.test('logging out at A ends open streams, without the stream keeping the sessi
 })
 
 t.test('the A login ends without a back-channel call: open streams see it at their next check', async (t) => {
-  const alice = new Agent()
-  await alice.signIn(sys)
-  const s = await openStream(sys, alice)
-  t.teardown(s.close)
-  await s.next()
+  const alice = await signedIn(sys)
+  const s = await openedStream(t, sys, alice)
   const aliceId = (await sys.prisma.account.findUniqueOrThrow({ where: { username: 'alice' } })).id.toString()
   // Idle at A, the absolute cap, or a password reset whose back-channel call was lost: A's login is gone, B's
   // session is still there.
@@ -109,8 +97,7 @@ t.test('the A login ends without a back-channel call: open streams see it at the
 })
 
 t.test('an administrator changes an agent’s mini programs: the open stream narrows at once', async (t) => {
-  const mallory = new Agent()
-  await mallory.signIn(sys, 'mallory')
+  const mallory = await signedIn(sys, 'mallory')
   const m = await openStream(sys, mallory)
   t.teardown(m.close)
   t.match(await m.next(), { event: 'hello', data: { apps: [PLAIN] } })
@@ -129,8 +116,7 @@ t.test('an administrator changes an agent’s mini programs: the open stream nar
 // Last: it closes this file's console. After DRAIN_MS startService closes the app; open streams are told to reconnect
 // (the browser's EventSource then reaches another instance through the load balancer) and end.
 t.test('when the console closes, every open stream is told to reconnect, then ends', async (t) => {
-  const alice = new Agent()
-  await alice.signIn(sys)
+  const alice = await signedIn(sys)
   const s = await openStream(sys, alice)
   t.teardown(s.close)
   t.match(await s.next(), { event: 'hello' })

@@ -3,11 +3,12 @@
 // only its last four characters.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { escapeHtml } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
 import { ReadOnlyMiniProgram, type MiniProgram, type MiniProgramInput } from '@kefu/mini-programs'
 import { WechatApiError } from '@kefu/wechat-api'
 import { ownerOf } from '../common/guards.js'
+import { sendFeaturePage } from '../common/page.js'
 import type { WechatSender } from '../common/sender.js'
 import optionsRoutes, { optionsView, type OptionsView } from './options-routes.js'
 import { MiniProgramStats, type Stats } from './stats.js'
@@ -253,22 +254,15 @@ export default async function miniProgramsRoutes (fastify: FastifyInstance, opts
 <noscript>JavaScript is required.</noscript>
 <script src="/assets/mini-programs/mini-programs.js" type="module" nonce="${nonce}"></script>`
       : `<main><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(l === 'en' ? 'Only an owner may manage mini programs.' : '只有所有者可以管理小程序。')}</p><p><a href="/">${escapeHtml(l === 'en' ? 'Back to the console' : '返回工作台')}</a></p></main>`
-    return reply.code(owner ? 200 : 403).headers(pageHeaders(
-      `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
-    )).send(`<!doctype html>
-<html lang="${l}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · kefu</title>
-<link rel="stylesheet" href="/assets/shell/console.css">
-<link rel="stylesheet" href="/assets/mini-programs/mini-programs.css">
-</head>
-<body class="mini-programs">
-${body}
-</body>
-</html>
-`)
+    return sendFeaturePage(reply, {
+      status: owner ? 200 : 403,
+      lang: l,
+      title,
+      csp: `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      stylesheet: '/assets/mini-programs/mini-programs.css',
+      bodyClass: 'mini-programs',
+      body
+    })
   })
 }
 

@@ -1,13 +1,12 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, openStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_quick_replies', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE])
 await addAgent(sys, 'ada', [SAFE], { role: 'admin' })
 await addAgent(sys, 'carol', [PLAIN], { role: 'admin' })
-const signedIn = async (name: string): Promise<Agent> => { const a = new Agent(); await a.signIn(sys, name); return a }
-const [bob, ada, carol] = await Promise.all(['bob', 'ada', 'carol'].map(signedIn)) as [Agent, Agent, Agent]
+const [bob, ada, carol] = await Promise.all(['bob', 'ada', 'carol'].map((name) => signedIn(sys, name))) as [Agent, Agent, Agent]
 const list = async (agent: Agent, q = ''): Promise<Array<{ id: string, scope: string, shortcut: string, appId?: string }>> =>
   (await agent.api(sys, 'GET', '/api/quick-replies' + q)).json().quickReplies
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { escapeHtml } from '@kefu/service'
 import { pickLang, type Lang } from '@kefu/sso-client'
 import { NoSuchApp } from '../common/errors.js'
+import { sendFeaturePage } from '../common/page.js'
 import { AdminsOnly, BadReport } from '../common/history-errors.js'
 import { barChart, formatDuration, lineChart } from './report-charts.js'
 import { TooSlow } from '../common/query-deadline.js'
@@ -134,22 +135,15 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
 
   function page (reply: FastifyReply, lang: Lang, title: string, body: string, status = 200): FastifyReply {
     const nonce = randomBytes(16).toString('base64')
-    return reply.code(status).headers(pageHeaders(
-      `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-${nonce}'`
-    )).send(`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · kefu</title>
-<link rel="stylesheet" href="/assets/shell/console.css">
-<link rel="stylesheet" href="/reports/reports.css">
-</head>
-<body class="reports">
-${body}
-</body>
-</html>
-`)
+    return sendFeaturePage(reply, {
+      status,
+      lang,
+      title,
+      csp: `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-${nonce}'`,
+      stylesheet: '/reports/reports.css',
+      bodyClass: 'reports',
+      body
+    })
   }
 
   function render (lang: Lang, r: Report, apps: string[], appid: string): string {

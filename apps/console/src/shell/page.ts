@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { pickLang, renderSignInGate } from '@kefu/sso-client'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { escapeHtml, htmlDocument, pageHeaders } from '@kefu/service'
 import { messages } from './i18n.js'
 
 /** GET / — the console for a signed-in agent; otherwise the sync-login check, then a sign-in link. */
@@ -28,19 +28,7 @@ ${unavailable
 </main>`
     return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
       `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
-    )).send(`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(m.title)}</title>
-<link rel="stylesheet" href="/assets/shell/console.css">
-${script}
-</head>
-<body>
-${body}
-</body>
-</html>
-`)
+    )).send(htmlDocument({ lang, title: m.title, head: `<link rel="stylesheet" href="/assets/shell/console.css">
+${script}`, body }))
   })
 }

@@ -2,26 +2,17 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { type Page } from 'playwright-core'
-import { parseWechatApps } from '@kefu/service'
-import { APPS, startConsoleSystem } from '../../test/helper.js'
+import { ORDER_TEMPLATE, appsWithTemplates, startConsoleSystem } from '../../test/helper.js'
 import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 
-const ORDER = 'tplOrderStatus-00000000000000000000000000001'
-const apps = parseWechatApps(APPS.map((a, i) => i > 0 ? a : {
-  ...a,
-  subscribeTemplates: [
-    {
-      templateId: ORDER,
-      title: '订单状态提醒',
-      fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }],
-      page: 'pages/order/detail'
-    },
-    { templateId: 'tplServiceNotice-0000000000000000000000002', title: '服务进度通知', fields: [{ key: 'thing1', label: '服务项目' }], longTerm: true }
-  ]
-}), 'WECHAT_APPS')
+const ORDER = ORDER_TEMPLATE.templateId
+const apps = appsWithTemplates(1, [
+  ORDER_TEMPLATE,
+  { templateId: 'tplServiceNotice-0000000000000000000000002', title: '服务进度通知', fields: [{ key: 'thing1', label: '服务项目' }], longTerm: true }
+])
 const sys = await startConsoleSystem(t, { label: 'console_subscribe_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps })
 const SAFE = apps[0]!.appid
 const USER = 'oSubscribeUser0000000000001'

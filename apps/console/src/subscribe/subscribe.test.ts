@@ -1,22 +1,13 @@
 import t from 'tap'
-import { parseWechatApps } from '@kefu/service'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { ORDER_TEMPLATE, addAgent, appsWithTemplates, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const ORDER = 'tplOrderStatus-00000000000000000000000000001'
+const ORDER = ORDER_TEMPLATE.templateId
 const NOTICE = 'tplLongTermNotice-000000000000000000000002'
-// The helper's mini programs, the first two with subscribe-message templates, read as WECHAT_APPS is read.
-const apps = parseWechatApps(APPS.map((a, i) => i > 1 ? a : {
-  ...a,
-  subscribeTemplates: [
-    {
-      templateId: ORDER,
-      title: '订单状态提醒',
-      fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }, { key: 'time4', label: '更新时间' }],
-      page: 'pages/order/detail'
-    },
-    { templateId: NOTICE, title: '办理进度通知', fields: [{ key: 'thing1', label: '事项' }, { key: 'enum2', label: '进度', values: ['已受理', '已办结'] }], longTerm: true }
-  ]
-}), 'WECHAT_APPS')
+// The first two mini programs with subscribe-message templates; the order template with a fourth field here.
+const apps = appsWithTemplates(2, [
+  { ...ORDER_TEMPLATE, fields: [...ORDER_TEMPLATE.fields, { key: 'time4', label: '更新时间' }] },
+  { templateId: NOTICE, title: '办理进度通知', fields: [{ key: 'thing1', label: '事项' }, { key: 'enum2', label: '进度', values: ['已受理', '已办结'] }], longTerm: true }
+])
 const sys = await startConsoleSystem(t, { label: 'console_subscribe', apps })
 const [SAFE, PLAIN, NO_SECRET] = apps.map((a) => a.appid) as [string, string, string]
 const draft = { templateId: ORDER, fields: { character_string1: 'SN-0042', thing2: '机械键盘 87 键', phrase3: '已发货', time4: '2026年12月10日 15:01' }, query: 'orderId=42&from=kefu' }
@@ -24,8 +15,7 @@ const longAgo = (): number => Math.floor(Date.now() / 1000) - 49 * 3600
 let clock = Math.floor(Date.now() / 1000) - 3600
 const at = (): number => clock++
 
-const alice = new Agent()
-await alice.signIn(sys)
+const alice = await signedIn(sys)
 const api = (method: string, path: string, body?: unknown, lang?: string) => lang === undefined
   ? alice.api(sys, method, path, body)
   : alice.request(sys.console, method, path, { headers: { 'content-type': 'application/json', origin: sys.console.url, 'accept-language': lang }, body: JSON.stringify(body) })
@@ -39,6 +29,12 @@ async function accept (openid: string, templateId = ORDER, times = 1): Promise<v
     sys.fake.grantSubscription(SAFE, openid, templateId, templateId === NOTICE ? 'long-term' : 1)
     await sys.push(SAFE, 'subscribe_msg_popup_event', { from: openid, createTime: at(), items: [{ templateId }] })
   }
+}
+
+/** A customer who wrote 49 hours ago (the reply window is closed), then accepted `templateId` `times` times. */
+async function wroteLongAgo (openid: string, templateId = ORDER, times = 1): Promise<void> {
+  await sys.push(SAFE, 'text', { from: openid, createTime: longAgo() })
+  await accept(openid, templateId, times)
 }
 
 t.test('after the window: the conversation says so, sends left are offered per template, a send spends one, live', async (t) => {
@@ -69,9 +65,7 @@ t.test('after the window: the conversation says so, sends left are offered per t
   t.notMatch(offered.notice, /用户没有可用的订阅/)
   t.match(offered.templates[0], { templateId: ORDER, remaining: 2, subscribed: true, available: true })
 
-  const stream = await openStream(sys, alice)
-  t.teardown(stream.close)
-  await stream.nextOf('hello')
+  const stream = await openedStream(t, sys, alice)
   const res = await send(user, draft)
   t.equal(res.status, 201, res.text)
   const { message, subscription } = res.json()
@@ -109,8 +103,7 @@ t.test('after the window: the conversation says so, sends left are offered per t
 
 t.test("each field is checked against WeChat's rule for its kind before WeChat is called", async (t) => {
   const user = 'o_sub_fields'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   const cases: Array<[string, unknown, RegExp, RegExp]> = [
     ['thing over 20 characters', { ...draft, fields: { ...draft.fields, thing2: '一二三四五六七八九十一二三四五六七八九十一' } }, /商品名称 \(thing2\)：最多 20 个字符/, /商品名称 \(thing2\) at most 20 characters/],
     ['phrase not Chinese', { ...draft, fields: { ...draft.fields, phrase3: 'sent' } }, /订单状态 \(phrase3\)：只能是汉字/, /订单状态 \(phrase3\) Chinese characters only/],
@@ -141,8 +134,7 @@ t.test("each field is checked against WeChat's rule for its kind before WeChat i
 
 t.test('what WeChat refuses is failed in the timeline; a send it did not take goes back, 43101 empties the count', async (t) => {
   const user = 'o_sub_refused'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 2)
+  await wroteLongAgo(user, ORDER, 2)
   sys.fake.failNext('subscribe/send', 47003, { errmsg: 'argument invalid! data.thing2.value invalid' })
   const invalid = await send(user, draft, 'en')
   t.equal(invalid.status, 201)
@@ -160,8 +152,7 @@ t.test('what WeChat refuses is failed in the timeline; a send it did not take go
 
 t.test('a long-term subscription never runs out, until the customer turns it off', async (t) => {
   const user = 'o_sub_long'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, NOTICE)
+  await wroteLongAgo(user, NOTICE)
   for (let i = 0; i < 3; i++) t.match((await send(user, { templateId: NOTICE, fields: { thing1: '社保卡补办', enum2: '已受理' } })).json(), { message: { status: 'sent' }, subscription: { longTerm: true, available: true } })
   t.equal(sys.fake.subscribeMessages().filter((s) => s.body.touser === user).length, 3)
   await sys.push(SAFE, 'subscribe_msg_change_event', { from: user, createTime: at(), items: [{ templateId: NOTICE }] })
@@ -171,11 +162,9 @@ t.test('a long-term subscription never runs out, until the customer turns it off
 
 t.test('two agents sending the last acceptance at once: one is sent, the other refused', async (t) => {
   const user = 'o_sub_race'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   await addAgent(sys, 'bob', [SAFE])
-  const bob = new Agent()
-  await bob.signIn(sys, 'bob')
+  const bob = await signedIn(sys, 'bob')
   const [a, b] = await Promise.all([send(user, draft), bob.api(sys, 'POST', `/api/conversations/${SAFE}/${user}/subscribe-messages`, draft)])
   t.same([a.status, b.status].sort(), [201, 409])
   t.equal(sys.fake.subscribeMessages().filter((s) => s.body.touser === user).length, 1)
@@ -184,11 +173,9 @@ t.test('two agents sending the last acceptance at once: one is sent, the other r
 
 t.test("an agent acts only on their own mini programs: another app's conversation is refused", async (t) => {
   const user = 'o_sub_perm'
-  await sys.push(SAFE, 'text', { from: user, createTime: longAgo() })
-  await accept(user, ORDER, 1)
+  await wroteLongAgo(user)
   await addAgent(sys, 'carol', [PLAIN])
-  const carol = new Agent()
-  await carol.signIn(sys, 'carol')
+  const carol = await signedIn(sys, 'carol')
   for (const [method, path, body] of [
     ['GET', `/api/conversations/${SAFE}/${user}/subscriptions`],
     ['POST', `/api/conversations/${SAFE}/${user}/subscribe-messages`, draft]

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_team', console: { teamwork: { autoAssignSweepMs: 0 } } })
 const [SAFE, PLAIN, NO_SECRET] = APPS.map((a) => a.appid) as [string, string, string]
@@ -16,8 +16,7 @@ await addAgent(sys, 'dora', [NO_SECRET])
 await addAgent(sys, 'pat', [NO_SECRET], { role: 'admin' })
 await addAgent(sys, 'quinn', [NO_SECRET], { role: 'admin' })
 const realOnly = (process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '') && 'two requests racing need a real PostgreSQL (embedded run: one connection)'
-const signedIn = async (name: string): Promise<Agent> => { const a = new Agent(); await a.signIn(sys, name); return a }
-const [alice, bob, carol, ada, pat, quinn] = await Promise.all(['alice', 'bob', 'carol', 'ada', 'pat', 'quinn'].map(signedIn)) as [Agent, Agent, Agent, Agent, Agent, Agent]
+const [alice, bob, carol, ada, pat, quinn] = await Promise.all(['alice', 'bob', 'carol', 'ada', 'pat', 'quinn'].map((name) => signedIn(sys, name))) as [Agent, Agent, Agent, Agent, Agent, Agent]
 const listed = async (viewer: Agent): Promise<string[]> => (await viewer.api(sys, 'GET', '/api/agents')).json().agents.map((a: { username: string }) => a.username)
 const colleague = async (viewer: Agent, name: string) => (await viewer.api(sys, 'GET', '/api/agents')).json().agents.find((a: { username: string }) => a.username === name)
 const memberships = async (name: string): Promise<string[]> => (await sys.prisma.agentApp.findMany({ where: { username: name }, orderBy: { appId: 'asc' } })).map((r) => r.appId)
@@ -26,12 +25,8 @@ const roleOf = async (name: string): Promise<string> => (await sys.prisma.agent.
 
 t.test('availability: set by the agent, shown to colleagues of their mini programs, live', async (t) => {
   t.equal((await bob.api(sys, 'GET', '/api/me')).json().availability, 'offline', 'offline until they say otherwise')
-  const watcher = await openStream(sys, alice)
-  t.teardown(watcher.close)
-  const outsider = await openStream(sys, carol)
-  t.teardown(outsider.close)
-  await watcher.nextOf('hello')
-  await outsider.nextOf('hello')
+  const watcher = await openedStream(t, sys, alice)
+  const outsider = await openedStream(t, sys, carol)
   const res = await bob.api(sys, 'PUT', '/api/me/availability', { availability: 'online' })
   t.equal(res.status, 200)
   t.match(res.json().me, { username: 'bob', availability: 'online', role: 'agent' })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { pickLang, renderSignInGate } from '@kefu/sso-client'
-import { escapeHtml, pageHeaders } from '@kefu/service'
+import { escapeHtml, htmlDocument, pageHeaders } from '@kefu/service'
 import { messages } from '../lib/i18n.js'
 
 const STYLE = `
@@ -40,26 +40,19 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
       `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
       'strict-origin-when-cross-origin'
-    )).send(`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(m.title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
-${script}${watch}
-</head>
-<body>
-<main>
+    )).send(htmlDocument({
+      lang,
+      title: m.title,
+      head: `<style nonce="${nonce}">${STYLE}</style>
+${script}${watch}`,
+      body: `<main>
 <h1>${escapeHtml(m.heading)}</h1>
 <p>${escapeHtml(m.intro)}</p>
 <div class="card" aria-live="polite">
 ${state}
 </div>
 <p><a class="button" href="${escapeHtml(fastify.sso.authUrl + '/')}">${escapeHtml(m.account)}</a></p>
-</main>
-</body>
-</html>
-`)
+</main>`
+    }))
   })
 }

@@ -2,40 +2,22 @@
 // server.js`, its environment only: nothing of this process's leaks in), started on a port that stays its own across
 // restarts, killed with SIGKILL as a crash would or stopped with SIGTERM as a rolling restart does.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { RESERVED_PORTS, ephemeralPortLow, portFree } from '@kefu/service/testing'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
 
-/** Ports this machine's own services hold (docs/SPEC.md), and the local Redis Cluster's from 7101 (and bus ports). */
-const RESERVED = new Set([1883, 3306, 4222, 5432, 5672, 6222, 6379, 8222, 15672, 25672])
 const taken = new Set<number>()
-
-function portFree (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => { server.close(() => { resolve(true) }) })
-  })
-}
-
-/** Below the kernel's range for outgoing connections, so that no client socket takes it between the check and the bind. */
-function ephemeralLow (): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
-    if (Number.isInteger(low) && low > 21_000) return low
-  } catch {}
-  return 32_768
-}
 
 /** A free port from 20000 up to the ephemeral range, none of SPEC's reserved ones nor the Redis Cluster's, not handed out before. */
 export async function freePort (): Promise<number> {
-  const high = ephemeralLow()
+  // Below the kernel's range for outgoing connections, so that no client socket takes it between the check and the bind.
+  const low = ephemeralPortLow()
+  const high = low !== undefined && low > 21_000 ? low : 32_768
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * (high - 20_000))
-    if (RESERVED.has(port) || taken.has(port)) continue
+    if (RESERVED_PORTS.has(port) || taken.has(port)) continue
     if (await portFree(port)) {
       taken.add(port)
       return port

@@ -58,11 +58,11 @@ export interface ConsoleSystem {
 }
 
 /** Creates (or resets) an account at A and makes it an agent of `apps`, with a role and availability. */
-export async function addAgent (sys: ConsoleSystem, username: string, apps: string[], options: { role?: 'agent' | 'admin', availability?: 'online' | 'away' | 'offline' } = {}): Promise<void> {
+export async function addAgent (sys: ConsoleSystem, username: string, apps: string[], options: { role?: 'agent' | 'admin', availability?: 'online' | 'away' | 'offline', owner?: boolean } = {}): Promise<void> {
   await upsertAccount(sys.prisma, username, PASSWORD, { N: 1024, r: 8, p: 1 })
   if (apps.length > 0) await sys.prisma.agentApp.createMany({ data: apps.map((appId) => ({ username, appId })), skipDuplicates: true })
   // An online agent here has a console open (automatic assignment takes only agents whose console is connected).
-  const data = { role: options.role ?? 'agent', availability: options.availability ?? 'offline', ...(options.availability === 'online' ? { connectedAt: new Date() } : {}) }
+  const data = { role: options.role ?? 'agent', availability: options.availability ?? 'offline', ...(options.owner === undefined ? {} : { owner: options.owner }), ...(options.availability === 'online' ? { connectedAt: new Date() } : {}) }
   await sys.prisma.agent.upsert({ where: { username }, create: { username, ...data }, update: data })
 }
 

@@ -16,12 +16,10 @@ import { createTestDatabase, type TestDatabase } from '@kefu/db/testing'
 import type { RunResult } from './load-generator.js'
 import { backends, cpuSeconds, startGenerator, startServer, type Memory, type Server } from './processes.js'
 
-const APPS = Number(process.env.BENCH_APPS ?? 10_000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 4)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const PUSHES = Number(process.env.BENCH_PUSHES ?? 150_000)
+/** The bench's settings, each from its BENCH_* variable or its default. */
+const settings = { BENCH_APPS: 10_000, BENCH_ROUNDS: 3, BENCH_DURATION_S: 8, BENCH_WARMUP_S: 4, BENCH_CONNECTIONS: 50, BENCH_PUSHES: 150_000 }
+for (const name of Object.keys(settings) as Array<keyof typeof settings>) if (process.env[name] !== undefined) settings[name] = Number(process.env[name])
+const { BENCH_APPS: APPS, BENCH_ROUNDS: ROUNDS, BENCH_DURATION_S: DURATION_S, BENCH_WARMUP_S: WARMUP_S, BENCH_CONNECTIONS: CONNECTIONS, BENCH_PUSHES: PUSHES } = settings
 
 interface BenchApp { appid: string, token: string, encodingAESKey: string, secret: string }
 

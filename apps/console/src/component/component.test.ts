@@ -7,7 +7,7 @@ import { generateSecretKey } from '@kefu/secrets'
 import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix, within } from '@kefu/service/testing'
 import { FAKE_AUTHORIZER, FAKE_COMPONENT, startFakeOpenPlatform } from '@kefu/wechat-api/testing/open-platform'
 import { messageFields } from '@kefu/wechat-crypto'
-import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem, signedIn } from '../../test/helper.js'
 
 const APPID = FAKE_AUTHORIZER.appid
 const OPENID = 'oCustomer0000000000000000002'
@@ -34,16 +34,12 @@ const ingestUrl = `http://127.0.0.1:${bound.port}`
 fake.setEventsUrl(`${ingestUrl}/wechat/component/events`)
 await fake.pushTicket()
 
-await addAgent(sys, 'ada', [APPS[0]!.appid], { role: 'admin' })
-await sys.prisma.agent.update({ where: { username: 'ada' }, data: { owner: true } })
+await addAgent(sys, 'ada', [APPS[0]!.appid], { role: 'admin', owner: true })
 await addAgent(sys, 'bob', [APPS[0]!.appid])
 await addAgent(sys, 'carl', [APPS[0]!.appid], { role: 'admin' })
-const ada = new Agent()
-await ada.signIn(sys, 'ada')
-const bob = new Agent()
-await bob.signIn(sys, 'bob')
-const carl = new Agent()
-await carl.signIn(sys, 'carl')
+const ada = await signedIn(sys, 'ada')
+const bob = await signedIn(sys, 'bob')
+const carl = await signedIn(sys, 'carl')
 
 /** Waits for `condition`, at most 2 s: the bound issue 21 promises. */
 const within2s = (condition: () => Promise<boolean>): Promise<boolean> => within(2000, condition)

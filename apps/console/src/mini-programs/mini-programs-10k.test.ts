@@ -1,16 +1,14 @@
 import t from 'tap'
 import { generateSecretKey, SecretBox } from '@kefu/secrets'
 import { secretContext } from '@kefu/mini-programs'
-import { Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { addAgent, startConsoleSystem, signedIn } from '../../test/helper.js'
 
 // 10,000 mini programs: the page's API answers 20 rows and a total, searched on the server; what it sends does not
 // grow with the count. Timings are printed, not asserted (a shared CI machine makes them noisy).
 const key = generateSecretKey('test10k')
 const sys = await startConsoleSystem(t, { label: 'console_mini_programs_10k', console: { secretKeys: [key] } })
-await addAgent(sys, 'olivia', [])
-await sys.prisma.agent.update({ where: { username: 'olivia' }, data: { owner: true, role: 'admin' } })
-const olivia = new Agent()
-await olivia.signIn(sys, 'olivia')
+await addAgent(sys, 'olivia', [], { role: 'admin', owner: true })
+const olivia = await signedIn(sys, 'olivia')
 
 t.test('10,000 rows: one page of 20, searched on the server, answers of the same size', async (t) => {
   const box = new SecretBox([key])

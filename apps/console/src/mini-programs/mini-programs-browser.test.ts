@@ -9,8 +9,7 @@ import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_mini_programs_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test' })
-await addAgent(sys, 'olivia', [APPS[0]!.appid])
-await sys.prisma.agent.update({ where: { username: 'olivia' }, data: { owner: true, role: 'admin' } })
+await addAgent(sys, 'olivia', [APPS[0]!.appid], { role: 'admin', owner: true })
 for (let i = 0; i < 25; i++) await sys.console.app.miniPrograms.save({ appid: `wx${(0xb000 + i).toString(16).padStart(16, '0')}`, token: `shop${i}token`, name: `门店 ${i}` }, 'olivia')
 
 const NEW = { appid: 'wx0f1e2d3c4b5a6978', token: 'BrowserToken2468', secret: 'aabbccddeeff00112233445566778899' }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem, signedIn } from '../../test/helper.js'
 
 // A mini program as an owner enters it: every value as WeChat defines it.
 const NEW = {
@@ -15,15 +15,11 @@ const NEXT_KEY = 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0F9e'
 const PLAINS = [NEW.token, NEW.encodingAESKey, NEW.secret, NEXT_KEY, ...APPS.flatMap((a) => [a.secret, a.encodingAESKey].filter((v): v is string => v !== undefined))]
 
 const sys = await startConsoleSystem(t, { label: 'console_mini_programs', captureLogs: true })
-await addAgent(sys, 'olivia', [])
-await sys.prisma.agent.update({ where: { username: 'olivia' }, data: { owner: true, role: 'admin' } })
+await addAgent(sys, 'olivia', [], { role: 'admin', owner: true })
 await addAgent(sys, 'bob', [APPS[0]!.appid], { role: 'admin' })
-const olivia = new Agent()
-await olivia.signIn(sys, 'olivia')
-const bob = new Agent()
-await bob.signIn(sys, 'bob')
-const alice = new Agent()
-await alice.signIn(sys)
+const olivia = await signedIn(sys, 'olivia')
+const bob = await signedIn(sys, 'bob')
+const alice = await signedIn(sys)
 const answers: string[] = []
 async function call (who: Agent, method: string, path: string, json?: unknown): Promise<{ status: number, text: string, json: () => any }> {
   const res = await who.api(sys, method, path, json)

@@ -2,19 +2,16 @@
 // programs page's API: checked as WECHAT_APPS checks them, live for the features that read them, the profile secret
 // never sent back, a WECHAT_APPS row refused.
 import t from 'tap'
-import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, addAgent, startConsoleSystem, signedIn } from '../../test/helper.js'
 
 const sys = await startConsoleSystem(t, { label: 'console_mp_options', captureLogs: true })
 const SHOP = 'wx0a1b2c3d4e5f6a7b'
 const PROFILE_SECRET = 'profile-secret-0123456789abcdef-9876'
 const TEMPLATE = { templateId: 'tplShopOrder-000000000000000000000000001', title: '订单状态提醒', fields: [{ key: 'character_string1', label: '订单号' }, { key: 'phrase2', label: '状态' }] }
-await addAgent(sys, 'olivia', [])
-await sys.prisma.agent.update({ where: { username: 'olivia' }, data: { owner: true, role: 'admin' } })
+await addAgent(sys, 'olivia', [], { role: 'admin', owner: true })
 await addAgent(sys, 'bob', [APPS[0]!.appid], { role: 'admin' })
-const olivia = new Agent()
-await olivia.signIn(sys, 'olivia')
-const bob = new Agent()
-await bob.signIn(sys, 'bob')
+const olivia = await signedIn(sys, 'olivia')
+const bob = await signedIn(sys, 'bob')
 t.equal((await olivia.api(sys, 'POST', '/api/mini-programs', { appid: SHOP, token: 'ShopToken2468', name: '小店' })).status, 201)
 const path = `/api/mini-programs/${SHOP}/options`
 

@@ -11,8 +11,7 @@ const NEW = { appid: 'wx00112233445566ff', token: 'TwoConsolesToken42', encoding
 t.test('added on console A, a push for it is stored and shown on console B; disabled, it stops everywhere within 2 s', { skip: real }, async (t) => {
   const sys = await startConsoleSystem(t, { label: 'console_two_consoles_mp' })
   const b = await sys.startConsole()
-  await addAgent(sys, 'olivia', [])
-  await sys.prisma.agent.update({ where: { username: 'olivia' }, data: { owner: true, role: 'admin' } })
+  await addAgent(sys, 'olivia', [], { role: 'admin', owner: true })
   const olivia = new Agent()
   await olivia.signIn(sys, 'olivia')
   const onB = (method: string, path: string, json?: unknown): ReturnType<Agent['request']> =>

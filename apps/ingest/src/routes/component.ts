@@ -3,6 +3,7 @@ import type { MiniProgramRegistry } from '@kefu/mini-programs'
 import { WechatApiError } from '@kefu/wechat-api'
 import { parsePushBody, WechatCryptoError } from '@kefu/wechat-crypto'
 import { WECHAT } from '@kefu/mini-programs'
+import { platformXmlBody } from '../lib/xml-body.js'
 import { AppidMismatch, BadBody, BadSignature, DecryptFailed, StaleTimestamp, StoreUnavailable } from '../lib/errors.js'
 import type { Component } from '../plugins/component.js'
 
@@ -89,14 +90,7 @@ export default async function componentRoutes (fastify: FastifyInstance, opts: C
     if (timestamp === undefined || !TIMESTAMP.test(timestamp)) throw new BadSignature('timestamp is missing or not unix seconds')
     if (nonce === undefined || nonce === '' || nonce.length > 64) throw new BadSignature('nonce is missing or too long')
     if (msgSignature === undefined || msgSignature === '') throw new BadSignature('msg_signature is missing: the platform\'s events are always encrypted')
-    const body = request.body
-    if (body === undefined || body.trim() === '') throw new BadBody('body is empty')
-    let outer
-    try {
-      outer = parsePushBody(body, 'xml')
-    } catch (err) {
-      throw new BadBody(`body is not valid XML: ${err instanceof WechatCryptoError ? err.message : 'unexpected error'}`)
-    }
+    const outer = platformXmlBody(request.body)
     const encrypted = outer.Encrypt
     if (typeof encrypted !== 'string' || encrypted === '') throw new BadBody('Encrypt is missing')
     if (!crypto.verifyMsgSignature(timestamp, nonce, encrypted, msgSignature)) throw new BadSignature('msg_signature does not match')

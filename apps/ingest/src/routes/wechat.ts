@@ -9,6 +9,7 @@ import { rowProblem, toRow } from '../lib/message-row.js'
 import { warmUpPushPath } from '../lib/warm-up.js'
 import type { MiniProgramEntry } from '@kefu/mini-programs'
 import { isReleaseTestAccount, type ReleaseCheckAnswer } from '../lib/release-check.js'
+import { platformXmlBody } from '../lib/xml-body.js'
 
 export interface WechatRoutesOptions {
   /** The mini programs served: enabled ones only, a memory lookup (@kefu/mini-programs' registry). */
@@ -192,14 +193,7 @@ export default async function wechatRoutes (fastify: FastifyInstance, opts: Wech
     const appid = request.params.appid
     request.push = { appid }
     const { timestamp, nonce } = verifyQuery(platform.crypto, request.query)
-    const body = request.body
-    if (body === undefined || body.trim() === '') throw new BadBody('body is empty')
-    let outer
-    try {
-      outer = parsePushBody(body, 'xml')
-    } catch (err) {
-      throw new BadBody(`body is not valid XML: ${cryptoReason(err)}`)
-    }
+    const outer = platformXmlBody(request.body)
     const payload = decrypted(platform.crypto, request.query, timestamp, nonce, outer.Encrypt, appid)
     let fields
     try {

@@ -5,7 +5,7 @@ import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
 import type { CustomerOptions } from './customer/index.js'
-import type { HistoryOptions } from './history/index.js'
+import type { ConsoleHistoryOptions } from './history/index.js'
 import type { LiveOptions, LiveStreamLimits } from './live/index.js'
 
 export interface ConsoleSessionOptions {
@@ -78,7 +78,7 @@ export interface ConsoleOptions {
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
   teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
   /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
-  history?: Partial<HistoryOptions>
+  history?: Partial<ConsoleHistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
   metrics?: Metrics
   /** WECHAT_COMPONENT: third-party platform mode (authorizing mini programs; replies with their authorizer tokens). */

@@ -9,9 +9,7 @@ import S3rver from 's3rver'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
-import { readHistoryConfig } from '../history/index.js'
-import { MediaFetcher } from './media-fetcher.js'
-import { createMediaStore, FsMediaStore, mediaKey, type MediaStoreConfig } from './media-store.js'
+import { createMediaStore, FsMediaStore, MediaFetcher, mediaKey, readHistoryConfig, type MediaStoreConfig } from '@kefu/history'
 import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '@kefu/db'
-import { MediaFetchError, tooLarge, type FetchedMedia, type MediaFetcher } from './media-fetcher.js'
-import type { UnknownMedia } from './media-misses.js'
-import { mediaKey, type MediaStore } from './media-store.js'
+import { MediaFetchError, mediaKey, tooLarge, type FetchedMedia, type MediaFetcher, type MediaStore, type UnknownMedia } from '@kefu/history'
 import type { TimelineItem } from '../common/messages.js'
 
 export type MediaState = { status: 'pending', attempts: number, error?: string } | { status: 'stored' } | { status: 'failed', error: string }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileQuery, MAX_LEXEMES } from './search-tokens.js'
+import { compileQuery, MAX_LEXEMES } from '@kefu/history'
 import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE] = APPS.map((a) => a.appid) as [string]

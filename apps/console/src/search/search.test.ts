@@ -1,7 +1,7 @@
 import t from 'tap'
 import { upsertAccount } from '@kefu/auth'
 import { search } from './search.js'
-import { compileQuery, documentTokens, normalize } from './search-tokens.js'
+import { compileQuery, documentTokens, normalize } from '@kefu/history'
 import { APPS, Agent, PASSWORD, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]

@@ -145,8 +145,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     // Each default by itself: a setting passed along as undefined must not erase it.
     store: opts.history?.store ?? { kind: 'fs', dir: path.join(defaultDataDir(), 'media') },
     redisPrefix: prefix,
-    sender,
-    now: opts.now
+    sender
   })
   await fastify.register(media, {})
   await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })

@@ -77,7 +77,7 @@ export interface ConsoleOptions {
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
   teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
-  /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
+  /** Kept media (issue #11): MEDIA_STORE, MEDIA_MAX_BYTES; default files under DATA_DIR/media. The worker keeps them. */
   history?: Partial<ConsoleHistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
   metrics?: Metrics

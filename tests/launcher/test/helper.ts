@@ -42,25 +42,25 @@ function ephemeralLow (): number {
   return 49_152
 }
 
-/** A random BASE_PORT whose nine ports lie below the ephemeral range (when there is room) and hold no reserved port. */
+/** A random BASE_PORT whose eleven ports lie below the ephemeral range (when there is room) and hold no reserved port. */
 export function basePortCandidate (): number {
   const low = ephemeralLow()
-  const highest = low - 9 > LOWEST_BASE + 1000 ? low - 9 : 65_527
+  const highest = low - 11 > LOWEST_BASE + 1000 ? low - 11 : 65_525
   for (;;) {
     const base = LOWEST_BASE + Math.floor(Math.random() * (highest - LOWEST_BASE + 1))
-    if (!RESERVED.some((p) => p >= base && p < base + 9)) return base
+    if (!RESERVED.some((p) => p >= base && p < base + 11)) return base
   }
 }
 
-/** A BASE_PORT whose nine ports (the four services, the fake WeChat, the four metrics listeners) are free now, far from the defaults 3000–3008. */
+/** A BASE_PORT whose eleven ports (the four services, the fake WeChat, the four metrics listeners, the worker and its metrics) are free now, far from the defaults 3000–3010. */
 export async function freeBasePort (): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = basePortCandidate()
     let free = true
-    for (let p = base; p < base + 9 && free; p++) free = await portFree(p)
+    for (let p = base; p < base + 11 && free; p++) free = await portFree(p)
     if (free) return base
   }
-  throw new Error('no nine consecutive free ports found')
+  throw new Error('no eleven consecutive free ports found')
 }
 
 /**

@@ -76,7 +76,11 @@ export interface ConsoleOptions {
   now?: () => number
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
+  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'connectedWithinS'> & {
+    /** Not read by the console: the sweep is the worker's (apps/worker, its option of the same name). The console's
+     *  test helper hands it on to the worker it starts. */
+    autoAssignSweepMs?: number
+  }
   /** Kept media (issue #11): MEDIA_STORE, MEDIA_MAX_BYTES; default files under DATA_DIR/media. The worker keeps them. */
   history?: Partial<ConsoleHistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */

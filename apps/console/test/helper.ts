@@ -227,6 +227,9 @@ export async function startConsoleSystem (t: Tap, opts: {
     fetch: consoleOptions.fetch,
     now: consoleOptions.now,
     history: opts.history,
+    // What the console's tests say of the sweep and of a connected agent, now the worker's sweep.
+    autoAssignSweepMs: consoleOptions.teamwork?.autoAssignSweepMs,
+    connectedWithinS: consoleOptions.teamwork?.connectedWithinS,
     ...(consoleOptions.component === undefined ? {} : { component: consoleOptions.component, componentTokenPrefix: consoleOptions.componentTokenPrefix }),
     ...opts.worker
   }, { quiet: true })).app

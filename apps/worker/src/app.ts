@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { assignmentSweep } from '@kefu/assignment'
 import { databasePlugin, defaultDataDir } from '@kefu/db'
 import { DEFAULT_MEDIA_MAX_BYTES, history } from '@kefu/history'
 import { miniProgramsPlugin } from '@kefu/mini-programs'
@@ -26,7 +27,7 @@ export default async function workerApp (fastify: FastifyInstance, opts: WorkerO
   })
   await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
   await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
-  await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, secretKeys: opts.secretKeys })
+  await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys })
 
   const maxBytes = opts.history?.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES
   const source = opts.mediaSource ?? await openWechatMedia(fastify, {
@@ -46,6 +47,13 @@ export default async function workerApp (fastify: FastifyInstance, opts: WorkerO
     worker: opts.history?.worker ?? true,
     source,
     now: opts.now
+  })
+
+  await fastify.register(assignmentSweep, {
+    sweepMs: opts.autoAssignSweepMs,
+    connectedWithinS: opts.connectedWithinS,
+    apps: () => fastify.miniPrograms.list().map((p) => p.appid),
+    now
   })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })

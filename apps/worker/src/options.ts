@@ -1,10 +1,9 @@
 // The worker's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
 import type { PrismaClient } from '@kefu/db'
-import type { HistoryOptions } from '@kefu/history'
+import type { HistoryOptions, MediaSource } from '@kefu/history'
 import type { MiniProgramRegistry, WechatComponentConfig } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
-import type { EventBus, Metrics, RedisClient, RedisTarget } from '@kefu/service'
-import type { MediaSource } from '@kefu/history'
+import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 
 export interface WorkerOptions {
   prisma?: PrismaClient
@@ -19,6 +18,8 @@ export interface WorkerOptions {
   bus?: EventBus
   /** KEFU_SECRET_KEY: the keys that open the AppSecrets of the mini_program table (ingest's and the console's). */
   secretKeys?: SecretKey[]
+  /** Mini programs to import into the mini_program table at start, as ingest does with WECHAT_APPS (tests, embedding). */
+  apps?: WechatAppConfig[]
   /** Replaces the registry of mini programs (tests); default one opened on the app's database and bus. */
   miniPrograms?: MiniProgramRegistry
   /** WECHAT_API_BASE, default https://api.weixin.qq.com */

@@ -1,4 +1,4 @@
-// pnpm start — every kefu service in one process: ingest, the A site (auth), a B site (sync) and the console.
+// pnpm start — every kefu service in one process: ingest, the A site (auth), a B site (sync), the console and one worker.
 // With no DATABASE_URL it runs on embedded PostgreSQL (PGlite, persisted under ./data) and with no REDIS_URL on
 // in-process stores, so a fresh checkout needs nothing installed. One process, because embedded PostgreSQL takes one
 // connection: the services share one database client and one event bus. In production each service runs on its own
@@ -15,6 +15,7 @@ import { defaultDataDir, migrate, openDatabase } from '@kefu/db'
 import * as ingest from '@kefu/ingest'
 import { createMemoryBus, createRedisBus, readLauncherAddresses, startService, stopOnSignals } from '@kefu/service'
 import * as sync from '@kefu/sync'
+import * as worker from '@kefu/worker'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
 
@@ -61,7 +62,9 @@ function overrides () {
     ingest: { PORT: String(ports.ingest), ...served('ingest'), ...apps },
     auth: { PORT: String(ports.auth), ...served('auth'), PUBLIC_URL: authUrl, SSO_CLIENTS: JSON.stringify([...registered, ...bSites]), SSO_CLIENTS_FILE: undefined },
     sync: bSite(bSites[0]),
-    console: { ...bSite(bSites[1]), INGEST_PUBLIC_URL: url(ports.ingest), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
+    console: { ...bSite(bSites[1]), INGEST_PUBLIC_URL: url(ports.ingest), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) },
+    // The worker fetches the demo's pictures from the same stand-in the console replies through.
+    worker: { PORT: String(ports.worker), ...served('worker'), ...(demoApps ? { WECHAT_API_BASE: url(ports.wechat) } : {}) }
   }
 }
 
@@ -98,10 +101,12 @@ async function main () {
     ingest: ingest.loadConfig({ ...env, ...o.ingest }),
     auth: auth.loadConfig({ ...env, ...o.auth }),
     sync: sync.loadConfig({ ...env, ...o.sync }),
-    console: kefuConsole.loadConfig({ ...env, ...o.console })
+    console: kefuConsole.loadConfig({ ...env, ...o.console }),
+    worker: worker.loadConfig({ ...env, ...o.worker })
   }
-  // Without KEFU_SECRET_KEY (embedded), the key made for this start is ingest's and the console's alike.
+  // Without KEFU_SECRET_KEY (embedded), the key made for this start is ingest's, the console's and the worker's alike.
   if (config.console.secretKeyGenerated) config.console.secretKeys = config.ingest.secretKeys
+  if (config.worker.secretKeyGenerated) config.worker.secretKeys = config.ingest.secretKeys
   const { databaseUrl, redisUrl, poolMax, apps } = config.ingest
   // The demo account exists only in the demo: the embedded database and the demo mini programs.
   const demo = o.demoApps && databaseUrl === undefined
@@ -140,9 +145,11 @@ async function main () {
   await serve('ingest', ingest, { ...shared, bus })
   await serve('sync', sync, {})
   await serve('console', kefuConsole, { ...shared, bus })
+  // The background work (search index, kept media, retention, partitions): on the same database client and bus.
+  await serve('worker', worker, { ...shared, bus })
   const metricsListeners = Object.fromEntries(services.map((s) => [s.name, s.metrics]))
 
-  // SIGTERM/SIGINT: all four drain together (DRAIN_MS, each from its own config reader), close, then what they share.
+  // SIGTERM/SIGINT: all five drain together (DRAIN_MS, each from its own config reader), close, then what they share.
   stopOnSignals(services, {
     log: (line) => { process.stdout.write(`kefu: ${line}\n`) },
     after: async () => {
@@ -173,10 +180,11 @@ ${[
   ['A site', `${config.auth.publicUrl}/login`, demo ? `sign in as ${DEMO_USER.username} / ${DEMO_USER.password}` : 'sign in with an account of yours (below)'],
   ['B site', `${config.sync.publicUrl}/`, 'signs you in by itself once you are signed in at A'],
   ['console', `${config.console.publicUrl}/`, "conversations live; replies go to WeChat's customer-service API"],
+  ['worker', `${url(o.ports.worker)}/healthz`, 'search index, kept media, retention: in the background'],
   ...(fakeWechat ? [['WeChat', fakeWechat.url, 'a local stand-in for api.weixin.qq.com (the demo has no real AppSecret)']] : [])
 ].map(([name, where, what]) => `  ${name.padEnd(8)} ${where.padEnd(38)} ${what}`).join('\n')}
 ${accounts}
-Metrics (Prometheus): ${['ingest', 'auth', 'sync', 'console'].map((name) => `${name} ${metricsListeners[name].url}`).join(', ')}${config.ingest.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}
+Metrics (Prometheus): ${['ingest', 'auth', 'sync', 'console', 'worker'].map((name) => `${name} ${metricsListeners[name].url}`).join(', ')}${config.ingest.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}
 
 Mini programs${o.demoApps ? ' (demo: config/demo-wechat-apps.json)' : ''}:
 ${apps.map((a) => `  ${a.appid}  token ${o.demoApps ? a.token : '…'}  ${a.encodingAESKey ? 'safe mode (encodingAESKey set)' : 'plaintext mode'}`).join('\n')}

@@ -5,7 +5,8 @@
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { teamReport } from '../src/reports/index.js'
-import { HistoryIndexer, search, type SearchFilters } from '../src/search/index.js'
+import { HistoryIndexer } from '@kefu/history'
+import { search, type SearchFilters } from '../src/search/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 100)

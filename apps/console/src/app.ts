@@ -125,7 +125,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
 
   // The features, one folder each (its routes, logic, browser modules and tests), in the order their decorators are
   // needed: the live updates read the conversations and the team, search and media what the history worker keeps.
-  const { profileTimeoutMs, profileCacheS, autoAssignSweepMs, connectedWithinS } = opts.teamwork ?? {}
+  const { profileTimeoutMs, profileCacheS, connectedWithinS } = opts.teamwork ?? {}
   await fastify.register(shell)
   await fastify.register(conversations, {
     store,
@@ -141,7 +141,6 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
   await fastify.register(component, { component: platform, publicUrl: opts.publicUrl })
   await fastify.register(live, {
     configuredApps,
-    autoAssignSweepMs,
     connectedWithinS,
     now,
     sessionCheckMs: opts.sessionCheckMs,
@@ -153,8 +152,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     // Each default by itself: a setting passed along as undefined must not erase it.
     store: opts.history?.store ?? { kind: 'fs', dir: path.join(defaultDataDir(), 'media') },
     redisPrefix: prefix,
-    sender,
-    now: opts.now
+    sender
   })
   await fastify.register(media, {})
   await fastify.register(search, { perMinute: opts.searchesPerMinute, timeoutMs: opts.queryTimeouts?.searchMs, redisPrefix: prefix, now })

@@ -22,7 +22,7 @@ export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConf
   repliesPerMinute: number
   /** TRUST_PROXY: the proxies in front of the console (hop count or addresses), so that cookies become Secure (__Host-) behind TLS. */
   trustProxy: TrustProxy
-  /** MEDIA_*, RETENTION_DAYS: kept media and how long history lasts. */
+  /** MEDIA_*, RETENTION_DAYS, read as the worker reads them; the console uses MEDIA_STORE's settings and MEDIA_MAX_BYTES. */
   history: HistoryConfig
   /** WECHAT_COMPONENT / WECHAT_COMPONENT_FILE: third-party platform mode, off when unset. */
   component?: WechatComponentConfig
@@ -64,7 +64,7 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     wechatApiBase: config.wechatApiBase,
     ingestUrl: config.ingestUrl,
     repliesPerMinute: config.repliesPerMinute,
-    history: config.history,
+    history: { store: config.history.store, maxBytes: config.history.maxBytes },
     ...(config.component === undefined ? {} : { component: config.component, componentAuthorizeUrl: config.componentAuthorizeUrl })
   }
 }

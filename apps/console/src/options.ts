@@ -5,7 +5,7 @@ import type { SecretKey } from '@kefu/secrets'
 import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
 import type { WechatSender } from './common/sender.js'
 import type { CustomerOptions } from './customer/index.js'
-import type { HistoryOptions } from './history/index.js'
+import type { ConsoleHistoryOptions } from './history/index.js'
 import type { LiveOptions, LiveStreamLimits } from './live/index.js'
 
 export interface ConsoleSessionOptions {
@@ -76,9 +76,13 @@ export interface ConsoleOptions {
   now?: () => number
   fetch?: typeof fetch
   /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'autoAssignSweepMs' | 'connectedWithinS'>
-  /** Kept media, search's index, retention (issue #11): MEDIA_*, RETENTION_DAYS; default files under DATA_DIR/media. */
-  history?: Partial<HistoryOptions>
+  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'connectedWithinS'> & {
+    /** Not read by the console: the sweep is the worker's (apps/worker, its option of the same name). The console's
+     *  test helper hands it on to the worker it starts. */
+    autoAssignSweepMs?: number
+  }
+  /** Kept media (issue #11): MEDIA_STORE, MEDIA_MAX_BYTES; default files under DATA_DIR/media. The worker keeps them. */
+  history?: Partial<ConsoleHistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */
   metrics?: Metrics
   /** WECHAT_COMPONENT: third-party platform mode (authorizing mini programs; replies with their authorizer tokens). */

@@ -64,7 +64,7 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
     wechatApiBase: 'http://fake-wechat:3004',
     ingestUrl: 'http://127.0.0.1:3000',
     repliesPerMinute: 5,
-    history: { store: { kind: 'fs', dir: '/srv/kefu/media' }, maxBytes: 2048, fetchAttempts: 3, retentionDays: 30 }
+    history: { store: { kind: 'fs', dir: '/srv/kefu/media' }, maxBytes: 2048 }
   })
   t.same(serverOptions(config), { bodyLimit: 1024 * 1024, trustProxy: ['10.0.0.0/8'] })
 })

@@ -9,6 +9,8 @@ import { createMemoryBus, createRedisBus, parseWechatApps, type EventBus, type W
 import { bindServer, deleteKeysAtTeardown, startSite, testKeyPrefix } from '@kefu/service/testing'
 import { startFakeWechat, type FakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields, type SimulatedSubscribeItem, type SimulatedType } from '@kefu/wechat-crypto'
+import type { HistoryOptions } from '@kefu/history'
+import workerApp, { type WorkerOptions } from '@kefu/worker'
 import consoleApp, { type ConsoleOptions } from '../src/app.js'
 
 interface Tap { teardown: (fn: () => unknown) => void }
@@ -45,6 +47,8 @@ export interface ConsoleSystem {
   a: Site
   console: Site
   ingest: Site
+  /** The worker (apps/worker) beside them: the search index, kept media, retention, the assignment sweep. */
+  worker: { app: FastifyInstance }
   hosts: string[]
   /** Sends a push through ingest, signed and encrypted as WeChat does; resolves when it is acknowledged. */
   push: (appid: string, type: SimulatedType, options?: { from?: string, content?: string, createTime?: number, items?: SimulatedSubscribeItem[], app?: WechatAppConfig }) => Promise<void>
@@ -149,7 +153,19 @@ export async function openedStream (t: Tap, sys: ConsoleSystem, agent: Agent, si
  * of their own and a bus. Accounts "alice" (assigned to the first two mini programs and the third) and "mallory"
  * (assigned to none) exist.
  */
-export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?: string, consoleHost?: string, console?: Partial<ConsoleOptions>, a?: Partial<AuthOptions>, apps?: WechatAppConfig[], consolePrisma?: (prisma: PrismaClient) => PrismaClient, captureLogs?: boolean }): Promise<ConsoleSystem> {
+export async function startConsoleSystem (t: Tap, opts: {
+  label: string
+  aHost?: string
+  consoleHost?: string
+  console?: Partial<ConsoleOptions>
+  /** The worker's history settings; its media store (and MEDIA_MAX_BYTES) the console's too. */
+  history?: Partial<HistoryOptions>
+  worker?: Partial<WorkerOptions>
+  a?: Partial<AuthOptions>
+  apps?: WechatAppConfig[]
+  consolePrisma?: (prisma: PrismaClient) => PrismaClient
+  captureLogs?: boolean
+}): Promise<ConsoleSystem> {
   const apps = opts.apps ?? APPS
   const db = await createTestDatabase(opts.label)
   t.teardown(db.drop)
@@ -214,11 +230,30 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     redisPrefix: prefix + 'console:',
     bus,
     wechatApiBase: fake.url,
+    ...(opts.history === undefined ? {} : { history: { store: opts.history.store, maxBytes: opts.history.maxBytes } }),
     ...opts.console
   }
   const c = await site(cBound.server, consoleApp, consoleOptions, captured('console'))
   // Both import their WECHAT_APPS into the one table: a test's own list for the console is ingest's too.
   const i = await site(iBound.server, ingestApp, { apps: consoleOptions.apps ?? apps, secretKeys, prisma, redisUrl, redisPrefix: prefix + 'ingest:', bus, docs: false }, captured('ingest'))
+
+  // Last: its registry reads the mini programs the others imported. Its access tokens are the console's.
+  const w = (await startSite(t, workerApp, {
+    prisma,
+    bus,
+    redisUrl,
+    secretKeys,
+    wechatApiBase: consoleOptions.wechatApiBase,
+    wechatTokenPrefix: prefix + 'console:wechat:token:',
+    fetch: consoleOptions.fetch,
+    now: consoleOptions.now,
+    history: opts.history,
+    // What the console's tests say of the sweep and of a connected agent, now the worker's sweep.
+    autoAssignSweepMs: consoleOptions.teamwork?.autoAssignSweepMs,
+    connectedWithinS: consoleOptions.teamwork?.connectedWithinS,
+    ...(consoleOptions.component === undefined ? {} : { component: consoleOptions.component, componentTokenPrefix: consoleOptions.componentTokenPrefix }),
+    ...opts.worker
+  }, { quiet: true })).app
 
   const ingestUrl = `http://127.0.0.1:${iBound.port}`
   return {
@@ -229,6 +264,7 @@ export async function startConsoleSystem (t: Tap, opts: { label: string, aHost?:
     a: { app: a, url: aUrl, internalUrl: `http://127.0.0.1:${aBound.port}` },
     console: { app: c, url: cUrl, internalUrl: `http://127.0.0.1:${cBound.port}` },
     ingest: { app: i, url: ingestUrl, internalUrl: ingestUrl },
+    worker: { app: w },
     hosts: [aHost, cHost],
     logs,
     async startConsole (options = {}) {

@@ -16,6 +16,7 @@ import { SIGNATURE_HEADER, signLogoutMessage } from '@kefu/sso-client'
 import { WechatApiError } from '@kefu/wechat-api'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { buildPush, messageFields } from '@kefu/wechat-crypto'
+import workerApp from '@kefu/worker'
 import consoleApp from '../src/app.js'
 import type { WechatSender } from '../src/common/sender.js'
 import { APPS, Agent, PASSWORD, startConsoleSystem, type ConsoleSystem, type Site } from './helper.js'
@@ -83,6 +84,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     sessionCheckMs: 200
   }, { server: cBound.server })
   const ingest = await startSite(t, ingestApp, { apps: [APP], prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, redisPrefix: prefix + 'ingest:', bus: ingestBus, docs: false })
+  // The worker keeps the search index the console reads; it too stands for the rest of the world.
+  await startSite(t, workerApp, { prisma, prismaConcurrency: db.poolMax, redisUrl: process.env.REDIS_URL!, bus: ingestBus, wechatApiBase: fake.url, wechatTokenPrefix: prefix + 'console:wechat:token:', autoAssignSweepMs: 0 }, { quiet: true })
   await upsertAccount(prisma, 'alice', PASSWORD, { N: 1024, r: 8, p: 1 })
   await prisma.agentApp.create({ data: { username: 'alice', appId: APP.appid } })
   // An administrator, so that the routes administrators use are probed too.

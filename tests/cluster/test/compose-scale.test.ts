@@ -12,6 +12,7 @@ import * as kefuConsole from '@kefu/console'
 import * as ingest from '@kefu/ingest'
 import type { Env } from '@kefu/service'
 import * as sync from '@kefu/sync'
+import * as worker from '@kefu/worker'
 import { HAPROXY } from './lb/haproxy.js'
 import { ROOT } from './lb/processes.js'
 
@@ -67,8 +68,10 @@ function readCompose (file: string, vars: Vars): Record<string, Service> {
 }
 
 const LOADERS: Record<string, (env: Env) => { port: number, host: string }> = {
-  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig
+  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig, worker: worker.loadConfig
 }
+/** The apps HAProxy serves: every one but the worker, which answers no one (only its healthcheck). */
+const behindProxy = (s: Service): boolean => appOf(s) !== 'worker'
 /** The app a service runs (`node … apps/<app>/dist/server.js`), if it is one of kefu's. */
 const appOf = (s: Service): string | undefined => /^apps\/([a-z]+)\/dist\/server\.js$/.exec(s.command.at(-1) ?? '')?.[1]
 
@@ -115,7 +118,7 @@ t.test('every instance starts from what it is handed and reads all of it; Redis 
     }
     t.same(Object.keys(s.environment).filter((k) => !reads.has(k)), [], `${s.name} reads every variable it is handed`)
     const config = load(s.environment) as { host: string, port: number, redisUrl?: unknown }
-    t.equal(config.host, '0.0.0.0', `${s.name} listens for HAProxy`)
+    t.equal(config.host, '0.0.0.0', behindProxy(s) ? `${s.name} listens for HAProxy` : `${s.name} listens for its healthcheck`)
     const nodes = (config.redisUrl as { cluster?: string[] } | undefined)?.cluster ?? []
     t.same(nodes.map((u) => new URL(u).hostname), ['redis-1', 'redis-2', 'redis-3'], `${s.name} uses the Redis Cluster`)
     t.match(s.healthcheck?.test?.[3] ?? '', '/readyz', `${s.name}: healthcheck on /readyz`)
@@ -160,7 +163,7 @@ t.test('deploy/haproxy.cfg: round robin over exactly those instances on their po
   t.match(cfg, /^\s*option httpchk GET \/readyz$/m, 'checks /readyz')
   t.match(cfg, /^\s*default-server inter 1s fall 2 rise 2\b/m, 'every second; out after 2 failures, as the suite runs it')
   const servers = [...cfg.matchAll(/^\s*server (\S+) ([\w-]+):(\d+) check$/gm)].map((m) => ({ name: m[1]!, host: m[2]!, port: Number(m[3]) }))
-  t.same(servers.map((s) => s.host).sort(), instances.map((s) => s.name).sort(), 'one server line per instance')
+  t.same(servers.map((s) => s.host).sort(), instances.filter(behindProxy).map((s) => s.name).sort(), 'one server line per instance (the workers serve no one)')
   for (const s of servers) {
     const instance = scale[s.host]!
     t.equal(s.port, LOADERS[appOf(instance)!]!(instance.environment).port, `${s.host} listens on ${s.port}`)

@@ -25,8 +25,8 @@ function load (app: KefuApp, service: ComposeService): { port: number, host: str
   return app.loadConfig(service.environment)
 }
 
-t.test('compose runs the four kefu services, each from the image with its own command', async (t) => {
-  t.same(kefu.map((k) => k.app.app).sort(), ['auth', 'console', 'ingest', 'sync'])
+t.test('compose runs the four kefu services and the worker, each from the image with its own command', async (t) => {
+  t.same(kefu.map((k) => k.app.app).sort(), ['auth', 'console', 'ingest', 'sync', 'worker'])
   for (const { service } of kefu) t.equal(service.build, '.', `${service.name} is built from this repository`)
 })
 
@@ -96,7 +96,7 @@ t.test('a PostgreSQL password with @ / : % and spaces reaches every reader of th
     t.equal(parsed.port, '5432')
     t.equal(parsed.database, 'kefu')
   }
-  t.equal(readers, 3, 'ingest, auth and console use the database')
+  t.equal(readers, 4, 'ingest, auth, the console and the worker use the database')
   t.equal(parsePgUrl(readDatabaseUrl(services.migrate!.environment)!).password, password, 'migrate (packages/db/dist/migrate-cli.js reads readDatabaseUrl)')
 })
 
@@ -144,7 +144,7 @@ t.test('every kefu service has a healthcheck on its own port; sync and console w
 t.test('only the four services\' own ports are published, on PUBLISH_ADDRESS (loopback by default)', async (t) => {
   for (const service of Object.values(compose.services)) {
     const app = kefuApp(service)
-    if (app === undefined) {
+    if (app === undefined || app.app === 'worker') {
       t.same(service.ports, [], `${service.name} publishes nothing`)
       continue
     }
@@ -166,10 +166,11 @@ t.test('each volume a kefu service writes is a directory of the image owned by t
       const [name, target] = volume.split(':') as [string, string]
       t.ok(compose.volumes.includes(name), `${name} is a named volume`)
       t.ok(runs.some((r) => r.includes(`mkdir -p ${target}`) && r.includes(`chown node:node ${target}`)), `the image makes ${target}, owned by node`)
-      if (app.app === 'console') t.equal(service.environment.DATA_DIR, target, 'the console keeps its media in the volume')
+      t.equal(service.environment.DATA_DIR, target, `${service.name} keeps its media in the volume`)
     }
   }
-  t.equal(volumes, 1, 'the console\'s data volume')
+  t.equal(volumes, 2, 'the console\'s data volume, the worker\'s too (it fills the media store the console serves)')
+  t.same(compose.services.worker!.volumes, compose.services.console!.volumes, 'one volume for both')
 })
 
 t.test('what the files tell a reader to open exists', async (t) => {

@@ -9,6 +9,7 @@ import * as kefuConsole from '@kefu/console'
 import * as ingest from '@kefu/ingest'
 import { isPlaceholder, type Env } from '@kefu/service'
 import * as sync from '@kefu/sync'
+import * as worker from '@kefu/worker'
 import { ROOT } from './helper.js'
 
 export type Vars = Record<string, string>
@@ -155,12 +156,12 @@ export function composeReferences (): Map<string, string[]> {
 }
 
 export interface KefuApp {
-  app: 'ingest' | 'auth' | 'sync' | 'console'
+  app: 'ingest' | 'auth' | 'sync' | 'console' | 'worker'
   loadConfig: (env: Env) => { port: number, host: string, databaseUrl?: string }
 }
 
 const APPS: Record<KefuApp['app'], KefuApp['loadConfig']> = {
-  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig
+  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig, worker: worker.loadConfig
 }
 
 /** The kefu service a compose service runs (its command is `node … apps/<app>/dist/server.js`), if any. */

@@ -10,15 +10,16 @@ import * as kefuConsole from '@kefu/console'
 import * as ingest from '@kefu/ingest'
 import { readLauncherAddresses, type Env } from '@kefu/service'
 import * as sync from '@kefu/sync'
+import * as worker from '@kefu/worker'
 import { exampleWithOnly, readCompose, readEnvExample, readsOf } from './compose.js'
 import { ROOT } from './helper.js'
 
-const SERVICES = ['ingest', 'auth', 'sync', 'console'] as const
+const SERVICES = ['ingest', 'auth', 'sync', 'console', 'worker'] as const
 const LAUNCHER = 'pnpm start'
 type Reader = typeof SERVICES[number] | typeof LAUNCHER
 
 const READERS: Record<Reader, (env: Env) => unknown> = {
-  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig, [LAUNCHER]: readLauncherAddresses
+  ingest: ingest.loadConfig, auth: auth.loadConfig, sync: sync.loadConfig, console: kefuConsole.loadConfig, worker: worker.loadConfig, [LAUNCHER]: readLauncherAddresses
 }
 
 /** The least a reader needs to start (secrets are generated without Redis), and so the defaults' branches. */
@@ -49,7 +50,7 @@ interface Row { line: number, variables: string[], readBy: Set<Reader>, text: st
 
 /**
  * The rows of docs/configuration.md's variable tables (header `| variable | read by | default | meaning |`). In "read
- * by", the list before a `;` counts: `all` is the four services, a service by its name, `pnpm start` the launcher;
+ * by", the list before a `;` counts: `all` is the five services (the worker among them), a service by its name, `pnpm start` the launcher;
  * other commands in backticks (`pnpm dev`) are for the reader and not checked.
  */
 function documentedRows (text: string): Row[] {
@@ -113,7 +114,7 @@ t.test('the check sees a row removed, a row for nothing, and a reader left out o
   const check = (changed: string): string[] => problems(reads, documentedRows(changed))
   t.not(text.indexOf('| `MEDIA_FETCH_ATTEMPTS` |'), -1)
   t.same(check(text.split('\n').filter((l) => !l.startsWith('| `MEDIA_FETCH_ATTEMPTS` |')).join('\n')),
-    ['MEDIA_FETCH_ATTEMPTS (read by console) has no row'])
+    ['MEDIA_FETCH_ATTEMPTS (read by console, worker) has no row'])
   t.match(check(text.replace('| `LOG_LEVEL` |', '| `LOG_LEVEL`, `LOG_FORMAT` |')), [/^LOG_FORMAT \(line \d+\) is read by no reader$/])
   t.match(check(text.replace('| `REDIS_URL` | all |', '| `REDIS_URL` | ingest, auth, console |')), [/^REDIS_URL \(line \d+\) is read by sync, which "read by" does not name$/])
   t.match(check(text.replace('| `REDIS_URL` | all |', '| `REDIS_URL` | all, `pnpm start` |')), [/^REDIS_URL \(line \d+\): "read by" names pnpm start, which does not read it$/])

@@ -19,27 +19,27 @@ export function realServers (): { databaseUrl: string, redisUrl: string } | unde
 
 const LOWEST_BASE = 20_000
 
-/** A random BASE_PORT whose nine ports lie below the ephemeral range (when there is room) and hold no reserved port. */
+/** A random BASE_PORT whose eleven ports lie below the ephemeral range (when there is room) and hold no reserved port. */
 export function basePortCandidate (): number {
   // Below where the kernel picks ports for outgoing connections (elsewhere than Linux: 49152 and up), a base cannot be
   // taken by some other test's client socket between our check and the launcher's bind.
   const low = ephemeralPortLow() ?? 49_152
-  const highest = low - 9 > LOWEST_BASE + 1000 ? low - 9 : 65_527
+  const highest = low - 11 > LOWEST_BASE + 1000 ? low - 11 : 65_525
   for (;;) {
     const base = LOWEST_BASE + Math.floor(Math.random() * (highest - LOWEST_BASE + 1))
-    if (![...RESERVED_PORTS].some((p) => p >= base && p < base + 9)) return base
+    if (![...RESERVED_PORTS].some((p) => p >= base && p < base + 11)) return base
   }
 }
 
-/** A BASE_PORT whose nine ports (the four services, the fake WeChat, the four metrics listeners) are free now, far from the defaults 3000–3008. */
+/** A BASE_PORT whose eleven ports (the four services, the fake WeChat, the four metrics listeners, the worker and its metrics) are free now, far from the defaults 3000–3010. */
 export async function freeBasePort (): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = basePortCandidate()
     let free = true
-    for (let p = base; p < base + 9 && free; p++) free = await portFree(p)
+    for (let p = base; p < base + 11 && free; p++) free = await portFree(p)
     if (free) return base
   }
-  throw new Error('no nine consecutive free ports found')
+  throw new Error('no eleven consecutive free ports found')
 }
 
 /**

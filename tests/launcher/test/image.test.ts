@@ -149,7 +149,7 @@ t.test('from the image\'s files alone, every service runs as compose runs it and
   const authRun = await run(t, authService, app, local(authService))
   const others = Object.values(compose.services).filter((s) => kefuApp(s) !== undefined && s.name !== 'auth')
   const running = [{ service: authService, running: authRun }, ...await Promise.all(others.map(async (service) => ({ service, running: await run(t, service, app, local(service, authRun.url)) })))]
-  t.equal(running.length, 4)
+  t.equal(running.length, 5, 'the four services and the worker')
 
   for (const { service, running: r } of running) t.equal(healthcheck(service, r.port), 0, `${service.name}: healthy`)
   const consoleRun = running.find((r) => r.service.name === 'console')!.running

@@ -65,7 +65,10 @@ t.test('the demo honours the documented variables: session idle timeout, log lev
   t.equal(await verify(0), 200)
   t.equal(await verify(120), 401, 'WECHAT_TIMESTAMP_WINDOW_S=60 (the default 300 would accept a push 120 s old)')
 
-  // SIGTERM: all four services drain together for DRAIN_MS (read by each one's loadConfig), then the process exits.
+  // The worker beside them, on BASE_PORT + 9: its health only.
+  t.same(await (await fetch(kefu.url(9) + '/readyz')).json(), { status: 'ready' }, 'the worker runs, on the shared database')
+
+  // SIGTERM: all five services drain together for DRAIN_MS (read by each one's loadConfig), then the process exits.
   const exited = once(kefu.child, 'exit')
   const signalled = Date.now()
   kefu.child.kill('SIGTERM')
@@ -75,7 +78,7 @@ t.test('the demo honours the documented variables: session idle timeout, log lev
   }
   // The signal takes a moment to arrive; then all four say so together.
   while ((await readyz(0)).status === 200 && Date.now() - signalled < 1000) await sleep(10)
-  for (const [offset, name] of ['ingest', 'auth', 'sync', 'console'].entries()) {
+  for (const [offset, name] of [[0, 'ingest'], [1, 'auth'], [2, 'sync'], [3, 'console'], [9, 'worker']] as const) {
     t.same(await readyz(offset), { status: 503, body: { status: 'draining' } }, `${name} drains`)
   }
   t.same(await exited, [0, null], 'exit 0')
@@ -94,9 +97,9 @@ t.test('a start with mini programs of one\'s own creates no account and says how
   t.notMatch(out, 'a local stand-in for api.weixin.qq.com', 'no fake WeChat for real mini programs')
   t.equal((await login(kefu.url(1), 'demo', 'demo-password')).status, 401, 'there is no demo account')
 
-  // Each service's /metrics on a loopback listener of its own, BASE_PORT + 5…8; none on the public ports.
+  // Each service's /metrics on a loopback listener of its own, BASE_PORT + 5…8 (the worker's + 10); none on the public ports.
   const services = ['ingest', 'auth', 'sync', 'console']
-  t.match(out, `Metrics (Prometheus): ${services.map((name, i) => `${name} ${kefu.url(5 + i)}/metrics`).join(', ')}`)
+  t.match(out, `Metrics (Prometheus): ${services.map((name, i) => `${name} ${kefu.url(5 + i)}/metrics`).join(', ')}, worker ${kefu.url(10)}/metrics`)
   for (const [i, name] of services.entries()) {
     const pub = await fetch(kefu.url(i) + '/metrics')
     await pub.arrayBuffer()
@@ -143,7 +146,7 @@ t.test('bad and published settings stop the launcher with one line naming the va
     [{ SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more' }, 'pnpm start: SESSION_SECRET is still the placeholder from .env.example: set a random one of 32+ characters\n'],
     [{ SESSION_IDLE_TIMEOUT_S: 'soon' }, 'pnpm start: SESSION_IDLE_TIMEOUT_S must be a positive integer number of seconds, got "soon"\n'],
     [{ TRUST_PROXY: 'true' }, "pnpm start: TRUST_PROXY=true would believe any client's X-Forwarded-For: set the number of proxies in front of kefu (e.g. 1) or their addresses (e.g. 10.0.0.2,fd00::/8)\n"],
-    [{ BASE_PORT: '65534' }, 'pnpm start: BASE_PORT must be between 1 and 65527, got 65534\n'],
+    [{ BASE_PORT: '65534' }, 'pnpm start: BASE_PORT must be between 1 and 65525, got 65534\n'],
     [{ METRICS_HOST: '0.0.0.0' }, 'pnpm start: METRICS_TOKEN is required with METRICS_HOST 0.0.0.0, which is not a loopback address: metrics are never served unauthenticated beyond this machine\n'],
     [{ SSO_CLIENTS: JSON.stringify([{ clientId: 'sync', clientSecret: 'x'.repeat(32), origins: ['https://b.example'], redirectUris: ['https://b.example/cb'] }]) },
       'pnpm start: SSO_CLIENTS registers "sync", a B site pnpm start runs itself: give yours another clientId\n']

@@ -34,5 +34,5 @@ t.test('a bad BASE_PORT stops wechat:push with one line naming it', async (t) =>
   const r = push({ BASE_PORT: '70000' }, ['--content', 'x'])
   t.equal(r.status, 2)
   // (pnpm adds a line of its own about the exit code.)
-  t.equal(r.stderr.split('\n')[0], 'wechat:push: BASE_PORT must be between 1 and 65527, got 70000')
+  t.equal(r.stderr.split('\n')[0], 'wechat:push: BASE_PORT must be between 1 and 65525, got 70000')
 })

@@ -108,3 +108,13 @@ t.test('an online agent whose consoles are all closed gets nothing automatically
   await sys.push(PLAIN, 'text', { from: 'o_closed_1', content: 'still there?' })
   t.equal((await messageOf('o_closed_1')).assignee, 'bob', 'bob opened his console: it goes to him, not to carol or dave')
 })
+
+t.test('what waits without a push is assigned by the worker\'s sweep, and the consoles\' streams hear of it', async (t) => {
+  // As if the push's announcement was missed: a waiting conversation no console was told about.
+  const at = new Date()
+  await sys.prisma.conversation.create({ data: { appId: PLAIN, openid: 'o_swept', lastMessageId: 1n, lastMessageAt: at, lastInboundAt: at } })
+  t.equal(await assignee(PLAIN, 'o_swept'), null, 'waiting')
+  t.ok(await sys.worker.app.assignmentSweep() >= 1, 'the sweep assigned it')
+  t.equal(await assigned('o_swept'), 'bob', 'the stream says so, as automatic, to the open console of the only connected agent')
+  t.equal(await assignee(PLAIN, 'o_swept'), 'bob')
+})

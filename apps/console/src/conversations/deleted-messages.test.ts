@@ -7,7 +7,7 @@ const [SAFE] = APPS.map((a) => a.appid) as [string]
 const GONE = '请删除这条'
 
 t.test('a message with delete_time is gone from every view at once, as after the purge', async (t) => {
-  const sys = await startConsoleSystem(t, { label: 'deleted', console: { history: { catchUpLagMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'deleted', history: { catchUpLagMs: 0 } })
   await addAgent(sys, 'alice', [SAFE], { role: 'admin' })
   const alice = new Agent()
   await alice.signIn(sys)
@@ -20,7 +20,7 @@ t.test('a message with delete_time is gone from every view at once, as after the
   await sys.push(SAFE, 'text', { from: 'o_del', content: '这条留着', createTime: now + 20 })
   await sys.push(SAFE, 'text', { from: 'o_del', content: `${GONE} 最后一条`, createTime: now + 30 })
   await sys.push(SAFE, 'text', { from: 'o_keep', content: '你好', createTime: now + 40 })
-  await sys.console.app.history.catchUp()
+  await sys.worker.app.history.catchUp()
   const store = sys.console.app.consoleStore
   const rows = await sys.prisma.customerMessage.findMany({ where: { openid: 'o_del' }, orderBy: { id: 'asc' } })
   t.equal(rows.length, 4)
@@ -71,7 +71,7 @@ t.test('a message with delete_time is gone from every view at once, as after the
   t.same(view.catchUp.map((m: any) => m.text), ['这条留着', '你好'], 'live catch-up')
   t.same(view.live.map((m: any) => m.text), ['这条留着'], 'live updates')
 
-  const purged = await sys.console.app.history.retention.run()
+  const purged = await sys.worker.app.history.retention.run()
   t.match(purged, { messages: 3 }, 'the purge removes the three rows')
   const after: Record<string, any> = await views()
   for (const name of Object.keys(view)) t.same(after[name], view[name], `${name}: the same after the purge`)

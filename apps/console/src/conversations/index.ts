@@ -1,6 +1,6 @@
 // Conversations: the list, the timeline, replies, read marks and uploads (routes.ts, over store.ts, within WeChat's
 // reply window), what agents do to a conversation (claim, assign, status, snooze, notes: workflow.ts and
-// workflow-routes.ts) and automatic assignment (auto-assign.ts, run by the live updates).
+// workflow-routes.ts); automatic assignment is @kefu/assignment's, run by the live updates.
 import fp from 'fastify-plugin'
 import { registerUncached } from '../common/uncached.js'
 import apiRoutes, { type ApiRoutesOptions } from './routes.js'
@@ -27,7 +27,6 @@ export default fp<ConversationsOptions>(async function conversations (fastify, o
   await registerUncached(fastify, workflowRoutes)
 }, { name: 'kefu-console-conversations', dependencies: ['kefu-console-agent'] })
 
-export { AutoAssigner } from './auto-assign.js'
 export { ConsoleStore, conversationState, type ConversationState, type ConversationStatus, type ConversationSummary } from './store.js'
 export type { ChangeKind } from './workflow.js'
 export { ENTER_WINDOW_QUOTA, MESSAGE_WINDOW_QUOTA } from './reply-window.js'

@@ -2,11 +2,11 @@
 // also runs automatic assignment as pushes arrive) and streamed to the open pages (GET /api/events: routes.ts,
 // live-streams.ts, stream-registry.ts).
 import fp from 'fastify-plugin'
-import { AutoAssigner } from '../conversations/index.js'
+import { AutoAssigner } from '@kefu/assignment'
 import livePlugin, { type LivePluginOptions } from './plugin.js'
 import eventsRoutes, { type EventsRoutesOptions } from './routes.js'
 
-export interface LiveOptions extends Pick<LivePluginOptions, 'configuredApps' | 'autoAssignSweepMs' | 'now'>, Pick<EventsRoutesOptions, 'sessionCheckMs' | 'limits' | 'redisPrefix'> {
+export interface LiveOptions extends Pick<LivePluginOptions, 'configuredApps' | 'now'>, Pick<EventsRoutesOptions, 'sessionCheckMs' | 'limits' | 'redisPrefix'> {
   /** Online agents count for automatic assignment while a console of theirs had its stream open this recently (90 s). */
   connectedWithinS?: number
 }
@@ -16,7 +16,6 @@ export default fp<LiveOptions>(async function live (fastify, opts) {
     team: fastify.team,
     assigner: new AutoAssigner(fastify.prisma, opts.now, opts.connectedWithinS),
     configuredApps: opts.configuredApps,
-    autoAssignSweepMs: opts.autoAssignSweepMs,
     now: opts.now
   })
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs, limits: opts.limits, redisPrefix: opts.redisPrefix })

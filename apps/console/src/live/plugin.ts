@@ -1,15 +1,17 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
-import type { TimelineItem } from '../common/messages.js'
-import type { AutoAssigner, ChangeKind, ConversationState, ConversationSummary } from '../conversations/index.js'
+import { CHANGES_CHANNEL, type AssignedChange, type AutoAssigner } from '@kefu/assignment'
+import { activityItem, type TimelineItem } from '../common/messages.js'
+import type { ChangeKind, ConversationState, ConversationSummary } from '../conversations/index.js'
 import { DEFAULT_SETTINGS, type AppSettings, type Availability, type TeamStore } from '../team/index.js'
 
 /** The channel ingest announces stored pushes on (see @kefu/ingest). */
 export const MESSAGES_CHANNEL = 'kefu:messages'
 /** Reply status changes, announced by the console process that sends the reply. */
 export const OUTBOUND_CHANNEL = 'kefu:outbound'
-/** Everything else agents change: conversations, availability, quick replies, assignment settings. */
-export const CHANGES_CHANNEL = 'kefu:console:changes'
+/** Everything else agents change: conversations, availability, quick replies, assignment settings; and the worker's
+ *  assignment sweep (`assigned`: each console reads the conversation and the activity once, for its own streams). */
+export { CHANGES_CHANNEL }
 
 /** What changed in a conversation, with the timeline entries that say so. */
 export interface ConversationChange { conversation: ConversationSummary, activities: TimelineItem[], changed: ChangeKind[] }
@@ -19,7 +21,7 @@ export interface QuickRepliesChange { appId?: string, username?: string }
 /** A stored push, with the state of its conversation once automatic assignment has had its say. */
 export interface LiveMessage { item: TimelineItem, conversation: ConversationState | null }
 
-interface Changes { conversation?: ConversationChange, agent?: AgentChange, quickReplies?: QuickRepliesChange, settings?: string }
+interface Changes { conversation?: ConversationChange, agent?: AgentChange, quickReplies?: QuickRepliesChange, settings?: string, assigned?: AssignedChange[] }
 interface Announcement { id: string, appId: string, openid: string }
 
 /**
@@ -46,8 +48,6 @@ export interface LivePluginOptions {
   assigner: AutoAssigner
   /** appids configured here: only these are assigned automatically by this process. */
   configuredApps: Iterable<string> & { has: (appid: string) => boolean }
-  /** How often waiting conversations are assigned even without a push (a missed announcement; default 15 s). */
-  autoAssignSweepMs?: number
   now: () => number
 }
 
@@ -79,7 +79,7 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
         const assigned = await opts.assigner.run(s.appId, s.maxOpenPerAgent, openids?.get(s.appId), 20)
         for (const a of assigned) {
           const conversation = await store.conversation(a.appId, a.openid)
-          if (conversation !== null) publish({ conversation: { conversation, activities: [a.activity], changed: ['assignment'] } })
+          if (conversation !== null) publish({ conversation: { conversation, activities: [activityItem(a.activity)], changed: ['assignment'] } })
         }
         if (assigned.length < 20) break
       }
@@ -137,29 +137,25 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
       if (changes.conversation !== undefined) events.emit('conversation', changes.conversation)
       if (changes.agent !== undefined) events.emit('agent', changes.agent)
       if (changes.quickReplies !== undefined) events.emit('quick-replies', changes.quickReplies)
+      if (changes.assigned !== undefined && events.listenerCount('conversation') > 0) {
+        for (const a of changes.assigned) {
+          if (!/^[0-9]{1,19}$/.test(a.activityId)) continue
+          const conversation = await store.conversation(a.appId, a.openid)
+          const activity = await fastify.prisma.conversationActivity.findUnique({ where: { id: BigInt(a.activityId) } })
+          if (conversation !== null && activity !== null) events.emit('conversation', { conversation, activities: [activityItem(activity)], changed: ['assignment'] })
+        }
+      }
     })
   }
 
+  // No timer here: the sweep for conversations that wait without a push is the worker's (@kefu/assignment).
   const unsubscribe: Array<() => Promise<void>> = []
-  let sweeper: NodeJS.Timeout | undefined
   fastify.addHook('onReady', async () => {
     unsubscribe.push(await fastify.bus.subscribe(MESSAGES_CHANNEL, onMessages))
     unsubscribe.push(await fastify.bus.subscribe(OUTBOUND_CHANNEL, onOutbound))
     unsubscribe.push(await fastify.bus.subscribe(CHANGES_CHANNEL, onChanges))
-    const sweepMs = opts.autoAssignSweepMs ?? 15_000
-    if (sweepMs > 0) {
-      // Beside the live reads, not in their line: a sweep that assigns many must not hold up pushes.
-      let sweeping = false
-      sweeper = setInterval(() => {
-        if (sweeping) return
-        sweeping = true
-        autoAssign([...configured]).catch(warn('automatic assignment failed')).finally(() => { sweeping = false })
-      }, sweepMs)
-      sweeper.unref()
-    }
   })
   fastify.addHook('preClose', async () => {
-    clearInterval(sweeper)
     events.emit('close')
     for (const stop of unsubscribe) await stop().catch(() => {})
   })

@@ -1,22 +1,18 @@
-// Media kept past WeChat's 3 days: fetched by the history worker as soon as ingest announces the push, retried,
-// caught up when the announcement was missed, once across instances, in files or in S3 (s3rver, in process).
+// Media kept past WeChat's 3 days: fetched by the worker as soon as ingest announces the push, retried, caught up
+// when the announcement was missed, in files or in S3 (s3rver, in process), served by the console. Two workers at
+// once: apps/worker's worker.test.ts.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import S3rver from 's3rver'
-import { createPrismaClient, type PrismaClient } from '@kefu/db'
-import { createTestDatabase } from '@kefu/db/testing'
-import { startFakeWechat } from '@kefu/wechat-api/testing'
-import { readHistoryConfig } from '../history/index.js'
-import { MediaFetcher } from './media-fetcher.js'
-import { createMediaStore, FsMediaStore, mediaKey, type MediaStoreConfig } from './media-store.js'
+import type { PrismaClient } from '@kefu/db'
+import { createMediaStore, FsMediaStore, mediaKey, readHistoryConfig, type HistoryOptions, type MediaStoreConfig } from '@kefu/history'
 import { APPS, Agent, startConsoleSystem, type ConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fcffff3f0005fe02fea7d6a5000000000049454e44ae426082', 'hex')
-const realOnly = (process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '') && 'two instances racing need a real PostgreSQL (embedded run)'
 const withRedis = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== ''
 
 async function tmpDir (t: Test): Promise<string> {
@@ -49,8 +45,8 @@ function mediaGets (sys: ConsoleSystem, mediaId: string): number {
   return sys.fake.requests.filter((r) => r.api === 'media/get' && r.query.media_id === mediaId).length
 }
 
-function history (store: MediaStoreConfig): Record<string, unknown> {
-  return { history: { store, catchUpLagMs: 0, catchUpIntervalMs: 3_600_000, retryIntervalMs: 50, fetchBackoffMs: 20 } }
+function history (store: MediaStoreConfig): Partial<HistoryOptions> {
+  return { store, catchUpLagMs: 0, catchUpIntervalMs: 3_600_000, retryIntervalMs: 50, fetchBackoffMs: 20 }
 }
 
 async function storedAndServedAfterWechatForgets (t: Test, sys: ConsoleSystem): Promise<void> {
@@ -78,7 +74,7 @@ async function storedAndServedAfterWechatForgets (t: Test, sys: ConsoleSystem): 
 
 t.test('files under DATA_DIR/media: a picture stored within seconds of its push, still served after WeChat forgets it', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_fs', console: history({ kind: 'fs', dir }) })
+  const sys = await startConsoleSystem(t, { label: 'media_fs', history: history({ kind: 'fs', dir }) })
   await storedAndServedAfterWechatForgets(t, sys)
   const file = await new FsMediaStore(dir).get(mediaKey(SAFE, 'media_kept_1'))
   t.same(file?.body, PNG, 'the bytes are in a file under the directory')
@@ -98,7 +94,7 @@ t.test('S3-compatible storage (s3rver in process): the same, the object in the b
     prefix: 'kefu/',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
   }
-  const sys = await startConsoleSystem(t, { label: 'media_s3', console: history(store) })
+  const sys = await startConsoleSystem(t, { label: 'media_s3', history: history(store) })
   await storedAndServedAfterWechatForgets(t, sys)
   const s3 = createMediaStore(store)
   t.same((await s3.get(mediaKey(SAFE, 'media_kept_1')))?.body, PNG, 'the object is in the bucket under the prefix')
@@ -108,7 +104,7 @@ t.test('S3-compatible storage (s3rver in process): the same, the object in the b
 
 t.test('failures: retried with backoff until stored; a media WeChat does not know is failed at once and the timeline says so', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_retry', console: history({ kind: 'fs', dir }) })
+  const sys = await startConsoleSystem(t, { label: 'media_retry', history: history({ kind: 'fs', dir }) })
   const alice = new Agent()
   await alice.signIn(sys)
   const mediaId = sys.fake.addMedia(PLAIN, PNG, 'image/png', 'dot.png', 'media_flaky')
@@ -129,7 +125,7 @@ t.test('failures: retried with backoff until stored; a media WeChat does not kno
 
 t.test('with the settings a user has (readHistoryConfig, defaults): a failed download is retried after the backoff and stored; one WeChat does not know is recorded once, shown as no longer available, never asked again', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_defaults', console: { history: readHistoryConfig({ DATA_DIR: dir }) } })
+  const sys = await startConsoleSystem(t, { label: 'media_defaults', history: readHistoryConfig({ DATA_DIR: dir }) })
   const alice = new Agent()
   await alice.signIn(sys)
   const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_busy_once')
@@ -146,7 +142,7 @@ t.test('with the settings a user has (readHistoryConfig, defaults): a failed dow
   t.ok(due!.s > 0 && due!.s <= 5, `retried after the default 5 s backoff (due in ${due!.s.toFixed(2)} s)`)
   // The backoff is over: as if 5 s had passed.
   await sys.prisma.$executeRawUnsafe('UPDATE stored_media SET next_attempt_at = now() WHERE app_id = $1 AND media_id = $2', SAFE, mediaId)
-  await sys.console.app.history.fetcher.kick()
+  await sys.worker.app.history.fetcher.kick()
   t.match(await settled(sys.prisma, SAFE, mediaId), { status: 'stored', attempts: 2, lastError: null }, 'stored at the second attempt')
   t.equal(mediaGets(sys, mediaId), 2)
 
@@ -160,13 +156,13 @@ t.test('with the settings a user has (readHistoryConfig, defaults): a failed dow
     t.equal(res.status, 410, 'the media route: gone')
     t.match(res.json(), { code: 'KEFU_CONSOLE_MEDIA_GONE', message: /no longer available/ })
   }
-  await sys.console.app.history.fetcher.kick()
+  await sys.worker.app.history.fetcher.kick()
   t.equal(mediaGets(sys, 'media_never_known'), 1, 'WeChat was asked once')
 })
 
 t.test('a media_id WeChat does not know and no message names: 404, WeChat asked once, every instance knows it for an hour', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_unknown', console: { history: readHistoryConfig({ DATA_DIR: dir }) } })
+  const sys = await startConsoleSystem(t, { label: 'media_unknown', history: readHistoryConfig({ DATA_DIR: dir }) })
   const alice = new Agent()
   await alice.signIn(sys)
   // Of this run only: Redis outlives the test, and the entry an earlier run left may still be there.
@@ -191,7 +187,7 @@ t.test('a media_id WeChat does not know and no message names: 404, WeChat asked 
 t.test('MEDIA_MAX_BYTES reaches the WeChat client: a larger file stops downloading at the limit (chunked or not) and is recorded failed, never asked again', async (t) => {
   const dir = await tmpDir(t)
   const limit = 64 * 1024
-  const sys = await startConsoleSystem(t, { label: 'media_too_large', console: { history: readHistoryConfig({ DATA_DIR: dir, MEDIA_MAX_BYTES: String(limit) }) } })
+  const sys = await startConsoleSystem(t, { label: 'media_too_large', history: readHistoryConfig({ DATA_DIR: dir, MEDIA_MAX_BYTES: String(limit) }) })
   const alice = new Agent()
   await alice.signIn(sys)
   // Under the client's own 20 MiB cap: only MEDIA_MAX_BYTES can stop it.
@@ -216,16 +212,16 @@ t.test('MEDIA_MAX_BYTES reaches the WeChat client: a larger file stops downloadi
   t.ok(sys.fake.mediaBytesSent < big.length / 2, `refused on its Content-Length (${sys.fake.mediaBytesSent} of ${big.length} bytes sent)`)
   t.equal(mediaGets(sys, unlisted), 1, 'asked once')
   t.match(await sys.prisma.storedMedia.findUnique({ where: { appId_mediaId: { appId: SAFE, mediaId: unlisted } } }), { status: 'failed', lastError: /MEDIA_MAX_BYTES/ })
-  await sys.console.app.history.fetcher.kick()
+  await sys.worker.app.history.fetcher.kick()
   t.equal(mediaGets(sys, pushed) + mediaGets(sys, unlisted), 1, 'the worker does not ask again either')
 })
 
 t.test('a picture removed with its message is not fetched from WeChat again (410); one opened before its message was indexed goes with its message', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_removed', console: { history: readHistoryConfig({ DATA_DIR: dir, RETENTION_DAYS: '1' }) } })
+  const sys = await startConsoleSystem(t, { label: 'media_removed', history: readHistoryConfig({ DATA_DIR: dir, RETENTION_DAYS: '1' }) })
   const alice = new Agent()
   await alice.signIn(sys)
-  const history = sys.console.app.history
+  const history = sys.worker.app.history
   // Two days old: past RETENTION_DAYS, within the 3 days WeChat keeps it.
   const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_retained')
   await sys.push(SAFE, 'image', { from: 'o_old', content: mediaId, createTime: Math.floor(Date.now() / 1000) - 2 * 86_400 })
@@ -256,7 +252,7 @@ t.test('a picture removed with its message is not fetched from WeChat again (410
 
 t.test('a push whose announcement was missed is caught up by the cursor', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_catch_up', console: history({ kind: 'fs', dir }) })
+  const sys = await startConsoleSystem(t, { label: 'media_catch_up', history: history({ kind: 'fs', dir }) })
   const mediaId = sys.fake.addMedia(SAFE, PNG, 'image/png', 'dot.png', 'media_missed')
   // As if ingest stored it while the bus was away: a row, no announcement.
   const now = Math.floor(Date.now() / 1000)
@@ -264,14 +260,14 @@ t.test('a push whose announcement was missed is caught up by the cursor', async 
     data: { appId: SAFE, dedupeKey: 'm:missed-1', openid: 'o_missed', toUsername: 'gh_x', fromUsername: 'o_missed', msgType: 'image', msgInfo: JSON.stringify({ pic: '', media_id: mediaId }), payload: '{}', format: 'json', wechatCreateTime: BigInt(now) }
   })
   t.equal(await sys.prisma.storedMedia.count({ where: { mediaId } }), 0, 'nothing queued without the announcement')
-  await sys.console.app.history.catchUp()
+  await sys.worker.app.history.catchUp()
   t.match(await settled(sys.prisma, SAFE, mediaId), { status: 'stored' })
   t.equal(await sys.prisma.messageSearch.count({ where: { openid: 'o_missed' } }), 1, 'and indexed for search')
 })
 
 t.test('agents see only media of their mini programs; uploads are kept as sent', async (t) => {
   const dir = await tmpDir(t)
-  const sys = await startConsoleSystem(t, { label: 'media_access', console: history({ kind: 'fs', dir }) })
+  const sys = await startConsoleSystem(t, { label: 'media_access', history: history({ kind: 'fs', dir }) })
   const mallory = new Agent()
   await mallory.signIn(sys, 'mallory')
   const alice = new Agent()
@@ -299,31 +295,4 @@ t.test('agents see only media of their mini programs; uploads are kept as sent',
   t.equal(sys.fake.requests.filter((r) => r.api === 'media/get').length, 0, 'served from the kept copy, WeChat never asked')
   const conv = (await alice.api(sys, 'GET', `/api/conversations/${SAFE}/o_up`)).json()
   t.match(conv.messages.at(-1), { direction: 'out', type: 'image', mediaId: uploaded, media: { status: 'stored' } })
-})
-
-t.test('two instances claiming the same pending media fetch it once (FOR UPDATE SKIP LOCKED)', { skip: realOnly }, async (t) => {
-  const db = await createTestDatabase('media_claims')
-  t.teardown(db.drop)
-  const fake = await startFakeWechat({ apps: [{ appid: SAFE, secret: 's' }] })
-  t.teardown(() => fake.close())
-  const dir = await tmpDir(t)
-  const store = createMediaStore({ kind: 'fs', dir })
-  const ids = Array.from({ length: 20 }, (_, i) => `media_race_${i}`)
-  const first = createPrismaClient({ url: db.url, poolMax: 4 })
-  const second = createPrismaClient({ url: db.url, poolMax: 4 })
-  t.teardown(async () => { await first.$disconnect(); await second.$disconnect() })
-  await first.storedMedia.createMany({ data: ids.map((mediaId) => ({ appId: SAFE, mediaId, origin: 'inbound', status: 'pending' })) })
-  const calls: string[] = []
-  const download = async (_appId: string, mediaId: string): Promise<{ contentType: string, body: Buffer }> => {
-    calls.push(mediaId)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    return { contentType: 'image/png', body: PNG }
-  }
-  const a = new MediaFetcher(first, store, { download, maxBytes: 1 << 20, concurrency: 3 })
-  const b = new MediaFetcher(second, store, { download, maxBytes: 1 << 20, concurrency: 3 })
-  const [na, nb] = await Promise.all([a.kick(), b.kick()])
-  t.equal(na + nb, ids.length, 'every media handled')
-  t.ok(na > 0 && nb > 0, `both instances took part (${na} and ${nb})`)
-  t.same([...calls].sort(), [...ids].sort(), 'each fetched exactly once')
-  t.equal(await first.storedMedia.count({ where: { status: 'stored' } }), ids.length)
 })

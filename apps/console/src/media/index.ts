@@ -1,7 +1,4 @@
-// Kept media: where files are kept (media-store.ts: files or S3), fetching them from WeChat (media-fetcher.ts, driven
-// by the history worker), opening them for the page (media-library.ts, media-misses.ts) and GET /api/media (routes.ts).
+// Kept media as the console serves them: opening them for the page (media-library.ts) and GET /api/media
+// (routes.ts). Where they are kept and how they are fetched from WeChat is @kefu/history's (the worker's jobs).
 export { default, type MediaRoutesOptions as MediaOptions } from './routes.js'
-export { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from './media-fetcher.js'
 export { MediaLibrary } from './media-library.js'
-export { createMemoryUnknownMedia, createRedisUnknownMedia } from './media-misses.js'
-export { createMediaStore, FsMediaStore, mediaKey, S3MediaStore, type MediaStore, type MediaStoreConfig } from './media-store.js'

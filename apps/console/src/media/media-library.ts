@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '@kefu/db'
-import { MediaFetchError, tooLarge, type FetchedMedia, type MediaFetcher } from './media-fetcher.js'
-import type { UnknownMedia } from './media-misses.js'
-import { mediaKey, type MediaStore } from './media-store.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { MediaFetchError, mediaKey, tooLarge, type FetchedMedia, type MediaStore, type UnknownMedia } from '@kefu/history'
 import type { TimelineItem } from '../common/messages.js'
 
 export type MediaState = { status: 'pending', attempts: number, error?: string } | { status: 'stored' } | { status: 'failed', error: string }
@@ -18,7 +17,7 @@ export type OpenResult =
   | { found: false, state: MediaState | { status: 'unknown', error: string } | null }
 
 export interface MediaLibraryOptions {
-  /** The history worker's download (errors as MediaFetchError). */
+  /** The download the worker makes too (@kefu/history's mediaDownload: errors as MediaFetchError). */
   download: (appId: string, mediaId: string) => Promise<FetchedMedia>
   /** MEDIA_MAX_BYTES */
   maxBytes: number
@@ -29,13 +28,11 @@ export interface MediaLibraryOptions {
 export class MediaLibrary {
   readonly #prisma: PrismaClient
   readonly #store: MediaStore
-  readonly #fetcher: MediaFetcher
   readonly #opts: MediaLibraryOptions
 
-  constructor (prisma: PrismaClient, store: MediaStore, fetcher: MediaFetcher, options: MediaLibraryOptions) {
+  constructor (prisma: PrismaClient, store: MediaStore, options: MediaLibraryOptions) {
     this.#prisma = prisma
     this.#store = store
-    this.#fetcher = fetcher
     this.#opts = options
   }
 
@@ -49,16 +46,15 @@ export class MediaLibrary {
 
   /**
    * The kept copy of a media file. One the worker is fetching (a page showing a message as it arrives asks at that
-   * moment) is waited for up to `waitMs`. One without a row is fetched now (`#fetchUnlisted`).
+   * moment) is waited for up to `waitMs`, looked at every `pollMs`: the worker runs apart (apps/worker), the console
+   * fetches nothing it has queued. One without a row is fetched now (`#fetchUnlisted`).
    */
-  async open (appId: string, mediaId: string, waitMs: number): Promise<OpenResult> {
+  async open (appId: string, mediaId: string, waitMs: number, pollMs = 200): Promise<OpenResult> {
     let row = await this.#row(appId, mediaId)
     if (row === null) return await this.#fetchUnlisted(appId, mediaId)
     const deadline = Date.now() + waitMs
     while (row !== null && row.status === 'pending' && Date.now() < deadline) {
-      void this.#fetcher.kick().catch(() => {})
-      // This process's fetch ends the wait at once; another instance's is seen at the next look.
-      await this.#fetcher.waitFor(appId, mediaId, Math.min(500, Math.max(1, deadline - Date.now())))
+      await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())))
       row = await this.#row(appId, mediaId)
     }
     if (row === null) return { found: false, state: null }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { NoSuchApp, WechatUnavailable } from '../common/errors.js'
 import { MediaGone, MediaPending, MediaUnknown } from '../common/history-errors.js'
-import { MediaFetchError } from './media-fetcher.js'
+import { MediaFetchError } from '@kefu/history'
 
 export interface MediaRoutesOptions {
   /** How long a request waits for a media the worker is fetching (default 8 s). */

@@ -23,7 +23,7 @@ async function reply (prisma: PrismaClient, appId: string, openid: string, agent
 }
 
 t.test('reports: conversations, messages, first response and resolution times, blocked replies; admins only, their mini programs only', async (t) => {
-  const sys = await startConsoleSystem(t, { label: 'reports', console: { history: { catchUpLagMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'reports', history: { catchUpLagMs: 0 } })
   const p = sys.prisma
   // SAFE, day 1: u1 writes twice, alice answers in 2 min and resolves it at 10:30; u1 writes again (a new
   // conversation: after the resolution), bob answers in 10 min; u2 is never answered; u3 writes at 23:30 and alice
@@ -48,7 +48,7 @@ t.test('reports: conversations, messages, first response and resolution times, b
   await inbound(p, SAFE, 'u4', at('2026-11-04', '00:00'))
 
   // Reports read customers' messages through the search index, which the history worker keeps.
-  await sys.console.app.history.catchUp()
+  await sys.worker.app.history.catchUp()
   const r = await teamReport(p, { apps: [SAFE, PLAIN], from: D1, to: D2 })
   const row = (app: string, day: string | null) => r.apps.find((a) => a.appId === app && a.day === day)
   t.match(row(SAFE, null), {

@@ -11,7 +11,7 @@ const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fcffff3f0005fe02fea7d6a5000000000049454e44ae426082', 'hex')
 
-const sys = await startConsoleSystem(t, { label: 'history_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', console: { history: { catchUpLagMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'history_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', history: { catchUpLagMs: 0 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await sys.prisma.agent.create({ data: { username: 'alice', role: 'admin' } })
 
@@ -43,7 +43,7 @@ for (let d = 6; d >= 0; d--) {
     if (i % 2 === 0) await sys.prisma.conversationActivity.create({ data: { appId, openid, kind: 'status', actor: 'alice', fromValue: 'open', toValue: 'resolved', createdAt: new Date(at + 40 * 60_000 + d * 300_000) } })
   }
 }
-await sys.console.app.history.catchUp()
+await sys.worker.app.history.catchUp()
 await sys.prisma.replyBlockedHourly.create({ data: { hour: new Date(Math.floor((now - DAY) / 3600_000) * 3600_000), appId: SAFE, agent: 'bob', reason: 'closed', count: 2 } })
 
 t.test('the reports page: charts and tables of the week, at 1280×800 and phone width, driven by the keyboard', async (t) => {

@@ -1,4 +1,4 @@
-// Search over every message: the index the history worker writes (history-indexer.ts, tokens from
+// Search over every message: the index the worker writes (@kefu/history's HistoryIndexer, tokens from its
 // search-tokens.ts), the query (search.ts) and GET /api/search (routes.ts), at most so many a minute per agent.
 import type { FastifyInstance } from 'fastify'
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../common/rate-limit.js'
@@ -22,6 +22,5 @@ export default async function messageSearch (fastify: FastifyInstance, opts: Sea
   await fastify.register(searchRoutes, { limiter, perMinute, timeoutMs: opts.timeoutMs })
 }
 
-export { HistoryIndexer, WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
 export { search, type SearchFilters } from './search.js'
 export { SEARCHES_PER_MINUTE } from './routes.js'

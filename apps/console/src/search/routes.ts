@@ -3,7 +3,7 @@ import { NoSuchApp, NoSuchConversation, TooManySearches } from '../common/errors
 import { BadSearch } from '../common/history-errors.js'
 import type { RateLimiter } from '../common/rate-limit.js'
 import { around, MAX_ID, search, SearchError, type SearchCursor } from './search.js'
-import { MAX_QUERY_LENGTH } from './search-tokens.js'
+import { MAX_QUERY_LENGTH } from '@kefu/history'
 
 interface SearchQuery {
   q?: string

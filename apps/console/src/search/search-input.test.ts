@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileQuery, MAX_LEXEMES } from './search-tokens.js'
+import { compileQuery, MAX_LEXEMES } from '@kefu/history'
 import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE] = APPS.map((a) => a.appid) as [string]
@@ -16,13 +16,13 @@ t.test('a query ANDs at most MAX_LEXEMES lexemes, and is then rechecked', async 
 })
 
 t.test('search: every input, however hostile, gets 200 or a clear 400 (one readable line)', async (t) => {
-  const sys = await startConsoleSystem(t, { label: 'search-input', console: { history: { catchUpLagMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'search-input', history: { catchUpLagMs: 0 } })
   const base = Math.floor(Date.now() / 1000) - 3600
   await sys.push(SAFE, 'text', { from: 'o_1', content: '你好，我要退款 100% a_b', createTime: base })
   await sys.push(SAFE, 'text', { from: 'o_1', content: 'order [DD-1] (x.*) \\ it\'s', createTime: base + 60 })
   // JSON may carry a NUL ("\u0000"), which no text column holds: indexed as a space, not a stuck catch-up.
   await sys.push(SAFE, 'text', { from: 'o_nul', content: 'before\u0000after', createTime: base + 120 })
-  await sys.console.app.history.catchUp()
+  await sys.worker.app.history.catchUp()
   t.equal(await sys.prisma.messageSearch.count(), 3, 'every message indexed')
   t.same((await sys.prisma.messageSearch.findFirst({ where: { openid: 'o_nul' } }))?.body, 'before after', 'a NUL indexed as a space')
   const alice = new Agent()

@@ -11,11 +11,11 @@ const PAGE = { 'accept-language': 'en' }
 
 /** A system whose searches and reports may each run TIMEOUT_MS, with messages, a reply and blocked replies of today. */
 async function slowableSystem (t: Test, label: string): Promise<{ sys: ConsoleSystem, alice: Agent }> {
-  const sys = await startConsoleSystem(t, { label, console: { history: { catchUpLagMs: 0 }, queryTimeouts: { searchMs: TIMEOUT_MS, reportMs: TIMEOUT_MS } } })
+  const sys = await startConsoleSystem(t, { label, history: { catchUpLagMs: 0 }, console: { queryTimeouts: { searchMs: TIMEOUT_MS, reportMs: TIMEOUT_MS } } })
   const now = Math.floor(Date.now() / 1000)
   for (let i = 0; i < 8; i++) await sys.push(SAFE, 'text', { from: 'o_slow', content: `退款 ${i}`, createTime: now - 600 + i })
   await sys.prisma.replyBlockedHourly.createMany({ data: Array.from({ length: 8 }, (_, i) => ({ hour: new Date(Date.now() - i * 3_600_000 - 60_000), appId: SAFE, agent: `a${i}`, reason: 'closed', count: 1 })) })
-  await sys.console.app.history.catchUp()
+  await sys.worker.app.history.catchUp()
   await addAgent(sys, 'alice', [SAFE], { role: 'admin' })
   const alice = new Agent()
   await alice.signIn(sys)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { upsertAccount } from '@kefu/auth'
 import { search } from './search.js'
-import { compileQuery, documentTokens, normalize } from './search-tokens.js'
+import { compileQuery, documentTokens, normalize } from '@kefu/history'
 import { APPS, Agent, PASSWORD, startConsoleSystem } from '../../test/helper.js'
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
@@ -19,7 +19,7 @@ t.test('tokens: bigrams of each run, the last character, any script; queries com
 })
 
 t.test('search over every message, with filters, newest first, for the agent\'s mini programs only', async (t) => {
-  const sys = await startConsoleSystem(t, { label: 'search', console: { history: { catchUpLagMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'search', history: { catchUpLagMs: 0 } })
   await upsertAccount(sys.prisma, 'bob', PASSWORD, { N: 1024, r: 8, p: 1 })
   await sys.prisma.agentApp.create({ data: { username: 'bob', appId: PLAIN } })
   const base = Math.floor(Date.now() / 1000) - 3600

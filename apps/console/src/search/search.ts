@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@kefu/db'
 import { inboundItem, outboundItem, type TimelineItem } from '../common/messages.js'
 import { SEARCH_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadline.js'
-import { compileQuery, type CompiledQuery } from './search-tokens.js'
+import { compileQuery, type CompiledQuery } from '@kefu/history'
 
 export interface SearchFilters {
   /** The mini programs searched: the agent's (all of them, or the one asked for). Never empty. */

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { defaultDataDir } from '@kefu/db'
 import { ConfigError, readInt, readOptional, refusePlaceholder, type Env } from '@kefu/service'
-import type { MediaStoreConfig } from '../media/index.js'
+import type { MediaStoreConfig } from './media-store.js'
 
 export interface HistoryConfig {
   /** MEDIA_STORE and its settings. */

@@ -1,6 +1,6 @@
 // "WeChat does not know this media_id", remembered for a bounded time and, in memory, a bounded number of entries.
 import t from 'tap'
-import { createMemoryUnknownMedia, UNKNOWN_MEDIA_TTL_MS } from './media-misses.js'
+import { createMemoryUnknownMedia, UNKNOWN_MEDIA_TTL_MS } from '../src/media-misses.js'
 
 const APP = 'wxc0501e0000000001'
 

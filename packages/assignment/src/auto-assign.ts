@@ -1,7 +1,9 @@
 import { Prisma, type PrismaClient } from '@kefu/db'
-import { activityItem, type TimelineItem } from '../common/messages.js'
 
-export interface AutoAssigned { appId: string, openid: string, assignee: string, activity: TimelineItem }
+/** The conversation_activity row an automatic assignment wrote (the console shows it as a timeline item). */
+export type AssignmentActivity = Prisma.ConversationActivityGetPayload<object>
+
+export interface AutoAssigned { appId: string, openid: string, assignee: string, activity: AssignmentActivity }
 
 /**
  * Round robin among a mini program's online agents whose console is open (a live stream within `connectedWithinS`:
@@ -11,8 +13,8 @@ export interface AutoAssigned { appId: string, openid: string, assignee: string,
  * Waiting means open, not snoozed, unassigned, and written to by the customer since an agent last changed its
  * assignment (a conversation an agent released stays unassigned until the customer writes again): assigned_at is
  * null (the trigger conversation_reopen clears it when a customer message reaches an unassigned conversation). One run per
- * mini program at a time across every console process (a transaction-scoped advisory lock), so two consoles relaying
- * the same push assign it once and never push an agent past the cap.
+ * mini program at a time across every process (a transaction-scoped advisory lock): two consoles relaying the same
+ * push, or workers sweeping beside them, assign it once and never push an agent past the cap.
  */
 export class AutoAssigner {
   readonly #prisma: PrismaClient
@@ -46,7 +48,7 @@ export class AutoAssigner {
           WHERE app_id = ${appId} AND openid = ${openid}`
         await tx.$executeRaw`UPDATE agent_app SET last_assigned_at = clock_timestamp() WHERE app_id = ${appId} AND username = ${next.username}`
         const activity = await tx.conversationActivity.create({ data: { appId, openid, kind: 'assignment', cause: 'auto', toValue: next.username, createdAt: new Date(this.#now()) } })
-        assigned.push({ appId, openid, assignee: next.username, activity: activityItem(activity) })
+        assigned.push({ appId, openid, assignee: next.username, activity })
       }
       return assigned
     }, { maxWait: 10_000, timeout: 20_000 })

@@ -1,12 +1,9 @@
 import fp from 'fastify-plugin'
-import {
-  createMediaStore, createMemoryUnknownMedia, createRedisUnknownMedia, MediaFetcher, MediaFetchError, MediaLibrary, S3MediaStore, tooLarge,
-  type FetchedMedia, type MediaStore, type MediaStoreConfig
-} from '../media/index.js'
-import { HistoryIndexer } from '../search/index.js'
-import { RetentionJob } from './retention.js'
+import { HistoryIndexer } from './history-indexer.js'
+import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from './media-fetcher.js'
+import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from './media-store.js'
 import { ensurePartitions } from './partitions.js'
-import type { WechatSender } from '../common/sender.js'
+import { RetentionJob } from './retention.js'
 
 /** Channels: ingest's stored pushes, the console's replies. */
 const MESSAGES_CHANNEL = 'kefu:messages'
@@ -14,11 +11,18 @@ const OUTBOUND_CHANNEL = 'kefu:outbound'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Kept media: the proxy, uploads, the timeline's media states. */
-    mediaLibrary: MediaLibrary
     /** The history worker's parts, for the routes and tests. */
-    history: { indexer: HistoryIndexer, fetcher: MediaFetcher, retention: RetentionJob, store: MediaStore, catchUp: () => Promise<void> }
+    history: HistoryParts
   }
+}
+
+export interface HistoryParts { indexer: HistoryIndexer, fetcher: MediaFetcher, retention: RetentionJob, store: MediaStore, catchUp: () => Promise<void> }
+
+/** Where media come from: WeChat's temporary media API, and what its errors say (errcode and explanation). */
+export interface MediaSource {
+  getMedia: (appId: string, mediaId: string) => Promise<FetchedMedia>
+  /** WeChat's answer in `err`, or null when `err` is not one (a network error, a client-side refusal). */
+  failure: (err: unknown) => { errcode: number, explanation: string } | null
 }
 
 export interface HistoryOptions {
@@ -41,32 +45,23 @@ export interface HistoryOptions {
   retentionIntervalMs?: number
   /** How often customer_message's monthly partitions are created ahead (default 1 h; the first at start). */
   partitionIntervalMs?: number
-  /** False: no background work in this instance (the routes still serve media); default true. */
+  /** False: no background work in this instance (its parts still serve media and tests); default true. */
   worker?: boolean
-  /** Redis keys of this console start with it (default `kefu:console:`). */
-  redisPrefix?: string
   now?: () => number
 }
 
 export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024
 
 /**
- * The history worker, in every console instance: indexes each announced message for search and queues its media,
- * fetches queued media into the media store (claimed in the database: one fetch per media across instances),
- * catches up on what was stored without an announcement, creates customer_message's monthly partitions ahead, and
- * applies retention. Never on ingest's path: WeChat's
- * 5-second acknowledgement does not wait for any of it.
+ * Media fetched with `source` as the history worker records them: errors become MediaFetchError, permanent where
+ * asking again cannot help (WeChat does not know the media_id, the file is too large, the mini program has no secret).
  */
-export default fp<HistoryOptions & { sender: WechatSender }>(async function history (fastify, opts) {
-  const log = fastify.log.child({ part: 'history' })
-  const store = 'put' in opts.store ? opts.store : createMediaStore(opts.store)
-  if (store instanceof S3MediaStore) fastify.addHook('onClose', async () => { store.destroy() })
-  const maxBytes = opts.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES
-  const download = async (appId: string, mediaId: string): Promise<FetchedMedia> => {
+export function mediaDownload (source: MediaSource, maxBytes: number): (appId: string, mediaId: string) => Promise<FetchedMedia> {
+  return async (appId, mediaId) => {
     try {
-      return await opts.sender.getMedia(appId, mediaId)
+      return await source.getMedia(appId, mediaId)
     } catch (err) {
-      const failure = opts.sender.failure(err, 'en')
+      const failure = source.failure(err)
       // 40007: WeChat does not know the media_id (never, or no longer: it keeps temporary media 3 days).
       if (failure?.errcode === 40007) throw new MediaFetchError('no longer available from WeChat, which keeps media 3 days (errcode 40007)', true, 'unknown')
       if (failure?.errcode === 40004) throw new MediaFetchError(`WeChat: ${failure.explanation} (errcode 40004)`, true)
@@ -78,8 +73,23 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
       throw err
     }
   }
+}
+
+/**
+ * The history worker: indexes each announced message for search and queues its media, fetches queued media into the
+ * media store (claimed in the database with FOR UPDATE SKIP LOCKED: one fetch per media across instances), catches up
+ * on what was stored without an announcement (the cursor row locked, skipped by the others), creates
+ * customer_message's monthly partitions ahead (an advisory lock) and applies retention (another). Any number of
+ * instances may run it at once. Never on ingest's path: WeChat's 5-second acknowledgement does not wait for any of it.
+ * With `worker: false` only its parts are made (`fastify.history`), for a process that reads what it keeps.
+ */
+export default fp<HistoryOptions & { source: MediaSource }>(async function history (fastify, opts) {
+  const log = fastify.log.child({ part: 'history' })
+  const store = 'put' in opts.store ? opts.store : createMediaStore(opts.store)
+  if (store instanceof S3MediaStore) fastify.addHook('onClose', async () => { store.destroy() })
+  const maxBytes = opts.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES
   const fetcher = new MediaFetcher(fastify.prisma, store, {
-    download,
+    download: mediaDownload(opts.source, maxBytes),
     maxBytes,
     maxAttempts: opts.fetchAttempts,
     backoffMs: opts.fetchBackoffMs,
@@ -88,10 +98,6 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
   })
   const indexer = new HistoryIndexer(fastify.prisma, { catchUpLagMs: opts.catchUpLagMs, now: opts.now })
   const retention = new RetentionJob(fastify.prisma, store, { days: opts.retentionDays ?? null, now: opts.now })
-  const unknown = fastify.redis === null
-    ? createMemoryUnknownMedia()
-    : createRedisUnknownMedia(fastify.redis, (opts.redisPrefix ?? 'kefu:console:') + 'media-unknown:')
-  const library = new MediaLibrary(fastify.prisma, store, fetcher, { download, maxBytes, unknown })
 
   let closed = false
   // One thing at a time per kind, in order; failures are logged and the next wake-up or timer tries again.
@@ -118,7 +124,6 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
     kickFetcher()
   }
 
-  fastify.decorate('mediaLibrary', library)
   fastify.decorate('history', { indexer, fetcher, retention, store, catchUp })
 
   if (opts.worker === false) return
@@ -165,4 +170,4 @@ export default fp<HistoryOptions & { sender: WechatSender }>(async function hist
     for (const t of timers) clearInterval(t)
     for (const stop of stops) await stop().catch(() => {})
   })
-}, { name: 'kefu-console-history', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })
+}, { name: 'kefu-history', dependencies: ['kefu-database', 'kefu-redis', 'kefu-bus'] })

@@ -4,10 +4,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { HistoryIndexer } from '../search/index.js'
-import { FsMediaStore, mediaKey } from '../media/index.js'
-import { RetentionJob } from './retention.js'
-import { startConsoleSystem } from '../../test/helper.js'
+import { FsMediaStore, HistoryIndexer, mediaKey, RetentionJob } from '@kefu/history'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
@@ -140,20 +137,4 @@ t.test('retention drops a month that is wholly past the period, with its search 
   t.equal(await prisma.storedMedia.count({ where: { status: { not: 'removed' } } }), 0, 'September\'s kept media removed')
   t.equal(await store.get(mediaKey(APP, 'media_sept')), null, 'and its bytes')
   t.match(await job.run(), { partitions: 0, marked: 0, messages: 0 }, 'a second run finds nothing')
-})
-
-t.test('the history worker keeps customer_message\'s months created ahead', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-partitions-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const sys = await startConsoleSystem(t, { label: 'partition_upkeep', console: { history: { store: { kind: 'fs', dir }, partitionIntervalMs: 100 } } })
-  const now = new Date()
-  const ahead = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1))
-  const name = `customer_message_y${ahead.getUTCFullYear()}m${String(ahead.getUTCMonth() + 1).padStart(2, '0')}`
-  const exists = async (): Promise<boolean> => (await sys.prisma.$queryRawUnsafe<Array<{ t: string | null }>>('SELECT to_regclass($1)::text AS t', name))[0]?.t !== null
-  t.ok(await exists(), `${name} is there`)
-  // Dropped by hand (DROP TABLE fails if it is not there); the next upkeep, 100 ms on, creates it again.
-  await sys.prisma.$executeRawUnsafe(`DROP TABLE "${name}"`)
-  const until = Date.now() + 10_000
-  while (!(await exists()) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
-  t.ok(await exists(), 'created again by the worker\'s upkeep')
 })

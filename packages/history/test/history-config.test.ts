@@ -1,6 +1,6 @@
 import path from 'node:path'
 import t from 'tap'
-import { readHistoryConfig } from './history-config.js'
+import { readHistoryConfig } from '../src/history-config.js'
 
 t.test('kept media and retention settings: defaults, S3, and one clear line for each mistake', async (t) => {
   const fs = readHistoryConfig({ DATA_DIR: '/srv/kefu' })

@@ -1,10 +1,10 @@
 import type { PrismaClient } from '@kefu/db'
-import { WECHAT_MEDIA_TTL_MS } from '../search/index.js'
-import type { MediaStore } from '../media/index.js'
+import { WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
+import type { MediaStore } from './media-store.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 
-/** Any number, as long as every console agrees: the purge runs in one instance at a time. */
+/** Any number, as long as every instance agrees: the purge runs in one instance at a time. */
 const PURGE_LOCK = 0x6b656675
 
 export interface RetentionOptions {

@@ -18,15 +18,9 @@ export default async function workerApp (fastify: FastifyInstance, opts: WorkerO
   const now = opts.now ?? Date.now
   installErrorHandler(fastify, 'KEFU_WORKER')
   await fastify.register(metricsPlugin, { metrics: opts.metrics })
-  await fastify.register(databasePlugin, {
-    prisma: opts.prisma,
-    prismaConcurrency: opts.prismaConcurrency,
-    databaseUrl: opts.databaseUrl,
-    dataDir: opts.dataDir,
-    poolMax: opts.poolMax
-  })
-  await fastify.register(redisPlugin, { redis: opts.redis, redisUrl: opts.redisUrl })
-  await fastify.register(busPlugin, { bus: opts.bus, redisUrl: opts.redisUrl })
+  await fastify.register(databasePlugin, opts)
+  await fastify.register(redisPlugin, opts)
+  await fastify.register(busPlugin, opts)
   await fastify.register(miniProgramsPlugin, { registry: opts.miniPrograms, configured: opts.apps, secretKeys: opts.secretKeys })
 
   const maxBytes = opts.history?.maxBytes ?? DEFAULT_MEDIA_MAX_BYTES

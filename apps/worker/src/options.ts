@@ -1,21 +1,12 @@
 // The worker's options: what app.ts reads and config.ts's appOptions builds, apart so that neither imports the other.
-import type { PrismaClient } from '@kefu/db'
+import type { DatabasePluginOptions } from '@kefu/db'
 import type { HistoryOptions, MediaSource } from '@kefu/history'
 import type { MiniProgramRegistry, WechatComponentConfig } from '@kefu/mini-programs'
 import type { SecretKey } from '@kefu/secrets'
-import type { EventBus, Metrics, RedisClient, RedisTarget, WechatAppConfig } from '@kefu/service'
+import type { BusPluginOptions, Metrics, RedisPluginOptions, WechatAppConfig } from '@kefu/service'
 
-export interface WorkerOptions {
-  prisma?: PrismaClient
-  prismaConcurrency?: number
-  databaseUrl?: string
-  dataDir?: string
-  poolMax?: number
-  redis?: RedisClient
-  /** REDIS_URL or REDIS_CLUSTER_URLS. */
-  redisUrl?: RedisTarget
-  /** Where ingest announces stored pushes and the console its replies; Redis pub/sub with redisUrl, else in-process. */
-  bus?: EventBus
+/** The database, Redis (REDIS_URL or REDIS_CLUSTER_URLS) and the bus (where ingest announces stored pushes and the console its replies), as ingest takes them. */
+export interface WorkerOptions extends DatabasePluginOptions, RedisPluginOptions, BusPluginOptions {
   /** KEFU_SECRET_KEY: the keys that open the AppSecrets of the mini_program table (ingest's and the console's). */
   secretKeys?: SecretKey[]
   /** Mini programs to import into the mini_program table at start, as ingest does with WECHAT_APPS (tests, embedding). */

@@ -3,26 +3,13 @@
 // per mini program), and each assignment is announced to the consoles on their changes channel.
 import t, { type Test } from 'tap'
 import { CHANGES_CHANNEL, type AssignedChange } from '@kefu/assignment'
-import { createPrismaClient, type PrismaClient } from '@kefu/db'
-import { createTestDatabase } from '@kefu/db/testing'
+import type { PrismaClient } from '@kefu/db'
 import { createMemoryBus, type EventBus } from '@kefu/service'
-import { startWorker } from './helper.js'
+import { client, database, startWorker } from './helper.js'
 
 const APP = 'wxc0501e0000000002'
 const APPS = [{ appid: APP, token: 'sweepToken2' }]
 const realOnly = (process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '') && 'two workers at once need a real PostgreSQL (embedded run)'
-
-async function database (t: Test, label: string): Promise<{ url: string, poolMax: number }> {
-  const db = await createTestDatabase(label)
-  t.teardown(db.drop)
-  return db
-}
-
-function client (t: Test, db: { url: string, poolMax: number }): PrismaClient {
-  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
-  t.teardown(() => prisma.$disconnect())
-  return prisma
-}
 
 /** Two online agents with a console open, round robin on, `n` conversations waiting for an agent. */
 async function waiting (prisma: PrismaClient, n: number): Promise<string[]> {

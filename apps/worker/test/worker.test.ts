@@ -5,10 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
-import { createPrismaClient, type PrismaClient } from '@kefu/db'
-import { createTestDatabase } from '@kefu/db/testing'
+import type { PrismaClient } from '@kefu/db'
 import type { MediaSource } from '@kefu/history'
-import { startWorker } from './helper.js'
+import { client, database, startWorker } from './helper.js'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
@@ -19,18 +18,6 @@ async function tmpDir (t: Test): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-worker-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
-}
-
-async function database (t: Test, label: string): Promise<{ url: string, poolMax: number }> {
-  const db = await createTestDatabase(label)
-  t.teardown(db.drop)
-  return db
-}
-
-function client (t: Test, db: { url: string, poolMax: number }): PrismaClient {
-  const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
-  t.teardown(() => prisma.$disconnect())
-  return prisma
 }
 
 /** WeChat's media API as a counter: every download of each media_id, a little slow so that workers overlap. */

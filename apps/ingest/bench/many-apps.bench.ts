@@ -17,7 +17,7 @@ import type { RunResult } from './load-generator.js'
 import { backends, cpuSeconds, startGenerator, startServer, type Memory, type Server } from './processes.js'
 
 /** The bench's settings, each from its BENCH_* variable or its default. */
-const settings = { BENCH_APPS: 10_000, BENCH_ROUNDS: 3, BENCH_DURATION_S: 8, BENCH_WARMUP_S: 4, BENCH_CONNECTIONS: 50, BENCH_PUSHES: 150_000 }
+const settings = { BENCH_APPS: 10_000, BENCH_ROUNDS: 3, BENCH_DURATION_S: 8, BENCH_WARMUP_S: 4, BENCH_CONNECTIONS: 50, BENCH_PUSHES: 250_000 }
 for (const name of Object.keys(settings) as Array<keyof typeof settings>) if (process.env[name] !== undefined) settings[name] = Number(process.env[name])
 const { BENCH_APPS: APPS, BENCH_ROUNDS: ROUNDS, BENCH_DURATION_S: DURATION_S, BENCH_WARMUP_S: WARMUP_S, BENCH_CONNECTIONS: CONNECTIONS, BENCH_PUSHES: PUSHES } = settings
 

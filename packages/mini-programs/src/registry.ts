@@ -6,6 +6,9 @@ import { Prisma, type PrismaClient } from '@kefu/db'
 import type { SecretBox } from '@kefu/secrets'
 import { createPushCrypto, parseWechatApps, type EventBus, type WechatAppConfig } from '@kefu/service'
 import type { PushCrypto } from '@kefu/wechat-crypto'
+import { COLUMN, canonical, sealedValue, secretContext, type Options, type Row, type SealedField } from './rows.js'
+
+export { secretContext } from './rows.js'
 
 export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
 /** Rows per INSERT when WECHAT_APPS is imported (14 parameters each: PostgreSQL takes 65,535 a statement). */
@@ -72,52 +75,6 @@ export interface MiniProgramRegistryOptions {
 export class ReadOnlyMiniProgram extends Error {
   override name = 'ReadOnlyMiniProgram'
   constructor (readonly appid: string) { super(`mini program ${appid} is managed by WECHAT_APPS: change it there`) }
-}
-
-const SEALED = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const
-type SealedField = typeof SEALED[number]
-const COLUMN: Record<SealedField, string> = {
-  token: 'token',
-  encodingAESKey: 'encoding_aes_key',
-  previousEncodingAESKey: 'previous_encoding_aes_key',
-  secret: 'secret',
-  profileSecret: 'profile_secret'
-}
-
-/** The additional authenticated data of a sealed column: a value copied to another row or column does not open. */
-export function secretContext (appid: string, column: string): string {
-  return `mini_program:${appid}:${column}`
-}
-
-interface Row {
-  id: bigint
-  appId: string
-  name: string | null
-  originalId: string | null
-  token: string | null
-  encodingAesKey: string | null
-  previousEncodingAesKey: string | null
-  secret: string | null
-  profileSecret: string | null
-  messageFormat: string
-  options: unknown
-  enabled: boolean
-  source: string
-  pictureUrl: string | null
-  changedBy: string | null
-  changedAt: Date
-}
-
-interface Options { transferCustomerService?: boolean, profileUrl?: string, subscribeTemplates?: unknown }
-
-function sealedValue (row: Row, field: SealedField): string | null {
-  switch (field) {
-    case 'token': return row.token
-    case 'encodingAESKey': return row.encodingAesKey
-    case 'previousEncodingAESKey': return row.previousEncodingAesKey
-    case 'secret': return row.secret
-    case 'profileSecret': return row.profileSecret
-  }
 }
 
 export class MiniProgramRegistry {
@@ -410,14 +367,4 @@ export class MiniProgramRegistry {
     }
     for (const listener of this.#listeners) listener(appid)
   }
-}
-
-/** A WECHAT_APPS object as JSON with every object's keys sorted and undefined fields left out (jsonb reorders keys). */
-function canonical (value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
 }

@@ -2,7 +2,7 @@
 import type { PrismaClient } from '@kefu/db'
 import type { SecretBox } from '@kefu/secrets'
 import { refreshTokenContext, ticketContext } from './component-store.js'
-import { secretContext } from './registry.js'
+import { secretContext } from './rows.js'
 
 const COLUMNS = ['token', 'encoding_aes_key', 'previous_encoding_aes_key', 'secret', 'profile_secret'] as const
 

@@ -129,6 +129,20 @@ t.test('the periodic reload catches a change whose announcement was lost', async
   t.ok(await within2s(() => registry.get(appid) !== undefined))
 })
 
+t.test('the periodic check reads every row only when the table changed', async (t) => {
+  const registry = await open(t, new SecretBox([key1]), undefined, prisma, 50)
+  const appid = 'wx5afe000000000003'
+  const start = registry.loadCounts
+  t.ok(await within2s(() => registry.loadCounts.checks >= start.checks + 5), 'checks run')
+  t.equal(registry.loadCounts.fullLoads, start.fullLoads, 'no row read while nothing changed')
+  await prisma.miniProgram.update({ where: { appId: appid }, data: { name: 'renamed behind its back', changedAt: new Date() } })
+  t.ok(await within2s(() => registry.find(appid)?.name === 'renamed behind its back'), 'a change is still caught')
+  t.equal(registry.loadCounts.fullLoads, start.fullLoads + 1, 'by one read of every row')
+  const after = registry.loadCounts
+  t.ok(await within2s(() => registry.loadCounts.checks >= after.checks + 5))
+  t.equal(registry.loadCounts.fullLoads, after.fullLoads, 'and none after it')
+})
+
 t.test('rotation: re-sealed under the new key, after which the old key can go; a lost key is reported', async (t) => {
   const key2 = generateSecretKey('k2')
   const both = new SecretBox([key2, key1])

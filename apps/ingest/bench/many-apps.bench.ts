@@ -4,7 +4,8 @@
 //   2. throughput at 50 connections, safe-mode pushes: the one-app ingest with every push for its app, the 10,000-app
 //      ingest with push i for app i mod 10,000 (every lookup and every key a different one), as many conversations
 //      on both sides (10,000 customers of the one; one customer of each of the 10,000), warmed up, then in
-//      alternating rounds so that the machine's drift falls on both alike; the ratio is the goal (≥ 0.95);
+//      alternating rounds so that the machine's drift falls on both alike; the median of the pairs' ratios is the goal
+//      (≥ 0.95);
 //   3. every push answered `success` counted against the rows stored.
 // Bounded: BENCH_ROUNDS × BENCH_DURATION_S seconds per target and BENCH_PUSHES pushes each, about a minute and a half.
 import crypto from 'node:crypto'
@@ -17,7 +18,7 @@ import type { RunResult } from './load-generator.js'
 import { backends, cpuSeconds, startGenerator, startServer, type Memory, type Server } from './processes.js'
 
 /** The bench's settings, each from its BENCH_* variable or its default. */
-const settings = { BENCH_APPS: 10_000, BENCH_ROUNDS: 3, BENCH_DURATION_S: 8, BENCH_WARMUP_S: 4, BENCH_CONNECTIONS: 50, BENCH_PUSHES: 250_000, BENCH_CUSTOMERS: 10_000 }
+const settings = { BENCH_APPS: 10_000, BENCH_ROUNDS: 7, BENCH_DURATION_S: 4, BENCH_WARMUP_S: 4, BENCH_CONNECTIONS: 50, BENCH_PUSHES: 250_000, BENCH_CUSTOMERS: 10_000 }
 for (const name of Object.keys(settings) as Array<keyof typeof settings>) if (process.env[name] !== undefined) settings[name] = Number(process.env[name])
 const { BENCH_APPS: APPS, BENCH_ROUNDS: ROUNDS, BENCH_DURATION_S: DURATION_S, BENCH_WARMUP_S: WARMUP_S, BENCH_CONNECTIONS: CONNECTIONS, BENCH_PUSHES: PUSHES, BENCH_CUSTOMERS: CUSTOMERS } = settings
 
@@ -69,7 +70,7 @@ try {
   // As many conversations on both sides (APPS customers of one mini program; one customer of each of APPS), so that
   // the database does the same work and the difference is ingest's.
   await genOne.ask({ op: 'sign', count: PUSHES, base: base.toString(), app: one[0], customers: CUSTOMERS })
-  await genMany.ask({ op: 'sign', count: PUSHES, base: (base + BigInt(PUSHES)).toString(), apps: many, customers: CUSTOMERS })
+  await genMany.ask({ op: "sign", count: PUSHES, base: (base + BigInt(PUSHES)).toString(), apps: many.slice(0, Number(process.env.BENCH_SPREAD ?? APPS)), customers: CUSTOMERS })
   console.log(`signed ${fmt(2 * PUSHES)} pushes in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
   const dbOne = await createTestDatabase('bench_apps_one')
@@ -86,6 +87,8 @@ try {
   const b = await startServer('ingest', ingestEnv(dbMany, manyFile))
   servers.push(b)
   const memManyStart = await b.memory()
+  // BENCH_HEAP_SNAPSHOTS=<dir>: a heap snapshot of each side after its start, to see what 10,000 mini programs cost.
+  if (process.env.BENCH_HEAP_SNAPSHOTS !== undefined) console.log(`heap snapshots: ${await a.heapSnapshot()} ${await b.heapSnapshot()}`)
 
   const next = { a: 0, b: 0 }
   const pids = { a: await backends(dbOne), b: await backends(dbMany) }
@@ -120,6 +123,10 @@ try {
   const satA = total(runsA)
   const satB = total(runsB)
   const ratio = satB.rps / satA.rps
+  // Each round of the one is paired with the round of the 10,000 that follows it: the median of the pairs' ratios is
+  // the figure the goal is judged on, since a burst of other work on the machine falls into one pair, not all.
+  const pairs = runsA.map((r, i) => (runsB[i]!.answered / runsB[i]!.seconds) / (r.answered / r.seconds)).sort((x, y) => x - y)
+  const median = pairs[Math.floor(pairs.length / 2)]!
   const stored = async (db: TestDatabase): Promise<number> => {
     const client = new pg.Client({ connectionString: db.url })
     await client.connect()
@@ -142,7 +149,8 @@ try {
   say(`after the rounds                : 1: ${memory(memOneAfter)}; ${fmt(APPS)}: ${memory(memManyAfter)}`)
   say(`throughput, 1 mini program      : ${fmt(satA.rps).padStart(6)} pushes/s   p99 ${satA.p99.toFixed(1)} ms   errors ${satA.errors}`)
   say(`throughput, ${fmt(APPS)} mini programs : ${fmt(satB.rps).padStart(6)} pushes/s   p99 ${satB.p99.toFixed(1)} ms   errors ${satB.errors}`)
-  say(`ratio ${fmt(APPS)} / 1                : ${ratio.toFixed(3)}   (goal ≥ 0.95)  ${ratio >= 0.95 ? 'met' : 'NOT met'}`)
+  say(`ratio ${fmt(APPS)} / 1, all rounds    : ${ratio.toFixed(3)}`)
+  say(`ratio ${fmt(APPS)} / 1, median of ${ROUNDS} pairs: ${median.toFixed(3)} (pairs ${pairs[0]!.toFixed(3)}–${pairs[pairs.length - 1]!.toFixed(3)})   (goal ≥ 0.95)  ${median >= 0.95 ? 'met' : 'NOT met'}`)
   const dbUs = (us: number): string => dbOne.kind === 'embedded' || Number.isNaN(us) ? 'n/a' : `${us.toFixed(0)} µs`
   say(`CPU per push                    : ingest ${satA.serverUs.toFixed(0)} µs → ${satB.serverUs.toFixed(0)} µs (×${(satB.serverUs / satA.serverUs).toFixed(3)}); PostgreSQL ${dbUs(satA.dbUs)} → ${dbUs(satB.dbUs)}`)
   say(`stored ≥ acknowledged           : 1: ${fmt(rowsA)} ≥ ${fmt(satA.success)}; ${fmt(APPS)}: ${fmt(rowsB)} ≥ ${fmt(satB.success)}  ${rowsA >= satA.success && rowsB >= satB.success ? 'yes' : 'NO'}`)

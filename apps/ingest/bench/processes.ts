@@ -22,6 +22,8 @@ export interface Server {
   eld: (reset?: boolean) => Promise<Eld>
   /** process.memoryUsage() after a full garbage collection. */
   memory: () => Promise<Memory>
+  /** Writes a heap snapshot (after a full GC) and returns its file. */
+  heapSnapshot: () => Promise<string>
   stop: () => Promise<void>
 }
 
@@ -64,6 +66,9 @@ export async function startServer (mode: 'bare' | 'ingest' | 'express', env: Nod
     },
     async memory () {
       return await answer<Memory>(child, { op: 'memory' }, 'memory')
+    },
+    async heapSnapshot () {
+      return (await answer<{ file: string }>(child, { op: 'snapshot' }, 'snapshot')).file
     },
     async stop () {
       if (child.exitCode !== null) return

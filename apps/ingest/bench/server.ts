@@ -7,7 +7,9 @@
 // It reports { op: 'listening', port } over IPC, then answers { op: 'eld' } with the event-loop delay (ms) measured
 // since the last { op: 'eld', reset: true }, and { op: 'memory' } with process.memoryUsage() after a full GC when
 // node runs with --expose-gc.
+import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
 import Fastify, { LogController } from 'fastify'
 import { createMetrics } from '@kefu/service'
 import ingestApp from '../src/app.js'
@@ -54,6 +56,11 @@ process.on('message', (msg: { op: string, reset?: boolean }) => {
   if (msg.op === 'memory') {
     (globalThis as { gc?: () => void }).gc?.()
     process.send!({ op: 'memory', ...process.memoryUsage() })
+    return
+  }
+  if (msg.op === 'snapshot') {
+    (globalThis as { gc?: () => void }).gc?.()
+    process.send!({ op: 'snapshot', file: writeHeapSnapshot(path.join(process.env.BENCH_HEAP_SNAPSHOTS ?? '.', `ingest-${process.pid}.heapsnapshot`)) })
     return
   }
   if (msg.op !== 'eld') return

@@ -13,6 +13,8 @@ export { secretContext } from './rows.js'
 export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
 /** Rows per INSERT when WECHAT_APPS is imported (14 parameters each: PostgreSQL takes 65,535 a statement). */
 const IMPORT_BATCH = 1000
+/** Rows per SELECT when rows are read (see #readRows). */
+const READ_PAGE = 1000
 
 /** Who changed a row imported from WECHAT_APPS. */
 export const CONFIGURATION = 'configuration'
@@ -157,7 +159,7 @@ export class MiniProgramRegistry {
    */
   async importConfigured (apps: WechatAppConfig[]): Promise<void> {
     const listed = new Set(apps.map((a) => a.appid))
-    const existing = new Map((await this.#prisma.miniProgram.findMany({ where: { appId: { in: [...listed] } } })).map((r) => [r.appId, r as Row]))
+    const existing = new Map((await this.#readRows()).filter((r) => listed.has(r.appId)).map((r) => [r.appId, r]))
     const writes = apps.filter((app) => {
       const row = existing.get(app.appid)
       return !(row !== undefined && row.source === CONFIGURATION && row.enabled && this.#sameConfiguration(row, app))
@@ -380,6 +382,26 @@ export class MiniProgramRegistry {
     return { program, entry: { program, crypto: createPushCrypto(program) } }
   }
 
+  /**
+   * Every row, READ_PAGE at a time in appid order. Besides bounding each answer, this keeps node-postgres from holding
+   * 10,000 rows for as long as a connection lives: pg-pool's first query on a new connection stays reachable from that
+   * connection's listeners (seen in a heap snapshot: 8 MB at 10,000 rows). No `appId: { in: [...] }` either: Prisma
+   * keeps each plan it compiled, with an object per parameter (another 5 MB for a list of 10,000).
+   */
+  async #readRows (): Promise<Row[]> {
+    const rows: Row[] = []
+    for (let after = ''; ;) {
+      const page = await this.#prisma.miniProgram.findMany({
+        where: { appId: { gt: after } },
+        orderBy: { appId: 'asc' },
+        take: READ_PAGE
+      }) as Row[]
+      rows.push(...page)
+      if (page.length < READ_PAGE) return rows
+      after = page[page.length - 1]!.appId
+    }
+  }
+
   async #load (appid: string | undefined): Promise<void> {
     if (appid !== undefined) {
       const row = await this.#prisma.miniProgram.findUnique({ where: { appId: appid } }) as Row | null
@@ -393,7 +415,7 @@ export class MiniProgramRegistry {
       // Read before the rows: a write between the two makes the next check read every row again, never miss it.
       this.#fingerprint = await this.#readFingerprint()
       this.#counts.fullLoads++
-      const rows = await this.#prisma.miniProgram.findMany() as Row[]
+      const rows = await this.#readRows()
       const all = new Map<string, MiniProgram>()
       const entries = new Map<string, MiniProgramEntry>()
       for (const row of rows) {

@@ -135,6 +135,33 @@ t.test('axe-core finds no serious or critical violation in the reports, the mini
   }
 })
 
+t.test('in English at 1280×800 the header, the conversation bar and the view tabs stay on one line each', async (t) => {
+  const USER = 'oEnglishLineUser00000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: 'hello' })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.on('pageerror', (err) => scriptErrors.push(err.message))
+  await signInAtA(page, sys)
+  await page.goto(`${sys.console.url}/?c=${SAFE}/${USER}`)
+  await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'Live', undefined, { timeout: 15_000 })
+  await page.waitForSelector('.timeline .msg')
+  const rows = (selector: string): Promise<number> => page.locator(selector).evaluate((box) => new Set([...box.children]
+    .filter((c) => getComputedStyle(c).display !== 'none')
+    .map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2) >> 4)).size)
+  t.equal(await rows('header.top'), 1, 'the header is one line')
+  t.equal(await rows('.conv-bar'), 1, 'the conversation bar is one line')
+  t.equal(await rows('.chat-head'), 1, 'the conversation’s head is one line')
+  const wrapped = await page.locator('.views [role=tab]').evaluateAll((tabs) => tabs.filter((tab) => {
+    const range = document.createRange()
+    range.selectNodeContents(tab)
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1
+  }).map((tab) => tab.textContent))
+  t.same(wrapped, [], 'each view’s tab is one line, its count beside its name')
+  t.ok(await page.locator('.views').evaluate((v) => v.scrollWidth <= v.clientWidth && [...v.children].every((tab) => tab.scrollWidth <= tab.clientWidth)), 'and fits')
+  await page.screenshot({ path: new URL('../../test-artifacts/review-english-1280.png', import.meta.url).pathname })
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

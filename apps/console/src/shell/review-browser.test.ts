@@ -28,8 +28,8 @@ const browser = await launchChromium(t, sys)
 const scriptErrors: string[] = []
 
 /** alice's console in a context of its own, open at `openid`'s conversation when given. */
-async function consoleOf (t: { teardown: (fn: () => unknown) => void }, opts: { width?: number, height?: number, openid?: string } = {}): Promise<{ context: BrowserContext, page: Page }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: 'zh-CN' })
+async function consoleOf (t: { teardown: (fn: () => unknown) => void }, opts: { width?: number, height?: number, openid?: string, dark?: boolean } = {}): Promise<{ context: BrowserContext, page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: 'zh-CN', colorScheme: opts.dark === true ? 'dark' : 'light' })
   t.teardown(() => context.close())
   const page = await context.newPage()
   page.on('pageerror', (err) => scriptErrors.push(err.message))
@@ -107,13 +107,19 @@ t.test('signing out at A takes the customers’ messages off the console', async
   t.equal(await page.locator('[data-conversation]').count(), 0, 'and the list of conversations')
 })
 
-t.test('axe-core finds no serious or critical violation in the reports, the mini programs, administration and the header menus, at 1280×800 and 390×844', async (t) => {
+t.test('axe-core finds no serious or critical violation in search results, the reports, the mini programs, administration and the header menus, at 1280×800, 390×844 and dark', async (t) => {
   const USER = 'oAxeReviewUser0000000000001'
-  await sys.push(SAFE, 'text', { from: USER, content: '你好' })
+  await sys.push(SAFE, 'text', { from: USER, content: '你好，请问几点发货' })
   await sys.worker.app.history.catchUp()
-  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
-    const size = `${width}×${height}`
-    const { page } = await consoleOf(t, { width, height })
+  for (const [width, height, dark] of [[1280, 800, false], [390, 844, false], [1280, 800, true]] as const) {
+    const size = `${width}×${height}${dark ? ', dark' : ''}`
+    const { page } = await consoleOf(t, { width, height, dark })
+    await page.locator('#open-search').click()
+    await page.locator('#search-q').fill('发货')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('.search-hit mark', { timeout: 10_000 })
+    await checkAccessible(t, page, `search results, matches marked (${size})`)
+    await page.locator('#search-dialog form[method=dialog] button').click()
     for (const menu of ['#notification-settings > summary', 'header details.menu:not(#notification-settings) > summary']) {
       await page.locator(menu).click()
       await checkAccessible(t, page, `a header menu (${size})`)

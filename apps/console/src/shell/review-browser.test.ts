@@ -5,20 +5,11 @@
 // screen, and axe-core on every view (reports, mini programs, administration, header menus) at 1280×800 and 390×844.
 import t from 'tap'
 import { type BrowserContext, type Page } from 'playwright-core'
-import { parseWechatApps } from '@kefu/service'
-import { APPS, Agent, startConsoleSystem } from '../../test/helper.js'
+import { Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
-const ORDER = 'tplOrderStatus-00000000000000000000000000001'
-const apps = parseWechatApps(APPS.map((a, i) => i > 0 ? a : {
-  ...a,
-  subscribeTemplates: [{
-    templateId: ORDER,
-    title: '订单状态提醒',
-    fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }],
-    page: 'pages/order/detail'
-  }]
-}), 'WECHAT_APPS')
+const ORDER = ORDER_TEMPLATE.templateId
+const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
 const sys = await startConsoleSystem(t, { label: 'console_review_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, history: { catchUpLagMs: 0 }, console: { teamwork: { autoAssignSweepMs: 0 } } })
 const SAFE = apps[0]!.appid
 // alice administers and owns: every view is hers to open.

@@ -18,6 +18,7 @@ import * as sync from '@kefu/sync'
 import * as worker from '@kefu/worker'
 import { startFakeWechat } from '@kefu/wechat-api/testing'
 import { DEMO_MEDIA_IDS, demoPng } from './demo-image.mjs'
+import { seedDemoQuickReplies } from './demo-quick-replies.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = process.env
@@ -131,6 +132,7 @@ async function main () {
     await db.prisma.agentApp.createMany({ data: apps.map((a) => ({ username: DEMO_USER.username, appId: a.appid })), skipDuplicates: true })
     // The demo agent administers the demo mini programs and owns them (the Mini programs page), so every part of the console is there to try.
     await db.prisma.agent.upsert({ where: { username: DEMO_USER.username }, create: { username: DEMO_USER.username, role: 'admin', owner: true, availability: 'online' }, update: { role: 'admin', owner: true } })
+    await seedDemoQuickReplies(db.prisma, apps.map((a) => a.appid), DEMO_USER.username)
   } else {
     await refuseDemoPassword(db.prisma)
   }

@@ -69,6 +69,19 @@ t.test('log out at A: B is anonymous at its next request (back-channel)', async 
   t.same(seen.navigations, [b.url + '/'])
 })
 
+t.test('signed out at A while B is open: B stops naming the person behind its notice', async (t) => {
+  await loginAtA(page, a.url, 'alice', PASSWORD)
+  const bPage = await page.context().newPage()
+  t.teardown(() => bPage.close())
+  t.equal(await openAndSettle(bPage, b.url + '/'), 'user')
+  t.equal(await bPage.textContent('#username'), 'alice')
+  await logoutAtA(page, a.url)
+  await bPage.waitForFunction(() => document.documentElement.dataset.session === 'ended', undefined, { timeout: 20_000 })
+  t.equal(await bPage.locator('#username').count(), 0, 'no “signed in as alice”')
+  t.notMatch(await bPage.textContent('main'), /alice/)
+  t.equal(await bPage.textContent('#anonymous'), '未登录。')
+})
+
 t.test('pages fit a phone and 1280×800, in Chinese by default and English when asked', async (t) => {
   for (const viewport of [{ width: 360, height: 740 }, { width: 1280, height: 800 }]) {
     for (const locale of ['zh-CN', 'en-US']) {

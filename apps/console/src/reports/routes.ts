@@ -30,7 +30,7 @@ const TEXT = {
     frt: '首次响应时间（每天）', frtDesc: '每天新会话的首次响应时间中位数与 P90', agentsChart: '客服回复与首次响应', agentsDesc: '每位客服的回复条数',
     conversations: '会话', messagesIn: '客户消息', messagesOut: '客服回复', frtMedian: '首次响应中位数', frtP90: '首次响应 P90', unanswered: '未回复',
     resolved: '已解决', resMedian: '解决用时中位数', resP90: '解决用时 P90', blocked: '被窗口拦截的回复', day: '日期', total: '合计', agent: '客服',
-    perApp: '按小程序', perAgent: '按客服', empty: '这段时间没有数据。',
+    perApp: '按小程序', perAgent: '按客服', tables: '明细表', empty: '这段时间没有数据。',
     note: '会话：客户的一段对话（首次来信、距上一条超过 24 小时、或在“已解决”之后再次来信时开始）。首次响应：会话开始到第一条成功回复。被拦截：回复窗口关闭或条数用完时被拒绝的回复（工作台预先拦截，或微信返回 45015/45047）。'
   },
   en: {
@@ -40,7 +40,7 @@ const TEXT = {
     frt: 'First response time per day', frtDesc: 'Median and p90 first response time of each day’s new conversations', agentsChart: 'Replies per agent', agentsDesc: 'Replies each agent sent',
     conversations: 'Conversations', messagesIn: 'Customer messages', messagesOut: 'Agent replies', frtMedian: 'First response, median', frtP90: 'First response, p90', unanswered: 'Unanswered',
     resolved: 'Resolved', resMedian: 'Resolution, median', resP90: 'Resolution, p90', blocked: 'Replies blocked by the window', day: 'Day', total: 'Total', agent: 'Agent',
-    perApp: 'Per mini program', perAgent: 'Per agent', empty: 'No data in this period.',
+    perApp: 'Per mini program', perAgent: 'Per agent', tables: 'Tables', empty: 'No data in this period.',
     note: 'Conversation: one episode of a customer’s conversation (it starts with their first message, one more than 24 hours after the previous, or one after it was resolved). First response: from its start to the first reply delivered. Blocked: replies refused because WeChat’s reply window was closed or used up (by the console before calling WeChat, or by WeChat: 45015/45047).'
   }
 }
@@ -208,7 +208,7 @@ ${summary}
 <figure>${frt}</figure>
 ${agents === '' ? '' : `<figure>${agents}</figure>`}
 </section>
-<div class="tables">${appTable}${agentTable}</div>
+<div class="tables" role="region" tabindex="0" aria-label="${escapeHtml(m.tables)}">${appTable}${agentTable}</div>
 <p class="note">${escapeHtml(m.note)}</p>
 </main>`
   }

@@ -29,6 +29,20 @@ const form = el('form', { class: 'search-form', role: 'search', onsubmit: (e) =>
     el('div', { class: 'search-filters' },
       field(T.allApps, app), field('OpenID', openid), field(S.tag, tag), field(S.status, status), field(S.assignee, assignee), field(S.from, from), field(S.to, to))))
 
+/**
+ * `text` with what the query's words matched wrapped in <mark>: text nodes and elements, never markup, so what a
+ * customer wrote is shown as written.
+ */
+export function marked (text, query) {
+  const words = [...new Set((query || '').trim().split(/\s+/).filter((w) => w !== ''))]
+  if (words.length === 0) return [text]
+  const pattern = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu')
+  return text.split(pattern).filter((part) => part !== '').map((part, i) => {
+    const hit = words.some((w) => w.toLocaleLowerCase() === part.toLocaleLowerCase())
+    return hit ? el('mark', { text: part }) : document.createTextNode(part)
+  })
+}
+
 function resultNode (item) {
   const who = item.direction === 'out' ? (item.agent || S.agent) : shortId(item.openid)
   const open = () => {
@@ -37,7 +51,7 @@ function resultNode (item) {
   }
   return el('li', {}, el('button', { type: 'button', class: 'search-hit', 'data-key': item.key, onclick: open },
     el('span', { class: 'hit-head', text: `${who} · ${state.apps.length > 1 ? item.appId.slice(-4) + ' · ' : ''}${fmtDate(item.at)}` }),
-    el('span', { class: 'hit-text', text: preview(item) || item.type })))
+    el('span', { class: 'hit-text' }, ...marked(preview(item) || item.type, lastQuery === null ? '' : lastQuery.get('q')))))
 }
 
 async function run (fresh) {
@@ -65,6 +79,14 @@ more.addEventListener('click', () => { run(false).catch(() => {}) })
 
 export const button = el('button', { type: 'button', id: 'open-search', text: S.search, 'aria-haspopup': 'dialog', onclick: () => openSearch() })
 export const reportsLink = el('a', { href: '/reports', id: 'open-reports', text: S.reports, hidden: true })
+
+/** Closes the search and drops its results (the session ended). */
+export function forget () {
+  if (dialog.open) dialog.close()
+  results.replaceChildren()
+  more.hidden = true
+  q.value = ''
+}
 
 export function openSearch () {
   if (!dialog.isConnected) {

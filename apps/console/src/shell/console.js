@@ -25,7 +25,7 @@ const status = el('span', { class: 'status', role: 'status', 'aria-live': 'polit
 const adminButton = el('button', { type: 'button', id: 'open-admin', text: T.admin, hidden: true, onclick: () => { openAdmin().catch(() => {}) } })
 const chatTitle = el('h2', { id: 'chat-title', text: '' })
 const windowInfo = el('span', { class: 'window', id: 'window-info' })
-const backButton = el('button', { class: 'back', type: 'button', text: T.back, onclick: closeConversation })
+const backButton = el('button', { class: 'back', type: 'button', text: T.back, onclick: () => closeConversation() })
 const panelButton = el('button', { class: 'panel-toggle', type: 'button', id: 'toggle-customer', text: T.customer, 'aria-controls': 'customer-panel', onclick: () => customer.toggle(!document.body.classList.contains('panel-open')) })
 const chat = el('main', { class: 'chat' },
   el('div', { class: 'chat-head' }, backButton, chatTitle, windowInfo, panelButton),
@@ -54,6 +54,14 @@ function showEnded () {
   status.classList.add('offline')
   composer.setReplyState(false, false)
   live.close()
+  // What customers wrote leaves the screen with the session: the conversation, the list, search results.
+  // The address keeps the conversation, so signing in again comes back to it.
+  if (state.current !== null) closeConversation({ keepAddress: true })
+  timeline.clear()
+  state.conversations = []
+  state.next = null
+  list.render()
+  search.forget()
   // The session watch (sso-client) says so and offers a sign-in that comes back to this conversation.
   if (window.kefuSession) window.kefuSession.check()
 }
@@ -115,12 +123,12 @@ async function openConversation ({ appId, openid, person, at }) {
 }
 on('open', (o) => { openConversation(o).catch((err) => { composer.notice.textContent = err.message }) })
 
-function closeConversation () {
+function closeConversation ({ keepAddress = false } = {}) {
   layout.classList.remove('has-chat')
   document.body.classList.remove('panel-open')
   state.current = null
   state.conv = null
-  rememberConversation(null)
+  if (!keepAddress) rememberConversation(null)
   layout.replaceChild(placeholder, layout.children[1])
   customer.panel.remove()
   list.render()

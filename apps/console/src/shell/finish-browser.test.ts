@@ -7,8 +7,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { crc32, deflateSync } from 'node:zlib'
 import { type BrowserContext, type Page } from 'playwright-core'
-import { parseWechatApps } from '@kefu/service'
-import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { addAgent, Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
@@ -33,16 +32,8 @@ function png (width: number, height: number): Buffer {
 }
 const PICTURE = png(600, 400)
 
-const ORDER = 'tplOrderStatus-00000000000000000000000000001'
-const apps = parseWechatApps(APPS.map((a, i) => i > 0 ? a : {
-  ...a,
-  subscribeTemplates: [{
-    templateId: ORDER,
-    title: '订单状态提醒',
-    fields: [{ key: 'character_string1', label: '订单号' }, { key: 'thing2', label: '商品名称' }, { key: 'phrase3', label: '订单状态' }],
-    page: 'pages/order/detail'
-  }]
-}), 'WECHAT_APPS')
+const ORDER = ORDER_TEMPLATE.templateId
+const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
 const sys = await startConsoleSystem(t, { label: 'console_finish_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, console: { teamwork: { autoAssignSweepMs: 0 } } })
 const SAFE = apps[0]!.appid
 await addAgent(sys, 'bob', [SAFE])

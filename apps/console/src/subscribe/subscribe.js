@@ -13,7 +13,8 @@ const notice = el('p', { class: 'subscribe-notice', id: 'subscribe-notice' })
 const offers = el('ul', { class: 'subscribe-offers', 'aria-label': S.offers })
 const formNotice = el('div', { class: 'notice', role: 'alert', id: 'subscribe-error' })
 const form = el('form', { class: 'subscribe-form', id: 'subscribe-form', novalidate: true, hidden: true })
-export const panel = el('section', { class: 'subscribe', id: 'subscribe', 'aria-labelledby': 'subscribe-title', hidden: true },
+// It scrolls when the timeline needs the room (tabindex: by keyboard too, its offers may all be disabled).
+export const panel = el('section', { class: 'subscribe', id: 'subscribe', 'aria-labelledby': 'subscribe-title', tabindex: '0', hidden: true },
   el('h3', { id: 'subscribe-title', text: S.title }), notice, offers, form)
 
 /** The conversation shown, its templates, and the one being filled in. */

@@ -31,7 +31,18 @@ export default async function pageRoutes (fastify: FastifyInstance): Promise<voi
     const { user, unavailable } = await fastify.sso.pageState(request)
     const script = unavailable ? '' : await fastify.sso.pageScript(request, reply, { nonce })
     // Signed in: warn before an idle sign-out, and say so when the session ended.
-    const watch = user === null ? '' : `<script nonce="${nonce}" src="${fastify.sso.sessionWatchPath}" defer></script>`
+    // Once it has ended, the page stops naming the person (the notice alone said so, over "signed in as …").
+    const watch = user === null
+      ? ''
+      : `<script nonce="${nonce}" src="${fastify.sso.sessionWatchPath}" defer></script>
+<script nonce="${nonce}">document.addEventListener('kefu-session', function (e) {
+  var user = document.querySelector('.user');
+  if (e.detail !== 'ended' || user === null) return;
+  var p = document.createElement('p');
+  p.id = 'anonymous';
+  p.textContent = ${JSON.stringify(m.anonymous).replace(/</g, '\u003c')};
+  user.replaceWith(p);
+});</script>`
     const state = user !== null
       ? `<p class="user">${escapeHtml(m.signedInAs)}<strong id="username">${escapeHtml(user.username)}</strong></p>`
       : unavailable

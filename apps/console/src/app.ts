@@ -44,6 +44,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     prisma: opts.prisma,
     prismaConcurrency: opts.prismaConcurrency,
     databaseUrl: opts.databaseUrl,
+    databaseReadUrl: opts.databaseReadUrl,
     dataDir: opts.dataDir,
     poolMax: opts.poolMax
   })

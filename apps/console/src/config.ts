@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import {
-  readDatabase, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, trustProxyOption, type DatabaseConfig,
+  readDatabase, readDatabaseReadUrl, readHttpUrl, readInt, readListener, readRedisUrl, readTrustProxy, trustProxyOption, type DatabaseConfig,
   type Env, type RedisTarget, type ListenerConfig, type TrustProxy
 } from '@kefu/service'
 import { readSecretKeys, type SecretKey } from '@kefu/secrets'
@@ -13,6 +13,8 @@ import { readHistoryConfig, type HistoryConfig } from './history/index.js'
 export interface ConsoleConfig extends ListenerConfig, DatabaseConfig, BSiteConfig {
   /** REDIS_URL or REDIS_CLUSTER_URLS. */
   redisUrl?: RedisTarget
+  /** DATABASE_READ_URL: a read replica for search, reports and history browsing. */
+  databaseReadUrl?: string
   /** KEFU_SECRET_KEY: the same keys as ingest's (the console opens the AppSecrets ingest's table holds, and seals authorizers' refresh tokens). */
   secretKeys: SecretKey[]
   secretKeyGenerated: boolean
@@ -40,6 +42,7 @@ export function loadConfig (env: Env): ConsoleConfig {
     ...listener,
     ...readBSiteConfig(env, { port: listener.port, clientId: 'console', redisUrl }),
     ...database,
+    databaseReadUrl: readDatabaseReadUrl(env),
     redisUrl,
     secretKeys: secretKeys.keys,
     secretKeyGenerated: secretKeys.generated,
@@ -59,6 +62,7 @@ export function appOptions (config: ConsoleConfig): ConsoleOptions {
     ...bSiteOptions(config),
     secretKeys: config.secretKeys,
     databaseUrl: config.databaseUrl,
+    databaseReadUrl: config.databaseReadUrl,
     poolMax: config.poolMax,
     redisUrl: config.redisUrl,
     wechatApiBase: config.wechatApiBase,

@@ -42,6 +42,8 @@ export interface ConsoleOptions {
   prisma?: PrismaClient
   prismaConcurrency?: number
   databaseUrl?: string
+  /** DATABASE_READ_URL: search, reports and history browsing read from this replica. */
+  databaseReadUrl?: string
   dataDir?: string
   poolMax?: number
   redis?: RedisClient

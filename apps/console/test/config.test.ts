@@ -72,3 +72,14 @@ t.test('appOptions and serverOptions carry every setting to the app and to Fasti
 t.test('metrics: their own listener, 9467 on loopback by default, never PORT; off loopback only with METRICS_TOKEN', async (t) => {
   checkMetricsSettings(t, (env) => loadConfig({ CLIENT_SECRET: secret, ...env }).metrics, { port: 9467, publicPort: 3003 })
 })
+
+t.test('DATABASE_READ_URL: optional, only beside DATABASE_URL, a postgresql:// URL, DATABASE_PASSWORD put in', async (t) => {
+  const primary = { CLIENT_SECRET: secret, KEFU_SECRET_KEY: key, DATABASE_URL: 'postgresql://kefu@db.test:5432/kefu' }
+  t.equal(loadConfig({ ...primary, DATABASE_READ_URL: 'postgresql://kefu@replica.test:5432/kefu' }).databaseReadUrl, 'postgresql://kefu@replica.test:5432/kefu')
+  t.equal(appOptions(loadConfig({ ...primary, DATABASE_READ_URL: 'postgresql://kefu@replica.test:5432/kefu' })).databaseReadUrl, 'postgresql://kefu@replica.test:5432/kefu', 'handed to the app')
+  t.equal(loadConfig(primary).databaseReadUrl, undefined)
+  t.throws(() => loadConfig({ CLIENT_SECRET: secret, DATABASE_READ_URL: 'postgresql://kefu@replica.test:5432/kefu' }), /^DATABASE_READ_URL is set without DATABASE_URL: a replica needs its primary/)
+  t.throws(() => loadConfig({ ...primary, DATABASE_READ_URL: 'mysql://replica.test/kefu' }), /^DATABASE_READ_URL must be a postgresql:\/\/ URL$/)
+  t.equal(loadConfig({ ...primary, DATABASE_PASSWORD: 'p@ss word', DATABASE_READ_URL: 'postgresql://kefu@replica.test:5432/kefu' }).databaseReadUrl,
+    'postgresql://kefu:p%40ss%20word@replica.test:5432/kefu')
+})

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { PrismaClient } from './generated/prisma/client.js'
 import { openDatabase } from './database.js'
@@ -5,6 +6,11 @@ import { openDatabase } from './database.js'
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient
+    /**
+     * For reads that may lag a little (search, reports, browsing history): a replica's client with DATABASE_READ_URL,
+     * otherwise `prisma` itself. Never for a read that must see what this request or the one before it wrote.
+     */
+    replica: PrismaClient
     /** Connections the database takes at once (1 for embedded PostgreSQL). */
     dbConcurrency: number
   }
@@ -19,6 +25,8 @@ export interface DatabasePluginOptions {
   databaseUrl?: string
   dataDir?: string
   poolMax?: number
+  /** DATABASE_READ_URL: a read replica of that database (a hot standby), for `fastify.replica`. */
+  databaseReadUrl?: string
 }
 
 /** Decorates `fastify.prisma`: the caller's client, or one this plugin opens and closes with the app. */
@@ -26,8 +34,23 @@ export const databasePlugin = fp<DatabasePluginOptions>(async function database 
   if (opts.prisma !== undefined) {
     fastify.decorate('prisma', opts.prisma)
     fastify.decorate('dbConcurrency', opts.prismaConcurrency ?? 1)
+  } else {
+    await openPrimary(fastify, opts)
+  }
+  if (opts.databaseReadUrl === undefined) {
+    fastify.decorate('replica', fastify.prisma)
     return
   }
+  const replica = await openDatabase({
+    url: opts.databaseReadUrl,
+    poolMax: opts.poolMax,
+    onPoolError: (err) => fastify.log.warn({ err: err.message }, 'read replica connection lost')
+  })
+  fastify.decorate('replica', replica.prisma)
+  fastify.addHook('onClose', async () => { await replica.close() })
+}, { name: 'kefu-database' })
+
+async function openPrimary (fastify: FastifyInstance, opts: DatabasePluginOptions): Promise<void> {
   const db = await openDatabase({
     url: opts.databaseUrl,
     dataDir: opts.dataDir,
@@ -38,4 +61,4 @@ export const databasePlugin = fp<DatabasePluginOptions>(async function database 
   fastify.decorate('prisma', db.prisma)
   fastify.decorate('dbConcurrency', db.embedded ? 1 : (opts.poolMax ?? 10))
   fastify.addHook('onClose', async () => { await db.close() })
-}, { name: 'kefu-database' })
+}

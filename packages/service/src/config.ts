@@ -93,24 +93,43 @@ function refusePlaceholderPassword (name: string, url: string): void {
  */
 export function readDatabaseUrl (env: Env): string | undefined {
   const raw = present(env, 'DATABASE_URL')
-  // Not trimmed: spaces may belong to a password.
-  const password = env.DATABASE_PASSWORD === undefined || env.DATABASE_PASSWORD === '' ? undefined : env.DATABASE_PASSWORD
   if (raw === undefined) {
-    if (password !== undefined) throw new ConfigError('DATABASE_PASSWORD is set without DATABASE_URL: set DATABASE_URL too (without a password)')
+    if (databasePassword(env) !== undefined) throw new ConfigError('DATABASE_PASSWORD is set without DATABASE_URL: set DATABASE_URL too (without a password)')
     return undefined
   }
-  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL')
+  return withPassword(env, 'DATABASE_URL', raw)
+}
+
+/**
+ * DATABASE_READ_URL: a read replica (hot standby) of DATABASE_URL's database, where the console sends search, reports
+ * and history browsing. DATABASE_PASSWORD goes into it as into DATABASE_URL (a standby has its primary's roles).
+ */
+export function readDatabaseReadUrl (env: Env): string | undefined {
+  const raw = present(env, 'DATABASE_READ_URL')
+  if (raw === undefined) return undefined
+  if (present(env, 'DATABASE_URL') === undefined) throw new ConfigError('DATABASE_READ_URL is set without DATABASE_URL: a replica needs its primary (the embedded database has none)')
+  return withPassword(env, 'DATABASE_READ_URL', raw)
+}
+
+/** Not trimmed: spaces may belong to a password. */
+function databasePassword (env: Env): string | undefined {
+  return env.DATABASE_PASSWORD === undefined || env.DATABASE_PASSWORD === '' ? undefined : env.DATABASE_PASSWORD
+}
+
+function withPassword (env: Env, name: string, raw: string): string {
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(`${name} must be a postgresql:// URL`)
+  const password = databasePassword(env)
   if (password === undefined) {
-    refusePlaceholderPassword('DATABASE_URL', raw)
+    refusePlaceholderPassword(name, raw)
     return raw
   }
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw new ConfigError('DATABASE_URL is not a valid URL')
+    throw new ConfigError(`${name} is not a valid URL`)
   }
-  if (url.password !== '') throw new ConfigError('DATABASE_URL carries a password and DATABASE_PASSWORD is set: keep one of them')
+  if (url.password !== '') throw new ConfigError(`${name} carries a password and DATABASE_PASSWORD is set: keep one of them`)
   refusePlaceholder('DATABASE_PASSWORD', password)
   url.password = encodeURIComponent(password)
   return url.toString()

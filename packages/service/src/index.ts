@@ -1,5 +1,5 @@
 export {
-  ConfigError, readString, readOptional, readInt, readDrainMs, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl,
+  ConfigError, readString, readOptional, readInt, readDrainMs, readPort, readLogLevel, readHttpUrl, readOrigin, readDatabaseUrl, readDatabaseReadUrl,
   readRedisUrl, readJson, readMetricsListener, readListener, readDatabase, type Env, type MetricsListenerConfig, type ListenerConfig,
   type DatabaseConfig
 } from './config.js'

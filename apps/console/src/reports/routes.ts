@@ -89,7 +89,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
   async function report (request: FastifyRequest<{ Querystring: ReportQuery }>): Promise<{ agent: Agent, report: Report }> {
     const agent = await request.agent()
     if (!await isAdmin(agent.username)) throw new AdminsOnly()
-    return { agent, report: await teamReport(fastify.prisma, await range(agent, request.query), opts.timeoutMs) }
+    return { agent, report: await teamReport(fastify.replica, await range(agent, request.query), opts.timeoutMs) }
   }
 
   fastify.get<{ Querystring: ReportQuery }>('/api/reports', { schema: { querystring: query } }, async function reportJson (request, reply) {
@@ -124,7 +124,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     let selected: { apps: string[], from: string, to: string }
     try {
       selected = await range(agent, request.query)
-      r = await teamReport(fastify.prisma, selected, opts.timeoutMs)
+      r = await teamReport(fastify.replica, selected, opts.timeoutMs)
     } catch (err) {
       const status = err instanceof BadReport ? 400 : err instanceof TooSlow ? 503 : null
       if (status !== null) return page(reply, lang, m.title, `<p role="alert">${escapeHtml((err as Error).message)}</p><p><a href="/reports">${escapeHtml(m.title)}</a></p>`, status)

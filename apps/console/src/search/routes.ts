@@ -124,7 +124,7 @@ export default async function searchRoutes (fastify: FastifyInstance, opts: Sear
     if (from !== undefined && to !== undefined && from >= to) throw new BadSearch('from must be before to')
     if (apps.length === 0) return { results: [], next: null }
     try {
-      const found = await search(fastify.prisma, {
+      const found = await search(fastify.replica, {
         apps, text: q.q, openid: q.openid, tag: q.tag, status: q.status, assignee: q.assignee, direction: q.direction, from, to,
         after: q.after === undefined ? undefined : cursorOf(q.after), limit: q.limit ?? 20, timeoutMs: opts.timeoutMs
       })
@@ -156,7 +156,7 @@ export default async function searchRoutes (fastify: FastifyInstance, opts: Sear
     if (!agent.apps.includes(appid)) throw new NoSuchApp()
     const summary = await fastify.consoleStore.conversation(appid, openid)
     if (summary === null) throw new NoSuchConversation()
-    const messages = await around(fastify.prisma, appid, openid, request.query.key, request.query.each ?? 25, opts.timeoutMs)
+    const messages = await around(fastify.replica, appid, openid, request.query.key, request.query.each ?? 25, opts.timeoutMs)
     if (messages === null) throw new NoSuchConversation()
     return { conversation: summary, messages: await fastify.mediaLibrary.annotate(messages), target: request.query.key }
   })

@@ -77,12 +77,8 @@ export interface ConsoleOptions {
   statusPollMs?: number
   now?: () => number
   fetch?: typeof fetch
-  /** Assignment, status, notes, quick replies, the customer panel (issue #10): profile lookup limits, the assignment sweep. */
-  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'connectedWithinS'> & {
-    /** Not read by the console: the sweep is the worker's (apps/worker, its option of the same name). The console's
-     *  test helper hands it on to the worker it starts. */
-    autoAssignSweepMs?: number
-  }
+  /** The customer panel's profile lookup limits, and when an agent counts as connected (issue #10). */
+  teamwork?: Pick<CustomerOptions, 'profileTimeoutMs' | 'profileCacheS'> & Pick<LiveOptions, 'connectedWithinS'>
   /** Kept media (issue #11): MEDIA_STORE, MEDIA_MAX_BYTES; default files under DATA_DIR/media. The worker keeps them. */
   history?: Partial<ConsoleHistoryOptions>
   /** The service's metrics, served by the caller on a listener of their own (runService, pnpm start); default a fresh registry. */

@@ -248,8 +248,7 @@ export async function startConsoleSystem (t: Tap, opts: {
     fetch: consoleOptions.fetch,
     now: consoleOptions.now,
     history: opts.history,
-    // What the console's tests say of the sweep and of a connected agent, now the worker's sweep.
-    autoAssignSweepMs: consoleOptions.teamwork?.autoAssignSweepMs,
+    // When an agent counts as connected: the console's setting, which the worker's sweep follows too.
     connectedWithinS: consoleOptions.teamwork?.connectedWithinS,
     ...(consoleOptions.component === undefined ? {} : { component: consoleOptions.component, componentTokenPrefix: consoleOptions.componentTokenPrefix }),
     ...opts.worker

@@ -21,7 +21,8 @@ t.teardown(() => fake.close())
 const sys = await startConsoleSystem(t, {
   label: 'console_component',
   captureLogs: true,
-  console: { component: FAKE_COMPONENT, wechatApiBase: fake.url, componentAuthorizeUrl: fake.authorizeUrl, secretKeys, componentTokenPrefix: tokenPrefix, teamwork: { autoAssignSweepMs: 0 } }
+  console: { component: FAKE_COMPONENT, wechatApiBase: fake.url, componentAuthorizeUrl: fake.authorizeUrl, secretKeys, componentTokenPrefix: tokenPrefix },
+  worker: { autoAssignSweepMs: 0 }
 })
 const bound = await bindServer()
 const ingestPrefix = testKeyPrefix('console-component-ingest')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { APPS, Agent, addAgent, openStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const sys = await startConsoleSystem(t, { label: 'console_assignment', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_assignment', worker: { autoAssignSweepMs: 0 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 // alice serves every mini program; bob SAFE and PLAIN; carol PLAIN only; ada administers SAFE and PLAIN.
 await addAgent(sys, 'bob', [SAFE, PLAIN])

@@ -2,7 +2,7 @@ import t from 'tap'
 import { APPS, Agent, addAgent, openStream, startConsoleSystem, type EventStream } from '../../test/helper.js'
 
 const real = process.env.DATABASE_URL !== undefined && process.env.REDIS_URL !== undefined
-const sys = await startConsoleSystem(t, { label: 'console_auto_assign', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_auto_assign', worker: { autoAssignSweepMs: 0 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'ada', [PLAIN, SAFE], { role: 'admin' })
 await addAgent(sys, 'bob', [PLAIN, SAFE], { availability: 'online' })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { APPS, Agent, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const sys = await startConsoleSystem(t, { label: 'console_notes', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_notes', worker: { autoAssignSweepMs: 0 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE])
 await addAgent(sys, 'carol', [PLAIN])

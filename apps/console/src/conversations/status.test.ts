@@ -1,7 +1,7 @@
 import t from 'tap'
 import { APPS, Agent, addAgent, openStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const sys = await startConsoleSystem(t, { label: 'console_status', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_status', worker: { autoAssignSweepMs: 0 } })
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 await addAgent(sys, 'bob', [SAFE, PLAIN], { availability: 'online' })
 await addAgent(sys, 'carol', [PLAIN])

@@ -39,7 +39,7 @@ backend.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/kefu/p
 
 const [SAFE, PLAIN] = APPS.map((a) => a.appid) as [string, string]
 const apps = APPS.map((a) => a.appid === SAFE ? { ...a, profileUrl: backend.url, profileSecret: PROFILE_SECRET } : a)
-const sys = await startConsoleSystem(t, { label: 'console_customer', console: { apps, teamwork: { autoAssignSweepMs: 0, profileTimeoutMs: 300 } } })
+const sys = await startConsoleSystem(t, { label: 'console_customer', console: { apps, teamwork: { profileTimeoutMs: 300 } }, worker: { autoAssignSweepMs: 0 } })
 await addAgent(sys, 'carol', [PLAIN])
 const alice = new Agent()
 await alice.signIn(sys)

@@ -20,11 +20,11 @@ const MAX_BUFFERED = 1024 * 1024
 const asked = { a: 0, apps: 0, marks: 0 }
 const sys = await startConsoleSystem(t, {
   label: 'console_live_limits',
+  worker: { autoAssignSweepMs: 0 },
   console: {
     sessionCheckMs: CHECK_MS,
     // A's answer is not reused: every look at a login is a call to A, and counts.
     checkIntervalMs: 1,
-    teamwork: { autoAssignSweepMs: 0 },
     fetch: async (input, init) => {
       if (typeof input === 'string' && input.endsWith('/sso/check')) asked.a++
       return await fetch(input, init)
@@ -170,7 +170,7 @@ t.test(`a client that does not read is cut off once ${MAX_BUFFERED} bytes wait f
 })
 
 t.test('a client that does not read is cut off when nothing drains for a while, even below the byte bound', async (t) => {
-  const slow = await startConsoleSystem(t, { label: 'console_live_drain', console: { liveStreams: { drainTimeoutMs: 1500 }, teamwork: { autoAssignSweepMs: 0 } } })
+  const slow = await startConsoleSystem(t, { label: 'console_live_drain', console: { liveStreams: { drainTimeoutMs: 1500 } }, worker: { autoAssignSweepMs: 0 } })
   const alice = new Agent()
   await alice.signIn(slow)
   const { client, server } = await stalledStream(slow, alice)

@@ -6,7 +6,7 @@ import { APPS, Agent, addAgent, openStream, startConsoleSystem } from '../../tes
 const real = process.env.DATABASE_URL !== undefined && process.env.REDIS_URL !== undefined
 
 t.test('changes on console #1 reach streams on console #2', { skip: !real && 'needs DATABASE_URL and REDIS_URL (embedded run)' }, async (t) => {
-  const sys = await startConsoleSystem(t, { label: 'console_live_team', console: { teamwork: { autoAssignSweepMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'console_live_team', worker: { autoAssignSweepMs: 0 } })
   const second = await sys.startConsole()
   const SAFE = APPS[0]!.appid
   await addAgent(sys, 'bob', [SAFE], { availability: 'online' })

@@ -34,7 +34,7 @@ const PICTURE = png(600, 400)
 
 const ORDER = ORDER_TEMPLATE.templateId
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
-const sys = await startConsoleSystem(t, { label: 'console_finish_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_finish_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, worker: { autoAssignSweepMs: 0 } })
 const SAFE = apps[0]!.appid
 await addAgent(sys, 'bob', [SAFE])
 

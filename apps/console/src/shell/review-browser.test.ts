@@ -10,7 +10,7 @@ import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.
 
 const ORDER = ORDER_TEMPLATE.templateId
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
-const sys = await startConsoleSystem(t, { label: 'console_review_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, history: { catchUpLagMs: 0 }, console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_review_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, history: { catchUpLagMs: 0 }, worker: { autoAssignSweepMs: 0 } })
 const SAFE = apps[0]!.appid
 // alice administers and owns: every view is hers to open.
 await sys.prisma.agent.upsert({ where: { username: 'alice' }, create: { username: 'alice', role: 'admin', owner: true }, update: { role: 'admin', owner: true } })

@@ -10,7 +10,7 @@ import { launchChromium, signInAtA } from '../../test/chromium.js'
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 
-const sys = await startConsoleSystem(t, { label: 'console_team_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_team_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', worker: { autoAssignSweepMs: 0 } })
 const SAFE = APPS[0]!.appid
 const USER = 'oTeamUser000000000000000001'
 await addAgent(sys, 'bob', [SAFE])

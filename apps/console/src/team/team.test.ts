@@ -5,7 +5,7 @@ import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { APPS, Agent, addAgent, openedStream, signedIn, startConsoleSystem } from '../../test/helper.js'
 
-const sys = await startConsoleSystem(t, { label: 'console_team', console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_team', worker: { autoAssignSweepMs: 0 } })
 const [SAFE, PLAIN, NO_SECRET] = APPS.map((a) => a.appid) as [string, string, string]
 await addAgent(sys, 'bob', [SAFE])
 await addAgent(sys, 'carol', [PLAIN])

@@ -3,9 +3,9 @@
 // Access tokens are shared with the consoles through Redis (the console's token keys): one refresh for all.
 import type { FastifyInstance } from 'fastify'
 import type { MediaSource } from '@kefu/history'
-import { ComponentStore, type WechatComponentConfig } from '@kefu/mini-programs'
+import { ComponentStore, componentApi, wechatApiPerApp, type WechatComponentConfig } from '@kefu/mini-programs'
 import { SecretBox, type SecretKey } from '@kefu/secrets'
-import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, WechatComponentApi, type TokenStore } from '@kefu/wechat-api'
+import { createMemoryTokenStore, createRedisTokenStore, WechatApiError, type WechatComponentApi, type TokenStore } from '@kefu/wechat-api'
 
 export interface WechatMediaOptions {
   baseUrl?: string
@@ -32,14 +32,8 @@ export async function openWechatMedia (fastify: FastifyInstance, opts: WechatMed
   if (opts.component !== undefined) {
     const { config, secretKeys } = opts.component
     const store = new ComponentStore({ prisma: fastify.prisma, secrets: new SecretBox(secretKeys), bus: fastify.bus, componentAppid: config.appid, now: opts.now })
-    externalTokens = new WechatComponentApi({
+    externalTokens = componentApi(config, store, {
       baseUrl: opts.baseUrl,
-      component: config,
-      state: {
-        verifyTicket: async () => await store.verifyTicket(),
-        refreshToken: async (appid) => await store.refreshToken(appid),
-        saveRefreshToken: async (appid, token) => { await store.saveRefreshToken(appid, token) }
-      },
       tokenStore: await tokenStore(fastify, opts.component.tokenPrefix),
       isAuthorizer: (appid) => registry.get(appid)?.program.source === 'component',
       fetch: opts.fetch,
@@ -47,26 +41,7 @@ export async function openWechatMedia (fastify: FastifyInstance, opts: WechatMed
       logger: fastify.log
     })
   }
-  const clients = new Map<string, { secret: string | undefined, api: WechatApi }>()
-  /** A client for `appid` with its AppSecret as the registry holds it now (made again when the secret changes). */
-  function api (appid: string): WechatApi {
-    const found = registry.find(appid)
-    const secret = found?.enabled === true ? found.secret : undefined
-    const known = clients.get(appid)
-    if (known !== undefined && known.secret === secret) return known.api
-    const made = new WechatApi({
-      baseUrl: opts.baseUrl,
-      apps: secret === undefined ? [] : [{ appid, secret }],
-      tokenStore: tokens,
-      fetch: opts.fetch,
-      clock: opts.now,
-      maxMediaBytes: opts.maxMediaBytes,
-      logger: fastify.log,
-      externalTokens
-    })
-    clients.set(appid, { secret, api: made })
-    return made
-  }
+  const api = wechatApiPerApp(registry, { baseUrl: opts.baseUrl, tokenStore: tokens, fetch: opts.fetch, clock: opts.now, maxMediaBytes: opts.maxMediaBytes, logger: fastify.log, externalTokens })
   return {
     getMedia: async (appid, mediaId) => await api(appid).getMedia(appid, mediaId),
     failure (err) {

@@ -13,3 +13,4 @@ export {
   type Authorization, type ComponentStoreOptions
 } from './component-store.js'
 export { miniProgramsPlugin, type MiniProgramsPluginOptions } from './plugin.js'
+export { wechatApiPerApp, componentApi, type ProgramLookup } from './wechat-clients.js'

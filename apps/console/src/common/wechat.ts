@@ -1,3 +1,4 @@
+import { wechatApiPerApp } from '@kefu/mini-programs'
 import type { RedisClient } from '@kefu/service'
 import { createMemoryTokenStore, createRedisTokenStore, WechatApi, WechatApiError, type ExternalTokens, type TokenRefresh, type TokenStore } from '@kefu/wechat-api'
 import type { MiniProgramLookup } from './mini-programs.js'
@@ -24,10 +25,8 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
   const tokenStore: TokenStore = options.redis === null
     ? createMemoryTokenStore()
     : await createRedisTokenStore({ client: options.redis, prefix: options.redisPrefix + 'token:' })
-  const clients = new Map<string, { secret: string | undefined, api: WechatApi }>()
-  const clientOptions = (secret: string | undefined, appid: string, store: TokenStore): ConstructorParameters<typeof WechatApi>[0] => ({
+  const clientOptions = (store: TokenStore): Omit<ConstructorParameters<typeof WechatApi>[0], 'apps'> => ({
     baseUrl: options.baseUrl,
-    apps: secret === undefined ? [] : [{ appid, secret }],
     tokenStore: store,
     fetch: options.fetch,
     clock: options.now,
@@ -36,16 +35,7 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
     onTokenRefresh: options.onTokenRefresh,
     externalTokens: options.externalTokens
   })
-  /** A client for `appid` with its AppSecret as the registry holds it now (made again when the secret changes). */
-  function api (appid: string): WechatApi {
-    const found = options.apps.find(appid)
-    const secret = found?.enabled === true ? found.secret : undefined
-    const known = clients.get(appid)
-    if (known !== undefined && known.secret === secret) return known.api
-    const made = new WechatApi(clientOptions(secret, appid, tokenStore))
-    clients.set(appid, { secret, api: made })
-    return made
-  }
+  const api = wechatApiPerApp(options.apps, clientOptions(tokenStore))
   return {
     send: (appid, openid, body) => api(appid).sendMessage(appid, openid, body),
     sendSubscribe: (appid, openid, body) => api(appid).sendSubscribeMessage(appid, openid, body),
@@ -56,7 +46,7 @@ export async function createWechatSender (options: WechatSenderOptions): Promise
       // A store of its own: the answer comes from WeChat now, not from a token cached under an earlier secret.
       const own = createMemoryTokenStore()
       try {
-        await new WechatApi(clientOptions(secret, appid, own)).verifyCredentials(appid)
+        await new WechatApi({ ...clientOptions(own), apps: [{ appid, secret }] }).verifyCredentials(appid)
       } finally {
         await own.close()
       }

@@ -2,9 +2,9 @@
 // sender uses for mini programs of source component (replies, media, subscribe messages), and the durable state it
 // reads (ticket, refresh tokens). Made before the sender, so app.ts can hand it over.
 import type { FastifyInstance } from 'fastify'
-import { ComponentStore, type WechatComponentConfig } from '@kefu/mini-programs'
+import { ComponentStore, componentApi, type WechatComponentConfig } from '@kefu/mini-programs'
 import { SecretBox, type SecretKey } from '@kefu/secrets'
-import { createMemoryTokenStore, createRedisTokenStore, WechatComponentApi, type TokenStore } from '@kefu/wechat-api'
+import { createMemoryTokenStore, createRedisTokenStore, type WechatComponentApi, type TokenStore } from '@kefu/wechat-api'
 import { servedByPlatform, type MiniProgramLookup } from '../common/mini-programs.js'
 
 export interface ConsoleComponent {
@@ -36,14 +36,8 @@ export async function openComponent (fastify: FastifyInstance, opts: ConsoleComp
     ? createMemoryTokenStore()
     : await createRedisTokenStore({ client: fastify.redis, prefix: opts.tokenPrefix ?? 'kefu:wechat-component:' })
   fastify.addHook('onClose', async () => { await tokenStore.close() })
-  const api = new WechatComponentApi({
+  const api = componentApi(opts.config, store, {
     baseUrl: opts.wechatApiBase,
-    component: opts.config,
-    state: {
-      verifyTicket: async () => await store.verifyTicket(),
-      refreshToken: async (appid) => await store.refreshToken(appid),
-      saveRefreshToken: async (appid, token) => { await store.saveRefreshToken(appid, token) }
-    },
     tokenStore,
     // A memory lookup: enabled, and served by the platform. A withdrawn one is disabled at once on every instance.
     isAuthorizer: (appid) => servedByPlatform(lookup, appid),

@@ -105,7 +105,7 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
       UNION ALL ${outboundScan('AND id > $6')}) o
     GROUP BY 1, 2, 3`, range.apps, s, e, range.from, range.to, o)
   // The customers with rows not folded yet: their episodes are computed from the tables, the others' read.
-  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
+  const tail = await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
     SELECT app_id, openid, 0::bigint AS lo FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
     UNION SELECT app_id, openid, 0 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
     ${hasActivity ? 'UNION SELECT app_id, openid, 0 FROM conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : 'UNION SELECT NULL, NULL, $4::bigint WHERE false'}`,
@@ -124,9 +124,12 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
     ${after('replied_at', 'replied_by')} f ON true
     ${after('resolved_at', 'resolved_by')} r ON true
     WHERE e.app_id = ANY($1::text[]) AND e.start >= to_timestamp($2) AND e.start < to_timestamp($3)
-      AND NOT EXISTS (SELECT 1 FROM report_tail t WHERE t.app_id = e.app_id AND t.openid = e.openid)
-    UNION ALL
-    SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
+      AND NOT EXISTS (SELECT 1 FROM report_tail t WHERE t.app_id = e.app_id AND t.openid = e.openid)`, range.apps, s, e)
+  // Only when there are such customers: over an empty report_tail the planner may still walk the range's messages.
+  if (tail > 0) {
+    await tx.$executeRawUnsafe(`INSERT INTO ep SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by
+      FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
+  }
 }
 
 /** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */

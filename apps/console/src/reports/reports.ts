@@ -111,24 +111,23 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
     ${hasActivity ? 'UNION SELECT app_id, openid, 0 FROM conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : 'UNION SELECT NULL, NULL, $4::bigint WHERE false'}`,
   range.apps, m, o, a)
   await tx.$executeRawUnsafe('ANALYZE report_tail')
-  // A roll-up episode is the range's last of its customer when the next starts at or after the end; then, as the
-  // statement over the tables says, its first reply (resolution) is the first after the end if none came before it.
-  const after = (at: string, by: string): string => `LEFT JOIN LATERAL (SELECT x.${at} AS at, x.${by} AS who FROM report_episode x
-      WHERE e.${at} IS NULL AND e.next_start >= to_timestamp($3) AND x.app_id = e.app_id AND x.openid = e.openid
-        AND x.start >= e.next_start AND x.${at} IS NOT NULL ORDER BY x.start LIMIT 1)`
   await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS
-    SELECT e.app_id, e.openid, e.start, ((e.start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day,
-           coalesce(e.replied_at, f.at) AS replied_at, CASE WHEN e.replied_at IS NULL THEN f.who ELSE e.replied_by END AS replied_by,
-           coalesce(e.resolved_at, r.at) AS resolved_at, CASE WHEN e.resolved_at IS NULL THEN r.who ELSE e.resolved_by END AS resolved_by
-    FROM report_episode e
-    ${after('replied_at', 'replied_by')} f ON true
-    ${after('resolved_at', 'resolved_by')} r ON true
-    WHERE e.app_id = ANY($1::text[]) AND e.start >= to_timestamp($2) AND e.start < to_timestamp($3)
-      AND NOT EXISTS (SELECT 1 FROM report_tail t WHERE t.app_id = e.app_id AND t.openid = e.openid)`, range.apps, s, e)
+    SELECT app_id, openid, start, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day, next_start, replied_at, replied_by, resolved_at, resolved_by
+    FROM report_episode WHERE app_id = ANY($1::text[]) AND start >= to_timestamp($2) AND start < to_timestamp($3)
+    ORDER BY app_id, start`, range.apps, s, e) // in the order the report groups them (by app and day): its sort has little to do
+  // A roll-up episode is the range's last of its customer when the next starts at or after the end; then, as the
+  // statement over the tables says, its first reply (resolution) is the first after the end if none came before it:
+  // that of the customer's first later episode with one.
+  for (const [at, by] of [['replied_at', 'replied_by'], ['resolved_at', 'resolved_by']]) {
+    await tx.$executeRawUnsafe(`UPDATE ep SET (${at}, ${by}) = (SELECT y.${at}, y.${by} FROM report_episode y
+        WHERE y.app_id = ep.app_id AND y.openid = ep.openid AND y.start >= ep.next_start AND y.${at} IS NOT NULL ORDER BY y.start LIMIT 1)
+      WHERE ep.${at} IS NULL AND ep.next_start >= to_timestamp($1)`, e)
+  }
+  if (tail > 0) await tx.$executeRawUnsafe('DELETE FROM ep USING report_tail t WHERE t.app_id = ep.app_id AND t.openid = ep.openid')
   // Only when there are such customers: over an empty report_tail the planner may still walk the range's messages.
   if (tail > 0) {
-    await tx.$executeRawUnsafe(`INSERT INTO ep SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by
-      FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
+    await tx.$executeRawUnsafe(`INSERT INTO ep (app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by)
+      SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
   }
 }
 
@@ -138,6 +137,9 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   if (range.apps.length === 0) return { from: range.from, to: range.to, apps: [], agents: [] }
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
+  // Each conversation's durations computed once, as float8 (extract gives numeric, slower to sort).
+  const durations = (key: string): string => `(SELECT ${key} AS k, day, replied_at, resolved_at, extract(epoch FROM replied_at - start)::float8 AS frt,
+    extract(epoch FROM resolved_at - start)::float8 AS res FROM ep) ep`
   const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
   // One transaction, one snapshot (the roll-up and its cursors as one fold left them): the counts and episodes are
@@ -146,18 +148,20 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
     await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     await tx.$executeRawUnsafe('SET LOCAL jit = off')
+    // The percentiles sort every conversation of the range: in memory.
+    await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'")
     await gather(tx, range, s, e, source)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH conv AS (
-      SELECT app_id, day, count(*) AS conversations,
+      SELECT k AS app_id, day, count(*) AS conversations,
              count(replied_at) AS answered,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_p90,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90,
              count(resolved_at) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_p90,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90,
              grouping(day) AS total
-      FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
+      FROM ${durations('app_id')} GROUP BY GROUPING SETS ((k, day), (k))
     ),
     inbound AS (SELECT app_id, day, n FROM rin),
     outbound AS (SELECT app_id, day, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1, 2),
@@ -189,16 +193,16 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
     ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e)
     const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH first AS (
-      SELECT replied_by AS agent, count(*) AS conversations,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_p90
-      FROM ep WHERE replied_by IS NOT NULL GROUP BY 1
+      SELECT k AS agent, count(*) AS conversations,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90
+      FROM ${durations('replied_by')} WHERE k IS NOT NULL GROUP BY k
     ),
     res AS (
-      SELECT resolved_by AS agent, count(*) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_p90
-      FROM ep WHERE resolved_by IS NOT NULL GROUP BY 1
+      SELECT k AS agent, count(*) AS resolved,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90
+      FROM ${durations('resolved_by')} WHERE k IS NOT NULL GROUP BY k
     ),
     sent AS (SELECT agent, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1),
     blocked AS (

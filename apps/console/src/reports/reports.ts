@@ -83,16 +83,17 @@ const outboundScan = (extra: string): string => `
 
 /** Fills the temporary tables the report reads: rin (app_id, day, n), rout (app_id, agent, day, sent, refused), ep (the episodes). */
 async function gather (tx: Db, range: ReportRange, s: number, e: number, source: ReportSource): Promise<void> {
-  const hasActivity = (await tx.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
+  const [first] = await tx.$queryRawUnsafe<Array<{ t: string | null, m: bigint | null, o: bigint | null, a: bigint | null }>>(`SELECT to_regclass('conversation_activity')::text AS t,
+    (SELECT last_id FROM history_cursor WHERE name = $1) AS m, (SELECT last_id FROM history_cursor WHERE name = $2) AS o,
+    (SELECT last_id FROM history_cursor WHERE name = $3) AS a`, ROLLUP_CURSORS.messages, ROLLUP_CURSORS.replies, ROLLUP_CURSORS.activity)
+  const hasActivity = first?.t != null
   if (source === 'scan') {
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS ${inboundScan('')}`, range.apps, s, e)
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS ${outboundScan('')}`, range.apps, s, e)
     return
   }
-  const held = await tx.$queryRawUnsafe<Array<{ name: string, last_id: bigint }>>('SELECT name, last_id FROM history_cursor WHERE name = ANY($1::text[])', Object.values(ROLLUP_CURSORS))
-  const cursor = (name: string): bigint => held.find((c) => c.name === name)?.last_id ?? 0n
-  const [m, o, a] = [cursor(ROLLUP_CURSORS.messages), cursor(ROLLUP_CURSORS.replies), cursor(ROLLUP_CURSORS.activity)]
+  const [m, o, a] = [first?.m ?? 0n, first?.o ?? 0n, first?.a ?? 0n]
   await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS
     SELECT app_id, day, sum(n) AS n FROM (
       SELECT app_id, day, messages_in AS n FROM report_daily WHERE app_id = ANY($1::text[]) AND agent = '' AND day >= $4::date AND day <= $5::date
@@ -105,12 +106,17 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
       UNION ALL ${outboundScan('AND id > $6')}) o
     GROUP BY 1, 2, 3`, range.apps, s, e, range.from, range.to, o)
   // The customers with rows not folded yet: their episodes are computed from the tables, the others' read.
-  const tail = await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
-    SELECT app_id, openid, 0::bigint AS lo FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
-    UNION SELECT app_id, openid, 0 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
-    ${hasActivity ? 'UNION SELECT app_id, openid, 0 FROM conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : 'UNION SELECT NULL, NULL, $4::bigint WHERE false'}`,
-  range.apps, m, o, a)
-  await tx.$executeRawUnsafe('ANALYZE report_tail')
+  const activityTail = hasActivity ? 'conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : '(SELECT NULL::text AS app_id, NULL::text AS openid WHERE $4::bigint IS NULL) n'
+  const pending = await tx.$queryRawUnsafe<Array<{ any: boolean }>>(`SELECT EXISTS (SELECT 1 FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[]))
+    OR EXISTS (SELECT 1 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])) OR EXISTS (SELECT 1 FROM ${activityTail}) AS any`, range.apps, m, o, a)
+  let tail = 0
+  if (pending[0]?.any === true) {
+    tail = await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
+      SELECT app_id, openid, 0::bigint AS lo FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
+      UNION SELECT app_id, openid, 0 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
+      UNION SELECT app_id, openid, 0 FROM ${activityTail}`, range.apps, m, o, a)
+    await tx.$executeRawUnsafe('ANALYZE report_tail')
+  }
   await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS
     SELECT app_id, openid, start, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day, next_start, replied_at, replied_by, resolved_at, resolved_by
     FROM report_episode WHERE app_id = ANY($1::text[]) AND start >= to_timestamp($2) AND start < to_timestamp($3)
@@ -147,9 +153,8 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   // than running them.
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
     await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
-    await tx.$executeRawUnsafe('SET LOCAL jit = off')
     // The percentiles sort every conversation of the range: in memory.
-    await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'")
+    await tx.$queryRawUnsafe("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
     await gather(tx, range, s, e, source)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH conv AS (

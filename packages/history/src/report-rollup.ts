@@ -107,14 +107,15 @@ export class ReportRollup {
     }, { timeout: 600_000 })
   }
 
-  /** Folds until nothing is left (or another instance holds the cursors); resolves with the rows folded. */
-  async catchUp (): Promise<number> {
+  /** Folds until nothing is left, another instance holds the cursors or `stop` says so; resolves with the rows folded. */
+  async catchUp (stop: () => boolean = () => false): Promise<number> {
     let total = 0
-    for (;;) {
+    while (!stop()) {
       const r = await this.fold()
       total += r.messages + r.replies + r.activity
-      if (Math.max(r.messages, r.replies, r.activity) < this.#batch) return total
+      if (Math.max(r.messages, r.replies, r.activity) < this.#batch) break
     }
+    return total
   }
 
   async #hasActivity (tx: Tx): Promise<boolean> {

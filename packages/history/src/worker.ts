@@ -129,7 +129,7 @@ export default fp<HistoryOptions & { source: MediaSource }>(async function histo
   // The reports' roll-up, on the catch-up timer, in a queue of its own (a fold may take longer than an index pass).
   const folding = queue('report roll-up')
   async function fold (): Promise<void> {
-    await folding(async () => { await rollup.catchUp() })
+    await folding(async () => { await rollup.catchUp(() => closed) })
   }
 
   fastify.decorate('history', { indexer, fetcher, retention, rollup, store, catchUp, fold })

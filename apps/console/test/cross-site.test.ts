@@ -71,8 +71,9 @@ const FAMILIES: Array<[string, Send, number]> = [
   ['keep signed in', json('POST', '/sso/keepalive'), 200]
 ]
 
-// Tables kept by the history worker in the background (the search index and its cursor) move by themselves.
-const BACKGROUND = new Set(['message_search', 'history_cursor'])
+// Tables kept by the history worker in the background (the search index, the reports' roll-up, their cursors) move by
+// themselves.
+const BACKGROUND = new Set(['message_search', 'history_cursor', 'report_daily', 'report_episode'])
 const tables = (await sys.prisma.$queryRawUnsafe<Array<{ name: string }>>(
   "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_prisma%' ORDER BY 1"
 )).map((r) => r.name).filter((name) => !BACKGROUND.has(name))

@@ -4,7 +4,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { FsMediaStore, HistoryIndexer, mediaKey, RetentionJob } from '@kefu/history'
+import { FsMediaStore, HistoryIndexer, mediaKey, ReportRollup, RetentionJob } from '@kefu/history'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
@@ -58,6 +58,8 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   }
   await new HistoryIndexer(prisma, { catchUpLagMs: 0 }).catchUp()
   t.equal(await prisma.messageSearch.count(), 7, 'indexed: five messages, two replies')
+  await new ReportRollup(prisma, { lagMs: 0 }).catchUp()
+  t.equal(await prisma.reportEpisode.count(), 5, "the reports' roll-up: five conversations")
 
   const off = new RetentionJob(prisma, store, { days: null, now: () => NOW })
   t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'off by default: nothing removed')
@@ -77,6 +79,10 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.ok(await store.get(mediaKey(APP, 'media_new')), 'the recent file stays')
   t.same((await prisma.conversation.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'], 'a conversation with nothing left in the period is removed')
   t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'a second run finds nothing')
+  t.same((await prisma.reportEpisode.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'],
+    "the roll-up's conversations that started before the period are gone")
+  t.same(await prisma.$queryRawUnsafe('SELECT count(*)::int AS n, min(day)::text AS first FROM report_daily'), [{ n: 3, first: '2026-11-29' }],
+    "and its days before the period (China's): the two recent days' messages and the recent reply are left")
 })
 
 t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {

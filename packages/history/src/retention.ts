@@ -108,6 +108,10 @@ export class RetentionJob {
       result.media += await this.#removeMedia(tx, 'message_id IS NULL AND created_at < $1', [cutoff])
       result.conversations += await tx.$executeRawUnsafe('DELETE FROM conversation WHERE last_message_at < $1', cutoff)
       await tx.$executeRawUnsafe('DELETE FROM reply_blocked_hourly WHERE hour < $1', cutoff)
+      // The reports' roll-up keeps the retained period only, as the tables it is folded from: its days before the
+      // cutoff's day, its conversations that started before the cutoff.
+      await tx.$executeRawUnsafe("DELETE FROM report_daily WHERE day < (($1::timestamptz AT TIME ZONE 'UTC') + interval '8 hours')::date", cutoff)
+      await tx.$executeRawUnsafe('DELETE FROM report_episode WHERE start < $1', cutoff)
       if (await this.#hasTable(tx, 'conversation_activity')) {
         await tx.$executeRawUnsafe('DELETE FROM conversation_activity WHERE created_at < $1', cutoff)
       }

@@ -4,6 +4,7 @@ import { MediaFetcher, MediaFetchError, tooLarge, type FetchedMedia } from './me
 import { createMediaStore, S3MediaStore, type MediaStore, type MediaStoreConfig } from './media-store.js'
 import { ensurePartitions } from './partitions.js'
 import { RetentionJob } from './retention.js'
+import { ReportRollup } from './report-rollup.js'
 
 /** Channels: ingest's stored pushes, the console's replies. */
 const MESSAGES_CHANNEL = 'kefu:messages'
@@ -16,7 +17,7 @@ declare module 'fastify' {
   }
 }
 
-export interface HistoryParts { indexer: HistoryIndexer, fetcher: MediaFetcher, retention: RetentionJob, store: MediaStore, catchUp: () => Promise<void> }
+export interface HistoryParts { indexer: HistoryIndexer, fetcher: MediaFetcher, retention: RetentionJob, rollup: ReportRollup, store: MediaStore, catchUp: () => Promise<void>, fold: () => Promise<void> }
 
 /** Where media come from: WeChat's temporary media API, and what its errors say (errcode and explanation). */
 export interface MediaSource {
@@ -98,6 +99,7 @@ export default fp<HistoryOptions & { source: MediaSource }>(async function histo
   })
   const indexer = new HistoryIndexer(fastify.prisma, { catchUpLagMs: opts.catchUpLagMs, now: opts.now })
   const retention = new RetentionJob(fastify.prisma, store, { days: opts.retentionDays ?? null, now: opts.now })
+  const rollup = new ReportRollup(fastify.prisma, { lagMs: opts.catchUpLagMs, now: opts.now })
 
   let closed = false
   // One thing at a time per kind, in order; failures are logged and the next wake-up or timer tries again.
@@ -124,7 +126,13 @@ export default fp<HistoryOptions & { source: MediaSource }>(async function histo
     kickFetcher()
   }
 
-  fastify.decorate('history', { indexer, fetcher, retention, store, catchUp })
+  // The reports' roll-up, on the catch-up timer, in a queue of its own (a fold may take longer than an index pass).
+  const folding = queue('report roll-up')
+  async function fold (): Promise<void> {
+    await folding(async () => { await rollup.catchUp(() => closed) })
+  }
+
+  fastify.decorate('history', { indexer, fetcher, retention, rollup, store, catchUp, fold })
 
   if (opts.worker === false) return
   const ids = (message: string, key: string): string[] => {
@@ -146,7 +154,7 @@ export default fp<HistoryOptions & { source: MediaSource }>(async function histo
       const list = ids(message, 'outbound')
       if (list.length > 0) void indexing(async () => { await indexer.outbound(list) })
     }))
-    timers.push(setInterval(() => { void catchUp() }, opts.catchUpIntervalMs ?? 15_000))
+    timers.push(setInterval(() => { void catchUp(); void fold() }, opts.catchUpIntervalMs ?? 15_000))
     timers.push(setInterval(kickFetcher, opts.retryIntervalMs ?? 5000))
     const upkeep = (): void => {
       void ensurePartitions(fastify.prisma).then((created) => { if (created > 0) log.info({ created }, 'partitions: created months ahead') })
@@ -163,6 +171,7 @@ export default fp<HistoryOptions & { source: MediaSource }>(async function histo
       timers.push(setInterval(runRetention, opts.retentionIntervalMs ?? 3_600_000))
     }
     void catchUp()
+    void fold()
   })
   fastify.addHook('preClose', async () => {
     closed = true

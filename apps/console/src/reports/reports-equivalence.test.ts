@@ -1,13 +1,16 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { rangeBounds, teamReport, type AgentRow, type AppRow, type Durations, type Report } from './reports.js'
+import { ReportRollup } from '@kefu/history'
+import { rangeBounds, teamReport, type AgentRow, type AppRow, type Durations, type Report, type ReportSource } from './reports.js'
 
 // teamReport against a plain TypeScript computation of the documented rules, on a few thousand seeded random messages,
 // replies and resolutions whose times crowd the edges: gaps of exactly 24 hours (not a new conversation) and one
 // second more (a new one), several messages in the same second, resolutions at a message's exact second, a
 // millisecond before or after it, replies at an episode's first second. The reference is also checked against the
-// report's first SQL (kept below), so both agree with what the reports always counted.
+// report's first SQL (kept below), so both agree with what the reports always counted. Both ways of the report are
+// checked: over the tables alone (`scan`) and from the worker's roll-up plus the rows it has not folded yet (`rollup`),
+// before any fold, between folds, after all, after rows that came later (in time too), and with two workers racing.
 
 const GAP = 24 * 3600
 const APP_IDS = ['wxeq00000000000001', 'wxeq00000000000002', 'wxeq00000000000003']
@@ -258,6 +261,30 @@ const FIRST_EPISODES_SQL = `
          ORDER BY a.created_at LIMIT 1) r ON true
     WHERE e.start >= to_timestamp($2)`
 
+const RANGES: Array<[string[], string, string]> = [
+  [APP_IDS, '2026-10-30', '2026-11-30'], // everything
+  [APP_IDS.slice(0, 2), '2026-11-04', '2026-11-06'], // cut in the middle: episodes that began before, or continue after
+  [[APP_IDS[2]!], '2026-11-07', '2026-11-07'],
+  [APP_IDS, '2026-11-02', '2026-11-02']
+]
+const ranges = RANGES
+
+async function sameAsReference (t: Test, prisma: PrismaClient, d: Data, source: ReportSource, label: string): Promise<void> {
+  for (const [apps, from, to] of RANGES) {
+    t.same(await teamReport(prisma, { apps, from, to }, undefined, source), referenceReport(d, apps, from, to), `${label}, ${from}..${to}: equals the reference`)
+  }
+}
+
+/** Rows past the roll-up's cursors, per table. */
+async function unfolded (prisma: PrismaClient): Promise<number[]> {
+  const r = await prisma.$queryRawUnsafe<Array<{ m: bigint, o: bigint, a: bigint }>>(`
+    WITH c AS (SELECT name, last_id FROM history_cursor)
+    SELECT (SELECT count(*) FROM customer_message WHERE id > coalesce((SELECT last_id FROM c WHERE name = 'rollup:customer_message'), 0)) AS m,
+           (SELECT count(*) FROM outbound_message WHERE id > coalesce((SELECT last_id FROM c WHERE name = 'rollup:outbound_message'), 0)) AS o,
+           (SELECT count(*) FROM conversation_activity WHERE id > coalesce((SELECT last_id FROM c WHERE name = 'rollup:conversation_activity'), 0)) AS a`)
+  return [Number(r[0]!.m), Number(r[0]!.o), Number(r[0]!.a)]
+}
+
 t.test('team report: the same as the rules computed in TypeScript, on seeded random data around the edges', async (t) => {
   const db = await createTestDatabase('reports_equivalence')
   t.teardown(db.drop)
@@ -267,12 +294,6 @@ t.test('team report: the same as the rules computed in TypeScript, on seeded ran
   await load(prisma, d)
   t.ok(d.msgs.length > 3000, `${d.msgs.length} messages, ${d.outs.length} replies, ${d.acts.length} status changes`)
 
-  const ranges: Array<[string[], string, string]> = [
-    [APP_IDS, '2026-10-30', '2026-11-30'], // everything
-    [APP_IDS.slice(0, 2), '2026-11-04', '2026-11-06'], // cut in the middle: episodes that began before, or continue after
-    [[APP_IDS[2]!], '2026-11-07', '2026-11-07'],
-    [APP_IDS, '2026-11-02', '2026-11-02']
-  ]
   for (const [apps, from, to] of ranges) {
     const { start, end } = rangeBounds(from, to)
     const want = referenceEpisodes(d, apps, start.getTime() / 1000, end.getTime() / 1000)
@@ -281,11 +302,38 @@ t.test('team report: the same as the rules computed in TypeScript, on seeded ran
     const got = old.map((x) => ({ app: x.app_id, openid: x.openid, startS: x.start.getTime() / 1000, repliedMs: x.replied_at?.getTime() ?? null, repliedBy: x.replied_by, resolvedMs: x.resolved_at?.getTime() ?? null, resolvedBy: x.resolved_by }))
       .sort((a, b) => a.app.localeCompare(b.app) || a.openid.localeCompare(b.openid) || a.startS - b.startS)
     t.same(got, want, `${from}..${to}: the first SQL finds the reference's episodes`)
-    const report = await teamReport(prisma, { apps, from, to })
+    const report = await teamReport(prisma, { apps, from, to }, undefined, 'scan')
     const expected = referenceReport(d, apps, from, to)
     t.ok(expected.apps.some((a) => a.conversations > 0), `${from}..${to}: ${want.length} conversations`)
-    t.same(report, expected, `${from}..${to}: teamReport equals the reference`)
+    t.same(report, expected, `${from}..${to}: teamReport over the tables equals the reference`)
   }
+  await sameAsReference(t, prisma, d, 'rollup', 'roll-up, nothing folded yet')
+  const rollup = new ReportRollup(prisma, { lagMs: 0, batch: 700 })
+  const first = await rollup.fold()
+  t.equal(first.messages, 700, 'one fold of 700 rows a table')
+  await sameAsReference(t, prisma, d, 'rollup', 'roll-up, partly folded')
+  await rollup.catchUp()
+  t.same(await unfolded(prisma), [0, 0, 0], 'everything folded')
+  t.ok(Number((await prisma.$queryRawUnsafe<Array<{ n: bigint }>>('SELECT count(*) AS n FROM report_episode'))[0]!.n) > 500, 'the roll-up holds the conversations')
+  await sameAsReference(t, prisma, d, 'rollup', 'roll-up, all folded')
+
+  // Later rows: a new customer's message and its reply, and a message that comes late, in the middle of a customer's
+  // history (it may join or split their conversations): in the next report at once (not folded), then folded.
+  const late: Msg[] = [
+    { id: 900_001, app: APP_IDS[0]!, openid: 'o-late', t: BASE + 3 * 86400 + 77, type: 'text', deleted: false },
+    { id: 900_002, app: d.msgs[40]!.app, openid: d.msgs[40]!.openid, t: d.msgs[40]!.t + 5 * 3600, type: 'text', deleted: false }
+  ]
+  const lateOut: Out = { id: 900_001, app: APP_IDS[0]!, openid: 'o-late', ms: (BASE + 3 * 86400 + 107) * 1000, status: 'sent', errcode: null, agent: 'agent9' }
+  const more: Data = { msgs: late, outs: [lateOut], acts: [], blocked: [] }
+  await load(prisma, more)
+  d.msgs.push(...late)
+  d.outs.push(lateOut)
+  const before = await teamReport(prisma, { apps: APP_IDS, from: '2026-10-30', to: '2026-11-30' })
+  t.ok(before.agents.some((a) => a.agent === 'agent9' && a.conversations === 1), 'a reply after the fold is in the next report')
+  await sameAsReference(t, prisma, d, 'rollup', 'roll-up, rows after the fold')
+  await rollup.catchUp()
+  t.same(await unfolded(prisma), [0, 0, 0], 'the later rows folded')
+  await sameAsReference(t, prisma, d, 'rollup', 'roll-up, later rows folded')
   // The edges are really there: same-second messages, gaps of exactly 24 hours and one second more, a resolution at a
   // message's second and at the previous message's second.
   const ts = d.msgs.filter((m) => m.type !== 'event' && !m.deleted).sort((a, b) => a.app.localeCompare(b.app) || a.openid.localeCompare(b.openid) || a.t - b.t)
@@ -293,4 +341,28 @@ t.test('team report: the same as the rules computed in TypeScript, on seeded ran
   t.ok(gaps.has(0) && gaps.has(GAP) && gaps.has(GAP + 1), 'ties, 24 h and 24 h + 1 s')
   const seconds = new Set(ts.map((m) => `${m.openid}:${m.t * 1000}`))
   t.ok(d.acts.filter((a) => a.kind === 'status' && a.to === 'resolved' && seconds.has(`${a.openid}:${a.ms}`)).length > 20, 'resolutions at a message\'s exact second')
+})
+
+t.test('roll-up: two workers folding at the same time count each row once', { skip: process.env.DATABASE_URL === undefined && 'DATABASE_URL is not set (embedded run)' }, async (t) => {
+  const db = await createTestDatabase('reports_rollup_race')
+  t.teardown(db.drop)
+  const clients = [0, 1].map(() => createPrismaClient({ url: db.url, poolMax: 2 }))
+  t.teardown(async () => { for (const c of clients) await c.$disconnect() })
+  const d = generate(20261207)
+  await load(clients[0]!, d)
+  // Small batches, so the two take turns many times; each folds until nothing is left (bounded).
+  const workers = clients.map((c) => new ReportRollup(c, { lagMs: 0, batch: 150 }))
+  const folded = [0, 0]
+  await Promise.all(workers.map(async (w, i) => {
+    for (let pass = 0; pass < 1000; pass++) {
+      const r = await w.fold()
+      folded[i]! += r.messages + r.replies + r.activity
+      if ((await unfolded(clients[i]!)).every((n) => n === 0)) return
+    }
+  }))
+  t.same(await unfolded(clients[0]!), [0, 0, 0], 'everything folded')
+  t.equal(folded[0]! + folded[1]!, d.msgs.length + d.outs.length + d.acts.length, `each row folded once (${folded.join(' + ')})`)
+  const counted = await clients[0]!.$queryRawUnsafe<Array<{ n: bigint }>>('SELECT sum(messages_in) AS n FROM report_daily')
+  t.equal(Number(counted[0]!.n), d.msgs.filter((m) => m.type !== 'event' && !m.deleted).length, 'each customer message counted once')
+  await sameAsReference(t, clients[1]!, d, 'rollup', 'roll-up folded by two workers')
 })

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@kefu/db'
-import { REPORT_TIMEOUT_MS, withDeadline } from '../common/query-deadline.js'
+import { DAY_OFFSET, DAY_OFFSET_S, ROLLUP_CURSORS, episodesSql } from '@kefu/history'
+import { REPORT_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadline.js'
 
 /**
  * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
@@ -12,10 +13,7 @@ import { REPORT_TIMEOUT_MS, withDeadline } from '../common/query-deadline.js'
  * before calling WeChat (counted in reply_blocked_hourly), or by WeChat itself (45015, 45047).
  */
 
-export const DAY_OFFSET = "interval '8 hours'"
-/** The same in seconds: a customer message's day is (wechat_create_time + DAY_OFFSET_S) / 86400 days after 1970-01-01. */
-const DAY_OFFSET_S = 8 * 3600
-const EPISODE_GAP_S = 24 * 3600
+const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
 
 export interface ReportRange {
   apps: string[]
@@ -65,111 +63,113 @@ const dur = (count: unknown, median: unknown, p90: unknown): Durations => ({
 })
 
 /**
- * The episodes that start in the range, with their first reply and resolution (one statement, used twice).
- *
- * One sort of the customer messages of [start - 24 h, end), the resolutions (status → resolved) of the same period
- * and the replies sent in [start, end), merged in time order per customer (app_id, openid, compared as bytes: "C"),
- * then two window passes over it, with no index probe per message or per episode:
- * 1. each row learns the time of the previous message, resolution and reply. A message starts an episode when there is
- *    no previous message, the previous is more than 24 hours older, or a resolution lies after it (and at or before
- *    this message: a resolution at the message's very instant sorts first), i.e. in (previous, this];
- * 2. each row learns the start of the episode it falls in: the latest start at or before it (replies and resolutions
- *    at a start's very instant belong to that episode, as `>= start` says).
- * Per episode, the first reply is the earliest reply in it, and its agent that of the reply with no earlier reply in
- * the episode (likewise resolutions). The last episode of a customer in the range has no next start: its first reply
- * or resolution may come after the range's end, where one index probe looks for it (only when none came before).
+ * Where a report's counts and conversations come from: `rollup` (the default), the worker's roll-up (report_daily,
+ * report_episode, packages/history's report-rollup.ts) for the rows it has folded, and the tables themselves for the
+ * rows past its cursors, so a report is as fresh as the tables; `scan`, the tables alone (the first way, kept as the
+ * reference the roll-up is measured and checked against).
  */
-function episodesSql (hasActivity: boolean): string {
-  const resolutions = hasActivity
-    ? `UNION ALL
-      SELECT openid, app_id, created_at, 0, id, actor FROM conversation_activity
-      WHERE app_id = ANY($1::text[]) AND kind = 'status' AND to_value = 'resolved'
-        AND created_at >= to_timestamp($2 - ${EPISODE_GAP_S}) AND created_at < to_timestamp($3)`
-    : ''
-  const later = (table: string, at: string, who: string, cond: string, when: string): string => `LEFT JOIN LATERAL (SELECT x.${at} AS at, x.${who} AS who FROM ${table} x
-      WHERE ${when} AND x.app_id = g.app_id COLLATE "default" AND x.openid = g.openid COLLATE "default" AND ${cond} AND x.${at} >= to_timestamp($3)
-      ORDER BY x.${at} LIMIT 1)`
-  const resolution = hasActivity
-    ? `${later('conversation_activity', 'created_at', 'actor', "x.kind = 'status' AND x.to_value = 'resolved'", 'g.last AND g.resolved_at IS NULL')} r ON true`
-    : 'LEFT JOIN LATERAL (SELECT NULL::timestamptz AS at, NULL::text AS who) r ON true'
-  return `
-    WITH x (openid, app_id, t, k, id, who) AS (
-      SELECT openid COLLATE "C", app_id COLLATE "C", to_timestamp(wechat_create_time), 1, id, NULL::text FROM customer_message
-      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL
-        AND wechat_create_time >= $2 - ${EPISODE_GAP_S} AND wechat_create_time < $3
-      UNION ALL
-      SELECT openid, app_id, created_at, 2, id, agent FROM outbound_message
-      WHERE app_id = ANY($1::text[]) AND status = 'sent' AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3)
-      ${resolutions}
-    ), w AS (
-      SELECT openid, app_id, t, k, who,
-             max(t) FILTER (WHERE k = 1) OVER before AS prev_message,
-             max(t) FILTER (WHERE k = 0) OVER before AS prev_resolution,
-             max(t) FILTER (WHERE k = 2) OVER before AS prev_reply
-      FROM x
-      WINDOW before AS (PARTITION BY openid, app_id ORDER BY t, k, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-    ), v AS (
-      SELECT openid, app_id, t, k, who, starts, prev_reply, prev_resolution,
-             max(t) FILTER (WHERE starts) OVER (PARTITION BY openid, app_id ORDER BY t) AS ep
-      FROM (SELECT *, k = 1 AND (prev_message IS NULL OR t - prev_message > interval '${EPISODE_GAP_S} seconds'
-                                 OR prev_resolution > prev_message) AS starts FROM w) w
-    ), g AS (
-      SELECT openid, app_id, ep, lead(ep) OVER (PARTITION BY openid, app_id ORDER BY ep) IS NULL AS last,
-             max(t) FILTER (WHERE k = 2) AS replied_at, max(who) FILTER (WHERE k = 2) AS replied_by,
-             max(t) FILTER (WHERE k = 0) AS resolved_at, max(who) FILTER (WHERE k = 0) AS resolved_by
-      FROM v
-      -- The episode's start, its first reply (no earlier reply in it), its first resolution.
-      WHERE ep >= to_timestamp($2) AND (starts OR (k = 2 AND (prev_reply IS NULL OR prev_reply < ep))
-                                        OR (k = 0 AND (prev_resolution IS NULL OR prev_resolution < ep)))
-      GROUP BY openid, app_id, ep
-    )
-    SELECT g.app_id COLLATE "default" AS app_id, g.openid COLLATE "default" AS openid, g.ep AS start,
-           ((g.ep AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day,
-           coalesce(g.replied_at, f.at) AS replied_at, CASE WHEN g.replied_at IS NULL THEN f.who ELSE g.replied_by END AS replied_by,
-           coalesce(g.resolved_at, r.at) AS resolved_at, CASE WHEN g.resolved_at IS NULL THEN r.who ELSE g.resolved_by END AS resolved_by
-    FROM g
-    ${later('outbound_message', 'created_at', 'agent', "x.status = 'sent'", 'g.last AND g.replied_at IS NULL')} f ON true
-    ${resolution}`
+export type ReportSource = 'rollup' | 'scan'
+
+/** Customer messages per app and day, replies per app, agent and day: `extra` narrows the rows. */
+const inboundScan = (extra: string): string => `
+  SELECT app_id, date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int AS day, count(*) AS n FROM customer_message
+  WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3 ${extra}
+  GROUP BY app_id, (wechat_create_time + ${DAY_OFFSET_S}) / 86400`
+const outboundScan = (extra: string): string => `
+  SELECT app_id, agent, ${day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,
+         count(*) FILTER (WHERE status = 'failed' AND errcode IN (45015, 45047)) AS refused
+  FROM outbound_message WHERE app_id = ANY($1::text[]) AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3) ${extra}
+  GROUP BY 1, 2, 3`
+
+/** Fills the temporary tables the report reads: rin (app_id, day, n), rout (app_id, agent, day, sent, refused), ep (the episodes). */
+async function gather (tx: Db, range: ReportRange, s: number, e: number, source: ReportSource): Promise<void> {
+  const [first] = await tx.$queryRawUnsafe<Array<{ t: string | null, m: bigint | null, o: bigint | null, a: bigint | null }>>(`SELECT to_regclass('conversation_activity')::text AS t,
+    (SELECT last_id FROM history_cursor WHERE name = $1) AS m, (SELECT last_id FROM history_cursor WHERE name = $2) AS o,
+    (SELECT last_id FROM history_cursor WHERE name = $3) AS a`, ROLLUP_CURSORS.messages, ROLLUP_CURSORS.replies, ROLLUP_CURSORS.activity)
+  const hasActivity = first?.t != null
+  if (source === 'scan') {
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS ${inboundScan('')}`, range.apps, s, e)
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS ${outboundScan('')}`, range.apps, s, e)
+    return
+  }
+  const [m, o, a] = [first?.m ?? 0n, first?.o ?? 0n, first?.a ?? 0n]
+  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS
+    SELECT app_id, day, sum(n) AS n FROM (
+      SELECT app_id, day, messages_in AS n FROM report_daily WHERE app_id = ANY($1::text[]) AND agent = '' AND day >= $4::date AND day <= $5::date
+      UNION ALL ${inboundScan('AND id > $6')}) i
+    GROUP BY 1, 2`, range.apps, s, e, range.from, range.to, m)
+  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS
+    SELECT app_id, agent, day, sum(sent) AS sent, sum(refused) AS refused FROM (
+      SELECT app_id, agent, day, messages_out AS sent, refused FROM report_daily
+      WHERE app_id = ANY($1::text[]) AND (agent <> '' OR messages_out + refused > 0) AND day >= $4::date AND day <= $5::date
+      UNION ALL ${outboundScan('AND id > $6')}) o
+    GROUP BY 1, 2, 3`, range.apps, s, e, range.from, range.to, o)
+  // The customers with rows not folded yet: their episodes are computed from the tables, the others' read.
+  const activityTail = hasActivity ? 'conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : '(SELECT NULL::text AS app_id, NULL::text AS openid WHERE $4::bigint IS NULL) n'
+  const pending = await tx.$queryRawUnsafe<Array<{ any: boolean }>>(`SELECT EXISTS (SELECT 1 FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[]))
+    OR EXISTS (SELECT 1 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])) OR EXISTS (SELECT 1 FROM ${activityTail}) AS any`, range.apps, m, o, a)
+  let tail = 0
+  if (pending[0]?.any === true) {
+    tail = await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
+      SELECT app_id, openid, 0::bigint AS lo FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
+      UNION SELECT app_id, openid, 0 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
+      UNION SELECT app_id, openid, 0 FROM ${activityTail}`, range.apps, m, o, a)
+    await tx.$executeRawUnsafe('ANALYZE report_tail')
+  }
+  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS
+    SELECT app_id, openid, start, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day, next_start, replied_at, replied_by, resolved_at, resolved_by
+    FROM report_episode WHERE app_id = ANY($1::text[]) AND start >= to_timestamp($2) AND start < to_timestamp($3)
+    ORDER BY app_id, start`, range.apps, s, e) // in the order the report groups them (by app and day): its sort has little to do
+  // A roll-up episode is the range's last of its customer when the next starts at or after the end; then, as the
+  // statement over the tables says, its first reply (resolution) is the first after the end if none came before it:
+  // that of the customer's first later episode with one.
+  for (const [at, by] of [['replied_at', 'replied_by'], ['resolved_at', 'resolved_by']]) {
+    await tx.$executeRawUnsafe(`UPDATE ep SET (${at}, ${by}) = (SELECT y.${at}, y.${by} FROM report_episode y
+        WHERE y.app_id = ep.app_id AND y.openid = ep.openid AND y.start >= ep.next_start AND y.${at} IS NOT NULL ORDER BY y.start LIMIT 1)
+      WHERE ep.${at} IS NULL AND ep.next_start >= to_timestamp($1)`, e)
+  }
+  if (tail > 0) await tx.$executeRawUnsafe('DELETE FROM ep USING report_tail t WHERE t.app_id = ep.app_id AND t.openid = ep.openid')
+  // Only when there are such customers: over an empty report_tail the planner may still walk the range's messages.
+  if (tail > 0) {
+    await tx.$executeRawUnsafe(`INSERT INTO ep (app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by)
+      SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
+  }
 }
 
 /** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */
-export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS): Promise<Report> {
+export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS, source: ReportSource = 'rollup'): Promise<Report> {
   const { start, end } = rangeBounds(range.from, range.to)
   if (range.apps.length === 0) return { from: range.from, to: range.to, apps: [], agents: [] }
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
-  const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
+  // Each conversation's durations computed once, as float8 (extract gives numeric, slower to sort).
+  const durations = (key: string): string => `(SELECT ${key} AS k, day, replied_at, resolved_at, extract(epoch FROM replied_at - start)::float8 AS frt,
+    extract(epoch FROM resolved_at - start)::float8 AS res FROM ep) ep`
   const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
-  // One transaction: the episodes are found once (a temporary table both statements read); JIT off, since
-  // compiling these statements takes longer than running them.
+  // One transaction, one snapshot (the roll-up and its cursors as one fold left them): the counts and episodes are
+  // gathered once (temporary tables both statements read); JIT off, since compiling these statements takes longer
+  // than running them.
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
-    const hasActivity = (await tx.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
-    await tx.$executeRawUnsafe('SET LOCAL jit = off')
-    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
+    await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    // The percentiles sort every conversation of the range: in memory.
+    await tx.$queryRawUnsafe("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+    await gather(tx, range, s, e, source)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH conv AS (
-      SELECT app_id, day, count(*) AS conversations,
+      SELECT k AS app_id, day, count(*) AS conversations,
              count(replied_at) AS answered,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_p90,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90,
              count(resolved_at) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_p90,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90,
              grouping(day) AS total
-      FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
+      FROM ${durations('app_id')} GROUP BY GROUPING SETS ((k, day), (k))
     ),
-    inbound AS (
-      SELECT app_id, date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int AS day, count(*) AS n FROM customer_message
-      WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3
-      GROUP BY app_id, (wechat_create_time + ${DAY_OFFSET_S}) / 86400
-    ),
-    outbound AS (
-      SELECT app_id, ${day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,
-             count(*) FILTER (WHERE status = 'failed' AND errcode IN (45015, 45047)) AS refused
-      FROM outbound_message WHERE app_id = ANY($1::text[]) AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3)
-      GROUP BY 1, 2
-    ),
+    inbound AS (SELECT app_id, day, n FROM rin),
+    outbound AS (SELECT app_id, day, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1, 2),
     blocked AS (
       SELECT app_id, ${day('hour')} AS day, sum(count) AS n FROM reply_blocked_hourly
       WHERE app_id = ANY($1::text[]) AND hour >= to_timestamp($2) AND hour < to_timestamp($3) GROUP BY 1, 2
@@ -198,21 +198,18 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
     ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e)
     const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH first AS (
-      SELECT replied_by AS agent, count(*) AS conversations,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - start)) AS frt_p90
-      FROM ep WHERE replied_by IS NOT NULL GROUP BY 1
+      SELECT k AS agent, count(*) AS conversations,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90
+      FROM ${durations('replied_by')} WHERE k IS NOT NULL GROUP BY k
     ),
     res AS (
-      SELECT resolved_by AS agent, count(*) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - start)) AS res_p90
-      FROM ep WHERE resolved_by IS NOT NULL GROUP BY 1
+      SELECT k AS agent, count(*) AS resolved,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90
+      FROM ${durations('resolved_by')} WHERE k IS NOT NULL GROUP BY k
     ),
-    sent AS (
-      SELECT agent, count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'failed' AND errcode IN (45015, 45047)) AS refused
-      FROM outbound_message WHERE app_id = ANY($1::text[]) AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3) GROUP BY 1
-    ),
+    sent AS (SELECT agent, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1),
     blocked AS (
       SELECT agent, sum(count) AS n FROM reply_blocked_hourly
       WHERE app_id = ANY($1::text[]) AND hour >= to_timestamp($2) AND hour < to_timestamp($3) GROUP BY 1

@@ -2,6 +2,7 @@
 // every change of assignment, status and snooze.
 import { el, fmtTime, preview } from '../common/dom.js'
 import { T } from '../common/i18n.js'
+import { failureNode } from './delivery.js'
 
 export const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
 const seen = new Set()
@@ -78,7 +79,7 @@ function messageNode (item) {
   const meta = [fmtTime(item.at)]
   if (item.direction === 'out') meta.push((item.agent ? T.by + ' ' + item.agent + ' · ' : '') + (item.status === 'sent' ? T.sent : item.status === 'failed' ? T.failed : T.sending))
   if (item.type !== 'event') node.append(el('div', { class: 'meta', text: meta.join(' · ') }))
-  if (item.status === 'failed') node.append(el('div', { class: 'failure', text: (item.errcode !== undefined ? `[${item.errcode}] ` : '') + (item.errmsg || '') }))
+  if (item.status === 'failed') node.append(failureNode(item, upsertItem))
   return node
 }
 
@@ -123,4 +124,21 @@ export function highlight (key) {
   node.setAttribute('tabindex', '-1')
   node.scrollIntoView({ block: 'center' })
   node.focus({ preventScroll: true })
+}
+
+/**
+ * Puts "New messages" above the first of the customer's `unread` newest messages (events are not counted as unread,
+ * as ingest counts them) and brings it into view; nothing when none is unread.
+ */
+export function markUnread (unread) {
+  for (const old of timeline.querySelectorAll('.unread-separator')) old.remove()
+  if (!(unread > 0)) return false
+  const inbound = [...timeline.querySelectorAll('.msg.in:not(.event)')]
+  const first = inbound[Math.max(0, inbound.length - unread)]
+  if (first === undefined) return false
+  const separator = el('div', { class: 'unread-separator', role: 'separator', 'aria-label': T.keys.newMessages }, el('span', { text: T.keys.newMessages }))
+  first.before(separator)
+  pinned = false
+  separator.scrollIntoView({ block: 'start' })
+  return true
 }

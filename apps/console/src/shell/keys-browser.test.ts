@@ -148,7 +148,8 @@ t.test('the command palette (Ctrl-K) jumps to a conversation, a view or an actio
   await page.keyboard.press('Control+k')
   await page.keyboard.type('已解决')
   await page.keyboard.press('Enter')
-  await page.waitForFunction(() => (document.getElementById('status') as HTMLSelectElement).value === 'resolved', undefined, { timeout: 5000 })
+  // The server's answer: the change in the timeline.
+  await page.waitForSelector('.msg.change >> text=将状态改为「已解决」', { timeout: 5000 })
   const resolved = await page.evaluate(() => new URLSearchParams(location.search).get('c')!)
   await t.resolveMatch(sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: resolved.slice(resolved.indexOf('/') + 1) } } }), { status: 'resolved' }, 'resolved')
   // A view: the "all" tab.

@@ -128,17 +128,20 @@ export function highlight (key) {
 
 /**
  * Puts "New messages" above the first of the customer's `unread` newest messages (events are not counted as unread,
- * as ingest counts them) and brings it into view; nothing when none is unread.
+ * as ingest counts them) when something read comes before them, and shows the newest message if the separator stays
+ * in view with it, else the separator at the top. False when there is no separator to show.
  */
 export function markUnread (unread) {
   for (const old of timeline.querySelectorAll('.unread-separator')) old.remove()
-  if (!(unread > 0)) return false
   const inbound = [...timeline.querySelectorAll('.msg.in:not(.event)')]
-  const first = inbound[Math.max(0, inbound.length - unread)]
-  if (first === undefined) return false
+  // Nothing read before them (a new conversation): the newest message is what to show.
+  if (!(unread > 0) || inbound.length <= unread) return false
   const separator = el('div', { class: 'unread-separator', role: 'separator', 'aria-label': T.keys.newMessages }, el('span', { text: T.keys.newMessages }))
-  first.before(separator)
-  pinned = false
-  separator.scrollIntoView({ block: 'start' })
+  inbound[inbound.length - unread].before(separator)
+  scrollToEnd()
+  if (separator.getBoundingClientRect().top < timeline.getBoundingClientRect().top) {
+    pinned = false
+    separator.scrollIntoView({ block: 'start' })
+  }
   return true
 }

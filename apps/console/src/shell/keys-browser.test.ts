@@ -92,10 +92,36 @@ t.test('opening a conversation with unread messages puts “New messages” abov
   t.ok(box !== null && mark !== null && mark.y >= box.y - 1 && mark.y + mark.height <= box.y + box.height + 1, 'in view')
   await checkAccessible(t, page, 'a conversation with its unread separator')
 
+  t.ok(await page.locator('.msg.in >> text=新消息二').isVisible(), 'with the newest message, which fits below it')
+  const gap = await page.locator('.timeline').evaluate((e) => e.scrollHeight - e.scrollTop - e.clientHeight)
+  t.ok(gap < 2, `the timeline at its end (${gap} px)`)
+
   // Read now: opened again, no separator.
   await page.reload()
   await page.waitForSelector('.msg.in >> text=新消息二', { timeout: 10_000 })
   t.equal(await page.locator('.unread-separator').count(), 0, 'nothing unread: no separator')
+})
+
+t.test('more unread messages than the timeline shows: the separator at its top; none in a conversation never read', async (t) => {
+  const USER = 'oManyUnreadUser0000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '读过的消息' })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/${USER}/read`)).status, 204)
+  for (let i = 1; i <= 24; i++) await sys.push(SAFE, 'text', { from: USER, content: `未读消息 ${i}` })
+  const NEW = 'oNeverReadUser00000000001'
+  for (let i = 1; i <= 3; i++) await sys.push(SAFE, 'text', { from: NEW, content: `新客户 ${i}` })
+  const { page } = await consoleOf(t, { openid: USER })
+  await page.waitForSelector('.unread-separator', { timeout: 10_000 })
+  t.equal(await page.locator('.unread-separator + .msg').textContent().then((x) => x?.startsWith('未读消息 1')), true)
+  const box = await page.locator('.timeline').boundingBox()
+  const mark = await page.locator('.unread-separator').boundingBox()
+  t.ok(box !== null && mark !== null && Math.abs(mark.y - box.y) < 40, `at the top of the timeline (${mark!.y - box!.y} px below it)`)
+  t.equal(await page.locator('.msg.in >> text=未读消息 24').evaluate((e) => e.getBoundingClientRect().top >= e.closest('.timeline')!.getBoundingClientRect().bottom - 1), true, 'the newest is below, to scroll to')
+
+  await page.locator(`[data-conversation="${SAFE}/${NEW}"]`).click()
+  await page.waitForSelector('.msg.in >> text=新客户 3')
+  t.equal(await page.locator('.unread-separator').count(), 0, 'a conversation never read: no separator, the newest in view')
 })
 
 t.test('the command palette (Ctrl-K) jumps to a conversation, a view or an action; ? lists the shortcuts; single keys never fire while typing', async (t) => {

@@ -238,6 +238,17 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
       },
       ok: (x) => x.status === 201 && JSON.parse(x.body).message.status === 'sent'
     },
+    {
+      // A reply that WeChat refused (seeded straight into the database, which stays up for the world), sent again.
+      route: 'POST /api/conversations/:appid/:openid/messages/:id/retry',
+      needs: ['redis', 'database'],
+      send: async (up) => {
+        if (up) await push('o_outage', 'one more')
+        const failed = await prisma.outboundMessage.create({ data: { appId: APP.appid, openid: 'o_outage', msgType: 'text', content: JSON.stringify({ msgtype: 'text', text: { content: `again ${crypto.randomUUID()}` } }), status: 'failed', errcode: 45015, errmsg: 'window', agent: 'alice' } })
+        return await api('POST', `${conversation}/messages/out-${failed.id}/retry`)
+      },
+      ok: (x) => x.status === 201 && JSON.parse(x.body).message.status === 'sent'
+    },
     { route: 'POST /api/conversations/:appid/:openid/typing', needs: ['redis', 'database'], send: () => api('POST', conversation + '/typing', { typing: true }), ok: 204 },
     {
       route: 'POST /api/apps/:appid/images',

@@ -39,6 +39,18 @@ const zh = {
   // administration
   admin: '管理', agents: '客服与小程序', role: { agent: '客服', admin: '管理员' }, addAgent: '添加客服（A 站账户名）', autoAssign: '自动分配',
   autoAssignOf: { off: '关闭', round_robin: '轮流分配给在线客服' }, maxOpen: '每人最多进行中会话', username: '账户名',
+  // keyboard, drafts, unread separator, pasted images, delivery (issue 23, helper "keys")
+  keys: {
+    newMessages: '新消息', palette: '命令面板', paletteSearch: '搜索会话、视图或操作', paletteNone: '没有匹配的结果',
+    groupConversations: '会话', groupViews: '视图', groupActions: '操作', searchMessages: (q) => `搜索消息：${q}`,
+    assignMe: '分配给我', resolve: '标记为已解决', focusReply: '聚焦回复框', signOut: '退出登录（前往账户站点）', openSearch: '搜索消息',
+    shortcuts: '键盘快捷键', shortcutList: {
+      palette: '打开命令面板', help: '显示快捷键', next: '下一个会话', previous: '上一个会话', reply: '聚焦回复框', resolve: '标记为已解决', search: '搜索消息', escape: '关闭打开的对话框或菜单'
+    },
+    imagePreview: '发送这张图片？', sendImage: '发送图片', notImage: (name) => `“${name}”不是图片：只能发送 JPG、PNG 或 GIF`,
+    tooLarge: (name, mb) => `“${name}”太大：图片最大 ${mb} MB`,
+    retry: '重试', retrying: '正在重试…', failedBecause: (why) => `发送失败：${why}`, unknownReason: '微信未说明原因'
+  },
   // search, kept media, reports (issue 11)
   history: {
     search: '搜索', title: '搜索消息', placeholder: '搜索消息内容，如 退款、订单号', filters: '筛选', tag: '标签', status: '状态', assignee: '负责人',
@@ -90,6 +102,18 @@ const en = {
   profileLoading: 'Asking the business’s system…', profileNone: 'The business’s system knows no such customer', profileUnavailable: 'The business’s system cannot be reached right now', openProfile: 'Open in the business’s system',
   admin: 'Admin', agents: 'Agents and mini programs', role: { agent: 'Agent', admin: 'Administrator' }, addAgent: 'Add an agent (account name at A)', autoAssign: 'Automatic assignment',
   autoAssignOf: { off: 'Off', round_robin: 'Round robin among online agents' }, maxOpen: 'Open conversations per agent at most', username: 'Account name',
+  // keyboard, drafts, unread separator, pasted images, delivery (issue 23, helper "keys")
+  keys: {
+    newMessages: 'New messages', palette: 'Command palette', paletteSearch: 'Search conversations, views or actions', paletteNone: 'Nothing matches',
+    groupConversations: 'Conversations', groupViews: 'Views', groupActions: 'Actions', searchMessages: (q) => `Search messages: ${q}`,
+    assignMe: 'Assign to me', resolve: 'Resolve', focusReply: 'Focus the reply box', signOut: 'Sign out (at the account site)', openSearch: 'Search messages',
+    shortcuts: 'Keyboard shortcuts', shortcutList: {
+      palette: 'Open the command palette', help: 'Show the shortcuts', next: 'Next conversation', previous: 'Previous conversation', reply: 'Focus the reply box', resolve: 'Resolve', search: 'Search messages', escape: 'Close what is open'
+    },
+    imagePreview: 'Send this image?', sendImage: 'Send image', notImage: (name) => `“${name}” is not an image: only JPG, PNG or GIF can be sent`,
+    tooLarge: (name, mb) => `“${name}” is too large: images are ${mb} MB at most`,
+    retry: 'Retry', retrying: 'Retrying…', failedBecause: (why) => `Not delivered: ${why}`, unknownReason: 'WeChat gave no reason'
+  },
   history: {
     search: 'Search', title: 'Search messages', placeholder: 'Search what was said, e.g. refund, an order number', filters: 'Filters', tag: 'Tag', status: 'Status', assignee: 'Assignee',
     from: 'From', to: 'To', results: 'Results', none: 'No message matches.', more: 'More results', agent: 'Agent', reports: 'Reports',

@@ -109,6 +109,34 @@ t.test('WeChat refusing a reply (45015) shows as a clear failure', async (t) => 
   t.equal(row.errcode, 45015)
 })
 
+t.test('a failed reply is sent again by POST …/messages/:id/retry, as a new attempt, once', async (t) => {
+  const alice = new Agent()
+  await alice.signIn(sys)
+  await sys.push(SAFE, 'text', { from: 'o_retry' })
+  sys.fake.failNext('custom/send', 45015)
+  const failed = (await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_retry/messages`, { type: 'text', text: '再试一次' })).json().message
+  t.equal(failed.status, 'failed')
+  const path = `/api/conversations/${SAFE}/o_retry/messages/${failed.key}/retry`
+  const again = await alice.api(sys, 'POST', path)
+  t.equal(again.status, 201)
+  const message = again.json().message
+  t.match(message, { status: 'sent', type: 'text', text: '再试一次', agent: 'alice' })
+  t.not(message.key, failed.key, 'a new attempt')
+  const rows = await sys.prisma.outboundMessage.findMany({ where: { openid: 'o_retry' }, orderBy: { id: 'asc' } })
+  t.same(rows.map((r) => r.status), ['failed', 'sent'], 'the failed attempt is kept as it was')
+
+  const twice = await alice.api(sys, 'POST', path)
+  t.equal(twice.status, 409)
+  t.equal(twice.json().code, 'KEFU_CONSOLE_ALREADY_RETRIED')
+  const sent = await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_retry/messages/${message.key}/retry`)
+  t.equal(sent.status, 409)
+  t.equal(sent.json().message, 'only a failed reply can be sent again; this one is sent')
+  t.equal((await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_other/messages/${failed.key}/retry`)).status, 404, 'another conversation’s reply')
+  const bad = await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_retry/messages/nope/retry`)
+  t.equal(bad.status, 400)
+  t.equal(await sys.prisma.outboundMessage.count({ where: { openid: 'o_retry' } }), 2, 'nothing more stored')
+})
+
 t.test('reply windows are checked before calling WeChat', async (t) => {
   const alice = new Agent()
   await alice.signIn(sys)

@@ -6,6 +6,8 @@ import { T } from '../common/i18n.js'
 import { attachPicker, openManager } from '../quick-replies/quick-replies.js'
 import { emit, state } from '../common/state.js'
 import { upsertItem } from './timeline.js'
+import * as drafts from './drafts.js'
+import { attachImageDrop } from './image-drop.js'
 
 let mode = 'reply'
 const textarea = el('textarea', { id: 'reply-text', placeholder: T.placeholder, 'aria-label': T.placeholder, rows: '3' })
@@ -60,9 +62,39 @@ export function setReplyState (can, open) {
 }
 function updateSendable () { sendButton.disabled = mode === 'reply' && !(canReply && windowOpen) }
 
+// The draft shown belongs to `draftOf`; typing keeps it (at most every 300 ms), opening another conversation keeps
+// it at once and shows that one's.
+let draftOf = null
+let draftTimer = null
+function keepDraft () {
+  clearTimeout(draftTimer)
+  draftTimer = null
+  drafts.save(draftOf, textarea.value)
+}
+textarea.addEventListener('input', () => {
+  clearTimeout(draftTimer)
+  draftTimer = setTimeout(keepDraft, 300)
+})
+// Leaving the page (a reload) right after typing keeps the draft too.
+window.addEventListener('pagehide', () => { if (draftTimer !== null) keepDraft() })
+
 export function reset () {
   notice.textContent = ''
+  if (draftTimer !== null) keepDraft()
   if (mode !== 'reply') setMode('reply')
+  dropped.hide()
+  draftOf = state.current === null ? null : { ...state.current }
+  textarea.value = drafts.load(draftOf)
+}
+
+/** Signed out: the draft leaves the screen, and every kept draft the storage. */
+export function forgetDrafts () {
+  clearTimeout(draftTimer)
+  draftTimer = null
+  draftOf = null
+  dropped.hide()
+  textarea.value = ''
+  drafts.forgetAll()
 }
 export function focus () { textarea.focus() }
 
@@ -103,16 +135,23 @@ sendButton.addEventListener('click', async () => {
   const text = textarea.value.trim()
   if (text === '' || state.current === null) { textarea.focus(); return }
   const ok = mode === 'reply' ? await send({ type: 'text', text }) : await saveNote(text)
-  if (ok) textarea.value = ''
+  if (ok) {
+    textarea.value = ''
+    keepDraft()
+  }
   textarea.focus()
 })
 textarea.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendButton.click() }
 })
-fileInput.addEventListener('change', async () => {
+fileInput.addEventListener('change', () => {
   const file = fileInput.files && fileInput.files[0]
   fileInput.value = ''
-  if (!file || state.current === null) return
+  if (file) sendImage(file)
+})
+const dropped = attachImageDrop({ composer, textarea, send: sendImage, say: (text) => { notice.textContent = text }, canSend: () => mode === 'reply' && canReply && windowOpen })
+async function sendImage (file) {
+  if (state.current === null) return
   notice.textContent = ''
   const form = new FormData()
   form.append('media', file, file.name)
@@ -121,7 +160,7 @@ fileInput.addEventListener('change', async () => {
     pageForm.elements.thumbMediaId.value = up.mediaId
     await send({ type: 'image', mediaId: up.mediaId })
   } catch (err) { notice.textContent = err.message }
-})
+}
 linkForm.addEventListener('submit', async (e) => {
   e.preventDefault()
   const f = linkForm.elements

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import { isUnavailable } from '@kefu/service'
 import { pickLang } from '@kefu/sso-client'
-import { BadUpload, NoSecret, NoSuchApp, NoSuchConversation, TooManyReplies, WechatUnavailable, WindowClosed } from '../common/errors.js'
+import { AlreadyRetried, BadUpload, NoSecret, NoSuchReply, NotFailed, NoSuchApp, NoSuchConversation, TooManyReplies, WechatUnavailable, WindowClosed } from '../common/errors.js'
 import { countBlockedReply } from './reply-blocked.js'
 import type { RateLimiter } from '../common/rate-limit.js'
 import type { OutboundBody, WechatSender } from '../common/sender.js'
@@ -161,11 +161,11 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     return reply.code(204).send()
   })
 
-  fastify.post<{ Params: ConversationParams, Body: ReplyBody }>('/api/conversations/:appid/:openid/messages', {
-    schema: { params: conversationParams, body: replySchema }
-  }, async function sendReply (request, reply) {
-    const { appid, openid } = request.params
-    const agent = await appOf(request, appid)
+  /**
+   * One attempt at a reply: the window and the agent's rate checked first, then recorded as `sending`, sent, and
+   * recorded as sent or failed (with WeChat's reason in the agent's language).
+   */
+  async function attempt (request: FastifyRequest, reply: FastifyReply, appid: string, openid: string, agent: Agent, body: OutboundBody) {
     if (!withSecret.has(appid)) throw new NoSecret(appid)
     const summary = await store.conversation(appid, openid)
     if (summary === null) throw new NoSuchConversation()
@@ -180,7 +180,6 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
       void reply.header('retry-after', String(limited.retryAfterS))
       throw new TooManyReplies(limited.retryAfterS)
     }
-    const body = toWechat(request.body)
     const created = await store.createOutbound({ appId: appid, openid, msgType: body.msgtype, content: JSON.stringify(body), agent: agent.username })
     announce(created)
     let item
@@ -201,6 +200,29 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
       }
     }
     announce(item)
+    return item
+  }
+
+  fastify.post<{ Params: ConversationParams, Body: ReplyBody }>('/api/conversations/:appid/:openid/messages', {
+    schema: { params: conversationParams, body: replySchema }
+  }, async function sendReply (request, reply) {
+    const { appid, openid } = request.params
+    const agent = await appOf(request, appid)
+    const item = await attempt(request, reply, appid, openid, agent, toWechat(request.body))
+    return reply.code(201).send({ message: item })
+  })
+
+  // A failed reply sent again, as it was: a new attempt (a new row in the timeline), the failed one kept as it is.
+  fastify.post<{ Params: ConversationParams & { id: string } }>('/api/conversations/:appid/:openid/messages/:id/retry', {
+    schema: { params: { ...conversationParams, required: ['appid', 'openid', 'id'], properties: { ...conversationParams.properties, id: { type: 'string', pattern: '^(out-)?[0-9]{1,18}$' } } } }
+  }, async function retryReply (request, reply) {
+    const { appid, openid } = request.params
+    const agent = await appOf(request, appid)
+    const failed = await store.failedReply(appid, openid, request.params.id.replace(/^out-/, ''))
+    if (failed === null) throw new NoSuchReply()
+    if (failed.status !== 'failed') throw new NotFailed(failed.status)
+    if (failed.retried) throw new AlreadyRetried()
+    const item = await attempt(request, reply, appid, openid, agent, failed.body)
     return reply.code(201).send({ message: item })
   })
 

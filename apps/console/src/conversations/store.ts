@@ -1,6 +1,7 @@
 import type { Conversation, CustomerMessage as InboundRow, Prisma, PrismaClient } from '@kefu/db'
 import { activityItem, inboundItem, outboundItem, type TimelineItem } from '../common/messages.js'
 import { replyWindow, MESSAGE_WINDOW_MS, type ReplyWindow } from './reply-window.js'
+import type { OutboundBody } from '../common/sender.js'
 
 export type ConversationStatus = 'open' | 'pending' | 'resolved'
 
@@ -302,6 +303,17 @@ export class ConsoleStore {
       data: result.ok ? { status: 'sent', sentAt: new Date(this.#now()) } : { status: 'failed', errcode: result.errcode, errmsg: result.errmsg }
     })
     return outboundItem(row)
+  }
+
+  /**
+   * A reply of this conversation to send again: its status, the body WeChat was sent, and whether a later reply of
+   * the same body was already attempted (sending or sent) after it.
+   */
+  async failedReply (appId: string, openid: string, id: string): Promise<{ status: string, body: OutboundBody, retried: boolean } | null> {
+    const row = await this.#prisma.outboundMessage.findFirst({ where: { id: BigInt(id), appId, openid } })
+    if (row === null || row.msgType === 'subscribe') return null
+    const later = await this.#prisma.outboundMessage.count({ where: { appId, openid, id: { gt: row.id }, content: row.content, status: { in: ['sending', 'sent'] } } })
+    return { status: row.status, body: JSON.parse(row.content) as OutboundBody, retried: later > 0 }
   }
 
   async outboundById (id: string, appIds: string[]): Promise<TimelineItem | null> {

@@ -2,6 +2,7 @@
 // every change of assignment, status and snooze.
 import { el, fmtTime, preview } from '../common/dom.js'
 import { T } from '../common/i18n.js'
+import { failureNode } from './delivery.js'
 
 export const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
 const seen = new Set()
@@ -78,7 +79,7 @@ function messageNode (item) {
   const meta = [fmtTime(item.at)]
   if (item.direction === 'out') meta.push((item.agent ? T.by + ' ' + item.agent + ' · ' : '') + (item.status === 'sent' ? T.sent : item.status === 'failed' ? T.failed : T.sending))
   if (item.type !== 'event') node.append(el('div', { class: 'meta', text: meta.join(' · ') }))
-  if (item.status === 'failed') node.append(el('div', { class: 'failure', text: (item.errcode !== undefined ? `[${item.errcode}] ` : '') + (item.errmsg || '') }))
+  if (item.status === 'failed') node.append(failureNode(item, upsertItem))
   return node
 }
 
@@ -123,4 +124,24 @@ export function highlight (key) {
   node.setAttribute('tabindex', '-1')
   node.scrollIntoView({ block: 'center' })
   node.focus({ preventScroll: true })
+}
+
+/**
+ * Puts "New messages" above the first of the customer's `unread` newest messages (events are not counted as unread,
+ * as ingest counts them) when something read comes before them, and shows the newest message if the separator stays
+ * in view with it, else the separator at the top. False when there is no separator to show.
+ */
+export function markUnread (unread) {
+  for (const old of timeline.querySelectorAll('.unread-separator')) old.remove()
+  const inbound = [...timeline.querySelectorAll('.msg.in:not(.event)')]
+  // Nothing read before them (a new conversation): the newest message is what to show.
+  if (!(unread > 0) || inbound.length <= unread) return false
+  const separator = el('div', { class: 'unread-separator', role: 'separator', 'aria-label': T.keys.newMessages }, el('span', { text: T.keys.newMessages }))
+  inbound[inbound.length - unread].before(separator)
+  scrollToEnd()
+  if (separator.getBoundingClientRect().top < timeline.getBoundingClientRect().top) {
+    pinned = false
+    separator.scrollIntoView({ block: 'start' })
+  }
+  return true
 }

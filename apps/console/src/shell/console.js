@@ -13,6 +13,7 @@ import * as live from '../live/live.js'
 import * as notifications from '../live/notifications.js'
 import * as presence from '../team/presence.js'
 import * as search from '../search/search-panel.js'
+import * as shortcuts from './shortcuts.js'
 import { isAdmin, isCurrent, on, state } from '../common/state.js'
 import * as subscribe from '../subscribe/subscribe.js'
 import * as timeline from '../conversations/timeline.js'
@@ -53,6 +54,7 @@ function showEnded () {
   status.textContent = T.ended
   status.classList.add('offline')
   composer.setReplyState(false, false)
+  composer.forgetDrafts()
   live.close()
   // What customers wrote leaves the screen with the session: the conversation, the list, search results.
   // The address keeps the conversation, so signing in again comes back to it.
@@ -111,7 +113,7 @@ async function openConversation ({ appId, openid, person, at }) {
   showConversation(body.conversation)
   for (const item of body.messages) timeline.upsertItem(item)
   if (at) timeline.highlight(at)
-  else timeline.scrollToEnd()
+  else if (!timeline.markUnread(body.conversation.unreadCount)) timeline.scrollToEnd()
   customer.load(appId, openid, false).catch(() => {})
   const listed = state.conversations.find((c) => c.appId === appId && c.openid === openid)
   if ((listed && listed.unreadCount > 0) || body.conversation.unreadCount > 0) {
@@ -181,6 +183,28 @@ on('reconnected', () => {
   list.load(false).catch(() => {})
   list.loadCounts().catch(() => {})
   if (state.current) openConversation({ ...state.current, person: false }).catch(() => {})
+})
+
+// ---- keyboard: the command palette's views and actions ----
+const shown = (node) => !node.hidden
+shortcuts.install({
+  views: () => [
+    ...['mine', 'unassigned', 'all'].map((view) => ({ id: 'view-' + view, label: T[view], run: () => document.getElementById('view-' + view).click() })),
+    ...[search.reportsLink, miniProgramsLink].filter(shown).map((link) => ({ id: link.id, label: link.textContent, run: () => { location.href = link.href } })),
+    ...(shown(adminButton) ? [{ id: 'admin', label: T.admin, run: () => adminButton.click() }] : [])
+  ],
+  actions: () => [
+    ...(state.current !== null && shown(document.getElementById('claim')) ? [{ id: 'claim', label: T.keys.assignMe, run: () => document.getElementById('claim').click() }] : []),
+    ...(state.current !== null ? [{ id: 'resolve', label: T.keys.resolve, run: shortcuts.resolve }, { id: 'reply', label: T.keys.focusReply, run: shortcuts.focusReply }] : []),
+    { id: 'search', label: T.keys.openSearch, run: () => search.openSearch() },
+    { id: 'sign-out', label: T.keys.signOut, run: () => { location.href = root.dataset.authUrl + '/' } }
+  ],
+  search: (text) => {
+    search.openSearch()
+    const q = document.getElementById('search-q')
+    q.value = text
+    q.form.requestSubmit()
+  }
 })
 
 // ---- start ----

@@ -7,6 +7,8 @@
 //      alternating rounds so that the machine's drift falls on both alike; the median of the pairs' ratios is the goal
 //      (≥ 0.95);
 //   3. every push answered `success` counted against the rows stored.
+// BENCH_SPREAD=1: the 10,000-app side's pushes all for one of them (configuration without the spread); BENCH_APPS=1: both
+// sides alike; BENCH_HEAP_SNAPSHOTS=<dir>: a heap snapshot of each side after its start.
 // Bounded: BENCH_ROUNDS × BENCH_DURATION_S seconds per target and BENCH_PUSHES pushes each, about a minute and a half.
 import crypto from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -70,7 +72,7 @@ try {
   // As many conversations on both sides (APPS customers of one mini program; one customer of each of APPS), so that
   // the database does the same work and the difference is ingest's.
   await genOne.ask({ op: 'sign', count: PUSHES, base: base.toString(), app: one[0], customers: CUSTOMERS })
-  await genMany.ask({ op: "sign", count: PUSHES, base: (base + BigInt(PUSHES)).toString(), apps: many.slice(0, Number(process.env.BENCH_SPREAD ?? APPS)), customers: CUSTOMERS })
+  await genMany.ask({ op: 'sign', count: PUSHES, base: (base + BigInt(PUSHES)).toString(), apps: many.slice(0, Number(process.env.BENCH_SPREAD ?? APPS)), customers: CUSTOMERS })
   console.log(`signed ${fmt(2 * PUSHES)} pushes in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
   const dbOne = await createTestDatabase('bench_apps_one')

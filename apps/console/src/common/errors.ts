@@ -20,6 +20,7 @@ export const AdminOfNothing = createError('KEFU_CONSOLE_ADMIN_OF_NOTHING', 'an a
 export const LastAdmin = createError('KEFU_CONSOLE_LAST_ADMIN', 'the last administrator of %s cannot stop being one: make someone else an administrator there first', 409)
 export const BadSnooze = createError('KEFU_CONSOLE_BAD_SNOOZE', '%s', 400)
 export const BadTags = createError('KEFU_CONSOLE_BAD_TAGS', '%s', 400)
+export const BadDisplayName = createError('KEFU_CONSOLE_BAD_DISPLAY_NAME', '%s', 400)
 export const DuplicateShortcut = createError('KEFU_CONSOLE_DUPLICATE_SHORTCUT', 'a quick reply with the shortcut "%s" already exists there', 409)
 export const NoSuchQuickReply = createError('KEFU_CONSOLE_NOT_FOUND', 'no such quick reply among yours', 404)
 export const BadAuthorization = createError('KEFU_CONSOLE_BAD_AUTHORIZATION', '%s', 400)

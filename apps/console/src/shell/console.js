@@ -6,6 +6,7 @@ import { api, whenSignedOut } from '../common/api.js'
 import * as bar from '../conversations/conversation-bar.js'
 import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
+import { customerName } from '../customer/identity.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
 import * as list from '../conversations/list.js'
@@ -86,9 +87,17 @@ function renderWindow (conv) {
   composer.setReplyState(true, w.open)
 }
 
+/** The conversation's heading: the customer's name (or openid), and the mini program when the agent has several. */
+function renderTitle () {
+  const c = state.conv || state.conversations.find((x) => isCurrent(x.appId, x.openid)) || state.current
+  if (c) chatTitle.textContent = customerName(c, true) + (state.apps.length > 1 ? ' · ' + c.appId : '')
+}
+on('customer-named', () => { renderTitle(); list.render() })
+
 function showConversation (conv) {
   state.conv = { ...(state.conv || {}), ...conv }
   renderWindow(state.conv)
+  renderTitle()
   subscribe.update(state.conv).catch(() => {})
   bar.render()
 }
@@ -100,7 +109,7 @@ async function openConversation ({ appId, openid, person, at }) {
   layout.replaceChild(chat, layout.children[1])
   if (!layout.contains(customer.panel)) layout.append(customer.panel)
   layout.classList.add('has-chat')
-  chatTitle.textContent = openid + (state.apps.length > 1 ? ' · ' + appId : '')
+  renderTitle()
   timeline.clear()
   composer.reset()
   subscribe.reset()

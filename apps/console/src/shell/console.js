@@ -7,6 +7,7 @@ import * as bar from '../conversations/conversation-bar.js'
 import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
 import { customerName } from '../customer/identity.js'
+import { decorate } from './icons.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
 import * as list from '../conversations/list.js'
@@ -39,6 +40,7 @@ root.append(
     el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
+for (const tree of [root, chat, customer.panel]) decorate(tree)
 
 // Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
 document.addEventListener('keydown', (e) => {

@@ -82,3 +82,31 @@ t.test('without a name, the nickname the profile lookup gives', async (t) => {
   t.equal(await page.inputValue('#customer-name'), '', 'no name given')
   t.same(errors, [])
 })
+
+t.test('one icon set, served by the console itself: each main control has its icon, hidden from AT, and keeps its name', async (t) => {
+  const { page, errors } = await consoleOf(t, 'alice', 'o_nick')
+  const hosts = new Set<string>()
+  page.on('request', (r) => hosts.add(new URL(r.url()).host))
+  await page.reload()
+  await page.waitForSelector('.timeline .msg')
+  const controls = await page.evaluate(() => ['#send', 'button:has(+ #image-file)', '#open-search', '#claim', '#toggle-customer', '.panel-close', '#save-name'].map((sel) => {
+    const c = document.querySelector(sel)
+    const svg = c?.querySelector('svg.icon')
+    return { sel, hidden: svg?.getAttribute('aria-hidden') ?? null, paths: svg?.querySelectorAll('path, circle, rect, line, polyline').length ?? 0, text: c?.textContent?.trim() ?? '' }
+  }))
+  for (const c of controls) {
+    t.equal(c.hidden, 'true', `${c.sel}: an icon, aria-hidden`)
+    t.ok(c.paths > 0, `${c.sel}: the icon is drawn`)
+    t.not(c.text, '', `${c.sel}: still named by its text`)
+  }
+  t.ok(await page.getByRole('button', { name: '发送', exact: true }).isVisible(), 'the send button keeps its accessible name')
+  t.ok(await page.getByRole('button', { name: '搜索' }).isVisible(), 'so does search')
+  await page.evaluate(() => { document.querySelector('#send')!.textContent = '保存备注' })
+  await page.waitForFunction(() => document.querySelector('#send')?.firstElementChild?.matches('svg.icon') === true, undefined, { timeout: 5000 })
+  t.equal(await page.locator('#send svg.icon').count(), 1, 'one icon, whatever the button says')
+  const module = await page.evaluate(async () => await (await fetch('/assets/icons/lucide.js')).text())
+  t.match(module, /lucide-static/)
+  t.notMatch(module, /https?:\/\/(?!www\.w3\.org)/, 'nothing loaded from elsewhere')
+  t.same([...hosts].filter((h) => !h.startsWith('console.kefu.test') && !h.startsWith('127.0.0.1')), [], 'no CDN')
+  t.same(errors, [])
+})

@@ -4,7 +4,7 @@ import { api } from '../common/api.js'
 import { convPath, el, fmtDate, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isCurrent, on, state } from '../common/state.js'
-import { rememberProfileName } from './identity.js'
+import { rememberProfile } from './identity.js'
 
 const facts = el('dl', { class: 'facts' })
 const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })
@@ -91,7 +91,7 @@ function drawProfile (result) {
   if (result.status !== 'ok') { profileBox.append(el('p', { class: 'hint', text: T.profileUnavailable })); return }
   const p = result.profile
   if (p.name) profileBox.append(el('p', { class: 'profile-name', text: p.name }))
-  if (p.name && state.current !== null) rememberProfileName(state.current.appId, state.current.openid, p.name)
+  if (state.current !== null) rememberProfile(state.current.appId, state.current.openid, p)
   profileBox.append(el('dl', { class: 'facts' }, ...p.fields.flatMap((f) => fact(f.label, f.value))))
   if (p.url) profileBox.append(el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', text: T.openProfile }))
 }

@@ -6,7 +6,7 @@ import { api, whenSignedOut } from '../common/api.js'
 import * as bar from '../conversations/conversation-bar.js'
 import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
-import { customerName } from '../customer/identity.js'
+import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
 import { decorate } from './icons.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
@@ -37,7 +37,7 @@ const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
 root.append(
   el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink, miniProgramsLink,
-    el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
+    el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), T.signedIn + state.me.username),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
 for (const tree of [root, chat, customer.panel]) decorate(tree)
@@ -92,7 +92,7 @@ function renderWindow (conv) {
 /** The conversation's heading: the customer's name (or openid), and the mini program when the agent has several. */
 function renderTitle () {
   const c = state.conv || state.conversations.find((x) => isCurrent(x.appId, x.openid)) || state.current
-  if (c) chatTitle.textContent = customerName(c, true) + (state.apps.length > 1 ? ' · ' + c.appId : '')
+  if (c) chatTitle.replaceChildren(customerAvatar(c), customerName(c, true) + (state.apps.length > 1 ? ' · ' + c.appId : ''))
 }
 on('customer-named', () => { renderTitle(); list.render() })
 

@@ -5,6 +5,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import type { Page } from 'playwright-core'
+import { crc32, deflateSync } from 'node:zlib'
 import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
@@ -15,7 +16,7 @@ const backend = http.createServer((req, res) => {
   req.on('end', () => {
     const body = JSON.parse(Buffer.concat(chunks).toString()) as { openid: string }
     if (body.openid !== 'o_nick') { res.writeHead(404).end(); return }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: '微信昵称小红', avatar: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/avatar.png`, fields: [] }))
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: '微信昵称小红', avatar: 'https://avatar.example/o_nick.png', fields: [] }))
   })
 })
 await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve))
@@ -52,7 +53,7 @@ t.test('a name given in the panel shows in the list, the header and search, and 
   await page.press('#customer-name', 'Enter')
   await page.waitForFunction(() => document.querySelector('#customer-name-status')?.textContent !== '', undefined, { timeout: 10_000 })
   t.equal(await page.textContent('#customer-name-status'), '已保存')
-  t.equal(await page.textContent('#chat-title'), '李女士（老客户）', 'the header')
+  t.ok(await page.getByRole('heading', { level: 2, name: '李女士（老客户）', exact: true }).isVisible(), 'the header')
   t.match(await page.textContent('.customer-panel .facts'), /o_rename_me_0123456789/, 'the openid is still in the panel')
   await page.waitForFunction((key) => document.querySelector(`[data-conversation="${key}"] .conv-name`)?.textContent === '李女士（老客户）', `${SAFE}/o_rename_me_0123456789`, { timeout: 10_000 })
   await bob.waitForFunction((key) => document.querySelector(`[data-conversation="${key}"] .conv-name`)?.textContent === '李女士（老客户）', `${SAFE}/o_rename_me_0123456789`, { timeout: 10_000 })
@@ -77,7 +78,7 @@ t.test('a name given in the panel shows in the list, the header and search, and 
 
 t.test('without a name, the nickname the profile lookup gives', async (t) => {
   const { page, errors } = await consoleOf(t, 'alice', 'o_nick')
-  await page.waitForFunction(() => document.querySelector('#chat-title')?.textContent === '微信昵称小红', undefined, { timeout: 10_000 })
+  await page.waitForFunction(() => document.querySelector('#chat-title')?.lastChild?.textContent === '微信昵称小红', undefined, { timeout: 10_000 })
   t.equal(await nameInList(page, 'o_nick'), '微信昵称小红', 'in the list too')
   t.equal(await page.inputValue('#customer-name'), '', 'no name given')
   t.same(errors, [])
@@ -107,6 +108,68 @@ t.test('one icon set, served by the console itself: each main control has its ic
   const module = await page.evaluate(async () => await (await fetch('/assets/icons/lucide.js')).text())
   t.match(module, /lucide-static/)
   t.notMatch(module, /https?:\/\/(?!www\.w3\.org)/, 'nothing loaded from elsewhere')
-  t.same([...hosts].filter((h) => !h.startsWith('console.kefu.test') && !h.startsWith('127.0.0.1')), [], 'no CDN')
+  t.same([...hosts].filter((h) => !h.startsWith('console.kefu.test') && !h.startsWith('127.0.0.1') && h !== 'avatar.example'), [], 'no CDN')
   t.same(errors, [])
+})
+
+/** A small PNG of one color: the customer's picture, as the business's server would send it. */
+function png (size: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc32(body), 8 + data.length)
+    return out
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(size, 0)
+  header.writeUInt32BE(size, 4)
+  header.set([8, 2, 0, 0, 0], 8)
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, 0x80)])
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: size }, () => row)))), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Contrast of each initials avatar's text on its background (WCAG's formula). */
+const avatarContrasts = (page: Page): Promise<Array<{ text: string, ratio: number }>> => page.evaluate(() => {
+  const lum = (css: string): number => {
+    const [r, g, b] = css.match(/[0-9.]+/g)!.slice(0, 3).map((v) => Number(v) / 255).map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4) as [number, number, number]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+  }
+  return [...document.querySelectorAll('span.avatar')].map((a) => {
+    const s = getComputedStyle(a)
+    const [hi, lo] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x) as [number, number]
+    return { text: a.textContent ?? '', ratio: (hi + 0.05) / (lo + 0.05) }
+  })
+})
+
+t.test('avatars: the profile’s picture, else initials on a color of the openid, readable in light and dark; agents too', async (t) => {
+  for (const dark of [false, true]) {
+    const { page, errors } = await newPage(t, browser, { colorScheme: dark ? 'dark' : 'light' })
+    const picture = png(32)
+    await page.context().route('https://avatar.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: picture }))
+    await signInAtA(page, sys, 'alice')
+    await page.goto(sys.console.url + `/?c=${SAFE}/o_nick`)
+    await page.waitForSelector('.timeline .msg')
+    const img = page.locator(`[data-conversation="${SAFE}/o_nick"] img.avatar`)
+    await img.waitFor({ timeout: 10_000 })
+    t.same(await img.evaluate((i: HTMLImageElement) => ({ alt: i.getAttribute('alt'), loading: i.loading, referrer: i.referrerPolicy, src: i.src })),
+      { alt: '', loading: 'lazy', referrer: 'no-referrer', src: 'https://avatar.example/o_nick.png' }, 'the picture, decorative, lazy, no referrer')
+    t.equal(await page.locator('#chat-title img.avatar').count(), 1, 'in the header too')
+    const other = page.locator(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`)
+    t.equal(await other.textContent(), '李', 'initials of the name')
+    t.equal(await other.getAttribute('aria-hidden'), 'true')
+    const again = await page.locator(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`).getAttribute('class')
+    await page.reload()
+    await page.waitForSelector(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`)
+    t.equal(await page.locator(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`).getAttribute('class'), again, 'the same color every time')
+    t.equal(await page.locator('#agent span.avatar').textContent(), 'AL', 'the agent in the header')
+    if (await page.locator('#claim').isVisible()) await page.click('#claim')
+    await page.waitForSelector(`[data-conversation="${SAFE}/o_nick"] .badge span.avatar`, { timeout: 10_000 })
+    t.pass('the assignee chip')
+    const contrasts = await avatarContrasts(page)
+    t.ok(contrasts.length >= 3)
+    t.same(contrasts.filter((c) => c.ratio < 4.5), [], `AA contrast (${dark ? 'dark' : 'light'})`)
+    t.same(errors, [])
+  }
 })

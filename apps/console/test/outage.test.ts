@@ -308,6 +308,8 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /api/conversations/:appid/:openid/customer', needs: ['redis', 'database'], send: () => api('GET', conversation + '/customer'), ok: 200 },
     { route: 'PATCH /api/conversations/:appid/:openid/customer', needs: ['redis', 'database'], send: () => api('PATCH', conversation + '/customer', { tags: ['vip'] }), ok: json((b) => b.customer.tags.includes('vip')) },
     { route: 'PUT /api/conversations/:appid/:openid/name', needs: ['redis', 'database'], send: () => api('PUT', conversation + '/name', { displayName: 'Ada' }), ok: json((b) => b.displayName === 'Ada') },
+    { route: 'GET /api/team/settings', needs: ['redis', 'database'], send: () => api('GET', '/api/team/settings'), ok: json((b) => typeof b.settings.timeZone === 'string') },
+    { route: 'PUT /api/team/settings', needs: ['redis', 'database'], send: () => api('PUT', '/api/team/settings', { timeZone: 'Asia/Shanghai' }), ok: json((b) => b.settings.timeZone === 'Asia/Shanghai') },
     { route: 'GET /api/conversations/:appid/:openid/profile', needs: ['redis', 'database'], send: () => api('GET', conversation + '/profile'), ok: json((b) => b.status === 'off') },
     { route: 'GET /api/tags', needs: ['redis', 'database'], send: () => api('GET', '/api/tags'), ok: 200 },
     { route: 'GET /api/quick-replies', needs: ['redis', 'database'], send: () => api('GET', '/api/quick-replies'), ok: json((b) => b.quickReplies.some((q: any) => q.id === kept)) },

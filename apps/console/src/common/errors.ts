@@ -21,6 +21,7 @@ export const LastAdmin = createError('KEFU_CONSOLE_LAST_ADMIN', 'the last admini
 export const BadSnooze = createError('KEFU_CONSOLE_BAD_SNOOZE', '%s', 400)
 export const BadTags = createError('KEFU_CONSOLE_BAD_TAGS', '%s', 400)
 export const BadDisplayName = createError('KEFU_CONSOLE_BAD_DISPLAY_NAME', '%s', 400)
+export const BadTimeZone = createError('KEFU_CONSOLE_BAD_TIME_ZONE', 'unknown time zone "%s": give an IANA name such as Asia/Shanghai', 400)
 export const DuplicateShortcut = createError('KEFU_CONSOLE_DUPLICATE_SHORTCUT', 'a quick reply with the shortcut "%s" already exists there', 409)
 export const NoSuchQuickReply = createError('KEFU_CONSOLE_NOT_FOUND', 'no such quick reply among yours', 404)
 export const BadAuthorization = createError('KEFU_CONSOLE_BAD_AUTHORIZATION', '%s', 400)

@@ -1,9 +1,10 @@
 import type { PrismaClient } from '@kefu/db'
 import { REPORT_TIMEOUT_MS, withDeadline } from '../common/query-deadline.js'
+import { DEFAULT_TIME_ZONE, startOfDay } from '../common/time-zone.js'
 
 /**
  * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
- * changes) and reply_blocked_hourly. Days are China's (UTC+8), where WeChat's users and their teams live.
+ * changes) and reply_blocked_hourly. Days are the team's time zone's (team_setting; China's, UTC+8, unless changed).
  *
  * A conversation, here, is an episode of one customer's conversation: it starts with a customer message (not an
  * event) that is their first, or comes more than 24 hours after their previous one, or after the conversation was
@@ -12,16 +13,17 @@ import { REPORT_TIMEOUT_MS, withDeadline } from '../common/query-deadline.js'
  * before calling WeChat (counted in reply_blocked_hourly), or by WeChat itself (45015, 45047).
  */
 
-export const DAY_OFFSET = "interval '8 hours'"
-/** The same in seconds: a customer message's day is (wechat_create_time + DAY_OFFSET_S) / 86400 days after 1970-01-01. */
-const DAY_OFFSET_S = 8 * 3600
+/** The team's time zone, an IANA name (parameter $4 of the statements that count days): days are its days. */
+const ZONE = '$4::text'
 const EPISODE_GAP_S = 24 * 3600
 
 export interface ReportRange {
   apps: string[]
-  /** First and last day, `YYYY-MM-DD`, China time, inclusive. */
+  /** First and last day, `YYYY-MM-DD`, in `timeZone`, inclusive. */
   from: string
   to: string
+  /** The IANA time zone days are counted in (default Asia/Shanghai). */
+  timeZone?: string
 }
 
 export interface Durations { count: number, medianS: number | null, p90S: number | null }
@@ -53,8 +55,8 @@ export interface AgentRow {
 export interface Report { from: string, to: string, apps: AppRow[], agents: AgentRow[] }
 
 /** [start, end) of the range as instants. */
-export function rangeBounds (from: string, to: string): { start: Date, end: Date } {
-  return { start: new Date(`${from}T00:00:00+08:00`), end: new Date(new Date(`${to}T00:00:00+08:00`).getTime() + 86_400_000) }
+export function rangeBounds (from: string, to: string, zone = DEFAULT_TIME_ZONE): { start: Date, end: Date } {
+  return { start: startOfDay(from, zone), end: startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), zone) }
 }
 
 const num = (v: unknown): number => v === null || v === undefined ? 0 : Number(v)
@@ -124,7 +126,7 @@ function episodesSql (hasActivity: boolean): string {
       GROUP BY openid, app_id, ep
     )
     SELECT g.app_id COLLATE "default" AS app_id, g.openid COLLATE "default" AS openid, g.ep AS start,
-           ((g.ep AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day,
+           (g.ep AT TIME ZONE ${ZONE})::date AS day,
            coalesce(g.replied_at, f.at) AS replied_at, CASE WHEN g.replied_at IS NULL THEN f.who ELSE g.replied_by END AS replied_by,
            coalesce(g.resolved_at, r.at) AS resolved_at, CASE WHEN g.resolved_at IS NULL THEN r.who ELSE g.resolved_by END AS resolved_by
     FROM g
@@ -134,11 +136,12 @@ function episodesSql (hasActivity: boolean): string {
 
 /** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */
 export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS): Promise<Report> {
-  const { start, end } = rangeBounds(range.from, range.to)
+  const zone = range.timeZone ?? DEFAULT_TIME_ZONE
+  const { start, end } = rangeBounds(range.from, range.to, zone)
   if (range.apps.length === 0) return { from: range.from, to: range.to, apps: [], agents: [] }
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
-  const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
+  const day = (col: string): string => `(${col} AT TIME ZONE ${ZONE})::date`
   const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
   // One transaction: the episodes are found once (a temporary table both statements read); JIT off, since
@@ -146,7 +149,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
     const hasActivity = (await tx.$queryRawUnsafe<Array<{ t: string | null }>>("SELECT to_regclass('conversation_activity')::text AS t"))[0]?.t != null
     await tx.$executeRawUnsafe('SET LOCAL jit = off')
-    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e, zone)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH conv AS (
       SELECT app_id, day, count(*) AS conversations,
@@ -160,9 +163,9 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
       FROM ep GROUP BY GROUPING SETS ((app_id, day), (app_id))
     ),
     inbound AS (
-      SELECT app_id, date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int AS day, count(*) AS n FROM customer_message
+      SELECT app_id, ${day('to_timestamp(wechat_create_time)')} AS day, count(*) AS n FROM customer_message
       WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3
-      GROUP BY app_id, (wechat_create_time + ${DAY_OFFSET_S}) / 86400
+      GROUP BY 1, 2
     ),
     outbound AS (
       SELECT app_id, ${day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,
@@ -195,7 +198,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
            c.resolved, c.res_median, c.res_p90
     FROM sums s
     LEFT JOIN conv c ON c.app_id = s.app_id AND (c.day = s.day OR (c.total = 1 AND s.day IS NULL))
-    ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e)
+    ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e, zone)
     const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH first AS (
       SELECT replied_by AS agent, count(*) AS conversations,

@@ -8,6 +8,7 @@ import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
 import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
 import { decorate } from './icons.js'
+import { loadTeamZone, zoneNote } from '../team/time-zone.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
 import * as list from '../conversations/list.js'
@@ -37,6 +38,7 @@ const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
 root.append(
   el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink, miniProgramsLink,
+    zoneNote,
     el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), T.signedIn + state.me.username),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
@@ -206,7 +208,7 @@ function start () {
     notifications.show()
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
-    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags()])
+    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags(), loadTeamZone().catch(() => {})])
     // Subscribe items in previews and timelines read with their templates' titles once these are known.
     subscribe.loadTemplates().then((learned) => { if (learned) list.render() }).catch(() => {})
     live.connect(status)

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { crc32, deflateSync } from 'node:zlib'
-import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 // The business's backend: a nickname (and a picture) for o_nick, nothing for the others.
@@ -144,6 +144,9 @@ const avatarContrasts = (page: Page): Promise<Array<{ text: string, ratio: numbe
 })
 
 t.test('avatars: the profile’s picture, else initials on a color of the openid, readable in light and dark; agents too', async (t) => {
+  const claimer = new Agent()
+  await claimer.signIn(sys)
+  t.equal((await claimer.api(sys, 'POST', `/api/conversations/${SAFE}/o_nick/claim`)).status, 200)
   for (const dark of [false, true]) {
     const { page, errors } = await newPage(t, browser, { colorScheme: dark ? 'dark' : 'light' })
     const picture = png(32)
@@ -164,7 +167,6 @@ t.test('avatars: the profile’s picture, else initials on a color of the openid
     await page.waitForSelector(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`)
     t.equal(await page.locator(`[data-conversation="${SAFE}/o_rename_me_0123456789"] span.avatar`).getAttribute('class'), again, 'the same color every time')
     t.equal(await page.locator('#agent span.avatar').textContent(), 'AL', 'the agent in the header')
-    if (await page.locator('#claim').isVisible()) await page.click('#claim')
     await page.waitForSelector(`[data-conversation="${SAFE}/o_nick"] .badge span.avatar`, { timeout: 10_000 })
     t.pass('the assignee chip')
     const contrasts = await avatarContrasts(page)
@@ -172,4 +174,24 @@ t.test('avatars: the profile’s picture, else initials on a color of the openid
     t.same(contrasts.filter((c) => c.ratio < 4.5), [], `AA contrast (${dark ? 'dark' : 'light'})`)
     t.same(errors, [])
   }
+})
+
+t.test('the console names the zone of its times, and the reports’ when another; an administrator changes the team’s', async (t) => {
+  await addAgent(sys, 'alice', [SAFE], { role: 'admin' })
+  const { page, errors } = await newPage(t, browser, { timezoneId: 'Europe/Paris' })
+  await signInAtA(page, sys, 'alice')
+  await page.goto(sys.console.url + '/')
+  await page.waitForFunction(() => document.querySelector('#time-zone')?.textContent?.includes('报表') === true, undefined, { timeout: 15_000 })
+  t.equal(await page.textContent('#time-zone'), '时间：Europe/Paris · 报表：Asia/Shanghai')
+  await page.click('#open-admin')
+  await page.fill('#team-time-zone', 'Mars/Olympus')
+  await page.click('#save-time-zone')
+  await page.waitForFunction(() => document.querySelector('#team-time-zone-status')?.textContent !== '', undefined, { timeout: 10_000 })
+  t.match(await page.textContent('#team-time-zone-status'), /没有“Mars\/Olympus”这个时区/, 'a zone Intl does not know: said in words')
+  await page.fill('#team-time-zone', 'Europe/Paris')
+  await page.click('#save-time-zone')
+  await page.waitForFunction(() => document.querySelector('#team-time-zone-status')?.textContent === '已保存', undefined, { timeout: 10_000 })
+  t.equal(await page.textContent('#time-zone'), '时间：Europe/Paris', 'the same zone: said once')
+  t.equal((await sys.prisma.teamSetting.findUniqueOrThrow({ where: { id: 1 } })).timeZone, 'Europe/Paris')
+  t.same(errors, [])
 })

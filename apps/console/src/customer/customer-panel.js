@@ -19,14 +19,14 @@ const closeButton = el('button', { type: 'button', class: 'panel-close', text: T
 
 export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel', 'aria-labelledby': 'customer-title' },
   el('div', { class: 'panel-head' }, el('h2', { id: 'customer-title', tabindex: '-1', text: T.customer }), closeButton),
-  el('label', { for: 'customer-name', text: L.displayName }),
-  el('div', { class: 'name-row' }, nameInput, el('button', { type: 'button', id: 'save-name', text: T.save, 'aria-label': L.saveDisplayName, onclick: () => rename() })),
-  nameStatus.node,
   facts,
   el('label', { for: 'customer-tags', text: T.tags }), tagList, tagsInput, el('small', { id: 'tags-hint', class: 'hint', text: T.tagsHint }),
   el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
   el('button', { type: 'button', id: 'save-customer', text: T.save, onclick: () => save({ tags: splitTags(tagsInput.value), note: noteInput.value }) }),
   status.node,
+  el('label', { for: 'customer-name', text: L.displayName }),
+  el('div', { class: 'name-row' }, nameInput, el('button', { type: 'button', id: 'save-name', text: T.save, 'aria-label': L.saveDisplayName, onclick: () => rename() })),
+  nameStatus.node,
   profileBox)
 
 /**

@@ -23,7 +23,7 @@ export async function loadTeamZone () {
 /** The administration dialog's section: the team's time zone, an IANA name checked by the browser before it is sent. */
 export function timeZoneSection () {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
-  const input = el('input', { type: 'text', id: 'team-time-zone', list: 'time-zones', value: teamZone || 'Asia/Shanghai', autocomplete: 'off' })
+  const input = el('input', { id: 'team-time-zone', list: 'time-zones', value: teamZone || 'Asia/Shanghai', autocomplete: 'off' })
   const status = outcome({ id: 'team-time-zone-status' })
   const save = async () => {
     try {

@@ -65,6 +65,13 @@ const zh = {
     accepted: (title) => `客户同意接收订阅消息「${title}」`, rejected: (title) => `客户拒绝了订阅消息「${title}」`,
     turnedOff: (title) => `客户在设置中关闭了订阅消息「${title}」`, turnedOn: (title) => `客户在设置中开启了订阅消息「${title}」`,
     delivered: (title) => `订阅消息「${title}」已送达`, notDelivered: (title, why) => `订阅消息「${title}」未送达（${why}）`
+  },
+  // names, avatars, icons, time zone (issue 23)
+  look: {
+    displayName: '客户名称', displayNameHint: '留空则显示昵称或 OpenID', saveDisplayName: '保存客户名称',
+    displayNameTooLong: (n) => `客户名称最多 ${n} 个字`, displayNameInvalid: '客户名称的格式不对（不能含控制字符，最多 64 个字）',
+    timesIn: (zone) => `时间：${zone}`, timesInReports: (zone, team) => `时间：${zone} · 报表：${team}`,
+    timeZone: '团队时区', timeZoneHint: '报表按此时区统计每天的数据（IANA 名称，如 Asia/Shanghai）。', badTimeZone: (z) => `没有“${z}”这个时区，请填写 IANA 名称，如 Asia/Shanghai`
   }
 }
 
@@ -126,6 +133,13 @@ const en = {
     accepted: (title) => `The customer accepted the subscribe message “${title}”`, rejected: (title) => `The customer rejected the subscribe message “${title}”`,
     turnedOff: (title) => `The customer turned off “${title}” in their settings`, turnedOn: (title) => `The customer turned on “${title}” in their settings`,
     delivered: (title) => `“${title}” was delivered`, notDelivered: (title, why) => `“${title}” was not delivered (${why})`
+  },
+  // names, avatars, icons, time zone (issue 23)
+  look: {
+    displayName: 'Customer name', displayNameHint: 'Empty: their nickname or openid', saveDisplayName: 'Save the customer name',
+    displayNameTooLong: (n) => `A customer name is at most ${n} characters`, displayNameInvalid: 'The customer name cannot be saved (no control characters, at most 64 characters)',
+    timesIn: (zone) => `Times: ${zone}`, timesInReports: (zone, team) => `Times: ${zone} · reports: ${team}`,
+    timeZone: 'Team time zone', timeZoneHint: 'Reports count each day in this time zone (an IANA name such as Asia/Shanghai).', badTimeZone: (z) => `There is no time zone “${z}”: give an IANA name such as Asia/Shanghai`
   }
 }
 

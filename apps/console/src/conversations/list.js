@@ -1,7 +1,8 @@
 // The conversation list: views (mine, unassigned, all) with their counts, filters (mini program, status, tag), and
 // the rows, kept current by live updates.
 import { api } from '../common/api.js'
-import { convKey, el, fmtTime, isSnoozed, preview, shortId } from '../common/dom.js'
+import { convKey, el, fmtTime, isSnoozed, preview } from '../common/dom.js'
+import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
 import { T } from '../common/i18n.js'
 import { emit, isCurrent, on, state } from '../common/state.js'
 
@@ -79,7 +80,7 @@ export async function loadTags () {
 
 function assigneeBadge (c) {
   if (c.assignee === null) return el('span', { class: 'badge unassigned', text: T.nobody })
-  return el('span', { class: 'badge' + (c.assignee === state.me.username ? ' mine' : ''), text: c.assignee === state.me.username ? T.you : c.assignee })
+  return el('span', { class: 'badge' + (c.assignee === state.me.username ? ' mine' : '') }, initialsAvatar(c.assignee, c.assignee, 'small'), c.assignee === state.me.username ? T.you : c.assignee)
 }
 
 export function render () {
@@ -94,7 +95,7 @@ export function render () {
       type: 'button', 'aria-current': isCurrent(c.appId, c.openid) ? 'true' : 'false', 'data-conversation': convKey(c.appId, c.openid),
       onclick: () => emit('open', { appId: c.appId, openid: c.openid, person: true })
     },
-    el('div', { class: 'conv-top' }, el('span', { class: 'conv-name', text: shortId(c.openid) }), el('span', { class: 'conv-time', text: fmtTime(c.lastMessageAt) })),
+    el('div', { class: 'conv-top' }, customerAvatar(c), el('span', { class: 'conv-name', text: customerName(c) }), el('span', { class: 'conv-time', text: fmtTime(c.lastMessageAt) })),
     el('div', { class: 'conv-preview' }, unread, el('span', { class: 'conv-text', text: (state.apps.length > 1 ? c.appId.slice(-4) + ' · ' : '') + preview(c.last) })),
     el('div', { class: 'conv-meta' }, assigneeBadge(c), status, ...(c.tags || []).slice(0, 3).map((t) => el('span', { class: 'tag', text: t }))))))
   }

@@ -15,6 +15,8 @@ export interface ConversationState {
   /** The agent answering it, or null: unassigned. */
   assignee: string | null
   tags: string[]
+  /** The name agents gave the customer, or null: shown instead of the openid. */
+  displayName: string | null
   unreadCount: number
   /** When the row last changed (ms): of two states of one conversation, the later one wins. */
   updatedAt: number
@@ -56,6 +58,7 @@ export function conversationState (row: Conversation): ConversationState {
     snoozedUntil: row.snoozedUntil?.getTime() ?? null,
     assignee: row.assignee,
     tags: row.tags ?? [],
+    displayName: row.displayName,
     unreadCount: row.unreadCount,
     updatedAt: row.updatedAt.getTime()
   }

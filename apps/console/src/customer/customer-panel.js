@@ -4,11 +4,15 @@ import { api } from '../common/api.js'
 import { convPath, el, fmtDate, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isCurrent, on, state } from '../common/state.js'
+import { rememberProfile } from './identity.js'
 
 const facts = el('dl', { class: 'facts' })
 const tagsInput = el('input', { type: 'text', id: 'customer-tags', 'aria-label': T.tags, 'aria-describedby': 'tags-hint', maxlength: '700' })
 const tagList = el('div', { class: 'tag-list' })
 const noteInput = el('textarea', { id: 'customer-note', rows: '3', maxlength: '2000', 'aria-label': T.customerNote })
+const L = T.look
+const nameInput = el('input', { type: 'text', id: 'customer-name', autocomplete: 'off', placeholder: L.displayNameHint })
+const nameStatus = outcome({ id: 'customer-name-status' })
 const status = outcome({ id: 'customer-status' })
 const profileBox = el('section', { class: 'profile', 'aria-live': 'polite' })
 const closeButton = el('button', { type: 'button', class: 'panel-close', text: T.close, onclick: () => toggle(false) })
@@ -20,6 +24,9 @@ export const panel = el('aside', { class: 'customer-panel', id: 'customer-panel'
   el('label', { for: 'customer-note', text: T.customerNote }), noteInput,
   el('button', { type: 'button', id: 'save-customer', text: T.save, onclick: () => save({ tags: splitTags(tagsInput.value), note: noteInput.value }) }),
   status.node,
+  el('label', { for: 'customer-name', text: L.displayName }),
+  el('div', { class: 'name-row' }, nameInput, el('button', { type: 'button', id: 'save-name', text: T.save, 'aria-label': L.saveDisplayName, onclick: () => rename() })),
+  nameStatus.node,
   profileBox)
 
 /**
@@ -57,7 +64,25 @@ function draw (c) {
   tagList.replaceChildren(...c.tags.map((t) => el('span', { class: 'tag', text: t })))
   if (document.activeElement !== tagsInput) tagsInput.value = c.tags.join(', ')
   if (document.activeElement !== noteInput) noteInput.value = c.note || ''
+  if (document.activeElement !== nameInput) nameInput.value = c.displayName || ''
 }
+
+async function rename () {
+  if (state.current === null) return
+  const { appId, openid } = state.current
+  const name = nameInput.value.trim()
+  if ([...name].length > 64) { nameStatus.error(L.displayNameTooLong(64)); return }
+  try {
+    const body = await api(convPath(appId, openid, 'name'), { method: 'PUT', json: { displayName: name }, person: true })
+    nameInput.value = body.displayName || ''
+    nameStatus.ok(T.saved)
+  } catch (err) {
+    nameStatus.error(err.status === 400 ? L.displayNameInvalid : err.message)
+  }
+}
+nameInput.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); rename() }
+})
 
 function drawProfile (result) {
   profileBox.replaceChildren(el('h3', { text: T.profile }))
@@ -66,6 +91,7 @@ function drawProfile (result) {
   if (result.status !== 'ok') { profileBox.append(el('p', { class: 'hint', text: T.profileUnavailable })); return }
   const p = result.profile
   if (p.name) profileBox.append(el('p', { class: 'profile-name', text: p.name }))
+  if (state.current !== null) rememberProfile(state.current.appId, state.current.openid, p)
   profileBox.append(el('dl', { class: 'facts' }, ...p.fields.flatMap((f) => fact(f.label, f.value))))
   if (p.url) profileBox.append(el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', text: T.openProfile }))
 }
@@ -79,6 +105,7 @@ async function refresh (appId, openid) {
 
 export async function load (appId, openid, person) {
   status.clear()
+  nameStatus.clear()
   const body = await api(convPath(appId, openid, 'customer'), { person })
   if (!isCurrent(appId, openid)) return
   draw(body.customer)

@@ -63,6 +63,7 @@ t.test('the panel: openid, mini program, first contact, last entry scene, messag
     messages: { inbound: 2, outbound: 1 }, // the entry is an event, not a message
     tags: [],
     note: null,
+    displayName: null,
     profileLookup: true
   })
 })
@@ -147,4 +148,32 @@ t.test('the panel, its changes, the lookup and the tags refuse another mini prog
   t.same((await carol.api(sys, 'GET', '/api/tags')).json().tags, [], 'carol sees no tags of SAFE')
   t.equal(backend.requests.length, 0)
   t.same((await sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: 'o_panel' } } })).tags, [])
+})
+
+t.test('a display name agents give the customer: trimmed, at most 64 characters, empty clears, live to colleagues', async (t) => {
+  await sys.push(SAFE, 'text', { from: 'o_named' })
+  const name = (openid: string, displayName: unknown, who = alice): ReturnType<Agent['api']> => who.api(sys, 'PUT', customer(SAFE, openid, 'name'), { displayName })
+  const stored = async (): Promise<string | null> => (await sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: 'o_named' } } })).displayName
+  const res = await name('o_named', '  王小明 · VIP  ')
+  t.equal(res.status, 200)
+  t.same(res.json(), { displayName: '王小明 · VIP' })
+  t.equal(await stored(), '王小明 · VIP')
+  t.equal((await alice.api(sys, 'GET', customer(SAFE, 'o_named'))).json().customer.displayName, '王小明 · VIP', 'in the panel')
+  const listed = (await alice.api(sys, 'GET', '/api/conversations?status=all&limit=100')).json().conversations.find((c: { openid: string }) => c.openid === 'o_named')
+  t.equal(listed.displayName, '王小明 · VIP', 'in the list')
+  t.equal((await alice.api(sys, 'GET', `/api/conversations/${SAFE}/o_named?limit=1`)).json().conversation.displayName, '王小明 · VIP', 'in the conversation')
+  t.equal((await name('o_named', '字'.repeat(64))).status, 200, '64 characters (not bytes) are fine')
+  await name('o_named', 'Ada')
+  for (const body of [{ displayName: '字'.repeat(65) }, { displayName: '  ' + 'x'.repeat(65) + '  ' }, { displayName: 'a\u0007b' }, { displayName: 42 }, { displayName: null }, {}, { displayName: 'Ada', extra: 1 }]) {
+    const bad = await alice.api(sys, 'PUT', customer(SAFE, 'o_named', 'name'), body)
+    t.equal(bad.status, 400, JSON.stringify(body).slice(0, 40))
+    t.notMatch(bad.json().message, /\n/)
+    t.equal(await stored(), 'Ada', 'nothing stored when refused')
+  }
+  t.equal((await name('o_made_up_name', 'x')).status, 404, 'no such conversation')
+  t.equal((await name('o_named', 'peek', carol)).status, 404, 'not for an agent of another mini program')
+  t.equal(await stored(), 'Ada')
+  const cleared = await name('o_named', '   ')
+  t.same(cleared.json(), { displayName: null }, 'an empty name clears it')
+  t.equal(await stored(), null)
 })

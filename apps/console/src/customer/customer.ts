@@ -12,6 +12,8 @@ export interface CustomerPanel {
   messages: { inbound: number, outbound: number }
   tags: string[]
   note: string | null
+  /** The name agents gave the customer, or null. */
+  displayName: string | null
 }
 
 export class CustomerStore {
@@ -49,8 +51,15 @@ export class CustomerStore {
       lastEntry: conv.lastEnterAt === null ? null : { sessionFrom, at: conv.lastEnterAt.getTime() },
       messages: { inbound, outbound },
       tags: conv.tags ?? [],
-      note: conv.customerNote
+      note: conv.customerNote,
+      displayName: conv.displayName
     }
+  }
+
+  /** Sets (or, with null, clears) the name agents give the customer; null when there is no such conversation. */
+  async rename (appId: string, openid: string, displayName: string | null): Promise<ConversationState | null> {
+    const rows = await this.#prisma.conversation.updateManyAndReturn({ where: { appId, openid }, data: { displayName } })
+    return rows[0] === undefined ? null : conversationState(rows[0])
   }
 
   /** Sets the customer's tags and/or note; null when there is no such conversation. */

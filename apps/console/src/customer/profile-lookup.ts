@@ -5,6 +5,8 @@ import type { MiniProgramLookup } from '../common/mini-programs.js'
 /** What the business's backend says about a customer, as the customer panel shows it. */
 export interface CustomerProfile {
   name?: string
+  /** The customer's picture (an https URL), shown as their avatar. */
+  avatar?: string
   /** Label and value pairs, in order: orders, membership, city… */
   fields: Array<{ label: string, value: string }>
   /** A page about this customer in the business's own tools. */
@@ -65,6 +67,8 @@ export function readProfile (value: unknown): CustomerProfile | null {
       if (label !== undefined && val !== undefined) profile.fields.push({ label, value: val })
     }
   }
+  const avatar = text(v.avatar, 2048)
+  if (avatar !== undefined && /^https:\/\//i.test(avatar)) profile.avatar = avatar
   const url = text(v.url, 2048)
   if (url !== undefined && /^https?:\/\//i.test(url)) profile.url = url
   return profile

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { BadTags, NoSuchConversation } from '../common/errors.js'
+import { BadDisplayName, BadTags, NoSuchConversation } from '../common/errors.js'
 import { APPID_PATTERN, agentOf, conversationParams, type ConversationParams } from '../common/guards.js'
 
 const TAG = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f\\u007f,]+$' } as const
 const MAX_TAGS = 20
+/** A customer's display name: at most this many characters once trimmed. */
+export const MAX_DISPLAY_NAME = 64
 
 /** Tags as agents typed them: trimmed, each once, in their order. */
 function cleanTags (tags: string[]): string[] {
@@ -54,6 +56,29 @@ export default async function customerRoutes (fastify: FastifyInstance): Promise
     if (conversation !== null) fastify.live.publishConversation({ conversation, activities: [], changed: ['customer'] })
     const panel = await customers.panel(appid, openid)
     return { customer: { ...panel, profileLookup: lookup.configured(appid) } }
+  })
+
+  // The name agents give the customer, shown instead of the openid; an empty one clears it.
+  fastify.put<{ Params: ConversationParams, Body: { displayName: string } }>('/api/conversations/:appid/:openid/name', {
+    schema: {
+      params: conversationParams,
+      body: {
+        type: 'object',
+        required: ['displayName'],
+        propertyNames: { enum: ['displayName'] },
+        properties: { displayName: { type: 'string', maxLength: 1000, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } }
+      }
+    }
+  }, async function renameCustomer (request) {
+    const { appid, openid } = request.params
+    await agentOf(request, appid)
+    const name = request.body.displayName.trim()
+    if ([...name].length > MAX_DISPLAY_NAME) throw new BadDisplayName(`a display name is at most ${MAX_DISPLAY_NAME} characters`)
+    const state = await customers.rename(appid, openid, name === '' ? null : name)
+    if (state === null) throw new NoSuchConversation()
+    const conversation = await fastify.consoleStore.conversation(appid, openid)
+    if (conversation !== null) fastify.live.publishConversation({ conversation, activities: [], changed: ['customer'] })
+    return { displayName: state.displayName }
   })
 
   // Only for a customer of this agent's mini program who has written (the backend is never asked about made-up openids).

@@ -117,3 +117,39 @@ t.test('reports: conversations, messages, first response and resolution times, b
   }
   t.equal((await alice.request(sys.console, 'GET', '/reports?from=2026-13-01')).status, 400, 'the page says it in one line')
 })
+
+t.test('the team’s time zone: an owner or administrator sets it (checked with Intl), reports count days in it and say so', async (t) => {
+  const sys = await startConsoleSystem(t, { label: 'reports_zone', history: { catchUpLagMs: 0 } })
+  const p = sys.prisma
+  // 20:30 UTC on D2 is already D2 + 1 in China, still D2 in UTC, D2 at 12:30 in Los Angeles.
+  await inbound(p, SAFE, 'z1', Date.parse(`${D2}T20:30:00Z`))
+  await reply(p, SAFE, 'z1', 'alice', Date.parse(`${D2}T20:35:00Z`))
+  await p.agent.createMany({ data: [{ username: 'alice', role: 'admin' }, { username: 'mallory', role: 'agent' }] })
+  const alice = new Agent()
+  await alice.signIn(sys)
+  const mallory = new Agent()
+  await mallory.signIn(sys, 'mallory')
+  const days = async (): Promise<unknown> => (await alice.api(sys, 'GET', `/api/reports?from=${D2}&to=2026-11-04&appid=${SAFE}`)).json().apps
+    .filter((r: { day: string | null }) => r.day !== null).map((r: { day: string, messagesIn: number, conversations: number }) => [r.day, r.messagesIn, r.conversations])
+
+  t.same((await alice.api(sys, 'GET', '/api/team/settings')).json(), { settings: { timeZone: 'Asia/Shanghai' } }, 'China time unless changed')
+  t.same(await days(), [['2026-11-04', 1, 1]], 'in China it is the next day')
+  t.match((await alice.api(sys, 'GET', `/reports?from=${D2}&to=2026-11-04`)).text, /（时区：Asia\/Shanghai）/, 'the page says which zone')
+
+  for (const [zone, want] of [['UTC', 'UTC'], ['america/los_angeles', 'America/Los_Angeles']]) {
+    const res = await alice.api(sys, 'PUT', '/api/team/settings', { timeZone: zone })
+    t.same(res.json(), { settings: { timeZone: want } }, `${zone}: as Intl spells it`)
+    t.same(await days(), [[D2, 1, 1]], `${want}: still ${D2}`)
+  }
+  t.match((await alice.api(sys, 'GET', `/reports?from=${D2}&to=2026-11-04`)).text, /（时区：America\/Los_Angeles）/)
+
+  for (const body of [{ timeZone: 'Mars/Olympus' }, { timeZone: '' }, { timeZone: 'UTC; DROP TABLE x' }, { timeZone: 'UTC', extra: 1 }, {}]) {
+    const bad = await alice.api(sys, 'PUT', '/api/team/settings', body)
+    t.equal(bad.status, 400, JSON.stringify(body))
+    t.notMatch(bad.json().message, /\n/)
+  }
+  const refused = await mallory.api(sys, 'PUT', '/api/team/settings', { timeZone: 'UTC' })
+  t.equal(refused.status, 403, 'an agent may not change it')
+  t.equal((await p.teamSetting.findUniqueOrThrow({ where: { id: 1 } })).timeZone, 'America/Los_Angeles', 'nothing stored when refused')
+  t.same((await mallory.api(sys, 'GET', '/api/team/settings')).json(), { settings: { timeZone: 'America/Los_Angeles' } }, 'every agent reads it')
+})

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@kefu/db'
 import { DAY_OFFSET, DAY_OFFSET_S, ROLLUP_CURSORS, episodesSql } from '@kefu/history'
 import { REPORT_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadline.js'
+import { DEFAULT_TIME_ZONE, startOfDay } from '../common/time-zone.js'
 
 /**
  * Team reports, computed in SQL over customer_message, outbound_message, conversation_activity (issue 10's status
@@ -13,13 +14,18 @@ import { REPORT_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadli
  * before calling WeChat (counted in reply_blocked_hourly), or by WeChat itself (45015, 45047).
  */
 
+/** China's day of the roll-up (UTC+8, as DAY_OFFSET says). */
 const day = (col: string): string => `((${col} AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date`
+/** The team's day: its time zone is parameter $4 of the statements that use it. */
+const zoneDay = (col: string): string => `(${col} AT TIME ZONE $4::text)::date`
 
 export interface ReportRange {
   apps: string[]
-  /** First and last day, `YYYY-MM-DD`, China time, inclusive. */
+  /** First and last day, `YYYY-MM-DD`, in `timeZone`, inclusive. */
   from: string
   to: string
+  /** The IANA time zone days are counted in (default Asia/Shanghai, the roll-up's days: any other is counted from the tables). */
+  timeZone?: string
 }
 
 export interface Durations { count: number, medianS: number | null, p90S: number | null }
@@ -51,8 +57,8 @@ export interface AgentRow {
 export interface Report { from: string, to: string, apps: AppRow[], agents: AgentRow[] }
 
 /** [start, end) of the range as instants. */
-export function rangeBounds (from: string, to: string): { start: Date, end: Date } {
-  return { start: new Date(`${from}T00:00:00+08:00`), end: new Date(new Date(`${to}T00:00:00+08:00`).getTime() + 86_400_000) }
+export function rangeBounds (from: string, to: string, zone = DEFAULT_TIME_ZONE): { start: Date, end: Date } {
+  return { start: startOfDay(from, zone), end: startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), zone) }
 }
 
 const num = (v: unknown): number => v === null || v === undefined ? 0 : Number(v)
@@ -71,26 +77,28 @@ const dur = (count: unknown, median: unknown, p90: unknown): Durations => ({
 export type ReportSource = 'rollup' | 'scan'
 
 /** Customer messages per app and day, replies per app, agent and day: `extra` narrows the rows. */
-const inboundScan = (extra: string): string => `
-  SELECT app_id, date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int AS day, count(*) AS n FROM customer_message
+const inboundScan = (extra: string, zoned = false): string => `
+  SELECT app_id, ${zoned ? zoneDay('to_timestamp(wechat_create_time)') : `date '1970-01-01' + ((wechat_create_time + ${DAY_OFFSET_S}) / 86400)::int`} AS day, count(*) AS n FROM customer_message
   WHERE app_id = ANY($1::text[]) AND msg_type <> 'event' AND delete_time IS NULL AND wechat_create_time >= $2 AND wechat_create_time < $3 ${extra}
-  GROUP BY app_id, (wechat_create_time + ${DAY_OFFSET_S}) / 86400`
-const outboundScan = (extra: string): string => `
-  SELECT app_id, agent, ${day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,
+  GROUP BY 1, 2`
+const outboundScan = (extra: string, zoned = false): string => `
+  SELECT app_id, agent, ${zoned ? zoneDay('created_at') : day('created_at')} AS day, count(*) FILTER (WHERE status = 'sent') AS sent,
          count(*) FILTER (WHERE status = 'failed' AND errcode IN (45015, 45047)) AS refused
   FROM outbound_message WHERE app_id = ANY($1::text[]) AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3) ${extra}
   GROUP BY 1, 2, 3`
 
 /** Fills the temporary tables the report reads: rin (app_id, day, n), rout (app_id, agent, day, sent, refused), ep (the episodes). */
-async function gather (tx: Db, range: ReportRange, s: number, e: number, source: ReportSource): Promise<void> {
+async function gather (tx: Db, range: ReportRange, s: number, e: number, source: ReportSource, zone: string): Promise<void> {
   const [first] = await tx.$queryRawUnsafe<Array<{ t: string | null, m: bigint | null, o: bigint | null, a: bigint | null }>>(`SELECT to_regclass('conversation_activity')::text AS t,
     (SELECT last_id FROM history_cursor WHERE name = $1) AS m, (SELECT last_id FROM history_cursor WHERE name = $2) AS o,
     (SELECT last_id FROM history_cursor WHERE name = $3) AS a`, ROLLUP_CURSORS.messages, ROLLUP_CURSORS.replies, ROLLUP_CURSORS.activity)
   const hasActivity = first?.t != null
   if (source === 'scan') {
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
-    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS ${inboundScan('')}`, range.apps, s, e)
-    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS ${outboundScan('')}`, range.apps, s, e)
+    // The episodes' days in the team's zone (episodesSql gives China's, the roll-up's).
+    await tx.$executeRawUnsafe('UPDATE ep SET day = (start AT TIME ZONE $1::text)::date', zone)
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS ${inboundScan('', true)}`, range.apps, s, e, zone)
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS ${outboundScan('', true)}`, range.apps, s, e, zone)
     return
   }
   const [m, o, a] = [first?.m ?? 0n, first?.o ?? 0n, first?.a ?? 0n]
@@ -138,8 +146,11 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
 }
 
 /** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */
-export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS, source: ReportSource = 'rollup'): Promise<Report> {
-  const { start, end } = rangeBounds(range.from, range.to)
+export async function teamReport (prisma: PrismaClient, range: ReportRange, timeoutMs = REPORT_TIMEOUT_MS, asked: ReportSource = 'rollup'): Promise<Report> {
+  const zone = range.timeZone ?? DEFAULT_TIME_ZONE
+  // The roll-up keeps China's days: a team counting days elsewhere is reported from the tables.
+  const source: ReportSource = zone === DEFAULT_TIME_ZONE ? asked : 'scan'
+  const { start, end } = rangeBounds(range.from, range.to, zone)
   if (range.apps.length === 0) return { from: range.from, to: range.to, apps: [], agents: [] }
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
@@ -155,7 +166,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
     await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     // The percentiles sort every conversation of the range: in memory.
     await tx.$queryRawUnsafe("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
-    await gather(tx, range, s, e, source)
+    await gather(tx, range, s, e, source, zone)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH conv AS (
       SELECT k AS app_id, day, count(*) AS conversations,
@@ -171,7 +182,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
     inbound AS (SELECT app_id, day, n FROM rin),
     outbound AS (SELECT app_id, day, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1, 2),
     blocked AS (
-      SELECT app_id, ${day('hour')} AS day, sum(count) AS n FROM reply_blocked_hourly
+      SELECT app_id, ${zoneDay('hour')} AS day, sum(count) AS n FROM reply_blocked_hourly
       WHERE app_id = ANY($1::text[]) AND hour >= to_timestamp($2) AND hour < to_timestamp($3) GROUP BY 1, 2
     ),
     days AS (
@@ -195,7 +206,7 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
            c.resolved, c.res_median, c.res_p90
     FROM sums s
     LEFT JOIN conv c ON c.app_id = s.app_id AND (c.day = s.day OR (c.total = 1 AND s.day IS NULL))
-    ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e)
+    ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e, zone)
     const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH first AS (
       SELECT k AS agent, count(*) AS conversations,

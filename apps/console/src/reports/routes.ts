@@ -9,6 +9,7 @@ import { barChart, formatDuration, lineChart } from './report-charts.js'
 import { TooSlow } from '../common/query-deadline.js'
 import { reportCsv, teamReport, type Report } from './reports.js'
 import type { Agent } from '../common/agent.js'
+import { dayIn, teamTimeZone } from '../common/time-zone.js'
 
 interface ReportQuery { from?: string, to?: string, appid?: string }
 
@@ -25,7 +26,7 @@ const query = {
 const TEXT = {
   'zh-CN': {
     title: '团队报表', back: '返回工作台', from: '开始日期', to: '结束日期', app: '小程序', allApps: '全部小程序', show: '查看', csv: '导出 CSV',
-    forbidden: '报表仅对管理员开放。', range: (f: string, t: string) => `${f} 至 ${t}（中国时间）`,
+    forbidden: '报表仅对管理员开放。', range: (f: string, t: string, zone: string) => `${f} 至 ${t}（时区：${zone}）`,
     volume: '每日会话与消息', volumeDesc: '每天新会话数、客户消息数和客服回复数',
     frt: '首次响应时间（每天）', frtDesc: '每天新会话的首次响应时间中位数与 P90', agentsChart: '客服回复与首次响应', agentsDesc: '每位客服的回复条数',
     conversations: '会话', messagesIn: '客户消息', messagesOut: '客服回复', frtMedian: '首次响应中位数', frtP90: '首次响应 P90', unanswered: '未回复',
@@ -35,7 +36,7 @@ const TEXT = {
   },
   en: {
     title: 'Team reports', back: 'Back to the console', from: 'From', to: 'To', app: 'Mini program', allApps: 'All mini programs', show: 'Show', csv: 'Export CSV',
-    forbidden: 'Reports are for administrators.', range: (f: string, t: string) => `${f} to ${t} (China time)`,
+    forbidden: 'Reports are for administrators.', range: (f: string, t: string, zone: string) => `${f} to ${t} (time zone: ${zone})`,
     volume: 'Conversations and messages per day', volumeDesc: 'New conversations, customer messages and agent replies per day',
     frt: 'First response time per day', frtDesc: 'Median and p90 first response time of each day’s new conversations', agentsChart: 'Replies per agent', agentsDesc: 'Replies each agent sent',
     conversations: 'Conversations', messagesIn: 'Customer messages', messagesOut: 'Agent replies', frtMedian: 'First response, median', frtP90: 'First response, p90', unanswered: 'Unanswered',
@@ -47,10 +48,6 @@ const TEXT = {
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
 
-/** Today in China time, `YYYY-MM-DD`. */
-function chinaDay (ms: number): string {
-  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10)
-}
 
 function checkDay (name: string, value: string): string {
   const m = DAY.exec(value)
@@ -77,13 +74,14 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     return rows[0]?.role === 'admin'
   }
 
-  async function range (agent: Agent, q: ReportQuery): Promise<{ apps: string[], from: string, to: string }> {
-    const to = q.to === undefined || q.to === '' ? chinaDay(now()) : checkDay('to', q.to)
-    const from = q.from === undefined || q.from === '' ? chinaDay(Date.parse(`${to}T12:00:00+08:00`) - 6 * 86_400_000) : checkDay('from', q.from)
+  async function range (agent: Agent, q: ReportQuery): Promise<{ apps: string[], from: string, to: string, timeZone: string }> {
+    const timeZone = await teamTimeZone(fastify.prisma)
+    const to = q.to === undefined || q.to === '' ? dayIn(now(), timeZone) : checkDay('to', q.to)
+    const from = q.from === undefined || q.from === '' ? new Date(Date.parse(`${to}T12:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10) : checkDay('from', q.from)
     if (from > to) throw new BadReport('from must not be after to')
     if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new BadReport('a report covers at most 366 days')
     if (q.appid !== undefined && q.appid !== '' && !agent.apps.includes(q.appid)) throw new NoSuchApp()
-    return { apps: q.appid === undefined || q.appid === '' ? agent.apps : [q.appid], from, to }
+    return { apps: q.appid === undefined || q.appid === '' ? agent.apps : [q.appid], from, to, timeZone }
   }
 
   async function report (request: FastifyRequest<{ Querystring: ReportQuery }>): Promise<{ agent: Agent, report: Report }> {
@@ -121,7 +119,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     const agent = await request.agent()
     if (!await isAdmin(agent.username)) return page(reply, lang, m.title, `<p role="alert">${escapeHtml(m.forbidden)}</p><p><a href="/">${escapeHtml(m.back)}</a></p>`, 403)
     let r: Report
-    let selected: { apps: string[], from: string, to: string }
+    let selected: { apps: string[], from: string, to: string, timeZone: string }
     try {
       selected = await range(agent, request.query)
       r = await teamReport(fastify.replica, selected, opts.timeoutMs)
@@ -130,7 +128,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
       if (status !== null) return page(reply, lang, m.title, `<p role="alert">${escapeHtml((err as Error).message)}</p><p><a href="/reports">${escapeHtml(m.title)}</a></p>`, status)
       throw err
     }
-    return page(reply, lang, m.title, render(lang, r, agent.apps, request.query.appid ?? ''))
+    return page(reply, lang, m.title, render(lang, r, agent.apps, request.query.appid ?? '', selected.timeZone))
   })
 
   function page (reply: FastifyReply, lang: Lang, title: string, body: string, status = 200): FastifyReply {
@@ -146,7 +144,7 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     })
   }
 
-  function render (lang: Lang, r: Report, apps: string[], appid: string): string {
+  function render (lang: Lang, r: Report, apps: string[], appid: string, timeZone: string): string {
     const m = TEXT[lang]
     const qs = new URLSearchParams({ from: r.from, to: r.to, ...(appid === '' ? {} : { appid }) }).toString()
     // Days of the range, and the daily figures summed over the selected mini programs.
@@ -201,7 +199,7 @@ ${r.agents.map((a) => `<tr><th scope="row">${escapeHtml(a.agent)}</th>${[a.messa
 <button type="submit" class="primary">${escapeHtml(m.show)}</button>
 <a class="button" href="/api/reports.csv?${escapeHtml(qs)}" download>${escapeHtml(m.csv)}</a>
 </form>
-<p class="range">${escapeHtml(m.range(r.from, r.to))}</p>
+<p class="range" id="report-zone">${escapeHtml(m.range(r.from, r.to, timeZone))}</p>
 ${summary}
 <section class="charts">
 <figure>${volume}</figure>

@@ -1,7 +1,8 @@
 // Search over every message (GET /api/search): what was said, who said it, the conversation's tag, status and
 // assignee, and when. A result opens its conversation at that message. Reports open for administrators.
 import { api } from '../common/api.js'
-import { el, fmtDate, preview, shortId } from '../common/dom.js'
+import { el, fmtDate, preview } from '../common/dom.js'
+import { customerName } from '../customer/identity.js'
 import { T } from '../common/i18n.js'
 import { emit, state } from '../common/state.js'
 
@@ -44,7 +45,8 @@ export function marked (text, query) {
 }
 
 function resultNode (item) {
-  const who = item.direction === 'out' ? (item.agent || S.agent) : shortId(item.openid)
+  const name = customerName({ ...item, displayName: item.conversation && item.conversation.displayName })
+  const who = item.direction === 'out' ? `${item.agent || S.agent} → ${name}` : name
   const open = () => {
     dialog.close()
     emit('open', { appId: item.appId, openid: item.openid, person: true, at: item.key })

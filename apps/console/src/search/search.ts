@@ -29,7 +29,7 @@ export interface SearchFilters {
 
 export interface SearchCursor { at: number, direction: 'in' | 'out', id: string }
 
-export interface SearchHit { item: TimelineItem, conversation: { status: string | null, assignee: string | null, tags: string[] } }
+export interface SearchHit { item: TimelineItem, conversation: { status: string | null, assignee: string | null, tags: string[], displayName?: string | null } }
 
 interface Row { direction: 'in' | 'out', message_id: bigint, app_id: string, openid: string, at: Date }
 
@@ -165,13 +165,13 @@ async function hydrate (prisma: Db, rows: Row[]): Promise<SearchHit[]> {
   const [inbound, outbound, convs] = await Promise.all([
     inIds.length === 0 ? [] : prisma.customerMessage.findMany({ where: { id: { in: inIds }, deleteTime: null } }),
     outIds.length === 0 ? [] : prisma.outboundMessage.findMany({ where: { id: { in: outIds } } }),
-    prisma.$queryRawUnsafe<Array<{ app_id: string, openid: string, status: string | null, assignee: string | null, tags: string[] | null }>>(
-      `SELECT c.app_id, c.openid, c.status, c.assignee, c.tags FROM conversation c
+    prisma.$queryRawUnsafe<Array<{ app_id: string, openid: string, status: string | null, assignee: string | null, tags: string[] | null, display_name: string | null }>>(
+      `SELECT c.app_id, c.openid, c.status, c.assignee, c.tags, c.display_name FROM conversation c
        JOIN unnest($1::text[], $2::text[]) AS k(a, o) ON c.app_id = k.a AND c.openid = k.o`,
       rows.map((r) => r.app_id), rows.map((r) => r.openid))
   ])
   const items = new Map<string, TimelineItem>([...inbound.map(inboundItem), ...outbound.map(outboundItem)].map((i) => [i.key, i]))
-  const byConv = new Map(convs.map((c) => [`${c.app_id}\u0000${c.openid}`, { status: c.status, assignee: c.assignee, tags: c.tags ?? [] }]))
+  const byConv = new Map(convs.map((c) => [`${c.app_id}\u0000${c.openid}`, { status: c.status, assignee: c.assignee, tags: c.tags ?? [], displayName: c.display_name }]))
   return rows.flatMap((r) => {
     const item = items.get(`${r.direction}-${r.message_id}`)
     if (item === undefined) return []

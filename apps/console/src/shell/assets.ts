@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import { iconModule } from './icon-set.js'
 
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' }
 
@@ -17,6 +18,9 @@ for (const feature of readdirSync(SRC, { withFileTypes: true })) {
     if (type !== undefined && /^[a-z0-9-]+\.(js|css)$/.test(name)) ASSETS.set(`${feature.name}/${name}`, { type, body: readFileSync(new URL(name, dir)) })
   }
 }
+
+// The icon set, built from lucide-static's SVGs (icon-set.ts).
+ASSETS.set('icons/lucide.js', { type: TYPES.js!, body: Buffer.from(iconModule()) })
 
 export default async function assetRoutes (fastify: FastifyInstance): Promise<void> {
   fastify.get<{ Params: { feature: string, name: string } }>('/assets/:feature/:name', async function asset (request, reply) {

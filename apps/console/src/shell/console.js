@@ -6,6 +6,9 @@ import { api, whenSignedOut } from '../common/api.js'
 import * as bar from '../conversations/conversation-bar.js'
 import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
+import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
+import { decorate } from './icons.js'
+import { loadTeamZone, zoneNote } from '../team/time-zone.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
 import * as list from '../conversations/list.js'
@@ -36,9 +39,11 @@ const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
 root.append(
   el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink, miniProgramsLink,
-    el('span', { text: T.signedIn + state.me.username, id: 'agent' }),
+    zoneNote,
+    el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), T.signedIn + state.me.username),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
   layout)
+for (const tree of [root, chat, customer.panel]) decorate(tree)
 
 // Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
 document.addEventListener('keydown', (e) => {
@@ -88,9 +93,17 @@ function renderWindow (conv) {
   composer.setReplyState(true, w.open)
 }
 
+/** The conversation's heading: the customer's name (or openid), and the mini program when the agent has several. */
+function renderTitle () {
+  const c = state.conv || state.conversations.find((x) => isCurrent(x.appId, x.openid)) || state.current
+  if (c) chatTitle.replaceChildren(customerAvatar(c), customerName(c, true) + (state.apps.length > 1 ? ' · ' + c.appId : ''))
+}
+on('customer-named', () => { renderTitle(); list.render() })
+
 function showConversation (conv) {
   state.conv = { ...(state.conv || {}), ...conv }
   renderWindow(state.conv)
+  renderTitle()
   subscribe.update(state.conv).catch(() => {})
   bar.render()
 }
@@ -102,7 +115,7 @@ async function openConversation ({ appId, openid, person, at }) {
   layout.replaceChild(chat, layout.children[1])
   if (!layout.contains(customer.panel)) layout.append(customer.panel)
   layout.classList.add('has-chat')
-  chatTitle.textContent = openid + (state.apps.length > 1 ? ' · ' + appId : '')
+  renderTitle()
   timeline.clear()
   composer.reset()
   subscribe.reset()
@@ -219,7 +232,7 @@ function start () {
     notifications.show()
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
-    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags()])
+    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags(), loadTeamZone().catch(() => {})])
     // Subscribe items in previews and timelines read with their templates' titles once these are known.
     subscribe.loadTemplates().then((learned) => { if (learned) list.render() }).catch(() => {})
     live.connect(status)

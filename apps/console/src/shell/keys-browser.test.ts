@@ -9,7 +9,7 @@ import { Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '..
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
-const sys = await startConsoleSystem(t, { label: 'console_keys_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, console: { teamwork: { autoAssignSweepMs: 0 } } })
+const sys = await startConsoleSystem(t, { label: 'console_keys_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, worker: { autoAssignSweepMs: 0 } })
 const SAFE = apps[0]!.appid
 await sys.prisma.agent.upsert({ where: { username: 'alice' }, create: { username: 'alice', role: 'admin', owner: true }, update: { role: 'admin', owner: true } })
 

@@ -27,7 +27,7 @@ ${unavailable
 <p><a class="button" href="${escapeHtml(fastify.sso.authUrl + '/')}">${escapeHtml(m.account)}</a></p>
 </main>`
     return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
-      `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
+      `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob: https:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
     )).send(htmlDocument({ lang, title: m.title, head: `<link rel="stylesheet" href="/assets/shell/console.css">
 ${script}`, body }))
   })

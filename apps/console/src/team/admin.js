@@ -4,6 +4,7 @@ import { api } from '../common/api.js'
 import { el, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { state } from '../common/state.js'
+import { timeZoneSection } from './time-zone.js'
 
 const dialog = el('dialog', { class: 'dialog', id: 'admin-dialog', 'aria-labelledby': 'admin-title' })
 
@@ -65,6 +66,7 @@ async function fill () {
     el('section', {}, el('h3', { text: T.autoAssign }),
       el('table', {}, el('thead', {}, el('tr', {}, el('th', {}), el('th', { text: T.autoAssign }), el('th', { text: T.maxOpen }), el('th', {}))),
         el('tbody', {}, ...state.apps.map((a, i) => settingsRow(a, settings[i]))))),
+    timeZoneSection(),
     el('form', { method: 'dialog' }, el('button', { type: 'submit', text: T.close })))
 }
 

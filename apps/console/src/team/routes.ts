@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { AdminOfNothing, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../common/errors.js'
+import { AdminOfNothing, AdminOnly, BadTimeZone, LastAdmin, NoSuchAccount, NoSuchApp, RoleBeyondYours } from '../common/errors.js'
+import { canonicalTimeZone, teamTimeZone } from '../common/time-zone.js'
 import type { AutoAssign, Availability, Role } from './team.js'
 import { APPID_PATTERN, adminOf, agentOf, username } from '../common/guards.js'
 
@@ -104,5 +105,24 @@ export default async function teamRoutes (fastify: FastifyInstance): Promise<voi
     fastify.live.publishSettings(appid)
     if (settings.autoAssign === 'round_robin') fastify.live.autoAssign([appid]).catch((err: Error) => { request.log.warn({ err: err.message }, 'automatic assignment failed') })
     return { settings }
+  })
+
+  // The team's time zone: reports count days in it, and the console names it. Every agent reads it; an owner or an
+  // administrator changes it.
+  fastify.get('/api/team/settings', async function teamSettings (request) {
+    await request.agent()
+    return { settings: { timeZone: await teamTimeZone(fastify.prisma) } }
+  })
+
+  fastify.put<{ Body: { timeZone: string } }>('/api/team/settings', {
+    schema: { body: { type: 'object', required: ['timeZone'], propertyNames: { enum: ['timeZone'] }, properties: { timeZone: { type: 'string', minLength: 1, maxLength: 64 } } } }
+  }, async function setTeamSettings (request) {
+    const agent = await request.agent()
+    const profile = await team.profile(agent.username)
+    if (profile.role !== 'admin' && !profile.owner) throw new AdminOnly('change the team’s time zone (an owner may too)')
+    const timeZone = canonicalTimeZone(request.body.timeZone.trim())
+    if (timeZone === null) throw new BadTimeZone(request.body.timeZone.slice(0, 64))
+    await fastify.prisma.teamSetting.upsert({ where: { id: 1 }, create: { id: 1, timeZone, updatedBy: agent.username }, update: { timeZone, updatedBy: agent.username } })
+    return { settings: { timeZone } }
   })
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "conversation" ADD COLUMN     "display_name" TEXT;
+

@@ -10,9 +10,12 @@ let teamZone = null
 
 /** The header's note: which zone the console's times are in (and the reports', when another). */
 export const zoneNote = el('span', { id: 'time-zone', class: 'time-zone', text: L.timesIn(browserZone) })
+zoneNote.title = zoneNote.textContent
 
+/** The note shrinks (with "…") rather than wrap the header: its whole text is its title too. */
 function drawNote () {
   zoneNote.textContent = teamZone === null || teamZone === browserZone ? L.timesIn(browserZone) : L.timesInReports(browserZone, teamZone)
+  zoneNote.title = zoneNote.textContent
 }
 
 export async function loadTeamZone () {

@@ -4,6 +4,38 @@ import { DAY_OFFSET, DAY_OFFSET_S, NO_END_S, episodesSql } from './report-episod
 /** The cursors of the fold in history_cursor, one per table it reads (the console's reports read them too). */
 export const ROLLUP_CURSORS = { messages: 'rollup:customer_message', replies: 'rollup:outbound_message', activity: 'rollup:conversation_activity' } as const
 
+/** A China day (date) of report_durations as the instant it starts, in SQL. */
+const dayStart = (day: string): string => `((${day})::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC'`
+
+/**
+ * Statements that compute report_durations again, from report_episode, for the (app_id, day) pairs of the table
+ * `days` (each pair once): a day's row of every conversation (agent ''), with its percentiles, and one per agent that
+ * answered or resolved one first. An agent named '' has no row of its own (that name is the day's).
+ */
+export function refreshDurationsSql (days: string): string[] {
+  return [
+    `DELETE FROM report_durations r USING ${days} d WHERE r.app_id = d.app_id AND r.day = d.day`,
+    `INSERT INTO report_durations (app_id, day, agent, conversations, first_response, resolution, first_response_median, first_response_p90,
+      resolution_median, resolution_p90)
+    WITH e AS (
+      SELECT e.app_id, d.day, e.replied_by, e.resolved_by,
+             extract(epoch FROM e.replied_at - e.start)::float8 AS frt, extract(epoch FROM e.resolved_at - e.start)::float8 AS res
+      FROM ${days} d JOIN report_episode e ON e.app_id = d.app_id AND e.start >= ${dayStart('d.day')} AND e.start < ${dayStart('d.day + 1')}
+    )
+    SELECT app_id, day, '', count(*)::int, coalesce(array_agg(frt ORDER BY frt) FILTER (WHERE frt IS NOT NULL), '{}'),
+           coalesce(array_agg(res ORDER BY res) FILTER (WHERE res IS NOT NULL), '{}'),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY frt), percentile_cont(0.9) WITHIN GROUP (ORDER BY frt),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY res), percentile_cont(0.9) WITHIN GROUP (ORDER BY res)
+    FROM e GROUP BY 1, 2
+    UNION ALL
+    SELECT app_id, day, agent, 0, coalesce(array_agg(v ORDER BY v) FILTER (WHERE m = 1), '{}'), coalesce(array_agg(v ORDER BY v) FILTER (WHERE m = 2), '{}'),
+           NULL, NULL, NULL, NULL
+    FROM (SELECT app_id, day, replied_by AS agent, 1 AS m, frt AS v FROM e WHERE replied_by <> '' AND frt IS NOT NULL
+          UNION ALL SELECT app_id, day, resolved_by, 2, res FROM e WHERE resolved_by <> '' AND res IS NOT NULL) a
+    GROUP BY 1, 2, 3`
+  ]
+}
+
 export interface ReportRollupOptions {
   /** Rows inserted less than this long ago are left to the next fold (a transaction that took a lower id may not be
    *  visible yet beside a newer one that is); default 60 s. Reports count them from the tables meanwhile. */
@@ -18,11 +50,12 @@ export interface FoldResult { messages: number, replies: number, activity: numbe
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 
 /**
- * Keeps the team reports' roll-up (report_daily, report_episode) in step with customer_message, outbound_message and
+ * Keeps the team reports' roll-up (report_daily, report_episode, report_durations) in step with customer_message, outbound_message and
  * conversation_activity, off ingest's path: each fold reads the rows past its three cursors (rollup:<table> in
  * history_cursor) and, in the transaction that moves them, adds their counts to report_daily and computes the
  * episodes of the customers they belong to again, from the last episode that started before their earliest new row
- * (rows that come late, in time, are therefore placed right). The transaction holds the cursors' rows
+ * (rows that come late, in time, are therefore placed right), and the durations (report_durations) of the days those
+ * episodes started on, before and after. The transaction holds the cursors' rows
  * (FOR UPDATE SKIP LOCKED): another instance folding at the same time skips its turn, so each row is counted once.
  *
  * Not followed: a message later marked deleted (retention, an operator) stays counted until retention removes the
@@ -90,14 +123,23 @@ export class ReportRollup {
         UPDATE rollup_scope s SET lo = coalesce((SELECT floor(extract(epoch FROM max(e.start)))::bigint FROM report_episode e
           WHERE e.app_id = s.app_id AND e.openid = s.openid AND e.start < to_timestamp(s.t0)), s.t0)`)
       await tx.$executeRawUnsafe('ANALYZE rollup_scope')
+      // The days whose conversations change: those of the episodes computed again, before and after.
       await tx.$executeRawUnsafe(`
-        DELETE FROM report_episode e USING rollup_scope s WHERE e.app_id = s.app_id AND e.openid = s.openid AND e.start >= to_timestamp(s.lo)`)
+        CREATE TEMPORARY TABLE rollup_days ON COMMIT DROP AS
+        WITH gone AS (DELETE FROM report_episode e USING rollup_scope s WHERE e.app_id = s.app_id AND e.openid = s.openid AND e.start >= to_timestamp(s.lo)
+                      RETURNING e.app_id, e.start)
+        SELECT DISTINCT app_id, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day FROM gone`)
       const apps = (await tx.$queryRawUnsafe<Array<{ app_id: string }>>('SELECT DISTINCT app_id FROM rollup_scope')).map((r) => r.app_id)
       const hasActivity = await this.#hasActivity(tx)
       await tx.$executeRawUnsafe(`
         INSERT INTO report_episode (app_id, openid, start, next_start, replied_at, replied_by, resolved_at, resolved_by)
         SELECT app_id, openid, start, next_start, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'rollup_scope')}) e`,
       apps, 0, NO_END_S)
+      await tx.$executeRawUnsafe(`
+        INSERT INTO rollup_days SELECT DISTINCT e.app_id, ((e.start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date FROM report_episode e
+        JOIN rollup_scope s ON s.app_id = e.app_id AND s.openid = e.openid AND e.start >= to_timestamp(s.lo)
+        EXCEPT SELECT app_id, day FROM rollup_days`)
+      for (const sql of refreshDurationsSql('rollup_days')) await tx.$executeRawUnsafe(sql)
 
       for (const [name, c] of [[ROLLUP_CURSORS.messages, m], [ROLLUP_CURSORS.replies, o], [ROLLUP_CURSORS.activity, a]] as const) {
         if (c.n > 0) await tx.$executeRawUnsafe('UPDATE history_cursor SET last_id = $2, updated_at = now() WHERE name = $1', name, c.hi)

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@kefu/db'
 import { WECHAT_MEDIA_TTL_MS } from './history-indexer.js'
 import type { MediaStore } from './media-store.js'
+import { refreshDurationsSql } from './report-rollup.js'
 
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 
@@ -112,6 +113,11 @@ export class RetentionJob {
       // cutoff's day, its conversations that started before the cutoff.
       await tx.$executeRawUnsafe("DELETE FROM report_daily WHERE day < (($1::timestamptz AT TIME ZONE 'UTC') + interval '8 hours')::date", cutoff)
       await tx.$executeRawUnsafe('DELETE FROM report_episode WHERE start < $1', cutoff)
+      // Its durations: the days before the cutoff's go, the cutoff's own day is computed again from what is left.
+      const cutoffDay = "(($1::timestamptz AT TIME ZONE 'UTC') + interval '8 hours')::date"
+      await tx.$executeRawUnsafe(`DELETE FROM report_durations WHERE day < ${cutoffDay}`, cutoff)
+      await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE retention_days ON COMMIT DROP AS SELECT DISTINCT app_id, day FROM report_durations WHERE day = ${cutoffDay}`, cutoff)
+      for (const sql of refreshDurationsSql('retention_days')) await tx.$executeRawUnsafe(sql)
       if (await this.#hasTable(tx, 'conversation_activity')) {
         await tx.$executeRawUnsafe('DELETE FROM conversation_activity WHERE created_at < $1', cutoff)
       }

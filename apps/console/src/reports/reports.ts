@@ -87,7 +87,20 @@ const outboundScan = (extra: string, zoned = false): string => `
   FROM outbound_message WHERE app_id = ANY($1::text[]) AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3) ${extra}
   GROUP BY 1, 2, 3`
 
-/** Fills the temporary tables the report reads: rin (app_id, day, n), rout (app_id, agent, day, sent, refused), ep (the episodes). */
+/** The empty durations table of a report counted from the tables alone. */
+const NO_DURATIONS = `CREATE TEMPORARY TABLE dur (app_id text, day date, agent text, conversations int, first_response float8[], resolution float8[],
+  first_response_median float8, first_response_p90 float8, resolution_median float8, resolution_p90 float8) ON COMMIT DROP`
+
+/**
+ * Fills the temporary tables the report reads: rin (app_id, day, n), rout (app_id, agent, day, sent, refused), ep (the
+ * conversations read one by one) and dur (the days read as durations, report_durations' rows).
+ *
+ * From the roll-up, a day of a mini program is read from report_durations unless one of its conversations is not
+ * what the fold left: a customer with rows past the cursors has their episodes from the last one before those rows
+ * computed again from the tables (as the fold will), and the range's last episode of a customer whose next starts
+ * after the range's end takes its first reply (resolution) from after the end, as the statement over the tables says.
+ * Those days are read one conversation at a time (ep); the others as durations (dur).
+ */
 async function gather (tx: Db, range: ReportRange, s: number, e: number, source: ReportSource, zone: string): Promise<void> {
   const [first] = await tx.$queryRawUnsafe<Array<{ t: string | null, m: bigint | null, o: bigint | null, a: bigint | null }>>(`SELECT to_regclass('conversation_activity')::text AS t,
     (SELECT last_id FROM history_cursor WHERE name = $1) AS m, (SELECT last_id FROM history_cursor WHERE name = $2) AS o,
@@ -97,6 +110,7 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS ${episodesSql(hasActivity)}`, range.apps, s, e)
     // The episodes' days in the team's zone (episodesSql gives China's, the roll-up's).
     await tx.$executeRawUnsafe('UPDATE ep SET day = (start AT TIME ZONE $1::text)::date', zone)
+    await tx.$executeRawUnsafe(NO_DURATIONS)
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rin ON COMMIT DROP AS ${inboundScan('', true)}`, range.apps, s, e, zone)
     await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE rout ON COMMIT DROP AS ${outboundScan('', true)}`, range.apps, s, e, zone)
     return
@@ -113,22 +127,42 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
       WHERE app_id = ANY($1::text[]) AND (agent <> '' OR messages_out + refused > 0) AND day >= $4::date AND day <= $5::date
       UNION ALL ${outboundScan('AND id > $6')}) o
     GROUP BY 1, 2, 3`, range.apps, s, e, range.from, range.to, o)
-  // The customers with rows not folded yet: their episodes are computed from the tables, the others' read.
-  const activityTail = hasActivity ? 'conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])' : '(SELECT NULL::text AS app_id, NULL::text AS openid WHERE $4::bigint IS NULL) n'
+  // The customers with rows not folded yet, each from the last episode before the earliest of those rows (lo).
+  const activityTail = hasActivity
+    ? 'SELECT app_id, openid, floor(extract(epoch FROM created_at))::bigint FROM conversation_activity WHERE id > $4 AND app_id = ANY($1::text[])'
+    : 'SELECT NULL::text, NULL::text, NULL::bigint WHERE $4::bigint IS NULL'
   const pending = await tx.$queryRawUnsafe<Array<{ any: boolean }>>(`SELECT EXISTS (SELECT 1 FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[]))
-    OR EXISTS (SELECT 1 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])) OR EXISTS (SELECT 1 FROM ${activityTail}) AS any`, range.apps, m, o, a)
-  let tail = 0
-  if (pending[0]?.any === true) {
-    tail = await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
-      SELECT app_id, openid, 0::bigint AS lo FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
-      UNION SELECT app_id, openid, 0 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
-      UNION SELECT app_id, openid, 0 FROM ${activityTail}`, range.apps, m, o, a)
+    OR EXISTS (SELECT 1 FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])) OR EXISTS (${activityTail}) AS any`, range.apps, m, o, a)
+  const tail = pending[0]?.any === true
+  if (tail) {
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE report_tail ON COMMIT DROP AS
+      SELECT app_id, openid, min(t) AS lo FROM (
+        SELECT app_id, openid, wechat_create_time AS t FROM customer_message WHERE id > $2 AND app_id = ANY($1::text[])
+        UNION ALL SELECT app_id, openid, floor(extract(epoch FROM created_at))::bigint FROM outbound_message WHERE id > $3 AND app_id = ANY($1::text[])
+        UNION ALL ${activityTail}) n
+      WHERE app_id IS NOT NULL GROUP BY 1, 2`, range.apps, m, o, a)
+    await tx.$executeRawUnsafe(`UPDATE report_tail t SET lo = coalesce((SELECT floor(extract(epoch FROM max(e.start)))::bigint FROM report_episode e
+      WHERE e.app_id = t.app_id AND e.openid = t.openid AND e.start < to_timestamp(t.lo)), t.lo)`)
     await tx.$executeRawUnsafe('ANALYZE report_tail')
+    await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE tail_ep ON COMMIT DROP AS
+      SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
   }
+  // The days read one conversation at a time: those of the episodes computed again (before and after) and of the
+  // range's last episodes that take a reply or resolution from after its end.
+  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep_days ON COMMIT DROP AS
+    SELECT DISTINCT app_id, ${day('start')} AS day FROM report_episode
+    WHERE app_id = ANY($1::text[]) AND start >= to_timestamp($2) AND start < to_timestamp($3) AND next_start >= to_timestamp($3)
+      AND (replied_at IS NULL OR resolved_at IS NULL)
+    ${tail
+      ? `UNION SELECT e.app_id, ${day('e.start')} FROM report_episode e JOIN report_tail t ON t.app_id = e.app_id AND t.openid = e.openid
+         WHERE e.start >= to_timestamp(greatest(t.lo, $2)) AND e.start < to_timestamp($3)
+       UNION SELECT app_id, day FROM tail_ep`
+      : ''}`, range.apps, s, e)
   await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS
-    SELECT app_id, openid, start, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day, next_start, replied_at, replied_by, resolved_at, resolved_by
-    FROM report_episode WHERE app_id = ANY($1::text[]) AND start >= to_timestamp($2) AND start < to_timestamp($3)
-    ORDER BY app_id, start`, range.apps, s, e) // in the order the report groups them (by app and day): its sort has little to do
+    SELECT e.app_id, e.openid, e.start, d.day, e.next_start, e.replied_at, e.replied_by, e.resolved_at, e.resolved_by
+    FROM ep_days d JOIN report_episode e ON e.app_id = d.app_id
+      AND e.start >= ((d.day)::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC' AND e.start < ((d.day + 1)::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC'
+    WHERE e.start >= to_timestamp($1) AND e.start < to_timestamp($2)`, s, e)
   // A roll-up episode is the range's last of its customer when the next starts at or after the end; then, as the
   // statement over the tables says, its first reply (resolution) is the first after the end if none came before it:
   // that of the customer's first later episode with one.
@@ -137,12 +171,16 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
         WHERE y.app_id = ep.app_id AND y.openid = ep.openid AND y.start >= ep.next_start AND y.${at} IS NOT NULL ORDER BY y.start LIMIT 1)
       WHERE ep.${at} IS NULL AND ep.next_start >= to_timestamp($1)`, e)
   }
-  if (tail > 0) await tx.$executeRawUnsafe('DELETE FROM ep USING report_tail t WHERE t.app_id = ep.app_id AND t.openid = ep.openid')
-  // Only when there are such customers: over an empty report_tail the planner may still walk the range's messages.
-  if (tail > 0) {
+  if (tail) {
+    await tx.$executeRawUnsafe('DELETE FROM ep USING report_tail t WHERE t.app_id = ep.app_id AND t.openid = ep.openid AND ep.start >= to_timestamp(t.lo)')
     await tx.$executeRawUnsafe(`INSERT INTO ep (app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by)
-      SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'report_tail')}) t`, range.apps, s, e)
+      SELECT app_id, openid, start, day, replied_at, replied_by, resolved_at, resolved_by FROM tail_ep`)
   }
+  await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE dur ON COMMIT DROP AS
+    SELECT app_id, day, agent, conversations, first_response, resolution, first_response_median, first_response_p90, resolution_median, resolution_p90
+    FROM report_durations r
+    WHERE app_id = ANY($1::text[]) AND day >= $2::date AND day <= $3::date
+      AND NOT EXISTS (SELECT 1 FROM ep_days d WHERE d.app_id = r.app_id AND d.day = r.day)`, range.apps, range.from, range.to)
 }
 
 /** A report of `range`, stopped (TooSlow, 503) when it would hold its connection longer than `timeoutMs`. */
@@ -155,29 +193,44 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   const s = Math.floor(start.getTime() / 1000)
   const e = Math.floor(end.getTime() / 1000)
   // Each conversation's durations computed once, as float8 (extract gives numeric, slower to sort).
-  const durations = (key: string): string => `(SELECT ${key} AS k, day, replied_at, resolved_at, extract(epoch FROM replied_at - start)::float8 AS frt,
-    extract(epoch FROM resolved_at - start)::float8 AS res FROM ep) ep`
+  const episodes = `(SELECT app_id, day, replied_by, resolved_by, extract(epoch FROM replied_at - start)::float8 AS frt,
+    extract(epoch FROM resolved_at - start)::float8 AS res FROM ep)`
   const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
-  // One transaction, one snapshot (the roll-up and its cursors as one fold left them): the counts and episodes are
-  // gathered once (temporary tables both statements read); JIT off, since compiling these statements takes longer
-  // than running them.
+  // One transaction, one snapshot (the roll-up and its cursors as one fold left them): the counts, conversations and
+  // durations are gathered once (temporary tables both statements read); JIT off, since compiling these statements
+  // takes longer than running them.
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
     await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
-    // The percentiles sort every conversation of the range: in memory.
+    // The percentiles sort the durations of the range: in memory.
     await tx.$queryRawUnsafe("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
     await gather(tx, range, s, e, source, zone)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
-    WITH conv AS (
-      SELECT k AS app_id, day, count(*) AS conversations,
-             count(replied_at) AS answered,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90,
-             count(resolved_at) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90,
-             grouping(day) AS total
-      FROM ${durations('app_id')} GROUP BY GROUPING SETS ((k, day), (k))
+    WITH e AS ${episodes},
+    -- A day's conversations: those read one by one, and those read as durations (their percentiles kept by the fold).
+    day_conv AS (
+      SELECT app_id, day, count(*) AS conversations, count(frt) AS answered,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median, percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90,
+             count(res) AS resolved,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median, percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90
+      FROM e GROUP BY 1, 2
+      UNION ALL
+      SELECT app_id, day, conversations, cardinality(first_response), first_response_median, first_response_p90,
+             cardinality(resolution), resolution_median, resolution_p90
+      FROM dur WHERE agent = ''
+    ),
+    -- The range's, per mini program: the percentiles of all its durations (one sort each).
+    conv AS (
+      SELECT app_id, day, conversations, answered, frt_median, frt_p90, resolved, res_median, res_p90, 0 AS total FROM day_conv
+      UNION ALL
+      SELECT t.app_id, NULL, t.conversations, f.n, f.p[1], f.p[2], r.n, r.p[1], r.p[2], 1
+      FROM (SELECT app_id, sum(conversations) AS conversations FROM day_conv GROUP BY 1) t,
+      LATERAL (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) AS p FROM (
+        SELECT frt AS v FROM e WHERE e.app_id = t.app_id AND frt IS NOT NULL
+        UNION ALL SELECT v FROM dur, unnest(first_response) v WHERE dur.app_id = t.app_id AND agent = '') x) f,
+      LATERAL (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) AS p FROM (
+        SELECT res AS v FROM e WHERE e.app_id = t.app_id AND res IS NOT NULL
+        UNION ALL SELECT v FROM dur, unnest(resolution) v WHERE dur.app_id = t.app_id AND agent = '') x) r
     ),
     inbound AS (SELECT app_id, day, n FROM rin),
     outbound AS (SELECT app_id, day, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1, 2),
@@ -208,17 +261,27 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
     LEFT JOIN conv c ON c.app_id = s.app_id AND (c.day = s.day OR (c.total = 1 AND s.day IS NULL))
     ORDER BY s.app_id, s.day NULLS FIRST`, range.apps, s, e, zone)
     const agents = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
-    WITH first AS (
-      SELECT k AS agent, count(*) AS conversations,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY frt) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY frt) AS frt_p90
-      FROM ${durations('replied_by')} WHERE k IS NOT NULL GROUP BY k
+    WITH e AS ${episodes},
+    -- Each agent's conversations answered first and resolved: read one by one, and as durations (one sort each).
+    answered AS (
+      SELECT replied_by AS agent FROM e WHERE replied_by <> '' AND frt IS NOT NULL
+      UNION SELECT agent FROM dur WHERE agent <> '' AND cardinality(first_response) > 0
+    ),
+    closed AS (
+      SELECT resolved_by AS agent FROM e WHERE resolved_by <> '' AND res IS NOT NULL
+      UNION SELECT agent FROM dur WHERE agent <> '' AND cardinality(resolution) > 0
+    ),
+    first AS (
+      SELECT a.agent, f.conversations, f.p[1] AS frt_median, f.p[2] AS frt_p90 FROM answered a,
+      LATERAL (SELECT count(*) AS conversations, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) AS p FROM (
+        SELECT frt AS v FROM e WHERE e.replied_by = a.agent AND frt IS NOT NULL
+        UNION ALL SELECT v FROM dur, unnest(first_response) v WHERE dur.agent = a.agent) x) f
     ),
     res AS (
-      SELECT k AS agent, count(*) AS resolved,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY res) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY res) AS res_p90
-      FROM ${durations('resolved_by')} WHERE k IS NOT NULL GROUP BY k
+      SELECT a.agent, r.resolved, r.p[1] AS res_median, r.p[2] AS res_p90 FROM closed a,
+      LATERAL (SELECT count(*) AS resolved, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) AS p FROM (
+        SELECT res AS v FROM e WHERE e.resolved_by = a.agent AND res IS NOT NULL
+        UNION ALL SELECT v FROM dur, unnest(resolution) v WHERE dur.agent = a.agent) x) r
     ),
     sent AS (SELECT agent, sum(sent) AS sent, sum(refused) AS refused FROM rout GROUP BY 1),
     blocked AS (

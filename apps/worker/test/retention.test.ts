@@ -85,6 +85,31 @@ t.test('retention: old messages get delete_time, then they, their search rows an
     "and its days before the period (China's): the two recent days' messages and the recent reply are left")
 })
 
+t.test("retention: the reports' durations keep the retained period, the cutoff's own day computed again from what is left", async (t) => {
+  const { prisma, store } = await setUp(t, 'retention_durations')
+  // The cutoff (30 days) is 2026-11-01 00:00 UTC, 08:00 of that day in China: one conversation an hour before it, one
+  // an hour after, both on China's 2026-11-01, each answered; one on the day before.
+  const cutoff = NOW - 30 * DAY
+  for (const [openid, at] of [['o_before', cutoff - 3_600_000], ['o_after', cutoff + 3_600_000], ['o_day_before', cutoff - 10 * 3_600_000]] as const) {
+    await message(prisma, openid, (NOW - at) / DAY)
+    await prisma.outboundMessage.create({ data: { appId: APP, openid, msgType: 'text', content: '{"msgtype":"text","text":{"content":"hi"}}', status: 'sent', agent: 'alice', createdAt: new Date(at + 60_000) } })
+  }
+  await new ReportRollup(prisma, { lagMs: 0 }).catchUp()
+  const durations = async (): Promise<unknown> => await prisma.$queryRawUnsafe(
+    'SELECT day::text AS day, agent, conversations, first_response, first_response_median FROM report_durations ORDER BY day, agent')
+  t.same(await durations(), [
+    { day: '2026-10-31', agent: '', conversations: 1, first_response: [60], first_response_median: 60 },
+    { day: '2026-10-31', agent: 'alice', conversations: 0, first_response: [60], first_response_median: null },
+    { day: '2026-11-01', agent: '', conversations: 2, first_response: [60, 60], first_response_median: 60 },
+    { day: '2026-11-01', agent: 'alice', conversations: 0, first_response: [60, 60], first_response_median: null }
+  ], 'folded: a row a day, and one for the agent')
+  await new RetentionJob(prisma, store, { days: 30, now: () => NOW }).run()
+  t.same(await durations(), [
+    { day: '2026-11-01', agent: '', conversations: 1, first_response: [60], first_response_median: 60 },
+    { day: '2026-11-01', agent: 'alice', conversations: 0, first_response: [60], first_response_median: null }
+  ], "the day before is gone; the cutoff's day counts the conversation after the cutoff only")
+})
+
 t.test('retention: a removed media WeChat may still have leaves a removed row without its bytes until WeChat\'s 3 days are over; kept copies no message names go after the period', async (t) => {
   const { prisma, store } = await setUp(t, 'retention_media')
 

@@ -54,8 +54,8 @@ type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
  * conversation_activity, off ingest's path: each fold reads the rows past its three cursors (rollup:<table> in
  * history_cursor) and, in the transaction that moves them, adds their counts to report_daily and computes the
  * episodes of the customers they belong to again, from the last episode that started before their earliest new row
- * (rows that come late, in time, are therefore placed right), and the durations (report_durations) of the days those
- * episodes started on, before and after. The transaction holds the cursors' rows
+ * (rows that come late, in time, are therefore placed right), and the durations (report_durations) of the days of
+ * the episodes that changed. The transaction holds the cursors' rows
  * (FOR UPDATE SKIP LOCKED): another instance folding at the same time skips its turn, so each row is counted once.
  *
  * Not followed: a message later marked deleted (retention, an operator) stays counted until retention removes the
@@ -123,22 +123,28 @@ export class ReportRollup {
         UPDATE rollup_scope s SET lo = coalesce((SELECT floor(extract(epoch FROM max(e.start)))::bigint FROM report_episode e
           WHERE e.app_id = s.app_id AND e.openid = s.openid AND e.start < to_timestamp(s.t0)), s.t0)`)
       await tx.$executeRawUnsafe('ANALYZE rollup_scope')
-      // The days whose conversations change: those of the episodes computed again, before and after.
       await tx.$executeRawUnsafe(`
-        CREATE TEMPORARY TABLE rollup_days ON COMMIT DROP AS
+        CREATE TEMPORARY TABLE rollup_gone ON COMMIT DROP AS
         WITH gone AS (DELETE FROM report_episode e USING rollup_scope s WHERE e.app_id = s.app_id AND e.openid = s.openid AND e.start >= to_timestamp(s.lo)
-                      RETURNING e.app_id, e.start)
-        SELECT DISTINCT app_id, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day FROM gone`)
+                      RETURNING e.app_id, e.openid, e.start, e.replied_at, e.replied_by, e.resolved_at, e.resolved_by)
+        SELECT * FROM gone`)
       const apps = (await tx.$queryRawUnsafe<Array<{ app_id: string }>>('SELECT DISTINCT app_id FROM rollup_scope')).map((r) => r.app_id)
       const hasActivity = await this.#hasActivity(tx)
       await tx.$executeRawUnsafe(`
         INSERT INTO report_episode (app_id, openid, start, next_start, replied_at, replied_by, resolved_at, resolved_by)
         SELECT app_id, openid, start, next_start, replied_at, replied_by, resolved_at, resolved_by FROM (${episodesSql(hasActivity, 'rollup_scope')}) e`,
       apps, 0, NO_END_S)
+      // The days whose durations change: those of the episodes that are not as they were (a new start, reply or
+      // resolution; the next episode's start is no duration). Usually today's: an earlier episode computed again is
+      // most often the same.
+      const episode = 'app_id, openid, start, replied_at, replied_by, resolved_at, resolved_by'
       await tx.$executeRawUnsafe(`
-        INSERT INTO rollup_days SELECT DISTINCT e.app_id, ((e.start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date FROM report_episode e
-        JOIN rollup_scope s ON s.app_id = e.app_id AND s.openid = e.openid AND e.start >= to_timestamp(s.lo)
-        EXCEPT SELECT app_id, day FROM rollup_days`)
+        CREATE TEMPORARY TABLE rollup_days ON COMMIT DROP AS
+        WITH fresh AS (SELECT ${episode.split(', ').map((c) => `e.${c}`).join(', ')} FROM report_episode e
+                       JOIN rollup_scope s ON s.app_id = e.app_id AND s.openid = e.openid AND e.start >= to_timestamp(s.lo))
+        SELECT DISTINCT app_id, ((start AT TIME ZONE 'UTC') + ${DAY_OFFSET})::date AS day FROM (
+          (SELECT ${episode} FROM rollup_gone EXCEPT ALL SELECT ${episode} FROM fresh)
+          UNION ALL (SELECT ${episode} FROM fresh EXCEPT ALL SELECT ${episode} FROM rollup_gone)) changed`)
       for (const sql of refreshDurationsSql('rollup_days')) await tx.$executeRawUnsafe(sql)
 
       for (const [name, c] of [[ROLLUP_CURSORS.messages, m], [ROLLUP_CURSORS.replies, o], [ROLLUP_CURSORS.activity, a]] as const) {

@@ -37,12 +37,12 @@ export const STREAMS_CHANNEL = 'kefu:console:streams'
  * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
  * customer_message id, with its conversation's state), every reply status change (`event: outbound`), every change
  * colleagues make to a conversation (`event: conversation`: assignment, status, snooze, notes, tags), colleagues'
- * availability (`event: agent`), the agent's own mentions (`event: mention`) and quick-reply changes (`event: quick-replies`). A reconnecting EventSource sends
- * Last-Event-ID and gets the messages it missed first. The stream is never activity (an open tab is not a person at
- * work): every `sessionCheckMs` one check of all open streams looks, without extending anything, whether the B
- * sessions and the A logins behind them are live, and ends a stream with `event: ended` when either is not; it rereads
- * the agents' mini programs and narrows (or widens) what a stream sends, with `event: apps`, when an administrator
- * changed them.
+ * availability (`event: agent`), the agent's own mentions (`event: mention`) and quick-reply changes (`event:
+ * quick-replies`). A reconnecting EventSource sends Last-Event-ID and gets the messages it missed first. The stream is
+ * never activity (an open tab is not a person at work): every `sessionCheckMs` one check of all open streams looks,
+ * without extending anything, whether the B sessions and the A logins behind them are live, and ends a stream with
+ * `event: ended` when either is not; it rereads the agents' mini programs and narrows (or widens) what a stream sends,
+ * with `event: apps`, when an administrator changed them.
  *
  * Bounded: an agent has at most `limits.perAgent` streams open (the oldest ends with `event: replaced`, and the page
  * does not reconnect), and a stream whose client stops reading is closed once `limits.maxBufferedBytes` wait or

@@ -18,6 +18,7 @@ import customer from './customer/index.js'
 import history, { DEFAULT_MEDIA_MAX_BYTES } from './history/index.js'
 import live from './live/index.js'
 import media from './media/index.js'
+import mentions from './mentions/index.js'
 import miniPrograms from './mini-programs/index.js'
 import type { ConsoleOptions } from './options.js'
 import quickReplies from './quick-replies/index.js'
@@ -148,6 +149,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     limits: opts.liveStreams,
     redisPrefix: prefix
   })
+  await fastify.register(mentions, { now })
   await fastify.register(history, {
     ...opts.history,
     // Each default by itself: a setting passed along as undefined must not erase it.

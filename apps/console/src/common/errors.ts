@@ -28,3 +28,5 @@ export const BadAuthorization = createError('KEFU_CONSOLE_BAD_AUTHORIZATION', '%
 export const NoSuchReply = createError('KEFU_CONSOLE_NOT_FOUND', 'no such reply in this conversation', 404)
 export const NotFailed = createError('KEFU_CONSOLE_NOT_FAILED', 'only a failed reply can be sent again; this one is %s', 409)
 export const AlreadyRetried = createError('KEFU_CONSOLE_ALREADY_RETRIED', 'this reply was already sent again', 409)
+export const TooManyMentions = createError('KEFU_CONSOLE_TOO_MANY_MENTIONS', 'a note may mention at most %d colleagues; this one names %d', 400)
+export const NoSuchMention = createError('KEFU_CONSOLE_NOT_FOUND', 'no such mention of yours', 404)

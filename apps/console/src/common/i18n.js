@@ -7,7 +7,7 @@ const zh = {
   allApps: '全部小程序', noConversations: '这里还没有会话。', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
   pick: '从左侧选择一个会话', back: '返回', image: '[图片]', card: '[小程序卡片]', link: '[链接]', entered: '进入客服会话，来源：', enteredNoSource: '进入客服会话',
   event: '事件：', other: '消息类型：', send: '发送', sending: '发送中…', sent: '已发送', failed: '发送失败', placeholder: '输入回复，Enter 发送，Shift+Enter 换行，/ 搜索快捷回复',
-  notePlaceholder: '内部备注（仅客服可见，不会发给客户），Enter 保存', uploadImage: '发送图片', more: '链接 / 小程序卡片', linkTitle: '标题', linkDesc: '描述', linkUrl: '链接地址', thumbUrl: '缩略图地址', sendLink: '发送链接',
+  notePlaceholder: '内部备注（仅客服可见，不会发给客户），@ 提及同事，Enter 保存', uploadImage: '发送图片', more: '链接 / 小程序卡片', linkTitle: '标题', linkDesc: '描述', linkUrl: '链接地址', thumbUrl: '缩略图地址', sendLink: '发送链接',
   pageTitle: '卡片标题', pagePath: '页面路径', thumbMedia: '缩略图 media_id（可先上传图片）', sendPage: '发送小程序卡片',
   windowOpen: (n, t) => `可回复 ${n} 条，窗口 ${t} 关闭`, windowUsed: '本窗口回复条数已用完', windowClosed: '回复窗口已关闭（用户 48 小时内未发消息）',
   noSecret: '此小程序未配置 secret，无法回复', unread: (n) => `${n} 条未读`, loadOlder: '加载更早的消息', you: '我', by: '由',
@@ -66,6 +66,12 @@ const zh = {
     turnedOff: (title) => `客户在设置中关闭了订阅消息「${title}」`, turnedOn: (title) => `客户在设置中开启了订阅消息「${title}」`,
     delivered: (title) => `订阅消息「${title}」已送达`, notDelivered: (title, why) => `订阅消息「${title}」未送达（${why}）`
   },
+  // @mentions in notes (issue 23)
+  mentions: {
+    title: '提及', unread: (n) => `${n} 条未读`, none: '还没有人在备注中提及你。', unreadItem: '未读：',
+    item: (by, who) => `${by} 在「${who}」的备注中提及了你`, open: '打开', dismiss: '关闭',
+    pickerLabel: '提及同事', noColleague: '没有匹配的同事', colleaguesFound: (n) => `${n} 位同事可提及`
+  },
   // names, avatars, icons, time zone (issue 23)
   look: {
     displayName: '客户名称', displayNameHint: '留空则显示昵称或 OpenID', saveDisplayName: '保存客户名称',
@@ -84,7 +90,7 @@ const en = {
   allApps: 'All mini programs', noConversations: 'No conversations here yet.', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
   pick: 'Pick a conversation on the left', back: 'Back', image: '[image]', card: '[mini program card]', link: '[link]', entered: 'Entered the chat from: ', enteredNoSource: 'Entered the chat',
   event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line, / for quick replies',
-  notePlaceholder: 'Internal note (agents only, never sent to the customer); Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
+  notePlaceholder: 'Internal note (agents only, never sent to the customer); @ mentions a colleague, Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
   pageTitle: 'Card title', pagePath: 'Page path', thumbMedia: 'Thumbnail media_id (upload an image first)', sendPage: 'Send card',
   windowOpen: (n, t) => `${count(n, 'reply', 'replies')} left, window closes at ${t}`, windowUsed: 'This window’s replies are used up', windowClosed: 'Reply window closed (no message from the user in 48 hours)',
   noSecret: 'This mini program has no secret configured: replies are off', unread: (n) => `${n} unread`, loadOlder: 'Load older messages', you: 'me', by: 'by',
@@ -133,6 +139,11 @@ const en = {
     accepted: (title) => `The customer accepted the subscribe message “${title}”`, rejected: (title) => `The customer rejected the subscribe message “${title}”`,
     turnedOff: (title) => `The customer turned off “${title}” in their settings`, turnedOn: (title) => `The customer turned on “${title}” in their settings`,
     delivered: (title) => `“${title}” was delivered`, notDelivered: (title, why) => `“${title}” was not delivered (${why})`
+  },
+  mentions: {
+    title: 'Mentions', unread: (n) => `${n} unread`, none: 'Nobody has mentioned you in a note yet.', unreadItem: 'Unread: ',
+    item: (by, who) => `${by} mentioned you in a note on ${who}`, open: 'Open', dismiss: 'Dismiss',
+    pickerLabel: 'Mention a colleague', noColleague: 'No colleague matches', colleaguesFound: (n) => `${count(n, 'colleague', 'colleagues')} to mention`
   },
   // names, avatars, icons, time zone (issue 23)
   look: {

@@ -1,8 +1,9 @@
 // The composer: a reply to the customer (text, image, link, mini-program card, with WeChat's typing state) or an
-// internal note for colleagues; `/` searches quick replies.
+// internal note for colleagues; `/` searches quick replies, `@` in a note names a colleague.
 import { api } from '../common/api.js'
 import { convPath, el } from '../common/dom.js'
 import { T } from '../common/i18n.js'
+import { attachMentionPicker } from '../mentions/mention-picker.js'
 import { attachPicker, openManager } from '../quick-replies/quick-replies.js'
 import { emit, state } from '../common/state.js'
 import { upsertItem } from './timeline.js'
@@ -12,6 +13,7 @@ import { attachImageDrop } from './image-drop.js'
 let mode = 'reply'
 const textarea = el('textarea', { id: 'reply-text', placeholder: T.placeholder, 'aria-label': T.placeholder, rows: '3' })
 const picker = attachPicker(textarea, () => mode === 'reply' && state.current !== null ? state.current.appId : null)
+const mentionPicker = attachMentionPicker(textarea, () => mode === 'note' && state.current !== null ? state.current.appId : null)
 const sendButton = el('button', { class: 'primary', type: 'button', id: 'send', text: T.send })
 const modeButtons = ['reply', 'note'].map((m) => el('button', {
   type: 'button', class: 'mode', 'data-mode': m, 'aria-pressed': String(m === mode), text: m === 'reply' ? T.reply : T.note, onclick: () => setMode(m)
@@ -36,7 +38,7 @@ const replyOnly = [imageButton, extras]
 export const composer = el('div', { class: 'composer', 'data-mode': mode },
   el('div', { class: 'row', role: 'group', 'aria-label': T.composerMode }, ...modeButtons, el('span', { class: 'grow' }),
     el('button', { type: 'button', class: 'link-button', id: 'manage-quick-replies', text: T.manageQuickReplies, onclick: () => { openManager().catch(() => {}) } })),
-  el('div', { class: 'compose-box' }, picker, textarea),
+  el('div', { class: 'compose-box' }, picker, mentionPicker, textarea),
   el('div', { class: 'row' }, el('span', { class: 'grow' }, notice), imageButton, fileInput, sendButton),
   extras)
 

@@ -28,5 +28,5 @@ export default fp<ConversationsOptions>(async function conversations (fastify, o
 }, { name: 'kefu-console-conversations', dependencies: ['kefu-console-agent'] })
 
 export { ConsoleStore, conversationState, type ConversationState, type ConversationStatus, type ConversationSummary } from './store.js'
-export type { ChangeKind } from './workflow.js'
+export type { ChangeKind, NoteDraft, NoteHook, NoteStep } from './workflow.js'
 export { ENTER_WINDOW_QUOTA, MESSAGE_WINDOW_QUOTA } from './reply-window.js'

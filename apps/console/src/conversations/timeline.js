@@ -3,6 +3,7 @@
 import { el, fmtTime, preview } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { failureNode } from './delivery.js'
+import { noteText } from '../mentions/note-text.js'
 
 export const timeline = el('section', { class: 'timeline', 'aria-live': 'polite', 'aria-labelledby': 'chat-title', tabindex: '0' })
 const seen = new Set()
@@ -49,7 +50,7 @@ function internalNode (item) {
   if (item.type === 'note') {
     return el('div', { class: 'msg internal note', 'data-key': item.key, role: 'note', 'aria-label': T.internalNote },
       el('div', { class: 'note-head', text: `${T.internalNote} · ${item.agent} · ${fmtTime(item.at)}` }),
-      el('span', { class: 'text', text: item.text || '' }))
+      noteText(item.text || '', item.appId))
   }
   return el('div', { class: 'msg internal change', 'data-key': item.key, 'data-type': item.type },
     el('span', { text: `${activityText(item)} · ${fmtTime(item.at)}` }))

@@ -3,12 +3,20 @@ import { activityItem, type TimelineItem } from '../common/messages.js'
 import { conversationState, type ConversationState, type ConversationStatus } from './store.js'
 
 type Tx = Prisma.TransactionClient
+type ConversationActivity = Prisma.ConversationActivityGetPayload<object>
 
 /** A change made, with what the timeline shows of it (nothing when the conversation already was that way). */
 export interface Changed { state: ConversationState, activities: TimelineItem[] }
 
 /** What changed in a conversation, as the live updates announce it. */
 export type ChangeKind = 'assignment' | 'status' | 'snooze' | 'note' | 'customer'
+
+/** A note about to be written, as the features that act on notes see it (mentions). */
+export interface NoteDraft { appId: string, openid: string, text: string, actor: string }
+/** What a feature does with one note: within its transaction once it is stored, and after it is committed. */
+export interface NoteStep { within: (tx: Tx, note: ConversationActivity) => Promise<void>, committed: (note: ConversationActivity) => void }
+/** Looks at a note before its transaction: a step to take, none, or a thrown coded error that refuses the note. */
+export type NoteHook = (draft: NoteDraft) => Promise<NoteStep | null>
 
 /** The assignment was not what the caller expected: someone else changed it first. */
 export interface AssignmentConflict { conflict: true, assignee: string | null }
@@ -23,6 +31,7 @@ export const SNOOZE_MAX_MS = 30 * 24 * 3600 * 1000
 export class Workflow {
   readonly #prisma: PrismaClient
   readonly #now: () => number
+  readonly #noteHooks: NoteHook[] = []
 
   constructor (prisma: PrismaClient, now: () => number) {
     this.#prisma = prisma
@@ -95,11 +104,22 @@ export class Workflow {
     })
   }
 
-  /** An internal note: for agents only, never sent to WeChat. */
+  /** Another feature acts on every note (in its transaction): mentions. */
+  onNote (hook: NoteHook): void {
+    this.#noteHooks.push(hook)
+  }
+
+  /** An internal note: for agents only, never sent to WeChat. The hooks' steps share its transaction. */
   async addNote (appId: string, openid: string, text: string, actor: string): Promise<Changed | null> {
-    return await this.#locked(appId, openid, async (tx, row) => {
-      const activity = await tx.conversationActivity.create({ data: { appId, openid, kind: 'note', actor, text, createdAt: new Date(this.#now()) } })
-      return { state: conversationState(row), activities: [activityItem(activity)] }
+    const steps = (await Promise.all(this.#noteHooks.map((hook) => hook({ appId, openid, text, actor })))).filter((s) => s !== null)
+    const made: ConversationActivity[] = []
+    const changed = await this.#locked(appId, openid, async (tx, row) => {
+      const note = await tx.conversationActivity.create({ data: { appId, openid, kind: 'note', actor, text, createdAt: new Date(this.#now()) } })
+      for (const step of steps) await step.within(tx, note)
+      made.push(note)
+      return { state: conversationState(row), activities: [activityItem(note)] }
     })
+    for (const note of made) for (const step of steps) step.committed(note)
+    return changed
   }
 }

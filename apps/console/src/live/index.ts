@@ -21,5 +21,5 @@ export default fp<LiveOptions>(async function live (fastify, opts) {
   await fastify.register(eventsRoutes, { sessionCheckMs: opts.sessionCheckMs, limits: opts.limits, redisPrefix: opts.redisPrefix })
 }, { name: 'kefu-console-live', dependencies: ['kefu-console-conversations', 'kefu-console-team'] })
 
-export { CHANGES_CHANNEL, MESSAGES_CHANNEL, OUTBOUND_CHANNEL, type AgentChange, type ConversationChange, type QuickRepliesChange } from './plugin.js'
+export { CHANGES_CHANNEL, MESSAGES_CHANNEL, OUTBOUND_CHANNEL, type AgentChange, type ConversationChange, type MentionChange, type QuickRepliesChange } from './plugin.js'
 export { DEFAULT_STREAM_LIMITS, type LiveStreamLimits } from './routes.js'

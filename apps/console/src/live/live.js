@@ -37,6 +37,7 @@ export function connect (status) {
   relay('conversation', 'conversation-changed')
   relay('agent', 'agent-changed')
   relay('quick-replies', 'quick-replies')
+  relay('mention', 'mention')
   source.addEventListener('resync', () => emit('reconnected'))
   // The agent's mini programs changed: start over with the new list.
   source.addEventListener('apps', () => { close(); emit('restart') })

@@ -18,15 +18,17 @@ export interface ConversationChange { conversation: ConversationSummary, activit
 export interface AgentChange { username: string, availability: Availability, apps: string[] }
 /** Shared quick replies of a mini program (appId) or one agent's own (username) changed. */
 export interface QuickRepliesChange { appId?: string, username?: string }
+/** One agent's mentions changed (mentioned in a note, or one read): for that agent's consoles only. */
+export interface MentionChange { username: string, appId: string, unread: number, mention?: unknown, read?: string }
 /** A stored push, with the state of its conversation once automatic assignment has had its say. */
 export interface LiveMessage { item: TimelineItem, conversation: ConversationState | null }
 
-interface Changes { conversation?: ConversationChange, agent?: AgentChange, quickReplies?: QuickRepliesChange, settings?: string, assigned?: AssignedChange[] }
+interface Changes { conversation?: ConversationChange, agent?: AgentChange, quickReplies?: QuickRepliesChange, mention?: MentionChange, settings?: string, assigned?: AssignedChange[] }
 interface Announcement { id: string, appId: string, openid: string }
 
 /**
  * This process's view of the live updates: `events` emits `messages` (LiveMessage[]), `outbound` (TimelineItem[]),
- * `conversation`, `agent` and `quick-replies` to the open streams, each read or received once per process; the
+ * `conversation`, `agent`, `quick-replies` and `mention` to the open streams, each read or received once per process; the
  * `publish…` methods announce a change to every console process (Redis pub/sub with REDIS_URL).
  */
 export interface Live {
@@ -34,6 +36,7 @@ export interface Live {
   publishConversation: (change: ConversationChange) => void
   publishAgent: (change: AgentChange) => void
   publishQuickReplies: (change: QuickRepliesChange) => void
+  publishMention: (change: MentionChange) => void
   publishSettings: (appId: string) => void
   /** Automatic assignment for these mini programs now (an agent came online, settings changed). */
   autoAssign: (appIds: string[]) => Promise<void>
@@ -137,6 +140,7 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
       if (changes.conversation !== undefined) events.emit('conversation', changes.conversation)
       if (changes.agent !== undefined) events.emit('agent', changes.agent)
       if (changes.quickReplies !== undefined) events.emit('quick-replies', changes.quickReplies)
+      if (changes.mention !== undefined) events.emit('mention', changes.mention)
       if (changes.assigned !== undefined && events.listenerCount('conversation') > 0) {
         for (const a of changes.assigned) {
           if (!/^[0-9]{1,19}$/.test(a.activityId)) continue
@@ -165,6 +169,7 @@ export default fp<LivePluginOptions>(async function livePlugin (fastify, opts) {
     publishConversation: (change: ConversationChange) => { publish({ conversation: change }) },
     publishAgent: (change: AgentChange) => { publish({ agent: change }) },
     publishQuickReplies: (change: QuickRepliesChange) => { publish({ quickReplies: change }) },
+    publishMention: (change: MentionChange) => { publish({ mention: change }) },
     publishSettings: (appId: string) => {
       settingsCache.delete(appId)
       publish({ settings: appId })

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TimelineItem } from '../common/messages.js'
 import { LiveStreams, type EndReason, type LiveStream } from './live-streams.js'
 import { createMemoryStreamRegistry, createRedisStreamRegistry } from './stream-registry.js'
-import type { AgentChange, ConversationChange, LiveMessage, QuickRepliesChange } from './plugin.js'
+import type { AgentChange, ConversationChange, LiveMessage, MentionChange, QuickRepliesChange } from './plugin.js'
 
 export { MESSAGES_CHANNEL } from './plugin.js'
 
@@ -37,12 +37,12 @@ export const STREAMS_CHANNEL = 'kefu:console:streams'
  * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
  * customer_message id, with its conversation's state), every reply status change (`event: outbound`), every change
  * colleagues make to a conversation (`event: conversation`: assignment, status, snooze, notes, tags), colleagues'
- * availability (`event: agent`) and quick-reply changes (`event: quick-replies`). A reconnecting EventSource sends
- * Last-Event-ID and gets the messages it missed first. The stream is never activity (an open tab is not a person at
- * work): every `sessionCheckMs` one check of all open streams looks, without extending anything, whether the B
- * sessions and the A logins behind them are live, and ends a stream with `event: ended` when either is not; it rereads
- * the agents' mini programs and narrows (or widens) what a stream sends, with `event: apps`, when an administrator
- * changed them.
+ * availability (`event: agent`), the agent's own mentions (`event: mention`) and quick-reply changes (`event:
+ * quick-replies`). A reconnecting EventSource sends Last-Event-ID and gets the messages it missed first. The stream is
+ * never activity (an open tab is not a person at work): every `sessionCheckMs` one check of all open streams looks,
+ * without extending anything, whether the B sessions and the A logins behind them are live, and ends a stream with
+ * `event: ended` when either is not; it rereads the agents' mini programs and narrows (or widens) what a stream sends,
+ * with `event: apps`, when an administrator changed them.
  *
  * Bounded: an agent has at most `limits.perAgent` streams open (the oldest ends with `event: replaced`, and the page
  * does not reconnect), and a stream whose client stops reading is closed once `limits.maxBufferedBytes` wait or
@@ -174,11 +174,16 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const onQuickReplies = (change: QuickRepliesChange): void => {
       if ((change.appId !== undefined && apps.has(change.appId)) || change.username === agent.username) later(() => { send('quick-replies', change) })
     }
+    // Mentions are one agent's: their consoles alone hear of them.
+    const onMention = (change: MentionChange): void => {
+      if (change.username === agent.username && apps.has(change.appId)) later(() => { send('mention', change) })
+    }
     live.on('messages', onMessages)
     live.on('outbound', onOutbound)
     live.on('conversation', onConversation)
     live.on('agent', onAgent)
     live.on('quick-replies', onQuickReplies)
+    live.on('mention', onMention)
 
     const stream: LiveStream = {
       id: randomBytes(12).toString('base64url'),
@@ -243,6 +248,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       live.off('conversation', onConversation)
       live.off('agent', onAgent)
       live.off('quick-replies', onQuickReplies)
+      live.off('mention', onMention)
       streams.remove(stream)
       res.end()
       // A client that does not read holds the last words too: they are dropped after the same wait.

@@ -13,6 +13,7 @@ import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
 import * as list from '../conversations/list.js'
 import * as live from '../live/live.js'
+import * as mentions from '../mentions/mentions.js'
 import * as notifications from '../live/notifications.js'
 import * as presence from '../team/presence.js'
 import * as search from '../search/search-panel.js'
@@ -38,11 +39,11 @@ const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholde
 const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
 root.append(
-  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, adminButton, search.reportsLink, miniProgramsLink,
+  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, mentions.menu, adminButton, search.reportsLink, miniProgramsLink,
     zoneNote,
     el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), T.signedIn + state.me.username),
     el('a', { href: root.dataset.authUrl + '/', text: T.account })),
-  layout)
+  layout, mentions.toasts)
 for (const tree of [root, chat, customer.panel]) decorate(tree)
 
 // Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
@@ -232,7 +233,7 @@ function start () {
     notifications.show()
     list.setApps()
     if (state.current !== null && !state.apps.includes(state.current.appId)) closeConversation()
-    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags(), loadTeamZone().catch(() => {})])
+    await Promise.all([list.load(false), list.loadCounts(), presence.loadAgents(), list.loadTags(), loadTeamZone().catch(() => {}), mentions.load().catch(() => {})])
     // Subscribe items in previews and timelines read with their templates' titles once these are known.
     subscribe.loadTemplates().then((learned) => { if (learned) list.render() }).catch(() => {})
     live.connect(status)

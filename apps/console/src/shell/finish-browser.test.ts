@@ -204,7 +204,7 @@ t.test('header menus close on Escape; on a phone the customer panel opens withou
   await sys.push(SAFE, 'text', { from: USER, content: '你好' })
   const { page } = await consoleOf(t, { openid: USER })
   // Escape from a control inside the menu (notifications' first checkbox), and from the summary itself (colleagues).
-  for (const [summary, tabs] of [['#notification-settings > summary', 1], ['header details.menu:not(#notification-settings) > summary', 0]] as const) {
+  for (const [summary, tabs] of [['#notification-settings > summary', 1], ['header details.menu:not(#notification-settings, #mentions-menu) > summary', 0]] as const) {
     await page.locator(summary).focus()
     await page.keyboard.press('Enter')
     t.equal(await page.locator(summary).evaluate((s) => (s.parentElement as HTMLDetailsElement).open), true, 'Enter opens the menu')
@@ -272,7 +272,7 @@ t.test('an empty Colleagues menu says why', async (t) => {
   await signInAtA(page, sys, 'mallory')
   await page.goto(sys.console.url + '/')
   await page.waitForSelector('.empty', { timeout: 15_000 })
-  const summary = page.locator('header details.menu:not(#notification-settings) > summary')
+  const summary = page.locator('header details.menu:not(#notification-settings, #mentions-menu) > summary')
   await summary.focus()
   await page.keyboard.press('Enter')
   t.equal(await page.locator('#colleagues').textContent(), 'No other agent serves your mini programs yet; an administrator adds them under Admin.')

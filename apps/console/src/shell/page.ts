@@ -29,6 +29,7 @@ ${unavailable
     return reply.code(unavailable ? 503 : 200).headers(pageHeaders(
       `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' data: blob: https:; connect-src 'self' ${fastify.sso.authUrl}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
     )).send(htmlDocument({ lang, title: m.title, head: `<link rel="stylesheet" href="/assets/shell/console.css">
+<link rel="stylesheet" href="/assets/mentions/mentions.css">
 ${script}`, body }))
   })
 }

@@ -111,7 +111,7 @@ t.test('axe-core finds no serious or critical violation in search results, the r
     await page.waitForSelector('.search-hit mark', { timeout: 10_000 })
     await checkAccessible(t, page, `search results, matches marked (${size})`)
     await page.locator('#search-dialog form[method=dialog] button').click()
-    for (const menu of ['#notification-settings > summary', 'header details.menu:not(#notification-settings) > summary']) {
+    for (const menu of ['#notification-settings > summary', '#mentions-summary', 'header details.menu:not(#notification-settings, #mentions-menu) > summary']) {
       await page.locator(menu).click()
       await checkAccessible(t, page, `a header menu (${size})`)
       await page.keyboard.press('Escape')

@@ -86,8 +86,10 @@ async function one (n: number): Promise<SizeResult> {
     line(`  a fold of 1,000 new messages: ${ms(incremental)}`)
 
     const { searches } = await typicalSearches(prisma)
-    const all = (await timeSearches(prisma, searches, SEARCH_RUNS)).flatMap((s) => s.times)
+    const each = await timeSearches(prisma, searches, SEARCH_RUNS)
+    const all = each.flatMap((s) => s.times)
     line(`  ${searches.length} typical searches × ${SEARCH_RUNS}: p50 ${ms(pct(all, 0.5))}, p95 ${ms(pct(all, 0.95))}`)
+    for (const x of each) line(`    ${x.name.padEnd(36)} p50 ${ms(pct(x.times, 0.5)).padStart(10)}  max ${ms(Math.max(...x.times)).padStart(10)}${x.stopped > 0 ? `  STOPPED at the deadline ${x.stopped}×` : ''}`)
     return { n, days, fold, reports, searchP50: pct(all, 0.5), searchP95: pct(all, 0.95), incremental }
   } finally {
     await prisma.$disconnect()

@@ -20,11 +20,14 @@ export type Db = Prisma.TransactionClient
  *   timer cannot run until the statement is over), so there this is the only deadline: a statement runs to its
  *   end, and the next one, or the commit, is refused.
  * Either way `tooSlow` is thrown: a 503 with one line.
+ * JIT is off in that transaction: these statements (a search, a report) run for milliseconds, and on a big table
+ * their estimated cost passes `jit_above_cost`, so PostgreSQL would compile them first, for 100-200 ms each (3,000,000
+ * messages: a search that found nothing in 7 ms took 140 ms; `pnpm bench:reports`, docs/benchmarks.md).
  */
 export async function withDeadline<T> (prisma: PrismaClient, ms: number, tooSlow: string, work: (db: Db) => Promise<T>): Promise<T> {
   try {
     return await prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(ms))}`)
+      await tx.$queryRawUnsafe(`SELECT set_config('statement_timeout', '${Math.max(1, Math.floor(ms))}', true), set_config('jit', 'off', true)`)
       return await work(tx)
     }, { timeout: ms })
   } catch (err) {

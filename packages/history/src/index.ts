@@ -17,5 +17,5 @@ export { HistoryIndexer, WECHAT_MEDIA_TTL_MS, inboundContent, outboundText, type
 export { compileQuery, documentTokens, normalize, MAX_LEXEMES, MAX_QUERY_LENGTH, type CompiledQuery } from './search-tokens.js'
 export { RetentionJob, type PurgeResult, type RetentionOptions } from './retention.js'
 export { ensurePartitions, PARTITION_MONTHS_AHEAD } from './partitions.js'
-export { ReportRollup, ROLLUP_CURSORS, refreshDurationsSql, type FoldResult, type ReportRollupOptions } from './report-rollup.js'
+export { ReportRollup, ROLLUP_CURSORS, dayStart, refreshDurationsSql, type FoldResult, type ReportRollupOptions } from './report-rollup.js'
 export { episodesSql, DAY_OFFSET, DAY_OFFSET_S, EPISODE_GAP_S, NO_END_S } from './report-episodes.js'

@@ -4,8 +4,8 @@ import { DAY_OFFSET, DAY_OFFSET_S, NO_END_S, episodesSql } from './report-episod
 /** The cursors of the fold in history_cursor, one per table it reads (the console's reports read them too). */
 export const ROLLUP_CURSORS = { messages: 'rollup:customer_message', replies: 'rollup:outbound_message', activity: 'rollup:conversation_activity' } as const
 
-/** A China day (date) of report_durations as the instant it starts, in SQL. */
-const dayStart = (day: string): string => `((${day})::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC'`
+/** A China day (date) of the roll-up as the instant it starts, in SQL. */
+export const dayStart = (day: string): string => `((${day})::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC'`
 
 /**
  * Statements that compute report_durations again, from report_episode, for the (app_id, day) pairs of the table

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@kefu/db'
-import { DAY_OFFSET, DAY_OFFSET_S, ROLLUP_CURSORS, episodesSql } from '@kefu/history'
+import { DAY_OFFSET, DAY_OFFSET_S, ROLLUP_CURSORS, dayStart, episodesSql } from '@kefu/history'
 import { REPORT_TIMEOUT_MS, withDeadline, type Db } from '../common/query-deadline.js'
 import { DEFAULT_TIME_ZONE, startOfDay } from '../common/time-zone.js'
 
@@ -161,7 +161,7 @@ async function gather (tx: Db, range: ReportRange, s: number, e: number, source:
   await tx.$executeRawUnsafe(`CREATE TEMPORARY TABLE ep ON COMMIT DROP AS
     SELECT e.app_id, e.openid, e.start, d.day, e.next_start, e.replied_at, e.replied_by, e.resolved_at, e.resolved_by
     FROM ep_days d JOIN report_episode e ON e.app_id = d.app_id
-      AND e.start >= ((d.day)::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC' AND e.start < ((d.day + 1)::timestamp - ${DAY_OFFSET}) AT TIME ZONE 'UTC'
+      AND e.start >= ${dayStart('d.day')} AND e.start < ${dayStart('d.day + 1')}
     WHERE e.start >= to_timestamp($1) AND e.start < to_timestamp($2)`, s, e)
   // A roll-up episode is the range's last of its customer when the next starts at or after the end; then, as the
   // statement over the tables says, its first reply (resolution) is the first after the end if none came before it:
@@ -198,12 +198,11 @@ export async function teamReport (prisma: PrismaClient, range: ReportRange, time
   const tooSlow = `this report took longer than ${timeoutMs / 1000} s and was stopped: choose a shorter period or one mini program`
 
   // One transaction, one snapshot (the roll-up and its cursors as one fold left them): the counts, conversations and
-  // durations are gathered once (temporary tables both statements read); JIT off, since compiling these statements
-  // takes longer than running them.
+  // durations are gathered once (temporary tables both statements read); JIT is off in withDeadline's transaction.
   const [appRows, agentRows] = await withDeadline(prisma, timeoutMs, tooSlow, async (tx) => {
     await tx.$executeRawUnsafe('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     // The percentiles sort the durations of the range: in memory.
-    await tx.$queryRawUnsafe("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+    await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'")
     await gather(tx, range, s, e, source, zone)
     const apps = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(`
     WITH e AS ${episodes},

@@ -1,7 +1,7 @@
 // The demo's quick replies: a few shared ones for each demo mini program, so that `/` in the composer finds something
 // from the first start (the demo's customers write in Chinese, and so do these).
 export const DEMO_QUICK_REPLIES = [
-  { shortcut: 'hi', text: '您好，我是客服，请问有什么可以帮您？' },
+  { shortcut: 'hi', text: '您好，我是客服 {{agent.name}}，请问有什么可以帮您？' },
   { shortcut: 'ship', text: '您的订单已发货，物流单号会通过订阅消息发给您。' },
   { shortcut: 'return', text: '收到商品 7 天内可申请退货：在“我的订单”中点击“申请售后”即可。' },
   { shortcut: 'hours', text: '我们的客服时间是每天 9:00–21:00。' },

@@ -133,6 +133,7 @@ export default async function consoleApp (fastify: FastifyInstance, opts: Consol
     store,
     sender,
     canReply: (appid: string) => canSend(known, appid),
+    appName: (appid: string) => known.find(appid)?.name,
     replyLimiter,
     now
   })

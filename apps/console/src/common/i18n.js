@@ -31,6 +31,7 @@ const zh = {
   // quick replies
   quickReplies: '快捷回复', manageQuickReplies: '管理快捷回复', shortcut: '快捷词', text: '内容', shared: '共享', personal: '我的', noQuickReplies: '没有匹配的快捷回复',
   sharedOf: (app) => `共享（${app}）`, adminOnlyShared: '共享快捷回复由管理员维护。',
+  quickReplyVariables: (list) => `可用变量（插入时填入）：${list}`, fillVariable: (v) => `请先替换 ${v} 再发送。`,
   // customer panel
   customer: '客户信息', openid: 'OpenID', miniProgram: '小程序', firstContact: '首次联系', lastEntry: '最近进入场景', noEntry: '无', messageCount: '消息数',
   messageCounts: (i, o) => `客户 ${i} 条 · 回复 ${o} 条`, tags: '标签', tagsHint: '用逗号分隔，Enter 保存',
@@ -109,6 +110,7 @@ const en = {
   newMessage: (who) => `New message · ${who}`, close: 'Close', save: 'Save', saved: 'Saved', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', add: 'Add',
   quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
   sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
+  quickReplyVariables: (list) => `Variables, filled in when inserted: ${list}`, fillVariable: (v) => `Replace ${v} before sending.`,
   customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
   messageCounts: (i, o) => `${i} from the customer · ${count(o, 'reply', 'replies')}`, tags: 'Tags', tagsHint: 'Comma-separated; Enter saves',
   tooManyTags: (n) => `At most ${n} tags`, tagTooLong: (tag, n) => `The tag “${tag}” is too long: at most ${n} characters each`, customerInvalid: 'The tags or the note are not in a form that can be saved; change them and save again', customerNote: 'Note about the customer', profile: 'From the business',

@@ -20,7 +20,7 @@ t.test('an agent sees the conversations of their mini programs, newest first, wi
   const me = (await alice.api(sys, 'GET', '/api/me')).json()
   t.same(me, {
     username: 'alice',
-    apps: APPS.map((a) => ({ appId: a.appid, canReply: a.secret !== undefined, profileLookup: false, autoAssign: 'off', maxOpenPerAgent: 10 })),
+    apps: APPS.map((a) => ({ appId: a.appid, name: null, canReply: a.secret !== undefined, profileLookup: false, autoAssign: 'off', maxOpenPerAgent: 10 })),
     role: 'agent',
     owner: false,
     availability: 'offline',

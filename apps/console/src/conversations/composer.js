@@ -5,6 +5,8 @@ import { convPath, el } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { attachMentionPicker } from '../mentions/mention-picker.js'
 import { attachPicker, openManager } from '../quick-replies/quick-replies.js'
+import { unfilledVariable } from '../quick-replies/variables.js'
+import { knownName } from '../customer/identity.js'
 import { emit, state } from '../common/state.js'
 import { upsertItem } from './timeline.js'
 import * as drafts from './drafts.js'
@@ -12,7 +14,7 @@ import { attachImageDrop } from './image-drop.js'
 
 let mode = 'reply'
 const textarea = el('textarea', { id: 'reply-text', placeholder: T.placeholder, 'aria-label': T.placeholder, rows: '3' })
-const picker = attachPicker(textarea, () => mode === 'reply' && state.current !== null ? state.current.appId : null)
+const picker = attachPicker(textarea, () => mode === 'reply' && state.current !== null ? state.current.appId : null, variableValues)
 const mentionPicker = attachMentionPicker(textarea, () => mode === 'note' && state.current !== null ? state.current.appId : null)
 const sendButton = el('button', { class: 'primary', type: 'button', id: 'send', text: T.send })
 const modeButtons = ['reply', 'note'].map((m) => el('button', {
@@ -41,6 +43,16 @@ export const composer = el('div', { class: 'composer', 'data-mode': mode },
   el('div', { class: 'compose-box' }, picker, mentionPicker, textarea),
   el('div', { class: 'row' }, el('span', { class: 'grow' }, notice), imageButton, fileInput, sendButton),
   extras)
+
+/** What a quick reply's variables are filled with in the open conversation ('' where nobody knows). */
+function variableValues () {
+  const appId = state.current?.appId
+  return {
+    'customer.name': state.conv === null ? '' : knownName(state.conv),
+    'agent.name': state.me.username,
+    'mini_program.name': (appId && state.appInfo.get(appId)?.name) || ''
+  }
+}
 
 let canReply = false
 let windowOpen = false
@@ -136,6 +148,14 @@ async function saveNote (text) {
 sendButton.addEventListener('click', async () => {
   const text = textarea.value.trim()
   if (text === '' || state.current === null) { textarea.focus(); return }
+  const unfilled = mode === 'reply' ? unfilledVariable(text) : null
+  if (unfilled !== null) {
+    notice.textContent = T.fillVariable(unfilled)
+    const at = textarea.value.indexOf(unfilled)
+    textarea.focus()
+    textarea.setSelectionRange(at, at + unfilled.length)
+    return
+  }
   const ok = mode === 'reply' ? await send({ type: 'text', text }) : await saveNote(text)
   if (ok) {
     textarea.value = ''

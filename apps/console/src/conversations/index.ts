@@ -23,7 +23,7 @@ export interface ConversationsOptions extends ApiRoutesOptions {
 export default fp<ConversationsOptions>(async function conversations (fastify, opts) {
   fastify.decorate('consoleStore', opts.store)
   fastify.decorate('workflow', new Workflow(fastify.prisma, opts.now))
-  await fastify.register(apiRoutes, { sender: opts.sender, canReply: opts.canReply, replyLimiter: opts.replyLimiter })
+  await fastify.register(apiRoutes, { sender: opts.sender, canReply: opts.canReply, appName: opts.appName, replyLimiter: opts.replyLimiter })
   await registerUncached(fastify, workflowRoutes)
 }, { name: 'kefu-console-conversations', dependencies: ['kefu-console-agent'] })
 

@@ -16,6 +16,8 @@ export interface ApiRoutesOptions {
   /** appids whose AppSecret is configured (replies need it). */
   /** Known, enabled and with an AppSecret now (the mini_program table, a memory lookup). */
   canReply: (appid: string) => boolean
+  /** The mini program's name, if it has one (quick replies' {{mini_program.name}}). */
+  appName: (appid: string) => string | undefined
   replyLimiter: RateLimiter
 }
 
@@ -101,7 +103,7 @@ export default async function apiRoutes (fastify: FastifyInstance, opts: ApiRout
     const settings = new Map((await fastify.team.settings(agent.apps)).map((s) => [s.appId, s]))
     return {
       username: agent.username,
-      apps: agent.apps.map((appId) => ({ appId, canReply: withSecret.has(appId), profileLookup: fastify.profileLookup.configured(appId), autoAssign: settings.get(appId)!.autoAssign, maxOpenPerAgent: settings.get(appId)!.maxOpenPerAgent })),
+      apps: agent.apps.map((appId) => ({ appId, name: opts.appName(appId) ?? null, canReply: withSecret.has(appId), profileLookup: fastify.profileLookup.configured(appId), autoAssign: settings.get(appId)!.autoAssign, maxOpenPerAgent: settings.get(appId)!.maxOpenPerAgent })),
       role,
       owner,
       availability,

@@ -50,7 +50,12 @@ export function customerAvatar (c) {
   return img
 }
 
+/** The customer's name if anyone gave one (agents, else the profile lookup), or ''. */
+export function knownName (c) {
+  return c.displayName || profileNames.get(convKey(c.appId, c.openid)) || ''
+}
+
 /** The name to show for a conversation's customer (`full`: the whole openid when there is no name). */
 export function customerName (c, full = false) {
-  return c.displayName || profileNames.get(convKey(c.appId, c.openid)) || (full ? c.openid : shortId(c.openid))
+  return knownName(c) || (full ? c.openid : shortId(c.openid))
 }

@@ -4,6 +4,7 @@ import { api } from '../common/api.js'
 import { el, outcome } from '../common/dom.js'
 import { T } from '../common/i18n.js'
 import { isAdmin, on, state } from '../common/state.js'
+import { fillVariables, VARIABLES } from './variables.js'
 
 let cache = null
 async function all () {
@@ -22,9 +23,10 @@ export async function search (appId, query) {
 
 /**
  * Attaches the picker to a textarea: typing `/word` at the start of a line or after a space shows matches; the chosen
- * one replaces `/word` with its text. `enabled()` says whether it applies now (not for notes' own shortcuts).
+ * one replaces `/word` with its text, its variables filled from `valuesOf()` (variables.js; a placeholder left
+ * unfilled is selected for the agent to type over). `appIdOf()` is null when it does not apply (notes).
  */
-export function attachPicker (textarea, appIdOf) {
+export function attachPicker (textarea, appIdOf, valuesOf = () => ({})) {
   const box = el('ul', { class: 'qr-picker', role: 'listbox', id: 'qr-picker', 'aria-label': T.quickReplies, hidden: true })
   let items = []
   let active = 0
@@ -54,9 +56,11 @@ export function attachPicker (textarea, appIdOf) {
     const r = items[i]
     if (r === undefined || token === null) return
     const v = textarea.value
-    textarea.value = v.slice(0, token.start) + r.text + v.slice(token.end)
-    const caret = token.start + r.text.length
-    textarea.setSelectionRange(caret, caret)
+    const filled = fillVariables(r.text, valuesOf())
+    textarea.value = v.slice(0, token.start) + filled.text + v.slice(token.end)
+    const caret = token.start + filled.text.length
+    if (filled.gap === null) textarea.setSelectionRange(caret, caret)
+    else textarea.setSelectionRange(token.start + filled.gap.start, token.start + filled.gap.end)
     close()
     textarea.dispatchEvent(new Event('input'))
   }
@@ -134,7 +138,8 @@ async function fill () {
       el('ul', {}, ...replies.filter((r) => r.appId === appId).map((r) => row(r, isAdmin()))),
       isAdmin() ? addForm('shared', appId) : el('p', { class: 'hint', text: T.adminOnlyShared })))
   }
-  dialog.replaceChildren(el('h2', { id: 'qr-title', text: T.manageQuickReplies }), ...sections,
+  dialog.replaceChildren(el('h2', { id: 'qr-title', text: T.manageQuickReplies }),
+    el('p', { class: 'hint', id: 'qr-variables', text: T.quickReplyVariables(VARIABLES.map((v) => `{{${v}}}`).join(' ')) }), ...sections,
     el('form', { method: 'dialog' }, el('button', { type: 'submit', text: T.close })))
 }
 

@@ -71,6 +71,23 @@ t.test('one shortcut per scope; bad input refused with one line and nothing stor
   t.equal((await ada.api(sys, 'POST', '/api/quick-replies', { scope: 'personal', shortcut: '退货', text: '退货请点击订单页' })).status, 201, 'shortcuts in Chinese')
 })
 
+t.test('variables: {{customer.name}}, {{agent.name}} and {{mini_program.name}} are kept; any other {{…}} is refused with one line', async (t) => {
+  const ok = await bob.api(sys, 'POST', '/api/quick-replies', { scope: 'personal', shortcut: 'hi', text: '{{customer.name}}您好，我是{{ agent.name }}（{{mini_program.name}}）' })
+  t.equal(ok.status, 201)
+  t.equal(ok.json().quickReply.text, '{{customer.name}}您好，我是{{ agent.name }}（{{mini_program.name}}）', 'stored as written')
+  const before = await sys.prisma.quickReply.count()
+  for (const text of ['Hello {{customer.nam}}', '{{ name }}', '{{}} hi', 'Dear {{customer.name}} and {{customer.phone}}']) {
+    const res = await bob.api(sys, 'POST', '/api/quick-replies', { scope: 'personal', shortcut: 'bad', text })
+    t.equal(res.status, 400, text)
+    t.match(res.json(), { code: 'KEFU_CONSOLE_UNKNOWN_VARIABLE', message: /^unknown variable \{\{.*\}\} in the quick reply: use \{\{customer\.name\}\}, \{\{agent\.name\}\} or \{\{mini_program\.name\}\}$/ })
+  }
+  const edited = await bob.api(sys, 'PUT', `/api/quick-replies/${ok.json().quickReply.id}`, { shortcut: 'hi', text: '{{user}}' })
+  t.equal(edited.status, 400, 'an edit too')
+  t.equal(await sys.prisma.quickReply.count(), before, 'nothing stored')
+  t.equal((await sys.prisma.quickReply.findUniqueOrThrow({ where: { id: BigInt(ok.json().quickReply.id) } })).text, '{{customer.name}}您好，我是{{ agent.name }}（{{mini_program.name}}）', 'nothing changed')
+  t.equal((await bob.api(sys, 'POST', '/api/quick-replies', { scope: 'personal', shortcut: 'braces', text: 'a { b } {c}' })).status, 201, 'single braces are text')
+})
+
 t.test('changes to shared quick replies reach the mini program’s open consoles live', async (t) => {
   const s = await openStream(sys, bob)
   t.teardown(s.close)

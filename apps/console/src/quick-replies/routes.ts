@@ -1,10 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { DuplicateShortcut, NoSuchQuickReply } from '../common/errors.js'
+import { DuplicateShortcut, NoSuchQuickReply, UnknownVariable } from '../common/errors.js'
 import { DuplicateShortcut as Duplicate, type QuickReply } from './store.js'
 import { APPID_PATTERN, adminOf, agentOf } from '../common/guards.js'
 
 const shortcut = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[\\p{L}\\p{N}_-]+$' } as const
 const text = { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } as const
+/** The variables the composer fills in (variables.js, in the browser); any other `{{…}}` is a mistake. */
+const VARIABLES = new Set(['customer.name', 'agent.name', 'mini_program.name'])
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
+
+/** The text as given, or UnknownVariable for the first `{{…}}` that is not one of VARIABLES. */
+function checkedText (body: string): string {
+  for (const m of body.matchAll(PLACEHOLDER)) if (!VARIABLES.has(m[1]!)) throw new UnknownVariable(m[0])
+  return body.trim()
+}
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,18}$' } } } as const
 
 /**
@@ -60,7 +69,7 @@ export default async function quickReplyRoutes (fastify: FastifyInstance): Promi
   }, async function createQuickReply (request, reply) {
     const { scope, appId, shortcut: name, text: body } = request.body
     const agent = scope === 'shared' ? await adminOf(request, 'manage shared quick replies', appId) : await request.agent()
-    const created = await saving(name, () => replies.create(scope === 'shared' ? { appId: appId! } : { username: agent.username }, { shortcut: name, text: body.trim() }, agent.username))
+    const created = await saving(name, () => replies.create(scope === 'shared' ? { appId: appId! } : { username: agent.username }, { shortcut: name, text: checkedText(body) }, agent.username))
     announce(created)
     return reply.code(201).send({ quickReply: created })
   })
@@ -69,7 +78,7 @@ export default async function quickReplyRoutes (fastify: FastifyInstance): Promi
     schema: { params: idParams, body: { type: 'object', additionalProperties: false, required: ['shortcut', 'text'], properties: { shortcut, text } } }
   }, async function updateQuickReply (request) {
     await editable(request, request.params.id)
-    const updated = await saving(request.body.shortcut, () => replies.update(request.params.id, { shortcut: request.body.shortcut, text: request.body.text.trim() }))
+    const updated = await saving(request.body.shortcut, () => replies.update(request.params.id, { shortcut: request.body.shortcut, text: checkedText(request.body.text) }))
     announce(updated)
     return { quickReply: updated }
   })

@@ -159,19 +159,19 @@ export default async function reportsRoutes (fastify: FastifyInstance, opts: Rep
     }
     const labels = days.map((d) => d.slice(5))
     const volume = barChart(m.volume, m.volumeDesc, labels, [
-      { name: m.conversations, color: '#0a66c2', values: daily.map((rows) => sum(rows, (a) => a.conversations)) },
-      { name: m.messagesIn, color: '#2e9e6b', values: daily.map((rows) => sum(rows, (a) => a.messagesIn)) },
-      { name: m.messagesOut, color: '#d97706', values: daily.map((rows) => sum(rows, (a) => a.messagesOut)) }
+      { name: m.conversations, tone: 1, values: daily.map((rows) => sum(rows, (a) => a.conversations)) },
+      { name: m.messagesIn, tone: 2, values: daily.map((rows) => sum(rows, (a) => a.messagesIn)) },
+      { name: m.messagesOut, tone: 3, values: daily.map((rows) => sum(rows, (a) => a.messagesOut)) }
     ])
     const frt = lineChart(m.frt, m.frtDesc, labels, [
-      { name: m.frtMedian, color: '#0a66c2', values: daily.map((rows) => frtOf(rows, 'medianS')) },
-      { name: m.frtP90, color: '#b42318', values: daily.map((rows) => frtOf(rows, 'p90S')) }
-    ], (v) => formatDuration(v))
+      { name: m.frtMedian, tone: 1, values: daily.map((rows) => frtOf(rows, 'medianS')) },
+      { name: m.frtP90, tone: 4, values: daily.map((rows) => frtOf(rows, 'p90S')) }
+    ], 'seconds')
     const agents = r.agents.length === 0
       ? ''
       : barChart(m.agentsChart, m.agentsDesc, r.agents.map((a) => a.agent), [
-        { name: m.messagesOut, color: '#d97706', values: r.agents.map((a) => a.messagesOut) },
-        { name: m.conversations, color: '#0a66c2', values: r.agents.map((a) => a.conversations) }
+        { name: m.messagesOut, tone: 3, values: r.agents.map((a) => a.messagesOut) },
+        { name: m.conversations, tone: 1, values: r.agents.map((a) => a.conversations) }
       ])
     const totals = r.apps.filter((a) => a.day === null)
     const th = (s: string): string => `<th scope="col">${escapeHtml(s)}</th>`
@@ -224,15 +224,29 @@ body.reports { overflow-y: auto; }
 .kpis { list-style: none; display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; padding: 0; margin: 0; }
 .kpis li { border: 1px solid var(--line); border-radius: 8px; padding: .75rem; display: grid; }
 .kpis strong { font-size: 1.6rem; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 30rem), 1fr)); gap: 1rem; }
+.report > * { min-width: 0; }
+:root { --chart-1: #0a66c2; --chart-2: #2e9e6b; --chart-3: #d97706; --chart-4: #b42318; }
+@media (prefers-color-scheme: dark) { :root { --chart-1: #6cb2f5; --chart-2: #57c777; --chart-3: #f5a623; --chart-4: #ff8a80; } }
+.c1 { --tone: var(--chart-1); } .c2 { --tone: var(--chart-2); } .c3 { --tone: var(--chart-3); } .c4 { --tone: var(--chart-4); }
+/* Three charts a row at 1280, one on a phone: a chart box is ~340-360 CSS px, about the SVG's 360 units, so its text keeps its size. */
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 1rem; }
 .charts figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: .5rem; }
+.charts figcaption { display: grid; gap: .25rem; margin-bottom: .25rem; }
+.chart-title { font-weight: 600; }
+.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: 0; font-size: .85rem; }
+.legend li { display: flex; align-items: center; gap: .35rem; }
+.swatch { width: .8rem; height: .8rem; border-radius: 2px; background: var(--tone); flex: none; }
 svg.chart { width: 100%; height: auto; display: block; }
 svg.chart .grid { stroke: #8a8a8a33; }
-svg.chart .tick { font-size: 11px; fill: currentColor; }
-.tables { display: grid; gap: 1rem; overflow-x: auto; }
+svg.chart .tick { fill: currentColor; }
+svg.chart rect, svg.chart circle { fill: var(--tone); }
+svg.chart path.line { fill: none; stroke: var(--tone); stroke-width: 2; }
+.tables { display: grid; gap: 1rem; overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; padding: .5rem; }
 table { border-collapse: collapse; font-size: .9rem; min-width: 100%; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: right; white-space: nowrap; }
+/* At 1280 the headers wrap so that the tables fit their box; on a phone they scroll inside it, headers on one line. */
+@media (min-width: 60rem) { thead th { white-space: normal; vertical-align: bottom; min-width: 4.5em; } }
 th[scope=row], thead th:first-child { text-align: left; }
 tr.total { font-weight: 600; }
 `

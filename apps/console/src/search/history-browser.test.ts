@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// Issue 11 in Chromium: the reports page with data (screenshots kept), search from the keyboard opening a
+// Issue 11 in Chromium: the reports page with data (screenshots kept; readable at both sizes), search from the keyboard opening a
 // conversation at the message found, and a customer's picture still shown after WeChat forgot it.
 import { mkdirSync } from 'node:fs'
 import t from 'tap'
@@ -81,6 +81,56 @@ t.test('the reports page: charts and tables of the week, at 1280×800 and phone 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
   t.equal(overflow, 0, 'nothing wider than a phone (tables scroll inside their box)')
   await page.screenshot({ path: ARTIFACTS + 'reports-phone-390.png', fullPage: true })
+  t.same(errors, [])
+})
+
+t.test('the reports read at 390×844 and 1280×800: chart text ≥ 11 px, legends apart, tables inside their box, theme colours', async (t) => {
+  const { page, errors } = await newPage(t, browser)
+  await signIn(page)
+  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    await page.setViewportSize({ width, height })
+    await page.goto(sys.console.url + '/reports')
+    await page.waitForSelector('svg.chart')
+    const seen = await page.evaluate(() => {
+      const box = (el: Element): DOMRect => el.getBoundingClientRect()
+      const apart = (els: Element[]): boolean => els.every((a, i) => els.slice(i + 1).every((b) => {
+        const p = box(a)
+        const q = box(b)
+        return p.right <= q.left || q.right <= p.left || p.bottom <= q.top || q.bottom <= p.top
+      }))
+      // An SVG text's size on screen: its font size times the viewBox's scale.
+      const size = (el: Element): number => parseFloat(getComputedStyle(el).fontSize) * (el instanceof SVGGraphicsElement ? el.getScreenCTM()!.a : 1)
+      const figures = [...document.querySelectorAll('.charts figure')].map((f) => ({
+        smallest: Math.min(...[...f.querySelectorAll('text, .legend li')].map(size)),
+        legend: f.querySelectorAll('.legend li').length,
+        legendApart: apart([...f.querySelectorAll('.legend li')]),
+        ticksApart: apart([...f.querySelectorAll('text')])
+      }))
+      const region = document.querySelector('.tables')!
+      const main = document.querySelector('main.report')!
+      return {
+        figures,
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        regionInside: box(region).right <= box(main).right - parseFloat(getComputedStyle(main).paddingRight) + 0.5,
+        tablesFit: region.scrollWidth <= region.clientWidth
+      }
+    })
+    t.equal(seen.figures.length, 3, `${width}: three charts`)
+    for (const [i, f] of seen.figures.entries()) {
+      t.ok(f.smallest >= 11, `${width}: chart ${i + 1}'s axis and legend text is ${f.smallest.toFixed(1)} px on screen (≥ 11)`)
+      t.ok(f.legend >= 2, `${width}: chart ${i + 1} has an HTML legend, one entry a series`)
+      t.ok(f.legendApart, `${width}: chart ${i + 1}'s legend entries do not overlap`)
+      t.ok(f.ticksApart, `${width}: chart ${i + 1}'s axis labels do not overlap`)
+    }
+    t.equal(seen.overflow, 0, `${width}: no horizontal scrolling of the page`)
+    t.ok(seen.regionInside, `${width}: the tables' box ends inside the page's column`)
+    if (width === 1280) t.ok(seen.tablesFit, '1280: the tables fit their box (no scrolling inside it at 1280)')
+  }
+  // The series' colours are the theme's: the dark theme draws them lighter.
+  const fill = async (): Promise<string> => await page.evaluate(() => getComputedStyle(document.querySelector('svg.chart rect')!).fill)
+  const light = await fill()
+  await page.emulateMedia({ colorScheme: 'dark' })
+  t.not(await fill(), light, 'the bars take the dark theme\'s colour')
   t.same(errors, [])
 })
 

@@ -326,6 +326,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
     { route: 'GET /api/mentions', needs: ['redis', 'database'], send: () => api('GET', '/api/mentions'), ok: json((b) => Array.isArray(b.mentions)) },
     // No colleague mentions alice here: reading an id nobody has is the lookup's 404 (and 503 when it cannot look).
     { route: 'POST /api/mentions/:id/read', needs: ['redis', 'database'], send: () => api('POST', '/api/mentions/987654321/read'), ok: 404 },
+    { route: 'POST /api/mentions/read', needs: ['redis', 'database'], send: () => api('POST', '/api/mentions/read'), ok: json((b) => b.unread === 0) },
     { route: 'GET /api/quick-replies', needs: ['redis', 'database'], send: () => api('GET', '/api/quick-replies'), ok: json((b) => b.quickReplies.some((q: any) => q.id === kept)) },
     { route: 'POST /api/quick-replies', needs: ['redis', 'database'], send: () => api('POST', '/api/quick-replies', { scope: 'personal', shortcut: `q${++shortcuts}`, text: 'hello' }), ok: 201 },
     { route: 'PUT /api/quick-replies/:id', needs: ['redis', 'database'], send: () => api('PUT', `/api/quick-replies/${kept}`, { shortcut: 'kept', text: 'thank you' }), ok: 200 },

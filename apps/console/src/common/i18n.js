@@ -71,7 +71,8 @@ const zh = {
   mentions: {
     title: '提及', unread: (n) => `${n} 条未读`, none: '还没有人在备注中提及你。', unreadItem: '未读：',
     item: (by, who) => `${by} 在「${who}」的备注中提及了你`, open: '打开', dismiss: '关闭',
-    pickerLabel: '提及同事', noColleague: '没有匹配的同事', colleaguesFound: (n) => `${n} 位同事可提及`
+    pickerLabel: '提及同事', noColleague: '没有匹配的同事', colleaguesFound: (n) => `${n} 位同事可提及`,
+    markAllRead: '全部标为已读'
   },
   // names, avatars, icons, time zone (issue 23)
   look: {
@@ -145,7 +146,8 @@ const en = {
   mentions: {
     title: 'Mentions', unread: (n) => `${n} unread`, none: 'Nobody has mentioned you in a note yet.', unreadItem: 'Unread: ',
     item: (by, who) => `${by} mentioned you in a note on ${who}`, open: 'Open', dismiss: 'Dismiss',
-    pickerLabel: 'Mention a colleague', noColleague: 'No colleague matches', colleaguesFound: (n) => `${count(n, 'colleague', 'colleagues')} to mention`
+    pickerLabel: 'Mention a colleague', noColleague: 'No colleague matches', colleaguesFound: (n) => `${count(n, 'colleague', 'colleagues')} to mention`,
+    markAllRead: 'Mark all read'
   },
   // names, avatars, icons, time zone (issue 23)
   look: {

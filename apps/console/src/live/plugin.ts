@@ -19,7 +19,8 @@ export interface AgentChange { username: string, availability: Availability, app
 /** Shared quick replies of a mini program (appId) or one agent's own (username) changed. */
 export interface QuickRepliesChange { appId?: string, username?: string }
 /** One agent's mentions changed (mentioned in a note, or one read): for that agent's consoles only. */
-export interface MentionChange { username: string, appId: string, unread: number, mention?: unknown, read?: string }
+/** A mention made (`mention`) or read (`read`: one id; `readAll`: every one, in no one mini program: `appId` absent). */
+export interface MentionChange { username: string, appId?: string, unread: number, mention?: unknown, read?: string, readAll?: boolean }
 /** A stored push, with the state of its conversation once automatic assignment has had its say. */
 export interface LiveMessage { item: TimelineItem, conversation: ConversationState | null }
 

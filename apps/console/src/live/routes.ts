@@ -176,7 +176,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     }
     // Mentions are one agent's: their consoles alone hear of them.
     const onMention = (change: MentionChange): void => {
-      if (change.username === agent.username && apps.has(change.appId)) later(() => { send('mention', change) })
+      if (change.username === agent.username && (change.appId === undefined || apps.has(change.appId))) later(() => { send('mention', change) })
     }
     live.on('messages', onMessages)
     live.on('outbound', onOutbound)

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
-import { APPS, addAgent, startConsoleSystem } from '../../test/helper.js'
+import { APPS, addAgent, signedIn, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
@@ -123,6 +123,27 @@ t.test('alice mentions bob from the picker; bob is told live, opens it, and land
   await live(b)
   await b.waitForSelector('#mention-list li.mention:not(.mention-unread)', { state: 'attached' })
   t.equal(await b.locator('#mentions-badge').isHidden(), true, 'still read after a reload')
+})
+
+t.test('mark all read, from the keyboard: the count clears here and in bob’s other tab', async (t) => {
+  const b = bob.page
+  const other = await consoleOf('bob', 'en-US')
+  const byAlice = await signedIn(sys, 'alice')
+  for (const text of ['@bob 一', '@bob 二']) t.equal((await byAlice.api(sys, 'POST', `/api/conversations/${SAFE}/${USER}/notes`, { text })).status, 201)
+  await b.waitForSelector('#mentions-badge[data-count="2"]:not([hidden])', { timeout: 5000 })
+  await b.locator('#mentions-summary').focus()
+  await b.keyboard.press('Enter')
+  await b.waitForSelector('#mentions-read-all:not([hidden])')
+  await b.locator('#mentions-read-all').focus()
+  await b.keyboard.press('Enter')
+  await b.waitForSelector('#mentions-badge[data-count="0"][hidden]', { state: 'attached', timeout: 5000 })
+  t.equal(await b.locator('#mention-list li.mention-unread').count(), 0, 'no mention is shown unread')
+  t.equal(await b.locator('#mentions-read-all').isHidden(), true, 'the button goes with them')
+  t.equal(await b.evaluate(() => document.activeElement?.closest('#mention-list') !== null), true, 'focus stays in the list')
+  t.equal(await sys.prisma.noteMention.count({ where: { agent: 'bob', readAt: null } }), 0)
+  await other.page.waitForSelector('#mentions-badge[data-count="0"][hidden]', { state: 'attached', timeout: 5000 })
+  t.pass('bob’s other tab hears of it live')
+  await b.keyboard.press('Escape')
 })
 
 t.test('no script errors in either page', async (t) => {

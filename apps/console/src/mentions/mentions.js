@@ -1,5 +1,5 @@
 // The agent's mentions: a header menu with the unread count (read from the API, so it survives a reload) and the
-// newest mentions, each opening its conversation and read when opened; a polite toast when one arrives live (and a
+// newest mentions, each opening its conversation and read when opened, and "Mark all read"; a polite toast when one arrives live (and a
 // browser notification while the tab is hidden, if the agent allows them). Escape closes the menu (console.js).
 import { api } from '../common/api.js'
 import { convKey, el, fmtTime } from '../common/dom.js'
@@ -14,9 +14,10 @@ let unread = 0
 const count = el('span', { class: 'badge mention-count', id: 'mentions-badge', 'aria-hidden': 'true', hidden: true })
 const countText = el('span', { class: 'visually-hidden', id: 'mentions-unread' })
 const list = el('ul', { class: 'mention-list', id: 'mention-list', 'aria-label': T.mentions.title })
+const readAll = el('button', { type: 'button', class: 'link-button', id: 'mentions-read-all', text: T.mentions.markAllRead, hidden: true, onclick: () => { markAllRead().catch(() => {}) } })
 export const menu = el('details', { class: 'menu', id: 'mentions-menu' },
   el('summary', { id: 'mentions-summary' }, T.mentions.title, ' ', count, countText),
-  el('div', { class: 'menu-body' }, list))
+  el('div', { class: 'menu-body' }, list, readAll))
 /** Where arriving mentions are told, politely (it stays in the page, so screen readers hear what is put in it). */
 export const toasts = el('div', { class: 'toasts', id: 'mention-toasts', role: 'status', 'aria-live': 'polite' })
 
@@ -24,8 +25,11 @@ const who = (m) => customerName({ appId: m.appId, openid: m.openid, displayName:
 const sentence = (m) => T.mentions.item(m.by, who(m))
 
 function render () {
+  // A live change redraws the list: the mention that had focus keeps it.
+  const focused = list.contains(document.activeElement) ? document.activeElement.closest('li')?.dataset.id : undefined
   count.textContent = String(unread)
   count.hidden = unread === 0
+  readAll.hidden = unread === 0
   count.dataset.count = String(unread)
   countText.textContent = unread === 0 ? '' : T.mentions.unread(unread)
   list.replaceChildren(...(mentions.length === 0
@@ -36,6 +40,7 @@ function render () {
         el('span', { class: 'mention-line', text: sentence(m) }),
         el('small', { text: fmtTime(m.at) }),
         el('span', { class: 'mention-excerpt', text: m.text }))))))
+  if (focused !== undefined) list.querySelector(`li[data-id="${focused}"] a`)?.focus()
 }
 
 /** Opens a mention's conversation and marks it read. */
@@ -45,6 +50,13 @@ async function open (m) {
   if (m.readAt !== null) return
   const body = await api(`/api/mentions/${m.id}/read`, { method: 'POST', person: true })
   apply({ unread: body.unread, read: m.id })
+}
+
+/** Every unread mention read; focus stays in the menu (on its list) rather than on the button that goes away. */
+async function markAllRead () {
+  const body = await api('/api/mentions/read', { method: 'POST', person: true })
+  apply({ unread: body.unread, readAll: true })
+  list.querySelector('a')?.focus()
 }
 
 export async function load () {
@@ -58,6 +70,7 @@ function apply (change) {
   unread = change.unread
   if (change.mention && !mentions.some((m) => m.id === change.mention.id)) mentions = [change.mention, ...mentions].slice(0, 50)
   if (change.read) mentions = mentions.map((m) => m.id === change.read && m.readAt === null ? { ...m, readAt: Date.now() } : m)
+  if (change.readAll) mentions = mentions.map((m) => m.readAt === null ? { ...m, readAt: Date.now() } : m)
   render()
 }
 

@@ -90,6 +90,23 @@ t.test('an agent no longer serving the mini program no longer sees its mentions'
   await sys.prisma.agentApp.create({ data: { username: 'dave', appId: SAFE } })
 })
 
+t.test('mark all read: every unread mention of the agent, no one else’s; their other consoles hear of it', async (t) => {
+  await alice.api(sys, 'POST', notes, { text: '@bob 一' })
+  await alice.api(sys, 'POST', notes, { text: '@bob @dave 二' })
+  const daveUnread = (await dave.api(sys, 'GET', '/api/mentions')).json().unread
+  t.equal((await bob.api(sys, 'GET', '/api/mentions')).json().unread, 2)
+  const other = await openedStream(t, sys, bob)
+  const res = await bob.api(sys, 'POST', '/api/mentions/read')
+  t.equal(res.status, 200)
+  t.same(res.json(), { read: 2, unread: 0 })
+  t.match((await other.nextOf('mention')).data, { username: 'bob', unread: 0, readAll: true })
+  t.equal((await bob.api(sys, 'GET', '/api/mentions')).json().unread, 0)
+  t.equal(await sys.prisma.noteMention.count({ where: { agent: 'bob', readAt: null } }), 0)
+  t.equal((await dave.api(sys, 'GET', '/api/mentions')).json().unread, daveUnread, 'dave’s stay unread')
+  t.same((await bob.api(sys, 'POST', '/api/mentions/read')).json(), { read: 0, unread: 0 }, 'again: nothing to read')
+  await t.rejects(other.nextOf('mention', 300), /no event in time/, 'and nothing announced')
+})
+
 t.test('a mention made on console #1 reaches the agent’s stream on console #2', { skip: !real && 'needs DATABASE_URL and REDIS_URL (embedded run)' }, async (t) => {
   const second = await sys.startConsole()
   const onSecond = await openStream(sys, bob, second)

@@ -6,7 +6,8 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 
 /**
  * GET /api/mentions — the signed-in agent's newest mentions (in the mini programs they serve now) and how many are
- * unread. POST /api/mentions/:id/read — one of theirs read (opened); their other consoles hear of it live.
+ * unread. POST /api/mentions/:id/read — one of theirs read (opened); POST /api/mentions/read — all of them read
+ * ("mark all read"); their other consoles hear of either live.
  */
 export default async function mentionRoutes (fastify: FastifyInstance): Promise<void> {
   const store = fastify.mentions
@@ -16,6 +17,13 @@ export default async function mentionRoutes (fastify: FastifyInstance): Promise<
   }, async function listMentions (request) {
     const agent = await request.agent()
     return await store.list(agent.username, agent.apps, request.query.limit ?? 50)
+  })
+
+  fastify.post('/api/mentions/read', async function readAllMentions (request) {
+    const agent = await request.agent()
+    const read = await store.markAllRead(agent.username, agent.apps)
+    if (read > 0) fastify.live.publishMention({ username: agent.username, unread: 0, readAll: true })
+    return { read, unread: 0 }
   })
 
   fastify.post<{ Params: { id: string } }>('/api/mentions/:id/read', {

@@ -122,6 +122,12 @@ export class MentionStore {
     })))
   }
 
+  /** Marks every unread mention of the agent (in the mini programs they serve now) read; how many that was. */
+  async markAllRead (agent: string, apps: string[]): Promise<number> {
+    const { count } = await this.#prisma.noteMention.updateMany({ where: { agent, appId: { in: apps }, readAt: null }, data: { readAt: new Date(this.#now()) } })
+    return count
+  }
+
   /** Marks one of the agent's mentions read (once: the first time counts); null when it is not theirs to read. */
   async markRead (id: bigint, agent: string, apps: string[]): Promise<{ mention: MentionItem, unread: number } | null> {
     const where = { id, agent, appId: { in: apps } }

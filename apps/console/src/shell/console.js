@@ -57,7 +57,7 @@ document.addEventListener('keydown', (e) => {
     // Not the dialog it may be in: that one is next.
     e.preventDefault()
     around.open = false
-    around.querySelector('summary').focus()
+    around.querySelector(':scope > summary').focus()
     return
   }
   const menus = document.querySelectorAll('details.menu[open]')

@@ -80,6 +80,13 @@ const zh = {
     displayNameTooLong: (n) => `客户名称最多 ${n} 个字`, displayNameInvalid: '客户名称的格式不对（不能含控制字符，最多 64 个字）',
     timesIn: (zone) => `时间：${zone}`, timesInReports: (zone, team) => `时间：${zone} · 报表：${team}`,
     timeZone: '团队时区', timeZoneHint: '报表按此时区统计每天的数据（IANA 名称，如 Asia/Shanghai）。', badTimeZone: (z) => `没有“${z}”这个时区，请填写 IANA 名称，如 Asia/Shanghai`
+  },
+  // the command palette's conversation actions and the shortcut list's composer keys (issue 23)
+  paletteActions: {
+    release: '释放会话', handTo: (who) => `转交给 ${who}`, pending: '标记为待处理', reopen: '重新打开会话', unsnooze: '取消暂缓', snooze: (when) => `暂缓：${when}`,
+    note: '写内部备注', customer: '打开客户资料', quickReply: '插入快捷回复', manageQuickReplies: '管理快捷回复', mentions: '查看提及',
+    anywhere: '任意位置（不在输入框中时）', inComposer: '在回复框中', send: '发送回复或保存备注', newLine: '换行', quickReplies: '快捷回复（行首或空格后）',
+    mention: '提及同事（备注中）', pick: '在列表中选择，Enter 或 Tab 插入'
   }
 }
 
@@ -155,6 +162,13 @@ const en = {
     displayNameTooLong: (n) => `A customer name is at most ${n} characters`, displayNameInvalid: 'The customer name cannot be saved (no control characters, at most 64 characters)',
     timesIn: (zone) => `Times: ${zone}`, timesInReports: (zone, team) => `Times: ${zone} · reports: ${team}`,
     timeZone: 'Team time zone', timeZoneHint: 'Reports count each day in this time zone (an IANA name such as Asia/Shanghai).', badTimeZone: (z) => `There is no time zone “${z}”: give an IANA name such as Asia/Shanghai`
+  },
+  // the command palette's conversation actions and the shortcut list's composer keys (issue 23)
+  paletteActions: {
+    release: 'Release the conversation', handTo: (who) => `Hand over to ${who}`, pending: 'Mark as pending', reopen: 'Reopen the conversation', unsnooze: 'Stop snoozing', snooze: (when) => `Snooze: ${when}`,
+    note: 'Write an internal note', customer: 'Open the customer panel', quickReply: 'Insert a quick reply', manageQuickReplies: 'Manage quick replies', mentions: 'Show mentions',
+    anywhere: 'Anywhere (outside a text field)', inComposer: 'In the reply box', send: 'Send the reply or save the note', newLine: 'New line', quickReplies: 'Quick replies (at the start or after a space)',
+    mention: 'Mention a colleague (in a note)', pick: 'Move in the list; Enter or Tab inserts'
   }
 }
 

@@ -34,7 +34,7 @@ const pageForm = el('form', { id: 'page-form' },
   el('input', { type: 'text', name: 'pagePath', required: true, placeholder: T.pagePath, 'aria-label': T.pagePath }),
   el('input', { type: 'text', name: 'thumbMediaId', required: true, placeholder: T.thumbMedia, 'aria-label': T.thumbMedia }),
   el('button', { type: 'submit', text: T.sendPage }))
-const extras = el('details', {}, el('summary', { text: T.more }), linkForm, pageForm)
+const extras = el('details', { id: 'composer-more' }, el('summary', { text: T.more }), linkForm, pageForm)
 const replyOnly = [imageButton, extras]
 
 export const composer = el('div', { class: 'composer', 'data-mode': mode },
@@ -111,6 +111,17 @@ export function forgetDrafts () {
   drafts.forgetAll()
 }
 export function focus () { textarea.focus() }
+/** The palette's "write a note": what the Note button does. */
+export function writeNote () { setMode('note') }
+/** The palette's "insert a quick reply": `/` where the caret is, which opens the quick-reply list. */
+export function startQuickReply () {
+  if (mode !== 'reply') setMode('reply')
+  textarea.focus()
+  const at = textarea.selectionStart
+  const before = textarea.value.slice(0, at)
+  textarea.setRangeText(before === '' || /\s$/.test(before) ? '/' : ' /', at, textarea.selectionEnd, 'end')
+  textarea.dispatchEvent(new Event('input'))
+}
 
 async function send (payload) {
   if (state.current === null) return false

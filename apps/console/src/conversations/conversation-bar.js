@@ -77,4 +77,24 @@ function snooze (value) {
   return change('snooze', { until: value === '' ? null : Number(value) })
 }
 
+/**
+ * The command palette's actions on the open conversation: those its controls offer now, each running what the control
+ * runs (claim, release, hand over to each colleague, a status, a snooze).
+ */
+export function actions () {
+  const c = state.conv
+  if (c === null || state.current === null) return []
+  const A = T.paletteActions
+  const shown = (node) => !node.hidden
+  return [
+    ...(shown(claimButton) ? [{ id: 'claim', label: T.keys.assignMe, run: claim }] : []),
+    ...(shown(releaseButton) ? [{ id: 'release', label: A.release, run: () => assign(null) }] : []),
+    ...(shown(handSelect.parentElement) ? [...handSelect.options].filter((o) => o.value !== '').map((o) => ({ id: 'hand-' + o.value, label: A.handTo(o.value), words: o.textContent, run: () => assign(o.value) })) : []),
+    ...(c.status !== 'pending' ? [{ id: 'pending', label: A.pending, run: () => setStatus('pending') }] : []),
+    ...(c.status !== 'open' ? [{ id: 'reopen', label: A.reopen, run: () => setStatus('open') }] : []),
+    ...(isSnoozed(c) ? [{ id: 'unsnooze', label: A.unsnooze, run: () => snooze('') }] : []),
+    ...snoozeChoices().slice(1).map(([v, label], i) => ({ id: 'snooze-' + i, label: A.snooze(label), run: () => snooze(v) }))
+  ]
+}
+
 on('agents', render)

@@ -133,7 +133,7 @@ async function save (changes) {
 tagsInput.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); save({ tags: splitTags(tagsInput.value) }) }
 })
-panel.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('panel-open')) toggle(false) })
+panel.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('panel-open')) { e.preventDefault(); toggle(false) } })
 
 // The counts follow what happens in the open conversation: the customer writes, someone replies.
 let refreshTimer = null

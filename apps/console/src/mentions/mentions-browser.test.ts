@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // @mentions in two browsers: alice (Chinese) types @ in a note, picks bob from the list with the keyboard and saves;
 // bob (English) is told live (a toast and the count in the header), opens the mention from the header's list, lands
-// on the conversation, and the count clears, across reloads too. axe-core finds nothing serious along the way.
+// on the conversation, and the count clears, across reloads too. axe-core finds nothing serious along the way (the
+// picker and the toast on a phone too).
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
@@ -32,6 +33,13 @@ const live = async (page: Page): Promise<void> => {
   await page.waitForFunction(() => ['实时连接', 'Live'].includes(document.querySelector('.status')?.textContent ?? ''), undefined, { timeout: 15_000 })
 }
 const options = async (page: Page): Promise<string[]> => await page.locator('#mention-picker li[data-agent]').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.agent!))
+/** axe-core on what is shown, at 1280×800 and on a phone (390×844), back at 1280×800 after. */
+async function checkBothSizes (t: Parameters<typeof checkAccessible>[0], page: Page, view: string): Promise<void> {
+  await checkAccessible(t, page, view)
+  await page.setViewportSize({ width: 390, height: 844 })
+  await checkAccessible(t, page, `${view} (390×844)`)
+  await page.setViewportSize({ width: 1280, height: 800 })
+}
 const selected = async (page: Page): Promise<string | undefined> => await page.locator('#mention-picker li[aria-selected=true]').getAttribute('data-agent') ?? undefined
 
 const alice = await consoleOf('alice', 'zh-CN')
@@ -59,7 +67,7 @@ t.test('alice mentions bob from the picker; bob is told live, opens it, and land
   t.equal(await a.getAttribute('#reply-text', 'aria-activedescendant'), 'mention-1')
   await a.keyboard.press('ArrowDown')
   t.equal(await selected(a), 'bob', 'round again')
-  await checkAccessible(t, a, 'the mention picker')
+  await checkBothSizes(t, a, 'the mention picker')
   await a.screenshot({ path: ARTIFACTS + 'mentions-picker-alice-1280.png' })
   await a.keyboard.press('Escape')
   t.equal(await a.locator('#mention-picker').isHidden(), true, 'Escape closes the list')
@@ -86,7 +94,7 @@ t.test('alice mentions bob from the picker; bob is told live, opens it, and land
   await b.waitForSelector('#mentions-badge[data-count="1"]:not([hidden])')
   t.equal(await b.locator('#mentions-unread').textContent(), '1 unread', 'the count has words for screen readers')
   t.equal(await b.evaluate(() => (window as unknown as { kefuNotReloaded?: boolean }).kefuNotReloaded), true, 'live, without a reload')
-  await checkAccessible(t, b, 'the toast and the count')
+  await checkBothSizes(t, b, 'the toast and the count')
   await b.screenshot({ path: ARTIFACTS + 'mentions-toast-bob-1280.png' })
 
   // The count is the server's: a reload keeps it.

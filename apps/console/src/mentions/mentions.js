@@ -59,6 +59,14 @@ async function markAllRead () {
   list.querySelector('a')?.focus()
 }
 
+/** Opens the menu (the palette's "show mentions"), the focus on its newest mention. */
+export function openMenu () {
+  menu.open = true
+  const first = list.querySelector('a')
+  if (first !== null) first.focus()
+  else menu.querySelector('summary').focus()
+}
+
 export async function load () {
   const body = await api('/api/mentions')
   mentions = body.mentions
@@ -74,13 +82,38 @@ function apply (change) {
   render()
 }
 
+// A toast is no control's: leaving one (Escape, Dismiss) gives the focus back to where it was before the toasts.
+let toastReturn = null
+toasts.addEventListener('focusin', (e) => { if (!toasts.contains(e.relatedTarget)) toastReturn = e.relatedTarget })
+function dismiss (node) {
+  const inside = node.contains(document.activeElement)
+  node.remove()
+  if (!inside) return
+  const back = toastReturn !== null && toastReturn.isConnected ? toastReturn : menu.querySelector('summary')
+  toastReturn = null
+  back.focus()
+}
+toasts.addEventListener('keydown', (e) => {
+  const node = e.target.closest('.toast')
+  if (e.key !== 'Escape' || node === null) return
+  e.preventDefault()
+  dismiss(node)
+})
+/** Escape with nothing else open: the toasts go (console.js); whether there were any. */
+export function dismissToasts () {
+  const any = toasts.children.length > 0
+  for (const node of [...toasts.children]) dismiss(node)
+  return any
+}
+
 function toast (m) {
   const node = el('div', { class: 'toast', 'data-id': m.id },
     el('span', { text: sentence(m) }),
     el('button', { type: 'button', text: T.mentions.open, onclick: () => { node.remove(); open(m).catch(() => {}) } }),
-    el('button', { type: 'button', class: 'link-button', text: T.mentions.dismiss, onclick: () => node.remove() }))
+    el('button', { type: 'button', class: 'link-button', text: T.mentions.dismiss, onclick: () => dismiss(node) }))
   toasts.append(node)
-  setTimeout(() => node.remove(), 15_000)
+  // Not while the agent is in it, reading.
+  setTimeout(() => { if (!node.contains(document.activeElement)) node.remove() }, 15_000)
   if (!document.hidden || !state.me.notifications.desktop || !('Notification' in window) || Notification.permission !== 'granted') return
   const n = new Notification(sentence(m), { body: m.text, tag: 'mention-' + m.id, lang: document.documentElement.lang })
   n.onclick = () => { window.focus(); open(m).catch(() => {}); n.close() }

@@ -6,6 +6,7 @@ import { api, whenSignedOut } from '../common/api.js'
 import * as bar from '../conversations/conversation-bar.js'
 import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
+import { openManager } from '../quick-replies/quick-replies.js'
 import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
 import { decorate } from './icons.js'
 import { loadTeamZone, zoneNote } from '../team/time-zone.js'
@@ -46,14 +47,22 @@ root.append(
   layout, mentions.toasts)
 for (const tree of [root, chat, customer.panel]) decorate(tree)
 
-// Header menus (<details class="menu">: colleagues, notifications) close on Escape, focus back on their summary.
+// Escape closes what is open, the innermost first (pickers, the image preview, toasts and dialogs see to their own
+// first): a <details> around the focus (More, search filters, a header menu), back on its summary; else the header
+// menus; else, when no dialog is open, the mention toasts.
 document.addEventListener('keydown', (e) => {
-  if (e.key !== 'Escape') return
-  for (const menu of document.querySelectorAll('details.menu[open]')) {
-    const inside = menu.contains(document.activeElement)
-    menu.open = false
-    if (inside) menu.querySelector('summary').focus()
+  if (e.key !== 'Escape' || e.defaultPrevented || e.isComposing) return
+  const around = document.activeElement instanceof Element ? document.activeElement.closest('details[open]') : null
+  if (around !== null) {
+    // Not the dialog it may be in: that one is next.
+    e.preventDefault()
+    around.open = false
+    around.querySelector(':scope > summary').focus()
+    return
   }
+  const menus = document.querySelectorAll('details.menu[open]')
+  for (const menu of menus) menu.open = false
+  if (menus.length === 0 && document.querySelector('dialog[open]') === null && mentions.dismissToasts()) e.preventDefault()
 })
 
 function showEnded () {
@@ -201,6 +210,7 @@ on('reconnected', () => {
 
 // ---- keyboard: the command palette's views and actions ----
 const shown = (node) => !node.hidden
+const P = T.paletteActions
 shortcuts.install({
   views: () => [
     ...['mine', 'unassigned', 'all'].map((view) => ({ id: 'view-' + view, label: T[view], run: () => document.getElementById('view-' + view).click() })),
@@ -208,8 +218,13 @@ shortcuts.install({
     ...(shown(adminButton) ? [{ id: 'admin', label: T.admin, run: () => adminButton.click() }] : [])
   ],
   actions: () => [
-    ...(state.current !== null && shown(document.getElementById('claim')) ? [{ id: 'claim', label: T.keys.assignMe, run: () => document.getElementById('claim').click() }] : []),
-    ...(state.current !== null ? [{ id: 'resolve', label: T.keys.resolve, run: shortcuts.resolve }, { id: 'reply', label: T.keys.focusReply, run: shortcuts.focusReply }] : []),
+    ...(state.current !== null
+      ? [...bar.actions(), { id: 'resolve', label: T.keys.resolve, run: shortcuts.resolve }, { id: 'reply', label: T.keys.focusReply, run: shortcuts.focusReply },
+          { id: 'note', label: P.note, run: composer.writeNote }, { id: 'quick-reply', label: P.quickReply, run: composer.startQuickReply },
+          { id: 'customer', label: P.customer, run: () => customer.toggle(true) }]
+      : []),
+    { id: 'quick-replies', label: P.manageQuickReplies, run: () => { openManager().catch(() => {}) } },
+    { id: 'mentions', label: P.mentions, run: mentions.openMenu },
     { id: 'search', label: T.keys.openSearch, run: () => search.openSearch() },
     { id: 'sign-out', label: T.keys.signOut, run: () => { location.href = root.dataset.authUrl + '/' } }
   ],

@@ -1,17 +1,19 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Issue 23, what agents expect, in Chromium: drafts kept per conversation across reloads (gone on sign-out), the
-// "new messages" separator, the command palette and single-key shortcuts, pasting or dropping an image, and each
-// reply's delivery state with a retry.
+// "new messages" separator, the command palette (customers by name, the conversation actions) and single-key
+// shortcuts, Escape closing what is open, pasting or dropping an image, and each reply's delivery state with a retry;
+// axe-core on each at 1280×800 and 390×844.
 import t from 'tap'
 import { type BrowserContext, type Page } from 'playwright-core'
-import { Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
+import { addAgent, Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
 import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
 
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
 const sys = await startConsoleSystem(t, { label: 'console_keys_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, worker: { autoAssignSweepMs: 0 } })
 const SAFE = apps[0]!.appid
 await sys.prisma.agent.upsert({ where: { username: 'alice' }, create: { username: 'alice', role: 'admin', owner: true }, update: { role: 'admin', owner: true } })
+await addAgent(sys, 'bob', [SAFE])
 
 const browser = await launchChromium(t, sys)
 const scriptErrors: string[] = []
@@ -32,6 +34,15 @@ async function openConsole (page: Page, openid?: string): Promise<void> {
   await page.waitForFunction(() => ['实时连接', 'Live'].includes(document.querySelector('.status')?.textContent ?? ''), undefined, { timeout: 15_000 })
   if (openid !== undefined) await page.waitForSelector('.timeline .msg', { timeout: 10_000 })
 }
+
+/** axe-core on what is shown, at 1280×800 and on a phone (390×844), back at 1280×800 after. */
+async function checkBothSizes (t: Parameters<typeof checkAccessible>[0], page: Page, view: string): Promise<void> {
+  await checkAccessible(t, page, `${view} (1280×800)`)
+  await page.setViewportSize({ width: 390, height: 844 })
+  await checkAccessible(t, page, `${view} (390×844)`)
+  await page.setViewportSize({ width: 1280, height: 800 })
+}
+const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id)
 
 const drafts = (page: Page): Promise<Record<string, string>> => page.evaluate(() => Object.fromEntries(Object.entries(localStorage).filter(([k]) => k.startsWith('kefu.draft.'))))
 
@@ -90,11 +101,11 @@ t.test('opening a conversation with unread messages puts “New messages” abov
   const box = await page.locator('.timeline').boundingBox()
   const mark = await page.locator('.unread-separator').boundingBox()
   t.ok(box !== null && mark !== null && mark.y >= box.y - 1 && mark.y + mark.height <= box.y + box.height + 1, 'in view')
-  await checkAccessible(t, page, 'a conversation with its unread separator')
 
   t.ok(await page.locator('.msg.in >> text=新消息二').isVisible(), 'with the newest message, which fits below it')
   const gap = await page.locator('.timeline').evaluate((e) => e.scrollHeight - e.scrollTop - e.clientHeight)
   t.ok(gap < 2, `the timeline at its end (${gap} px)`)
+  await checkBothSizes(t, page, 'a conversation with its unread separator')
 
   // Read now: opened again, no separator.
   await page.reload()
@@ -139,7 +150,7 @@ t.test('the command palette (Ctrl-K) jumps to a conversation, a view or an actio
   t.same(await page.locator('#palette').evaluate((d) => ({ role: d.getAttribute('role') ?? (d.tagName === 'DIALOG' ? 'dialog' : ''), modal: d.getAttribute('aria-modal'), label: document.getElementById(d.getAttribute('aria-labelledby') ?? '')?.textContent })),
     { role: 'dialog', modal: 'true', label: '命令面板' })
   t.equal(await active(), 'palette-q')
-  await checkAccessible(t, page, 'the command palette')
+  await checkBothSizes(t, page, 'the command palette')
   await page.keyboard.press('Tab')
   t.equal(await active(), 'palette-q', 'Tab stays in the palette')
   await page.keyboard.press('Escape')
@@ -198,11 +209,132 @@ t.test('the command palette (Ctrl-K) jumps to a conversation, a view or an actio
   await page.waitForSelector('#shortcuts[open]')
   t.equal(await page.locator('#shortcuts').getAttribute('aria-modal'), 'true')
   t.match(await page.textContent('#shortcuts'), /打开命令面板.*下一个会话/)
-  await checkAccessible(t, page, 'the shortcuts')
+  t.same(await page.locator('#shortcuts caption').allTextContents(), ['任意位置（不在输入框中时）', '在回复框中'])
+  t.same(await page.locator('#shortcuts kbd').allTextContents(), ['Ctrl K / ⌘ K', '?', 'j', 'k', 'r', 'e', '/', 'Esc', 'Enter', 'Shift Enter', '/', '@', '↑ ↓'],
+    'every key, the reply box’s too')
+  await checkBothSizes(t, page, 'the shortcuts')
   await page.keyboard.press('Escape')
   t.equal(await page.locator('#shortcuts[open]').count(), 0)
   t.equal(await page.evaluate(() => document.activeElement?.classList.contains('timeline')), true, 'focus back on the timeline')
 
+})
+
+t.test('the palette finds a customer by the name agents gave them, and runs the conversation’s actions from the keyboard', async (t) => {
+  const NAMED = 'oPaletteNamedUser00000001'
+  const OTHER = 'oPaletteOtherUser00000001'
+  await sys.push(SAFE, 'text', { from: NAMED, content: '我是王小明' })
+  await sys.push(SAFE, 'text', { from: OTHER, content: '另一位' })
+  await sys.prisma.conversation.update({ where: { appId_openid: { appId: SAFE, openid: NAMED } }, data: { displayName: '王小明' } })
+  const { page } = await consoleOf(t, { openid: OTHER })
+  const conversation = (): Promise<{ assignee: string | null, status: string }> => sys.prisma.conversation.findUniqueOrThrow({ where: { appId_openid: { appId: SAFE, openid: NAMED } } })
+  const palette = async (query: string): Promise<string[]> => {
+    await page.keyboard.press('Control+k')
+    await page.waitForSelector('#palette[open]')
+    await page.keyboard.type(query)
+    // Besides the "search messages for …" that a query matching no conversation offers.
+    return (await page.locator('#palette [role=option]').allTextContents()).filter((o) => !o.startsWith('操作搜索消息'))
+  }
+
+  t.same(await palette('小明'), [`会话王小明 · ${SAFE}`], 'by the display name, shown as it')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('.msg.in >> text=我是王小明', { timeout: 10_000 })
+
+  t.same(await palette('转交给 bob'), ['操作转交给 bob'], 'hand over to a colleague')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('#assignee >> text=bob', { timeout: 5000 })
+  t.equal((await conversation()).assignee, 'bob', 'handed over')
+
+  t.same(await palette('待处理'), ['操作标记为待处理'])
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(() => (document.getElementById('status') as HTMLSelectElement).value === 'pending', undefined, { timeout: 5000 })
+  t.equal((await conversation()).status, 'pending', 'pending')
+
+  t.same(await palette('内部备注'), ['操作写内部备注'])
+  await page.keyboard.press('Enter')
+  t.equal(await page.getAttribute('.composer .mode[data-mode=note]', 'aria-pressed'), 'true', 'the composer writes a note')
+  t.equal(await focusedId(page), 'reply-text', 'focused')
+
+  await palette('')
+  const actions = await page.locator('#palette [role=option]').evaluateAll((os) => os.map((o) => o.textContent).filter((x) => x?.startsWith('操作')))
+  for (const label of ['释放会话', '重新打开会话', '暂缓：1 小时', '打开客户资料', '插入快捷回复', '管理快捷回复', '查看提及', '标记为已解决']) t.ok(actions.includes('操作' + label), label)
+  await page.keyboard.press('Escape')
+})
+
+t.test('Escape closes what is open, the innermost first, and the focus goes back to what opened it', async (t) => {
+  const USER = 'oEscapeUser00000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '按 Esc' })
+  const { page } = await consoleOf(t, { openid: USER })
+  const open = (selector: string): Promise<boolean> => page.locator(selector).evaluate((d) => (d as HTMLDetailsElement | HTMLDialogElement).open)
+
+  // The composer's More, from a field inside it.
+  await page.locator('#composer-more summary').focus()
+  await page.keyboard.press('Enter')
+  t.equal(await open('#composer-more'), true)
+  await page.keyboard.press('Tab')
+  t.equal(await page.evaluate(() => document.activeElement?.closest('#link-form') !== null), true, 'in the link form')
+  await page.keyboard.press('Escape')
+  t.equal(await open('#composer-more'), false, 'More closes')
+  t.equal(await page.evaluate(() => document.activeElement?.matches('#composer-more summary')), true, 'focus back on its summary')
+
+  // The image preview, back to the reply box.
+  await page.locator('#reply-text').focus()
+  await hand(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
+  await page.waitForSelector('#image-preview:not([hidden])')
+  t.equal(await focusedId(page), 'send-image')
+  await page.keyboard.press('Escape')
+  t.equal(await page.locator('#image-preview').isHidden(), true, 'the preview closes')
+  t.equal(await focusedId(page), 'reply-text', 'focus back in the reply box')
+
+  // The quick-reply picker: closed, the text kept, the focus in the reply box.
+  await page.keyboard.type('/')
+  await page.waitForSelector('#qr-picker:not([hidden])')
+  await page.keyboard.press('Escape')
+  t.equal(await page.locator('#qr-picker').isHidden(), true, 'the quick-reply list closes')
+  t.equal(await page.inputValue('#reply-text'), '/')
+  t.equal(await focusedId(page), 'reply-text')
+  await page.locator('#reply-text').fill('')
+
+  // The search's Filters inside the search dialog: Filters first, then the dialog, focus back where it was.
+  await page.locator('.timeline').focus()
+  await page.keyboard.press('/')
+  await page.waitForSelector('#search-dialog[open]')
+  await page.locator('#search-dialog summary').focus()
+  await page.keyboard.press('Enter')
+  t.equal(await open('#search-dialog details'), true)
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Escape')
+  t.equal(await open('#search-dialog details'), false, 'Filters close')
+  t.equal(await open('#search-dialog'), true, 'the search stays open')
+  t.equal(await page.evaluate(() => document.activeElement?.matches('#search-dialog summary')), true, 'focus back on Filters')
+  await page.keyboard.press('Escape')
+  t.equal(await open('#search-dialog'), false, 'then the search closes')
+  t.equal(await page.evaluate(() => document.activeElement?.classList.contains('timeline')), true, 'focus back on the timeline')
+
+  // Administration.
+  await page.locator('#open-admin').focus()
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('#admin-dialog[open]')
+  await page.keyboard.press('Escape')
+  t.equal(await open('#admin-dialog'), false, 'administration closes')
+  t.equal(await focusedId(page), 'open-admin', 'focus back on its button')
+
+  // Mention toasts: from inside one, focus back where it was; else Escape with nothing open dismisses them.
+  const bob = new Agent()
+  await bob.signIn(sys, 'bob')
+  const mention = async (text: string): Promise<void> => {
+    t.equal((await bob.api(sys, 'POST', `/api/conversations/${SAFE}/${USER}/notes`, { text })).status, 201)
+    await page.waitForSelector(`#mention-toasts .toast >> text=bob`, { timeout: 5000 })
+  }
+  await mention('@alice 请看一下')
+  await page.locator('#reply-text').focus()
+  await page.locator('#mention-toasts .toast button').first().focus()
+  await page.keyboard.press('Escape')
+  t.equal(await page.locator('#mention-toasts .toast').count(), 0, 'the toast closes')
+  t.equal(await focusedId(page), 'reply-text', 'focus back in the reply box')
+  await mention('@alice 还有这个')
+  await page.keyboard.press('Escape')
+  t.equal(await page.locator('#mention-toasts .toast').count(), 0, 'Escape in the reply box dismisses it too')
+  t.equal(await focusedId(page), 'reply-text')
 })
 
 /** Dispatches a paste of `file` into the reply box, or its drop on the composer, as the browser does. */
@@ -226,7 +358,7 @@ t.test('an image pasted or dropped on the composer is previewed, then sent as an
   await hand(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
   await page.waitForSelector('#image-preview:not([hidden]) img[src^="blob:"]')
   t.equal(await page.evaluate(() => document.activeElement?.id), 'send-image', 'the preview offers to send, focused')
-  await checkAccessible(t, page, 'the image preview')
+  await checkBothSizes(t, page, 'the image preview')
   await page.locator('#cancel-image').click()
   t.equal(await page.locator('#image-preview').isVisible(), false, 'cancelled')
   t.equal(await images(), 0, 'nothing sent')
@@ -261,7 +393,7 @@ t.test('a failed reply says why in words and offers Retry, which sends it again 
   await failed.waitFor({ timeout: 10_000 })
   t.match(await failed.locator('.failure').textContent(), /^发送失败：\S.*\[45047\]/, 'the reason in words, with WeChat’s code')
   t.match(await failed.locator('.meta').textContent(), /发送失败/)
-  await checkAccessible(t, page, 'a failed reply with Retry')
+  await checkBothSizes(t, page, 'a failed reply with Retry')
   await failed.locator('button.retry').click()
   await page.waitForSelector('.msg.out[data-status=sent] >> text=在的，请讲', { timeout: 10_000 })
   t.equal(await failed.locator('button.retry').count(), 0, 'sent again: no second retry offered')

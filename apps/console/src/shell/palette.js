@@ -1,8 +1,9 @@
-// The command palette (Ctrl-K, ⌘-K): one search box over the loaded conversations (by openid, mini program), the
-// views the agent may open (the list's tabs, reports, mini programs, administration) and the actions on the open
-// conversation. Arrow keys choose, Enter runs, Escape closes and gives the focus back to where it was. A query that
-// matches no conversation offers to search every message for it.
-import { el, shortId } from '../common/dom.js'
+// The command palette (Ctrl-K, ⌘-K): one search box over the loaded conversations (by the customer's name, openid,
+// mini program, tags), the views the agent may open (the list's tabs, reports, mini programs, administration) and the
+// actions on the open conversation and the agent's own. Arrow keys choose, Enter runs, Escape closes and gives the
+// focus back to where it was. A query that matches no conversation offers to search every message for it.
+import { el } from '../common/dom.js'
+import { customerName } from '../customer/identity.js'
 import { T } from '../common/i18n.js'
 import { emit, state } from '../common/state.js'
 
@@ -25,7 +26,7 @@ function conversations () {
   return state.conversations.map((c) => ({
     id: 'conv-' + c.appId + '-' + c.openid,
     group: K.groupConversations,
-    label: shortId(c.openid) + (state.apps.length > 1 ? ' · ' + c.appId : ''),
+    label: customerName(c) + (state.apps.length > 1 ? ' · ' + c.appId : ''),
     words: c.openid + ' ' + c.appId + ' ' + (c.tags || []).join(' '),
     run: () => emit('open', { appId: c.appId, openid: c.openid, person: true })
   }))

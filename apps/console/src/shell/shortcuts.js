@@ -7,12 +7,17 @@ import { state } from '../common/state.js'
 import * as palette from './palette.js'
 
 const K = T.keys
-const SHORTCUTS = [['Ctrl K / ⌘ K', 'palette'], ['?', 'help'], ['j', 'next'], ['k', 'previous'], ['r', 'reply'], ['e', 'resolve'], ['/', 'search'], ['Esc', 'escape']]
+const P = T.paletteActions
+// Every key the console answers: anywhere (this module, search-panel.js, console.js's Escape), and in the reply box
+// (composer.js, the quick-reply and mention pickers).
+const ANYWHERE = [['Ctrl K / ⌘ K', K.shortcutList.palette], ['?', K.shortcutList.help], ['j', K.shortcutList.next], ['k', K.shortcutList.previous],
+  ['r', K.shortcutList.reply], ['e', K.shortcutList.resolve], ['/', K.shortcutList.search], ['Esc', K.shortcutList.escape]]
+const IN_COMPOSER = [['Enter', P.send], ['Shift Enter', P.newLine], ['/', P.quickReplies], ['@', P.mention], ['↑ ↓', P.pick]]
+const table = (caption, rows) => el('table', {}, el('caption', { text: caption }),
+  el('tbody', {}, ...rows.map(([key, what]) => el('tr', {}, el('th', { scope: 'row' }, el('kbd', { text: key })), el('td', { text: what })))))
 const closeButton = el('button', { type: 'button', text: T.close })
 export const help = el('dialog', { class: 'dialog shortcuts-dialog', id: 'shortcuts', 'aria-modal': 'true', 'aria-labelledby': 'shortcuts-title' },
-  el('h2', { id: 'shortcuts-title', text: K.shortcuts }),
-  el('table', {}, el('tbody', {}, ...SHORTCUTS.map(([key, what]) => el('tr', {}, el('th', { scope: 'row' }, el('kbd', { text: key })), el('td', { text: K.shortcutList[what] }))))),
-  closeButton)
+  el('h2', { id: 'shortcuts-title', text: K.shortcuts }), table(P.anywhere, ANYWHERE), table(P.inComposer, IN_COMPOSER), closeButton)
 let helpReturn = null
 function closeHelp () {
   help.close()

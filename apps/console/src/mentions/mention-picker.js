@@ -2,6 +2,7 @@
 // Enter or Tab inserts `@username`, Escape closes, a click picks); the textarea stays focused and names the active
 // option (aria-activedescendant), as the quick-replies picker does.
 import { el } from '../common/dom.js'
+import { listboxKeys } from '../common/listbox-keys.js'
 import { T } from '../common/i18n.js'
 import { state } from '../common/state.js'
 
@@ -69,17 +70,6 @@ export function attachMentionPicker (textarea, appIdOf) {
   }
   textarea.addEventListener('input', update)
   textarea.addEventListener('blur', close)
-  // Capture: the picker's keys come before the composer's (Enter would save the note).
-  textarea.addEventListener('keydown', (e) => {
-    if (box.hidden) return
-    if (e.key === 'Escape') { e.preventDefault(); e.stopImmediatePropagation(); close() } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault()
-      if (items.length > 0) { active = (active + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length; draw() }
-    } else if ((e.key === 'Enter' || e.key === 'Tab') && items.length > 0 && !e.isComposing) {
-      e.preventDefault()
-      e.stopImmediatePropagation()
-      choose(active)
-    }
-  }, true)
+  listboxKeys(textarea, { open: () => !box.hidden, size: () => items.length, active: () => active, select: (i) => { active = i; draw() }, choose: () => choose(active), close })
   return el('span', { class: 'mention-picker-wrap' }, box, said)
 }

@@ -2,6 +2,7 @@
 // Escape closes); a dialog manages one's own and, for administrators, the shared ones of each mini program.
 import { api } from '../common/api.js'
 import { el, outcome } from '../common/dom.js'
+import { listboxKeys } from '../common/listbox-keys.js'
 import { T } from '../common/i18n.js'
 import { isAdmin, on, state } from '../common/state.js'
 import { fillVariables, VARIABLES } from './variables.js'
@@ -79,18 +80,7 @@ export function attachPicker (textarea, appIdOf, valuesOf = () => ({})) {
   }
   textarea.addEventListener('input', () => { update() })
   textarea.addEventListener('blur', close)
-  // Capture: the picker's keys come before the composer's (Enter would send).
-  textarea.addEventListener('keydown', (e) => {
-    if (box.hidden) return
-    if (e.key === 'Escape') { e.preventDefault(); e.stopImmediatePropagation(); close() } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault()
-      if (items.length > 0) { active = (active + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length; draw() }
-    } else if ((e.key === 'Enter' || e.key === 'Tab') && items.length > 0 && !e.isComposing) {
-      e.preventDefault()
-      e.stopImmediatePropagation()
-      choose(active)
-    }
-  }, true)
+  listboxKeys(textarea, { open: () => !box.hidden, size: () => items.length, active: () => active, select: (i) => { active = i; draw() }, choose: () => choose(active), close })
   return box
 }
 

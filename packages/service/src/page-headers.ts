@@ -25,13 +25,17 @@ export interface HtmlDocument {
   bodyClass?: string
 }
 
-/** The document every kefu page is: its language, viewport and title, then what the page puts in head and body. */
+/**
+ * The document every kefu page is: its language, viewport and title, then what the page puts in head and body. The
+ * viewport's `interactive-widget=resizes-content` makes an on-screen keyboard shrink the layout (and `dvh`) in
+ * Chromium-based browsers, so the console's composer, at the bottom of a 100dvh page, stays above the keyboard.
+ */
 export function htmlDocument (doc: HtmlDocument): string {
   return `<!doctype html>
 <html lang="${doc.lang}">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1, interactive-widget=resizes-content">
 <title>${escapeHtml(doc.title)}</title>
 ${doc.head}
 </head>

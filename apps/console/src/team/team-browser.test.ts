@@ -72,6 +72,7 @@ t.test('two agents work one conversation together, live', async (t) => {
   // alice opens it from the keyboard and claims it; bob's list says whose it is.
   await press(alice, `[data-conversation="${SAFE}/${USER}"]`)
   await alice.waitForSelector('.msg.in >> text=请问你们几点下班？')
+  t.equal(await alice.locator('.msg.in >> text=请问你们几点下班？').evaluate((n) => n.closest('[aria-live]')?.getAttribute('aria-live')), 'polite', 'messages arrive in a polite live region')
   await press(alice, '#claim')
   await alice.waitForFunction(() => /alice/.test(document.querySelector('#assignee')?.textContent ?? ''))
   await bob.waitForFunction((key) => /alice/.test(document.querySelector(`[data-conversation="${key}"] .conv-meta`)?.textContent ?? ''), `${SAFE}/${USER}`, { timeout: 5000 })

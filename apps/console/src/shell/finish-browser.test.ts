@@ -365,19 +365,19 @@ t.test('empty states say what to do next: search without results, no mentions', 
 
 /** Whether the page scrolls sideways, and the elements in an open dialog that stick out of the viewport. */
 const sideways = (page: Page): Promise<{ scroll: number, client: number, outside: string[] }> => page.evaluate(() => {
-  const outside = [...document.querySelectorAll('dialog[open] *, body.panel-open .customer-panel *')].filter((e) => {
+  const outside = [...document.querySelectorAll('dialog[open] *, body.panel-open .customer-panel *, details.menu[open] > .menu-body')].filter((e) => {
     const r = e.getBoundingClientRect()
     return r.width > 0 && (r.right > innerWidth + 1 || r.left < -1)
   }).map((e) => e.tagName.toLowerCase() + (e.id !== '' ? '#' + e.id : '') + '.' + [...e.classList].join('.'))
   return { scroll: document.scrollingElement!.scrollWidth, client: document.scrollingElement!.clientWidth, outside }
 })
 
-t.test('nothing scrolls sideways at 390×844: the list, a conversation, the customer panel, search results, administration', async (t) => {
+t.test('nothing scrolls sideways at 390×844: the list, the header’s menus, a conversation, the customer panel, search results, administration', async (t) => {
   await addAgent(sys, 'alice', [SAFE], { role: 'admin', owner: true })
   const USER = 'oNarrowUser0000000000000001'
   await sys.push(SAFE, 'text', { from: USER, content: '窄屏检查 ' + 'https://example.com/a/very/long/address/without/any/space/in/it/'.repeat(3) })
   await sys.worker.app.history.catchUp()
-  const { page } = await consoleOf(t, { width: 390, height: 844 })
+  const { page } = await consoleOf(t, { width: 390, height: 844, locale: 'en-US' })
   const check = async (view: string): Promise<void> => {
     const s = await sideways(page)
     t.ok(s.scroll <= s.client, `${view}: the page is ${s.scroll} px wide in ${s.client}`)
@@ -385,6 +385,11 @@ t.test('nothing scrolls sideways at 390×844: the list, a conversation, the cust
   }
   await page.waitForSelector(`[data-conversation="${SAFE}/${USER}"]`)
   await check('the list')
+  for (const menu of await page.locator('header details.menu > summary').all()) {
+    await menu.click()
+    await check(`the menu ${await menu.getAttribute('title')}`)
+    await menu.click()
+  }
   await page.locator(`[data-conversation="${SAFE}/${USER}"]`).click()
   await page.waitForSelector('.timeline .msg')
   await check('a conversation')

@@ -75,6 +75,15 @@ const zh = {
     markAllRead: '全部标为已读'
   },
   // names, avatars, icons, time zone (issue 23)
+  // Empty states (issue 23): each says what to do next.
+  empty: {
+    mine: '没有分配给你的会话。可在「未分配」中认领，或换一个状态筛选。',
+    unassigned: '没有等待认领的会话。客户发来消息时会出现在这里。',
+    all: '没有符合筛选条件的会话。换一个状态或标签试试；客户发来消息时会出现在这里。',
+    search: '没有找到匹配的消息。换个关键词，或在「筛选」中放宽小程序、状态或日期。',
+    mentions: '还没有人在备注中提及你。同事在内部备注中输入 @ 加你的名字时，会显示在这里。',
+    quickReplies: '没有匹配的快捷回复。可在「管理快捷回复」中添加。'
+  },
   look: {
     displayName: '客户名称', displayNameHint: '留空则显示昵称或 OpenID', saveDisplayName: '保存客户名称',
     displayNameTooLong: (n) => `客户名称最多 ${n} 个字`, displayNameInvalid: '客户名称的格式不对（不能含控制字符，最多 64 个字）',
@@ -157,6 +166,15 @@ const en = {
     markAllRead: 'Mark all read'
   },
   // names, avatars, icons, time zone (issue 23)
+  // Empty states (issue 23): each says what to do next.
+  empty: {
+    mine: 'Nothing is assigned to you here. Claim a conversation under Unassigned, or pick another status.',
+    unassigned: 'No conversation is waiting for an agent. New ones appear here when a customer writes.',
+    all: 'No conversation matches. Try another status or tag; new ones appear here when a customer writes.',
+    search: 'No message matches. Try other words, or widen the mini program, status or dates under Filters.',
+    mentions: 'Nobody has mentioned you in a note yet. When a colleague types @ and your name in an internal note, it shows here.',
+    quickReplies: 'No quick reply matches. Add one under Manage quick replies.'
+  },
   look: {
     displayName: 'Customer name', displayNameHint: 'Empty: their nickname or openid', saveDisplayName: 'Save the customer name',
     displayNameTooLong: (n) => `A customer name is at most ${n} characters`, displayNameInvalid: 'The customer name cannot be saved (no control characters, at most 64 characters)',

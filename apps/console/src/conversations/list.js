@@ -87,7 +87,7 @@ export function render () {
   renderTabs()
   list.replaceChildren()
   if (state.apps.length === 0) { list.append(el('li', { class: 'empty', text: T.noApps })); return }
-  if (state.conversations.length === 0) { list.append(el('li', { class: 'empty', text: T.noConversations })); return }
+  if (state.conversations.length === 0) { list.append(el('li', { class: 'empty', text: T.empty[state.view] ?? T.empty.all })); return }
   for (const c of state.conversations) {
     const unread = c.unreadCount > 0 ? el('span', { class: 'unread', 'aria-label': T.unread(c.unreadCount), text: String(c.unreadCount) }) : null
     const status = c.status !== 'open' || isSnoozed(c) ? el('span', { class: 'badge status-' + c.status, text: isSnoozed(c) ? T.status.snoozed : T.status[c.status] }) : null

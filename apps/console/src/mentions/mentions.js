@@ -33,7 +33,7 @@ function render () {
   count.dataset.count = String(unread)
   countText.textContent = unread === 0 ? '' : T.mentions.unread(unread)
   list.replaceChildren(...(mentions.length === 0
-    ? [el('li', { class: 'hint', text: T.mentions.none })]
+    ? [el('li', { class: 'hint', text: T.empty.mentions })]
     : mentions.map((m) => el('li', { class: m.readAt === null ? 'mention mention-unread' : 'mention', 'data-id': m.id },
       el('a', { href: '/?c=' + encodeURIComponent(convKey(m.appId, m.openid)), onclick: (e) => { e.preventDefault(); open(m) } },
         m.readAt === null ? el('span', { class: 'visually-hidden', text: T.mentions.unreadItem }) : null,

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The Mini programs page in Chromium, as an owner: the list (paged by the server), a form with mistakes, adding one,
 // the values to paste into WeChat with copy buttons, Test; at 1280×800 in Chinese and 390×844 in English, with
-// axe-core finding nothing serious or critical.
+// axe-core finding nothing serious or critical (in the dark theme too).
 import t from 'tap'
 import { type Browser, type Page } from 'playwright-core'
 import { within } from '@kefu/service/testing'
@@ -15,8 +15,8 @@ for (let i = 0; i < 25; i++) await sys.console.app.miniPrograms.save({ appid: `w
 const NEW = { appid: 'wx0f1e2d3c4b5a6978', token: 'BrowserToken2468', secret: 'aabbccddeeff00112233445566778899' }
 const scriptErrors: string[] = []
 
-async function ownerPage (browser: Browser, viewport: { width: number, height: number }, locale: string): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale })
+async function ownerPage (browser: Browser, viewport: { width: number, height: number }, locale: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale, colorScheme })
   const page = await context.newPage()
   page.on('pageerror', (err) => scriptErrors.push(err.message))
   await signInAtA(page, sys, 'olivia')
@@ -102,5 +102,23 @@ t.test('390×844, English: the page fits the phone and is accessible', async (t)
   await checkAccessible(t, page, 'the list on a phone')
   await page.locator('#mp-add').click()
   await checkAccessible(t, page, 'the form on a phone')
+  t.same(scriptErrors, [])
+})
+
+t.test('1280×800, dark: mistakes and the values to paste are readable (axe-core)', async (t) => {
+  const browser = await launchChromium(t, sys)
+  const page = await ownerPage(browser, { width: 1280, height: 800 }, 'en-US', 'dark')
+  await checkAccessible(t, page, 'the list, dark')
+  await page.locator('#mp-add').click()
+  await page.locator('#mp-appid').fill('wx123')
+  await page.locator('#mp-token').fill('x')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.locator('.mp-errors li').first().waitFor()
+  await checkAccessible(t, page, 'the form with its mistakes, dark')
+  await page.locator('#mp-appid').fill('wx0f1e2d3c4b5a6979')
+  await page.locator('#mp-token').fill('DarkToken13579')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.locator('.mp-push .hint').waitFor()
+  await checkAccessible(t, page, 'the values to paste into WeChat, dark')
   t.same(scriptErrors, [])
 })

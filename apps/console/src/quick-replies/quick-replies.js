@@ -45,7 +45,7 @@ export function attachPicker (textarea, appIdOf, valuesOf = () => ({})) {
   }
   function draw () {
     box.replaceChildren(...(items.length === 0
-      ? [el('li', { class: 'qr-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: T.noQuickReplies })]
+      ? [el('li', { class: 'qr-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: T.empty.quickReplies })]
       : items.map((r, i) => el('li', {
         role: 'option', id: 'qr-' + i, 'aria-selected': String(i === active), 'data-shortcut': r.shortcut,
         onmousedown: (e) => { e.preventDefault(); choose(i) }

@@ -70,7 +70,7 @@ async function run (fresh) {
   try {
     const body = await api('/api/search?' + params, { person: true })
     for (const item of body.results) results.append(resultNode(item))
-    if (fresh && body.results.length === 0) results.append(el('li', { class: 'empty', text: S.none }))
+    if (fresh && body.results.length === 0) results.append(el('li', { class: 'empty', text: T.empty.search }))
     next = body.next
     more.hidden = next === null
   } catch (err) {

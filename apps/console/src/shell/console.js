@@ -8,7 +8,7 @@ import * as composer from '../conversations/composer.js'
 import * as customer from '../customer/customer-panel.js'
 import { openManager } from '../quick-replies/quick-replies.js'
 import { customerAvatar, customerName, initialsAvatar } from '../customer/identity.js'
-import { decorate } from './icons.js'
+import { decorate, withIcon } from './icons.js'
 import { loadTeamZone, zoneNote } from '../team/time-zone.js'
 import { convKey, convPath, el, fmtTime } from '../common/dom.js'
 import { T, lang } from '../common/i18n.js'
@@ -39,12 +39,22 @@ const chat = el('main', { class: 'chat' },
 const placeholder = el('main', { class: 'chat' }, el('div', { class: 'placeholder', text: T.pick }))
 const layout = el('div', { class: 'layout' }, list.listBox, placeholder)
 const miniProgramsLink = el('a', { href: '/mini-programs', id: 'open-mini-programs', text: T.miniPrograms, hidden: true })
+const accountLink = el('a', { href: root.dataset.authUrl + '/', id: 'open-account', text: T.account })
 root.append(
-  el('header', { class: 'top' }, el('h1', { text: 'kefu · ' + T.title }), status, search.button, presence.presence, notifications.settings, mentions.menu, adminButton, search.reportsLink, miniProgramsLink,
+  el('header', { class: 'top' }, el('h1', {}, 'kefu', el('span', { class: 'title-rest', text: ' · ' + T.title })), status, search.button, presence.presence, notifications.settings, mentions.menu, adminButton, search.reportsLink, miniProgramsLink,
     zoneNote,
-    el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), T.signedIn + state.me.username),
-    el('a', { href: root.dataset.authUrl + '/', text: T.account })),
+    el('span', { id: 'agent' }, initialsAvatar(state.me.username, state.me.username, 'small'), el('span', { class: 'label', text: T.signedIn + state.me.username })),
+    accountLink),
   layout, mentions.toasts)
+// Each header control: its icon, and its words in a .label that console.css keeps for screen readers where room is short.
+for (const [control, name, secondary] of [[search.button, 'search'], [presence.presence.querySelector('summary'), 'users'], [notifications.settings.querySelector('summary'), 'bell'],
+  [mentions.menu.querySelector('summary'), 'at-sign'], [adminButton, 'settings', true], [search.reportsLink, 'chart-column', true], [miniProgramsLink, 'layout-grid', true], [accountLink, 'circle-user', true]]) {
+  const words = [...control.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== '')
+  words.replaceWith(el('span', { class: 'label', text: words.textContent.trim() }))
+  control.title = words.textContent.trim()
+  if (secondary) control.classList.add('secondary')
+  withIcon(control, name)
+}
 for (const tree of [root, chat, customer.panel]) decorate(tree)
 
 // Escape closes what is open, the innermost first (pickers, the image preview, toasts and dialogs see to their own

@@ -279,6 +279,135 @@ t.test('an empty Colleagues menu says why', async (t) => {
   t.ok(await page.locator('#colleagues').isVisible())
 })
 
+/** WCAG's contrast ratio of two computed CSS colors (rgb() or rgba(), alpha ignored). */
+function contrast (a: string, b: string): number {
+  const lum = (css: string): number => {
+    const [r, g, bl] = css.match(/[0-9.]+/g)!.slice(0, 3).map((v) => Number(v) / 255).map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4) as [number, number, number]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+  }
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number]
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+/** The header's height, and its controls as Tab reaches them (id or words) beside those shown, each with its name. */
+const headerState = (page: Page): Promise<{ height: number, shown: Array<{ key: string, name: string, width: number }> }> => page.evaluate(() => {
+  const header = document.querySelector('header.top')!
+  const shown = [...header.querySelectorAll<HTMLElement>('button, a[href], select, summary')].filter((c) => c.getClientRects().length > 0)
+    .map((c) => ({ key: c.id !== '' ? c.id : c.textContent!.trim(), name: (c.getAttribute('aria-label') ?? c.textContent ?? '').trim(), width: c.getBoundingClientRect().width }))
+  return { height: header.getBoundingClientRect().height, shown }
+})
+
+t.test('the header: one row at 1280×800, two at most at 390×844, in English and Chinese; every control still reachable and named', async (t) => {
+  await addAgent(sys, 'alice', [SAFE], { role: 'admin', owner: true })
+  for (const locale of ['en-US', 'zh-CN']) {
+    for (const [width, height, most] of [[1280, 800, 64], [390, 844, 100]] as const) {
+      const { page } = await consoleOf(t, { locale, width, height })
+      await page.waitForSelector('#open-mini-programs:not([hidden])')
+      const { height: tall, shown } = await headerState(page)
+      t.ok(tall <= most, `${locale} ${width}: the header is ${tall} px tall (at most ${most})`)
+      t.equal(shown.length, 9, `${locale} ${width}: search, status, colleagues, notifications, mentions, admin, reports, mini programs, account`)
+      t.same(shown.filter((c) => c.name === '' || c.width < 24), [], 'each has a name and room to be clicked')
+      await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur() })
+      const reached: string[] = []
+      for (let i = 0; i < 12; i++) {
+        await page.keyboard.press('Tab')
+        const key = await page.evaluate(() => { const a = document.activeElement as HTMLElement; return a.closest('header.top') === null ? null : (a.id !== '' ? a.id : a.textContent!.trim()) })
+        if (key === null) break
+        reached.push(key)
+      }
+      t.same(reached, shown.map((c) => c.key), 'Tab reaches each of them, in order')
+      const names = locale === 'en-US' ? ['Search', 'Admin'] : ['搜索', '管理']
+      for (const name of names) t.ok(await page.locator('header.top').getByRole('button', { name, exact: true }).isVisible(), `the button “${name}”`)
+      t.ok(await page.locator('header.top').getByRole('link', { name: locale === 'en-US' ? 'Reports' : '报表', exact: true }).isVisible(), 'the reports link')
+      t.equal(await page.getByRole('heading', { level: 1 }).textContent(), locale === 'en-US' ? 'kefu · Agent console' : 'kefu · 客服工作台', 'the title in full for screen readers')
+    }
+  }
+})
+
+t.test('one look for controls: a select, a field and a button agree on edge, corner and height; the focus ring shows (≥ 3:1), light and dark', async (t) => {
+  const USER = 'oLookUser000000000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '你好' })
+  for (const dark of [false, true]) {
+    const { page } = await consoleOf(t, { openid: USER, dark })
+    const looks = await page.evaluate(() => ['#open-search', '#availability', '#claim', '#status', '#snooze', '#customer-tags'].map((sel) => {
+      const c = document.querySelector(sel)!
+      const s = getComputedStyle(c)
+      return { sel, radius: s.borderTopLeftRadius, color: s.borderTopColor, width: s.borderTopWidth, height: Math.round(c.getBoundingClientRect().height) }
+    }))
+    const first = looks[0]!
+    for (const l of looks.slice(1)) t.same({ radius: l.radius, color: l.color, width: l.width, height: l.height }, { radius: first.radius, color: first.color, width: first.width, height: first.height }, `${l.sel} looks like #open-search (${dark ? 'dark' : 'light'})`)
+    t.ok(contrast(first.color, await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)) >= 3, 'a control’s edge stands out from the page (≥ 3:1)')
+
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur() })
+    await page.keyboard.press('Tab')
+    const ring = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement!)
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor, page: getComputedStyle(document.documentElement).backgroundColor }
+    })
+    t.equal(ring.style, 'solid')
+    t.ok(ring.width >= 2, 'at least 2 px')
+    const ratio = contrast(ring.color, ring.page)
+    t.ok(ratio >= 3, `the focus ring against the page: ${ratio.toFixed(2)}:1 (${dark ? 'dark' : 'light'})`)
+  }
+})
+
+t.test('empty states say what to do next: search without results, no mentions', async (t) => {
+  const { page } = await consoleOf(t, {})
+  await page.locator('#open-search').click()
+  await page.locator('#search-dialog input[type=search]').fill('无此内容qqq')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('.search-results .empty')
+  t.equal(await page.textContent('.search-results .empty'), '没有找到匹配的消息。换个关键词，或在「筛选」中放宽小程序、状态或日期。')
+  const { page: en } = await consoleOf(t, { locale: 'en-US' })
+  await en.locator('#mentions-summary').click()
+  t.equal(await en.locator('#mention-list').textContent(), 'Nobody has mentioned you in a note yet. When a colleague types @ and your name in an internal note, it shows here.')
+})
+
+/** Whether the page scrolls sideways, and the elements in an open dialog that stick out of the viewport. */
+const sideways = (page: Page): Promise<{ scroll: number, client: number, outside: string[] }> => page.evaluate(() => {
+  const outside = [...document.querySelectorAll('dialog[open] *, body.panel-open .customer-panel *, details.menu[open] > .menu-body')].filter((e) => {
+    const r = e.getBoundingClientRect()
+    return r.width > 0 && (r.right > innerWidth + 1 || r.left < -1)
+  }).map((e) => e.tagName.toLowerCase() + (e.id !== '' ? '#' + e.id : '') + '.' + [...e.classList].join('.'))
+  return { scroll: document.scrollingElement!.scrollWidth, client: document.scrollingElement!.clientWidth, outside }
+})
+
+t.test('nothing scrolls sideways at 390×844: the list, the header’s menus, a conversation, the customer panel, search results, administration', async (t) => {
+  await addAgent(sys, 'alice', [SAFE], { role: 'admin', owner: true })
+  const USER = 'oNarrowUser0000000000000001'
+  await sys.push(SAFE, 'text', { from: USER, content: '窄屏检查 ' + 'https://example.com/a/very/long/address/without/any/space/in/it/'.repeat(3) })
+  await sys.worker.app.history.catchUp()
+  const { page } = await consoleOf(t, { width: 390, height: 844, locale: 'en-US' })
+  const check = async (view: string): Promise<void> => {
+    const s = await sideways(page)
+    t.ok(s.scroll <= s.client, `${view}: the page is ${s.scroll} px wide in ${s.client}`)
+    t.same(s.outside, [], `${view}: nothing outside the viewport`)
+  }
+  await page.waitForSelector(`[data-conversation="${SAFE}/${USER}"]`)
+  await check('the list')
+  for (const menu of await page.locator('header details.menu > summary').all()) {
+    await menu.click()
+    await check(`the menu ${await menu.getAttribute('title')}`)
+    await menu.click()
+  }
+  await page.locator(`[data-conversation="${SAFE}/${USER}"]`).click()
+  await page.waitForSelector('.timeline .msg')
+  await check('a conversation')
+  await page.locator('#toggle-customer').click()
+  await page.waitForFunction(() => document.body.classList.contains('panel-open'))
+  await check('the customer panel')
+  await page.keyboard.press('Escape')
+  await page.locator('#open-search').click()
+  await page.locator('#search-dialog input[type=search]').fill('窄屏检查')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('.search-hit')
+  await check('search results')
+  await page.locator('#search-dialog form[method=dialog] button').click()
+  await page.locator('#open-admin').click()
+  await page.waitForSelector('#admin-dialog[open] table')
+  await check('administration')
+})
+
 t.test('no script errors', async (t) => {
   t.same(scriptErrors, [])
 })

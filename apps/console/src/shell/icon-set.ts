@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
  * one small browser module, /assets/icons/lucide.js (`export default { name: '<svg inner markup>' }`), so the page
  * needs no CDN and no build step. A new icon is one more name here.
  */
-export const ICON_NAMES = ['send', 'image', 'search', 'check', 'user-plus', 'menu', 'x', 'settings', 'chart-column', 'user', 'moon', 'sun'] as const
+export const ICON_NAMES = ['send', 'image', 'search', 'check', 'user-plus', 'menu', 'x', 'settings', 'chart-column', 'user', 'moon', 'sun', 'users', 'bell', 'at-sign', 'layout-grid', 'circle-user'] as const
 
 const require = createRequire(import.meta.url)
 

@@ -1,5 +1,8 @@
 // The mini_program table's rows as the registry reads and writes them: the columns, which of them are sealed (and the
 // context each is sealed under), the options column, and the canonical JSON an import compares WECHAT_APPS with.
+/** Who changed a row imported from WECHAT_APPS. */
+export const CONFIGURATION = 'configuration'
+
 export const SEALED = ['token', 'encodingAESKey', 'previousEncodingAESKey', 'secret', 'profileSecret'] as const
 export type SealedField = typeof SEALED[number]
 export const COLUMN: Record<SealedField, string> = {

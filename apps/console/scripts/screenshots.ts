@@ -12,7 +12,7 @@ const teardowns: Array<() => unknown> = []
 const t = { teardown: (fn: () => unknown) => { teardowns.push(fn) } }
 
 try {
-  const sys = await startConsoleSystem(t, { label: 'console_screenshots', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', console: { teamwork: { autoAssignSweepMs: 0 } } })
+  const sys = await startConsoleSystem(t, { label: 'console_screenshots', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', worker: { autoAssignSweepMs: 0 } })
   const SAFE = APPS[0]!.appid
   await addAgent(sys, 'alice', APPS.map((a) => a.appid), { role: 'admin', owner: true, availability: 'online' })
   await addAgent(sys, 'bob', [SAFE], { availability: 'online' })
@@ -31,6 +31,10 @@ try {
   await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_demo_li_0123456789/claim`)
   await alice.api(sys, 'POST', `/api/conversations/${SAFE}/o_demo_li_0123456789/messages`, { type: 'text', text: '您好，我来帮您查一下，请稍等。' })
   await alice.api(sys, 'PATCH', `/api/conversations/${SAFE}/o_demo_li_0123456789/customer`, { tags: ['老客户', '物流'], note: '喜欢电话联系' })
+  const bob = new Agent()
+  await bob.signIn(sys, 'bob')
+  await bob.api(sys, 'POST', `/api/conversations/${SAFE}/o_demo_wang_987654321/notes`, { text: '@alice 这位客户要退货，麻烦看一下' })
+  await alice.api(sys, 'POST', '/api/quick-replies', { scope: 'shared', appId: SAFE, shortcut: 'wait', text: '{{customer.name}}您好，我是{{agent.name}}，马上为您查询。' })
   await sys.worker.app.history.catchUp()
 
   const browser = await chromium.launch({
@@ -59,6 +63,27 @@ try {
       await ready(page)
       await page.click('#open-admin')
       await page.waitForSelector('dialog[open]')
+    }],
+    ['quick-reply', async (page) => {
+      await page.goto(sys.console.url + `/?c=${SAFE}/o_demo_li_0123456789`)
+      await ready(page)
+      await page.focus('#reply-text')
+      await page.keyboard.type('/')
+      await page.waitForSelector('#qr-picker li[data-shortcut]')
+    }],
+    ['palette', async (page) => {
+      await page.goto(sys.console.url + '/')
+      await ready(page)
+      await page.keyboard.press('Control+k')
+      await page.waitForSelector('#palette[open]')
+      await page.keyboard.type('王')
+      await page.waitForSelector('#palette-options [role=option]')
+    }],
+    ['mentions', async (page) => {
+      await page.goto(sys.console.url + '/')
+      await ready(page)
+      await page.click('#mentions-summary')
+      await page.waitForSelector('#mention-list li.mention')
     }],
     ['reports', async (page) => { await page.goto(sys.console.url + '/reports'); await page.waitForSelector('h1') }],
     ['mini-programs', async (page) => { await page.goto(sys.console.url + '/mini-programs'); await page.waitForSelector('h1') }]

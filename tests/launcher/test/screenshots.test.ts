@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from './helper.js'
 
-const VIEWS = ['conversations', 'conversation', 'search', 'admin', 'reports', 'mini-programs']
+const VIEWS = ['conversations', 'conversation', 'quick-reply', 'palette', 'mentions', 'search', 'admin', 'reports', 'mini-programs']
 const SIZES: Array<[number, number]> = [[1280, 800], [390, 844]]
 
 t.test('each view at 1280×800 and 390×844, light and dark: a PNG of that size, under 200 KB, linked', async (t) => {

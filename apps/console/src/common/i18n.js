@@ -4,7 +4,7 @@ export const lang = document.documentElement.lang === 'en' ? 'en' : 'zh-CN'
 const zh = {
   title: '客服工作台', miniPrograms: '小程序管理', signedIn: '客服：', account: '账户', live: '实时连接', offline: '连接中断，正在重连…', ended: '登录已结束',
   replaced: '实时更新已转到较新的标签页，此页已暂停（刷新可恢复）',
-  allApps: '全部小程序', noConversations: '这里还没有会话。', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
+  allApps: '全部小程序', noApps: '你还没有被分配任何小程序，请联系管理员（pnpm --filter @kefu/console agent:add）。',
   pick: '从左侧选择一个会话', back: '返回', image: '[图片]', card: '[小程序卡片]', link: '[链接]', entered: '进入客服会话，来源：', enteredNoSource: '进入客服会话',
   event: '事件：', other: '消息类型：', send: '发送', sending: '发送中…', sent: '已发送', failed: '发送失败', placeholder: '输入回复，Enter 发送，Shift+Enter 换行，/ 搜索快捷回复',
   notePlaceholder: '内部备注（仅客服可见，不会发给客户），@ 提及同事，Enter 保存', uploadImage: '发送图片', more: '链接 / 小程序卡片', linkTitle: '标题', linkDesc: '描述', linkUrl: '链接地址', thumbUrl: '缩略图地址', sendLink: '发送链接',
@@ -29,7 +29,7 @@ const zh = {
   notifications: '通知', notifyDesktop: '后台时弹出浏览器通知', notifySound: '新消息提示音', notifyDenied: '浏览器已阻止通知，请在浏览器设置中允许。',
   newMessage: (who) => `新消息 · ${who}`, close: '关闭', save: '保存', saved: '已保存', delete: '删除', edit: '编辑', cancel: '取消', add: '添加',
   // quick replies
-  quickReplies: '快捷回复', manageQuickReplies: '管理快捷回复', shortcut: '快捷词', text: '内容', shared: '共享', personal: '我的', noQuickReplies: '没有匹配的快捷回复',
+  quickReplies: '快捷回复', manageQuickReplies: '管理快捷回复', shortcut: '快捷词', text: '内容', shared: '共享', personal: '我的',
   sharedOf: (app) => `共享（${app}）`, adminOnlyShared: '共享快捷回复由管理员维护。',
   quickReplyVariables: (list) => `可用变量（插入时填入）：${list}`, fillVariable: (v) => `请先替换 ${v} 再发送。`,
   // customer panel
@@ -55,7 +55,7 @@ const zh = {
   // search, kept media, reports (issue 11)
   history: {
     search: '搜索', title: '搜索消息', placeholder: '搜索消息内容，如 退款、订单号', filters: '筛选', tag: '标签', status: '状态', assignee: '负责人',
-    from: '从', to: '到', results: '搜索结果', none: '没有找到匹配的消息。', more: '更多结果', agent: '客服', reports: '报表',
+    from: '从', to: '到', results: '搜索结果', more: '更多结果', agent: '客服', reports: '报表',
     mediaPending: '图片正在保存…', mediaFailed: (why) => `图片未能保存：${why}`
   },
   // subscribe messages (issue 12)
@@ -69,7 +69,7 @@ const zh = {
   },
   // @mentions in notes (issue 23)
   mentions: {
-    title: '提及', unread: (n) => `${n} 条未读`, none: '还没有人在备注中提及你。', unreadItem: '未读：',
+    title: '提及', unread: (n) => `${n} 条未读`, unreadItem: '未读：',
     item: (by, who) => `${by} 在「${who}」的备注中提及了你`, open: '打开', dismiss: '关闭',
     pickerLabel: '提及同事', noColleague: '没有匹配的同事', colleaguesFound: (n) => `${n} 位同事可提及`,
     markAllRead: '全部标为已读'
@@ -105,7 +105,7 @@ const count = (n, one, many) => `${n} ${new Intl.PluralRules('en').select(n) ===
 const en = {
   title: 'Agent console', miniPrograms: 'Mini programs', signedIn: 'Agent: ', account: 'Account', live: 'Live', offline: 'Disconnected, reconnecting…', ended: 'Signed out',
   replaced: 'Live updates moved to a newer tab; paused here (reload to resume)',
-  allApps: 'All mini programs', noConversations: 'No conversations here yet.', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
+  allApps: 'All mini programs', noApps: 'No mini program is assigned to you yet; ask an administrator (pnpm --filter @kefu/console agent:add).',
   pick: 'Pick a conversation on the left', back: 'Back', image: '[image]', card: '[mini program card]', link: '[link]', entered: 'Entered the chat from: ', enteredNoSource: 'Entered the chat',
   event: 'Event: ', other: 'Message type: ', send: 'Send', sending: 'Sending…', sent: 'Sent', failed: 'Not delivered', placeholder: 'Type a reply; Enter sends, Shift+Enter for a new line, / for quick replies',
   notePlaceholder: 'Internal note (agents only, never sent to the customer); @ mentions a colleague, Enter saves', uploadImage: 'Send an image', more: 'Link / mini program card', linkTitle: 'Title', linkDesc: 'Description', linkUrl: 'URL', thumbUrl: 'Thumbnail URL', sendLink: 'Send link',
@@ -125,7 +125,7 @@ const en = {
   availability: 'My status', availabilityOf: { online: 'Online', away: 'Away', offline: 'Offline' }, colleagues: 'Colleagues', noColleagues: 'No other agent serves your mini programs yet; an administrator adds them under Admin.',
   notifications: 'Notifications', notifyDesktop: 'Browser notification while in the background', notifySound: 'Sound on new messages', notifyDenied: 'The browser blocks notifications; allow them in its settings.',
   newMessage: (who) => `New message · ${who}`, close: 'Close', save: 'Save', saved: 'Saved', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', add: 'Add',
-  quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine', noQuickReplies: 'No matching quick reply',
+  quickReplies: 'Quick replies', manageQuickReplies: 'Manage quick replies', shortcut: 'Shortcut', text: 'Text', shared: 'Shared', personal: 'Mine',
   sharedOf: (app) => `Shared (${app})`, adminOnlyShared: 'Administrators manage the shared quick replies.',
   quickReplyVariables: (list) => `Variables, filled in when inserted: ${list}`, fillVariable: (v) => `Replace ${v} before sending.`,
   customer: 'Customer', openid: 'OpenID', miniProgram: 'Mini program', firstContact: 'First contact', lastEntry: 'Last entry scene', noEntry: 'none', messageCount: 'Messages',
@@ -148,7 +148,7 @@ const en = {
   },
   history: {
     search: 'Search', title: 'Search messages', placeholder: 'Search what was said, e.g. refund, an order number', filters: 'Filters', tag: 'Tag', status: 'Status', assignee: 'Assignee',
-    from: 'From', to: 'To', results: 'Results', none: 'No message matches.', more: 'More results', agent: 'Agent', reports: 'Reports',
+    from: 'From', to: 'To', results: 'Results', more: 'More results', agent: 'Agent', reports: 'Reports',
     mediaPending: 'Saving the picture…', mediaFailed: (why) => `The picture could not be kept: ${why}`
   },
   subscribe: {
@@ -160,7 +160,7 @@ const en = {
     delivered: (title) => `“${title}” was delivered`, notDelivered: (title, why) => `“${title}” was not delivered (${why})`
   },
   mentions: {
-    title: 'Mentions', unread: (n) => `${n} unread`, none: 'Nobody has mentioned you in a note yet.', unreadItem: 'Unread: ',
+    title: 'Mentions', unread: (n) => `${n} unread`, unreadItem: 'Unread: ',
     item: (by, who) => `${by} mentioned you in a note on ${who}`, open: 'Open', dismiss: 'Dismiss',
     pickerLabel: 'Mention a colleague', noColleague: 'No colleague matches', colleaguesFound: (n) => `${count(n, 'colleague', 'colleagues')} to mention`,
     markAllRead: 'Mark all read'

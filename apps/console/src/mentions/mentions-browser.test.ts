@@ -109,6 +109,7 @@ t.test('alice mentions bob from the picker; bob is told live, opens it, and land
   const link = b.locator('#mention-list li.mention-unread a')
   await link.waitFor()
   t.match(await link.textContent(), /Unread: alice mentioned you in a note on Wang Fang/)
+  t.same(await link.evaluate((a) => { const s = getComputedStyle(a); return [s.display, s.borderTopWidth] }), ['grid', '0px'], 'an entry of the list, not styled as one of the header’s buttons')
   await checkAccessible(t, b, 'the list of mentions')
   await b.screenshot({ path: ARTIFACTS + 'mentions-list-bob-1280.png' })
   await b.keyboard.press('Tab')

@@ -49,7 +49,7 @@ export function attachPicker (textarea, appIdOf, valuesOf = () => ({})) {
       : items.map((r, i) => el('li', {
         role: 'option', id: 'qr-' + i, 'aria-selected': String(i === active), 'data-shortcut': r.shortcut,
         onmousedown: (e) => { e.preventDefault(); choose(i) }
-      }, el('strong', { text: '/' + r.shortcut }), el('span', { text: r.text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
+      }, el('strong', { text: '/' + r.shortcut }), el('span', { text: fillVariables(r.text, valuesOf()).text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
     box.hidden = false
     if (items.length > 0) textarea.setAttribute('aria-activedescendant', 'qr-' + active)
   }

@@ -109,13 +109,18 @@ export class LiveReload {
   }
 
   async #run (appid: string | undefined): Promise<void> {
+    // Until a full read succeeds, the next check reads every row: a load that failed half way (the database went
+    // away) must not leave memory stale behind a fingerprint that says it is current.
+    this.#fingerprint = undefined
     if (appid === undefined) {
       // Read before the rows: a write between the two makes the next check read every row again, never miss it.
-      this.#fingerprint = await this.#readFingerprint()
+      const fingerprint = await this.#readFingerprint()
       this.#counts.fullLoads++
+      await this.#load(undefined)
+      this.#fingerprint = fingerprint
+    } else {
+      await this.#load(appid)
     }
-    await this.#load(appid)
-    if (appid !== undefined) this.#fingerprint = undefined
     for (const listener of this.#listeners) listener(appid)
   }
 }

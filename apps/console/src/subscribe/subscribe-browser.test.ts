@@ -3,7 +3,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { type Page } from 'playwright-core'
 import { ORDER_TEMPLATE, appsWithTemplates, startConsoleSystem } from '../../test/helper.js'
-import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
+import { checkAccessible, launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -67,6 +67,7 @@ t.test('the window has closed: the page says so, offers what the customer accept
   await page.keyboard.press('Enter')
   await page.waitForFunction(() => /商品名称 \(thing2\)：最多 20 个字符/.test(document.querySelector('#subscribe-error')?.textContent ?? ''))
   t.equal(sys.fake.subscribeMessages().length, 0, 'refused before WeChat was called')
+  await checkAccessible(t, page, 'the subscribe form with a refused field at 1280×800')
 
   await page.fill('#subscribe-thing2', '机械键盘 87 键')
   await page.focus('#subscribe-query')
@@ -101,6 +102,7 @@ t.test('the window has closed: the page says so, offers what the customer accept
   await page.waitForSelector('.msg.out[data-status=failed]', { timeout: 5000 })
   t.match(await page.textContent('#subscribe-error'), /\[43101\] 用户未订阅该模板/)
   await page.setViewportSize({ width: 390, height: 844 })
+  await checkAccessible(t, page, 'the subscribe form after WeChat refused, at 390×844')
   await page.screenshot({ path: ARTIFACTS + 'console-subscribe-failed-390.png', fullPage: true })
   t.same(errors, [], 'no script errors')
 })

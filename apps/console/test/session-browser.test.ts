@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BrowserContext, type Page } from 'playwright-core'
 import { APPS, PASSWORD, startConsoleSystem } from './helper.js'
-import { launchChromium, signInAtA } from './chromium.js'
+import { checkAccessible, launchChromium, signInAtA } from './chromium.js'
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -168,6 +168,7 @@ t.test('a console left open with live pushes and no clicks: a warning, then both
   t.match(await notice.textContent(), /登录已结束/)
   t.equal(await consolePage.evaluate(() => document.activeElement?.id), 'kefu-session-sign-in', 'the sign-in link has the focus')
   await consolePage.screenshot({ path: ARTIFACTS + 'session-ended-1280.png' })
+  await checkAccessible(t, consolePage, 'the console once the session ended')
 
   // Sign in again from the notice, with the keyboard: back to the same conversation.
   await consolePage.keyboard.press('Enter')

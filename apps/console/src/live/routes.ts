@@ -34,6 +34,20 @@ export const DEFAULT_STREAM_LIMITS: LiveStreamLimits = { perAgent: 5, maxBuffere
 export const STREAMS_CHANNEL = 'kefu:console:streams'
 
 /**
+ * An event's data as JSON, made once per process however many streams it goes to (a team of 50 had it serialized 50
+ * times): keyed by the object the live updates hand every stream alike.
+ */
+const serialized = new WeakMap<object, string>()
+function jsonOf (key: object, data: () => unknown): string {
+  let json = serialized.get(key)
+  if (json === undefined) {
+    json = JSON.stringify(data())
+    serialized.set(key, json)
+  }
+  return json
+}
+
+/**
  * GET /api/events — Server-Sent Events: each stored push of the agent's mini programs (`event: message`, `id:` its
  * customer_message id, with its conversation's state), every reply status change (`event: outbound`), every change
  * colleagues make to a conversation (`event: conversation`: assignment, status, snooze, notes, tags), colleagues'
@@ -140,9 +154,10 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       end()
       res.destroy()
     }
-    const send = (event: string, data: unknown, id?: string): void => {
-      write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    const sendJson = (event: string, json: string, id?: string): void => {
+      write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${json}\n\n`)
     }
+    const send = (event: string, data: unknown, id?: string): void => { sendJson(event, JSON.stringify(data), id) }
     write('retry: 2000\n\n')
 
     // Live updates that arrive while catching up wait in order behind it.
@@ -157,15 +172,15 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const onMessages = (list: LiveMessage[]): void => {
       const mine = list.filter((m) => apps.has(m.item.appId))
       if (mine.length > 0) {
-        later(() => { for (const m of mine) if (!replayed.has(m.item.id)) send('message', { ...m.item, conversation: m.conversation }, m.item.id) })
+        later(() => { for (const m of mine) if (!replayed.has(m.item.id)) sendJson('message', jsonOf(m, () => ({ ...m.item, conversation: m.conversation })), m.item.id) })
       }
     }
     const onOutbound = (items: TimelineItem[]): void => {
       const mine = items.filter((item) => apps.has(item.appId))
-      if (mine.length > 0) later(() => { for (const item of mine) send('outbound', item) })
+      if (mine.length > 0) later(() => { for (const item of mine) sendJson('outbound', jsonOf(item, () => item)) })
     }
     const onConversation = (change: ConversationChange): void => {
-      if (apps.has(change.conversation.appId)) later(() => { send('conversation', change) })
+      if (apps.has(change.conversation.appId)) later(() => { sendJson('conversation', jsonOf(change, () => change)) })
     }
     const onAgent = (change: AgentChange): void => {
       const shared = change.apps.filter((a) => apps.has(a))

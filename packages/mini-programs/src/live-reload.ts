@@ -1,7 +1,7 @@
 // How every instance's copy of the mini_program table stays current: a change announced on the event bus reloads that
 // row, and a check every reloadIntervalMs reads every row again when the table's fingerprint moved. One load at a time.
 import type { EventBus } from '@kefu/service'
-import type { RegistryLog } from './registry.js'
+import type { RegistryLog } from './program.js'
 
 export interface LiveReloadOptions {
   bus: EventBus

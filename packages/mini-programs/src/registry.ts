@@ -7,51 +7,16 @@ import type { SecretBox } from '@kefu/secrets'
 import { createPushCrypto, parseWechatApps, type EventBus, type WechatAppConfig } from '@kefu/service'
 import type { PushCrypto } from '@kefu/wechat-crypto'
 import { LiveReload } from './live-reload.js'
+import type { MiniProgram, MiniProgramEntry, MiniProgramInput, MiniProgramOptions, MiniProgramSource, RegistryLog } from './program.js'
 import { CONFIGURATION, type Row } from './rows.js'
 import { MiniProgramTable } from './table.js'
 
 export { CONFIGURATION, secretContext } from './rows.js'
+export type { MessageFormat, MiniProgram, MiniProgramEntry, MiniProgramInput, MiniProgramOptions, MiniProgramSource, RegistryLog } from './program.js'
 
 export const MINI_PROGRAMS_CHANNEL = 'kefu:mini-programs'
 /** Rows per INSERT when WECHAT_APPS is imported (14 parameters each: PostgreSQL takes 65,535 a statement). */
 const IMPORT_BATCH = 1000
-
-/** component: authorized kefu's third-party platform (WECHAT_COMPONENT), served with the platform's token and key. */
-export type MiniProgramSource = 'configuration' | 'console' | 'component'
-export type MessageFormat = 'json' | 'xml'
-
-/** One mini program as kefu uses it: WECHAT_APPS's fields (secrets opened) and the table's own. */
-export interface MiniProgram extends WechatAppConfig {
-  name?: string
-  originalId?: string
-  messageFormat: MessageFormat
-  enabled: boolean
-  source: MiniProgramSource
-  /** head_img of WeChat's authorizer info (source component). */
-  pictureUrl?: string
-  changedBy?: string
-  changedAt: Date
-}
-
-/** What a push needs: the mini program and its crypto, made once per change. */
-export interface MiniProgramEntry {
-  program: MiniProgram
-  crypto: PushCrypto
-}
-
-export interface MiniProgramInput extends WechatAppConfig {
-  name?: string
-  originalId?: string
-  messageFormat?: MessageFormat
-  enabled?: boolean
-}
-
-/** What a mini program may do beyond receiving, editable for console and component rows alike. */
-export type MiniProgramOptions = Pick<WechatAppConfig, 'transferCustomerService' | 'profileUrl' | 'profileSecret' | 'subscribeTemplates'>
-
-export interface RegistryLog {
-  warn: (obj: object, msg: string) => void
-}
 
 export interface MiniProgramRegistryOptions {
   prisma: PrismaClient

@@ -3,7 +3,7 @@
 import { Prisma, type PrismaClient } from '@kefu/db'
 import type { SecretBox } from '@kefu/secrets'
 import type { WechatAppConfig } from '@kefu/service'
-import type { MiniProgram, MiniProgramInput, MiniProgramSource } from './registry.js'
+import type { MiniProgram, MiniProgramInput, MiniProgramSource } from './program.js'
 import { COLUMN, CONFIGURATION, canonical, sealedValue, secretContext, type Options, type Row, type SealedField } from './rows.js'
 
 /** Rows per SELECT when rows are read (see readRows). */

@@ -1,7 +1,7 @@
 // Reading WeChat's answers: a JSON object, its errcode, the exact 64-bit msgid of a subscribe send, stable_token's
 // token, an upload's media_id, and a media file read only up to the size allowed.
 import { WechatApiError } from './errors.js'
-import type { MediaFile } from './client.js'
+import type { MediaFile } from './types.js'
 import type { Answer, CallContext } from './exchange.js'
 
 function badResponse (ctx: CallContext, what: string): WechatApiError {

@@ -9,23 +9,14 @@ import {
 } from './messages.js'
 import { StableTokens } from './stable-tokens.js'
 import type { TokenStore } from './token-store.js'
+import type { ExternalTokens, MediaFile, TokenRefresh, WechatApiLogger, WechatApp } from './types.js'
+
+export type { ExternalTokens, MediaFile, TokenRefresh, WechatApiLogger, WechatApp } from './types.js'
 
 export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com'
 
 /** Codes meaning "this access token is no good": 40001 invalid or not the latest, 40014 invalid, 42001 expired. */
 export const TOKEN_REJECTED_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001])
-
-export interface WechatApp {
-  appid: string
-  /** AppSecret. An app without one is known but cannot be called for (e.g. one handed to WeChat's own tool). */
-  secret?: string
-}
-
-/** The part of a pino / Fastify logger the client uses. Nothing logged ever contains a token or a secret. */
-export interface WechatApiLogger {
-  info: (obj: object, msg: string) => void
-  warn: (obj: object, msg: string) => void
-}
 
 export interface WechatApiOptions {
   /** WeChat's API address (`WECHAT_API_BASE`), default https://api.weixin.qq.com. A path prefix is kept. */
@@ -52,25 +43,6 @@ export interface WechatApiOptions {
   onTokenRefresh?: (refresh: TokenRefresh) => void
   /** The mini programs whose tokens come from a third-party platform (they need no AppSecret here). */
   externalTokens?: ExternalTokens
-}
-
-export interface TokenRefresh { appid: string, forced: boolean, ok: boolean }
-
-/**
- * Access tokens that come from elsewhere than stable_token: a third-party platform's authorizer tokens
- * (`WechatComponentApi`). For an appid it `has`, the client takes its token from here, and asks `renewRejected`
- * once when WeChat rejects it (40001, 40014, 42001).
- */
-export interface ExternalTokens {
-  has: (appid: string) => boolean
-  token: (appid: string) => Promise<string>
-  renewRejected: (appid: string, rejected: string, errcode: number) => Promise<string>
-}
-
-export interface MediaFile {
-  /** As WeChat sent it, e.g. `image/jpeg`. */
-  contentType: string
-  body: Buffer
 }
 
 const SILENT: WechatApiLogger = { info () {}, warn () {} }

@@ -1,7 +1,7 @@
 // Access tokens from `cgi-bin/stable_token`, one mini program at a time: cached in the token store, renewed shortly
 // before they expire, and renewed when WeChat rejects one only if it is still the current one.
 import { readStableToken } from './answers.js'
-import type { TokenRefresh, WechatApiLogger, WechatApp } from './client.js'
+import type { TokenRefresh, WechatApiLogger, WechatApp } from './types.js'
 import { WechatApiError } from './errors.js'
 import { attempt, type Transport } from './exchange.js'
 import type { CachedToken, TokenStore } from './token-store.js'

@@ -2,7 +2,7 @@
 // the merchant's confirmation does: an authorization code, and the authorized event pushed.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import type { FakeOpenPlatform } from '../fake-open-platform.js'
+import type { FakeOpenPlatform } from './types.js'
 import { secret, type PlatformState } from './state.js'
 
 /** The merchant confirms the authorization of `appid` (the page, scanned by its administrator): an authorization code. */

@@ -2,7 +2,7 @@
 // api_query_auth, api_authorizer_token and api_get_authorizer_info, refusing as WeChat refuses.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { FakeComponentApi } from '../fake-open-platform.js'
+import type { FakeComponentApi } from './types.js'
 import { secret, type Authorization, type PlatformState } from './state.js'
 
 const ERRMSG: Record<number, string> = {

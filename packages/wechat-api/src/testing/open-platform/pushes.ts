@@ -3,7 +3,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { computeSignature, PushCrypto, stringifyFlatXml, type PushFieldObject } from '@kefu/wechat-crypto'
 import { RELEASE_TEST_MINI_PROGRAMS } from '../../component.js'
-import type { FakeOpenPlatform, PushResult } from '../fake-open-platform.js'
+import type { FakeOpenPlatform, PushResult } from './types.js'
 import { grantAuthorization } from './authorization-page.js'
 import { secret, type PlatformState } from './state.js'
 

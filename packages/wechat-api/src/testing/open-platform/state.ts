@@ -1,7 +1,7 @@
 // What the fake Open Platform remembers, shared by its component APIs, its authorization page and its pushes: the
 // tickets, tokens and codes it issued, the authorizations, the failures asked for, and every request it answered.
 import { RELEASE_TEST_MINI_PROGRAMS } from '../../component.js'
-import type { ComponentRequest, FakeAuthorizer, FakeComponent, FakeComponentApi, FakeOpenPlatformOptions } from '../fake-open-platform.js'
+import type { ComponentRequest, FakeAuthorizer, FakeComponent, FakeComponentApi, FakeOpenPlatformOptions } from './types.js'
 import type { FakeWechat } from '../fake-wechat.js'
 
 export interface Grant { appid: string, expiresAt: number, funcInfo: number[] }

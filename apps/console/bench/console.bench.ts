@@ -52,6 +52,9 @@ async function drain (sys: ConsoleSystem, agent: Agent, internalUrl: string): Pr
 try {
   const sys = await startConsoleSystem(t, { label: 'console_bench', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test' })
   const SAFE = APPS[0]!.appid
+  // The test system runs the worker in this process; in production it has its own (apps/worker), so here it would
+  // take the event loop the consoles are timed on (indexing each push for search, folding the reports): stopped.
+  await sys.worker.app.close()
   if (INSTANCES > 2 || (INSTANCES === 2 && process.env.REDIS_URL === undefined)) throw new Error('BENCH_INSTANCES is 1, or 2 with REDIS_URL (the instances share sessions and events through Redis)')
   const instances = [sys.console.internalUrl, ...(INSTANCES === 2 ? [(await sys.startConsole()).internalUrl] : [])]
 
@@ -87,6 +90,22 @@ try {
   })
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+  // When each bench message's live event reached the page (before the page drew it): splits the time into the
+  // servers' part and the page's.
+  const arrived = new Map<string, number>()
+  await page.exposeFunction('kefuArrived', (text: string) => { if (!arrived.has(text)) arrived.set(text, performance.now()) })
+  await page.addInitScript(() => {
+    const Native = window.EventSource
+    window.EventSource = class extends Native {
+      constructor (url: string | URL, init?: EventSourceInit) {
+        super(url, init)
+        this.addEventListener('message', (e) => {
+          const m = /bench-\d+/.exec((e as MessageEvent<string>).data)
+          if (m !== null) void (window as unknown as { kefuArrived: (s: string) => Promise<void> }).kefuArrived(m[0])
+        })
+      }
+    }
+  })
   await page.goto(sys.a.url + '/login')
   await page.fill('#username', 'alice')
   await page.fill('#password', PASSWORD)
@@ -135,6 +154,7 @@ try {
   const floor = stats(floors)
 
   const latencies: number[] = []
+  const serverParts: number[] = []
   const eventsBefore = streams.reduce((n, s) => n + s.events(), 0)
   const cpuBefore = process.cpuUsage()
   for (let i = 0; i < PUSHES; i++) {
@@ -147,9 +167,11 @@ try {
     const acked = performance.now()
     await visible
     latencies.push(Math.max(0, seen.get(text)! - acked))
+    if (arrived.has(text)) serverParts.push(Math.max(0, arrived.get(text)! - acked))
     waiters.delete(text)
   }
   const live = stats(latencies)
+  const serverPart = stats(serverParts.length > 0 ? serverParts : [NaN])
   const cpu = process.cpuUsage(cpuBefore)
   const pushEvents = streams.reduce((n, s) => n + s.events(), 0) - eventsBefore
 
@@ -158,7 +180,9 @@ try {
   await page.evaluate((key) => {
     let last = ''
     new MutationObserver(() => {
-      const meta = document.querySelector(`[data-conversation="${key}"] .conv-meta`)?.textContent ?? ''
+      // The assignee's badge: their initials and name ("AGagent00"), or 未分配.
+      const text = document.querySelector(`[data-conversation="${key}"] .conv-meta`)?.textContent ?? ''
+      const meta = text.includes('agent00') ? 'agent00' : text.includes('未分配') ? '未分配' : text
       if (meta !== last) {
         last = meta
         void (window as unknown as { kefuSeen: (s: string) => Promise<void> }).kefuSeen('meta:' + meta)
@@ -217,6 +241,7 @@ try {
   console.log(`team: ${AGENTS} more agents online with a live stream each on ${instances.length} console instance${instances.length > 1 ? 's' : ''} (${delivered} events delivered to them), ${OPEN} open conversations, round robin capped at 20`)
   console.log(`floor of the measurement (a change in the page → heard by the bench), 50 times: median ${floor.median.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`)
   console.log(`push acknowledged → visible in the console (Chromium), ${PUSHES} pushes: median ${live.median.toFixed(1)} ms, p99 ${live.p99.toFixed(1)} ms, max ${live.max.toFixed(1)} ms (goal p99 ≤ ${GOAL_MS} ms) ${live.p99 <= GOAL_MS ? 'MET' : 'NOT MET'}`)
+  console.log(`  of which until the event reached the page (the servers' part): median ${serverPart.median.toFixed(1)} ms, p99 ${serverPart.p99.toFixed(1)} ms (${serverParts.length} events)`)
   console.log(`  CPU of this process (ingest, ${instances.length} console${instances.length > 1 ? 's' : ''}, the streams' readers) per event delivered while pushing: ${((cpu.user + cpu.system) / Math.max(1, pushEvents)).toFixed(1)} µs (${pushEvents} events)`)
   console.log(`colleague's claim/release answered → visible in the console (Chromium), ${CHANGES} changes: median ${changes.median.toFixed(1)} ms, p99 ${changes.p99.toFixed(1)} ms, max ${changes.max.toFixed(1)} ms (goal p99 ≤ ${GOAL_MS} ms) ${changes.p99 <= GOAL_MS ? 'MET' : 'NOT MET'}`)
   console.log(`conversation list, first page of 30, ${total} messages in the database: median ${list.median.toFixed(1)} ms, p99 ${list.p99.toFixed(1)} ms over 50 requests (goal ≤ 50 ms) ${list.p99 <= 50 ? 'MET' : 'NOT MET'}`)

@@ -2,7 +2,7 @@
 // assigned without a push, each once even with two workers sweeping at the same moment (AutoAssigner's advisory lock
 // per mini program), and each assignment is announced to the consoles on their changes channel.
 import t, { type Test } from 'tap'
-import { CHANGES_CHANNEL, type AssignedChange } from '@kefu/assignment'
+import { AutoAssigner, CHANGES_CHANNEL, type AssignedChange } from '@kefu/assignment'
 import type { PrismaClient } from '@kefu/db'
 import { createMemoryBus, type EventBus } from '@kefu/service'
 import { client, database, startWorker } from './helper.js'
@@ -63,4 +63,30 @@ t.test('two workers sweeping at once assign each conversation exactly once', { s
   t.equal(activities.length, openids.length)
   t.ok(activities.every((g) => g._count === 1), 'one assignment per conversation')
   t.equal(announced.length, openids.length, 'each announced once')
+})
+
+t.test('when no agent is under the cap, a push does not wait for the assignment lock: one read, no transaction', { skip: realOnly }, async (t) => {
+  const db = await database(t, 'assign_full')
+  const prisma = client(t, db)
+  const [openid] = await waiting(prisma, 1)
+  await prisma.conversation.create({ data: { appId: APP, openid: 'o_taken', lastMessageId: 1n, lastMessageAt: new Date(), lastInboundAt: new Date(), assignee: 'ada' } })
+  await prisma.conversation.create({ data: { appId: APP, openid: 'o_taken2', lastMessageId: 1n, lastMessageAt: new Date(), lastInboundAt: new Date(), assignee: 'bob' } })
+  // Another process holds the mini program's assignment lock meanwhile: a run that opened its transaction would wait.
+  const other = client(t, db)
+  let release!: () => void
+  let locked!: () => void
+  const isLocked = new Promise<void>((resolve) => { locked = resolve })
+  const holder = other.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(${'kefu.console.auto-assign:' + APP}))`
+    locked()
+    await new Promise<void>((resolve) => { release = resolve })
+  }, { timeout: 30_000 })
+  await isLocked
+  const assigner = new AutoAssigner(prisma, Date.now)
+  const blocked = new Promise<'blocked'>((resolve) => { setTimeout(() => resolve('blocked'), 3000).unref() })
+  t.same(await Promise.race([assigner.run(APP, 1, [openid!]), blocked]), [], 'at the cap (1 each): nothing, at once')
+  release()
+  await holder
+  const assigned = await assigner.run(APP, 2, [openid!])
+  t.same(assigned.map((a) => a.openid), [openid], 'under a cap of 2: assigned')
 })

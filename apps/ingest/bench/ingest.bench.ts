@@ -39,9 +39,13 @@ const run = generator.run
 /** Pushes already sent to each target (the targets keep their own databases, so they may reuse indices). */
 class Cursor { next = 0 }
 
+/** Seals the mini program's secrets in the bench's databases, as KEFU_SECRET_KEY does in production (required with DATABASE_URL). */
+const SECRET_KEY = `bench:${crypto.randomBytes(32).toString('base64url')}`
+
 function ingestEnv (db: TestDatabase, metrics: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     WECHAT_APPS: JSON.stringify([APP]),
+    KEFU_SECRET_KEY: SECRET_KEY,
     DATABASE_POOL_MAX: String(POOL),
     // The pushes are signed once, before the first target: a wide window keeps the last targets' pushes fresh.
     WECHAT_TIMESTAMP_WINDOW_S: '3600',

@@ -1,21 +1,13 @@
 // LiveReload alone, on the in-process bus: what a failed read leaves behind.
 import t from 'tap'
 import { createMemoryBus } from '@kefu/service'
+import { within } from '@kefu/service/testing'
 import { LiveReload } from '../src/live-reload.js'
-
-/** Resolves once `cond()` holds (checked every 5 ms), or fails after 5 s. */
-async function until (cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('not in time: ' + what)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 /** Three more periodic checks from now. */
 async function threeChecks (live: LiveReload): Promise<void> {
   const from = live.loadCounts.checks
-  await until(() => live.loadCounts.checks >= from + 3, 'three checks')
+  if (!await within(5000, () => live.loadCounts.checks >= from + 3)) throw new Error('not in time: three checks')
 }
 
 /** A LiveReload whose loads fail while `failing` is set, counting the full reads that succeeded. */
@@ -43,7 +35,7 @@ t.test('a full read that fails leaves the next check to read every row again, al
   await t.rejects(live.reload(), /connection terminated/)
   state.failing = false
   live.startChecks(20)
-  await until(() => state.fullReads === 2, 'read again by the check')
+  t.ok(await within(5000, () => state.fullReads === 2), 'read again by the check')
   await threeChecks(live)
   t.equal(state.fullReads, 2, 'read again by the check, once; not again while the fingerprint stays')
 })
@@ -56,7 +48,7 @@ t.test('a one-row reload that fails does the same', async (t) => {
   await t.rejects(live.reload('wx0000000000000001'), /connection terminated/)
   state.failing = false
   live.startChecks(20)
-  await until(() => state.fullReads === 2, 'read again by the check')
+  t.ok(await within(5000, () => state.fullReads === 2), 'read again by the check')
   await threeChecks(live)
   t.equal(state.fullReads, 2)
 })
@@ -70,7 +62,7 @@ t.test('checks read nothing more while the fingerprint stays, and every row when
   await threeChecks(live)
   t.equal(state.fullReads, 1)
   print = 'f2'
-  await until(() => state.fullReads === 2, 'read when the fingerprint moved')
+  t.ok(await within(5000, () => state.fullReads === 2), 'read when the fingerprint moved')
   await threeChecks(live)
   t.equal(state.fullReads, 2)
 })

@@ -44,12 +44,13 @@ export function attachPicker (textarea, appIdOf, valuesOf = () => ({})) {
     textarea.removeAttribute('aria-activedescendant')
   }
   function draw () {
+    const values = valuesOf()
     box.replaceChildren(...(items.length === 0
       ? [el('li', { class: 'qr-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: T.empty.quickReplies })]
       : items.map((r, i) => el('li', {
         role: 'option', id: 'qr-' + i, 'aria-selected': String(i === active), 'data-shortcut': r.shortcut,
         onmousedown: (e) => { e.preventDefault(); choose(i) }
-      }, el('strong', { text: '/' + r.shortcut }), el('span', { text: fillVariables(r.text, valuesOf()).text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
+      }, el('strong', { text: '/' + r.shortcut }), el('span', { text: fillVariables(r.text, values).text }), el('small', { text: r.scope === 'shared' ? T.shared : T.personal })))))
     box.hidden = false
     if (items.length > 0) textarea.setAttribute('aria-activedescendant', 'qr-' + active)
   }

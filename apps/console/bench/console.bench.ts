@@ -8,6 +8,7 @@
 // (goal ≤ 50 ms). Beside them: the floor of the measurement itself (a change made in the page until the bench hears of
 // it) and this process's CPU per event delivered (ingest, the consoles and the streams' readers share the process, so
 // the console's own share is at most that). Loopback only; bounded; uses DATABASE_URL / REDIS_URL when set.
+import { appendFileSync } from 'node:fs'
 import os from 'node:os'
 import { chromium } from 'playwright-core'
 import { APPS, Agent, PASSWORD, addAgent, startConsoleSystem, type ConsoleSystem } from '../test/helper.js'
@@ -245,6 +246,18 @@ try {
   console.log(`  CPU of this process (ingest, ${instances.length} console${instances.length > 1 ? 's' : ''}, the streams' readers) per event delivered while pushing: ${((cpu.user + cpu.system) / Math.max(1, pushEvents)).toFixed(1)} µs (${pushEvents} events)`)
   console.log(`colleague's claim/release answered → visible in the console (Chromium), ${CHANGES} changes: median ${changes.median.toFixed(1)} ms, p99 ${changes.p99.toFixed(1)} ms, max ${changes.max.toFixed(1)} ms (goal p99 ≤ ${GOAL_MS} ms) ${changes.p99 <= GOAL_MS ? 'MET' : 'NOT MET'}`)
   console.log(`conversation list, first page of 30, ${total} messages in the database: median ${list.median.toFixed(1)} ms, p99 ${list.p99.toFixed(1)} ms over 50 requests (goal ≤ 50 ms) ${list.p99 <= 50 ? 'MET' : 'NOT MET'}`)
+  // For `pnpm bench:runs console 5` (scripts/bench-runs.mjs): this run's figures, one JSON line.
+  if (process.env.BENCH_RESULTS !== undefined) {
+    appendFileSync(process.env.BENCH_RESULTS, JSON.stringify({
+      [`push → visible p99, ${AGENTS} agents (ms)`]: live.p99,
+      [`push → visible median, ${AGENTS} agents (ms)`]: live.median,
+      'of which the servers\' part, p99 (ms)': serverPart.p99,
+      [`claim / release → visible p99, ${AGENTS} agents (ms)`]: changes.p99,
+      'floor of the measurement, p99 (ms)': floor.p99,
+      'CPU per delivered event (µs)': (cpu.user + cpu.system) / Math.max(1, pushEvents),
+      'conversation list, first page, median (ms)': list.median
+    }) + '\n')
+  }
 } finally {
   for (const fn of teardowns.reverse()) await fn()
 }

@@ -6,6 +6,7 @@
 // 250 ms), checks both give the same report, times a fold of 1,000 new messages, and the typical searches (p50, p95),
 // so the sizes can be compared. Needs DATABASE_URL (a real PostgreSQL); bounded: it stops by itself and drops each
 // database.
+import { appendFileSync } from 'node:fs'
 import { createPrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
 import { ReportRollup } from '@kefu/history'
@@ -110,4 +111,15 @@ for (const r of results) {
 line('\n| messages | first fold | fold of 1,000 new | search p50 | search p95 |')
 line('|---|---|---|---|---|')
 for (const r of results) line(`| ${r.n.toLocaleString('en')} | ${r.fold.toFixed(1)} s | ${ms(r.incremental)} | ${ms(r.searchP50)} | ${ms(r.searchP95)} |`)
+// For `pnpm bench:runs reports 5` (scripts/bench-runs.mjs): this run's figures, one JSON line.
+if (process.env.BENCH_RESULTS !== undefined) {
+  const figures: Record<string, number> = {}
+  for (const r of results) {
+    const size = r.n.toLocaleString('en')
+    for (const x of r.reports) figures[`${x.days}-day report, ${size} messages (ms)`] = x.rollup
+    figures[`search p50, ${size} messages (ms)`] = r.searchP50
+    figures[`search p95, ${size} messages (ms)`] = r.searchP95
+  }
+  appendFileSync(process.env.BENCH_RESULTS, JSON.stringify(figures) + '\n')
+}
 if (results.some((r) => r.reports.some((x) => !x.same))) process.exitCode = 1

@@ -5,8 +5,15 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { percentile } from './percentile.js'
+import { cpuSeconds } from './processes.js'
 
-export interface FloorResult { p50: number, p99: number, max: number }
+export interface FloorResult {
+  p50: number
+  p99: number
+  max: number
+  /** CPU time of the PostgreSQL backends per row (µs): a durable commit each. */
+  dbCpuUs: number
+}
 
 export async function measurePgFloor (url: string, rate: number, durationMs: number): Promise<FloorResult> {
   const pool = new pg.Pool({ connectionString: url, max: 2 })
@@ -15,6 +22,8 @@ export async function measurePgFloor (url: string, rate: number, durationMs: num
     // Warm both connections and the prepared statement first.
     const insert = (k: string): Promise<unknown> => pool.query({ name: 'bench_floor_insert', text: 'INSERT INTO bench_floor (k, body) VALUES ($1, $2) ON CONFLICT DO NOTHING', values: [k, BODY] })
     await Promise.all([insert('warm-0'), insert('warm-1')])
+    const pids = (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid)
+    const cpu0 = cpuSeconds(pids)
     const latencies: number[] = []
     let sent = 0
     let failed: Error | undefined
@@ -35,8 +44,9 @@ export async function measurePgFloor (url: string, rate: number, durationMs: num
       tick()
     })
     if (failed !== undefined) throw failed
+    const dbCpuUs = (cpuSeconds(pids) - cpu0) / total * 1e6
     const sorted = Float64Array.from(latencies).sort()
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: percentile(sorted, 1) }
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: percentile(sorted, 1), dbCpuUs }
   } finally {
     await pool.end()
   }

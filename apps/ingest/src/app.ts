@@ -41,7 +41,7 @@ export default async function ingestApp (fastify: FastifyInstance, opts: IngestO
     fetch: opts.fetch,
     now
   })
-  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
+  await fastify.register(pushStore, { nonceTtlMs: 2 * timestampWindowS * 1000 + 60_000, redisPrefix: opts.redisPrefix ?? 'kefu:ingest:', now, writeConcurrency: opts.writeConcurrency, writeOverlapMs: opts.writeOverlapMs, writeTimeoutMs: opts.writeTimeoutMs ?? 3000 })
 
   await fastify.register(healthRoutes, { ready: async () => { await fastify.prisma.$queryRawUnsafe('SELECT 1') } })
   const platform = fastify.component === null

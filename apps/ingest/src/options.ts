@@ -19,6 +19,8 @@ export interface IngestOptions extends DatabasePluginOptions, RedisPluginOptions
   writeTimeoutMs?: number
   /** Batches written at once (group commit); defaults to 2 (at most the pool size). */
   writeConcurrency?: number
+  /** A further batch starts once those in flight have run this long (ms); defaults to 5 (MessageWriter). */
+  writeOverlapMs?: number
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   now?: () => number
   docs?: boolean

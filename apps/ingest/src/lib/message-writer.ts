@@ -76,6 +76,13 @@ export interface StoredMessage { id: string, appId: string, openid: string }
 export interface MessageWriterOptions {
   /** Batches written at once; at most the connection pool size. */
   concurrency: number
+  /**
+   * A further batch starts only once every batch in flight has run this long (ms), unless a full batch is waiting:
+   * while statements commit promptly, pushes gather behind the one in flight into one statement instead of many
+   * small ones (fewer commits per push); a statement that stalls (a lock, a slow disk) still does not hold the others
+   * up for more than this. Default 5; 0 starts one as soon as a connection slot is free.
+   */
+  overlapAfterMs?: number
   /** Rows per statement at most. */
   maxBatch?: number
   /** Longest a row waits for its commit (queued and in flight) before its write fails with WriteTimeoutError. */
@@ -90,7 +97,8 @@ export interface MessageWriterOptions {
 /**
  * Group commit for pushes: rows that arrive while earlier batches are being written wait and go together in one
  * INSERT, one transaction. Each caller's promise settles only after its batch committed (or failed), so `success`
- * is never sent for a row that is not durable. Under light load a batch is one row and nothing waits.
+ * is never sent for a row that is not durable. Under light load a batch is one row and nothing waits; a push that
+ * arrives while a statement is in flight waits for it (at most `overlapAfterMs`) and goes in the next.
  *
  * The statement goes through node-postgres directly, on the pool Prisma's adapter uses: for this one statement,
  * run thousands of times a second, Prisma's raw-query path (argument serialization, its adapter, text arrays that
@@ -106,8 +114,13 @@ export class MessageWriter {
   readonly #onStored: ((rows: StoredMessage[]) => void) | undefined
   readonly #onCommit: ((rows: number, seconds: number) => void) | undefined
   readonly #now: () => number
+  readonly #overlapAfterMs: number
   #queue: Pending[] = []
   readonly #inFlight = new Set<Pending[]>()
+  /** When the newest batch in flight started (performance.now()). */
+  #lastStart = 0
+  /** Pumps again when the batches in flight have run overlapAfterMs, if rows are still waiting then. */
+  #overlapTimer: NodeJS.Timeout | undefined
   #sweeper: NodeJS.Timeout | undefined
 
   constructor (pool: pg.Pool, options: MessageWriterOptions) {
@@ -118,6 +131,7 @@ export class MessageWriter {
     this.#onStored = options.onStored
     this.#onCommit = options.onCommit
     this.#now = options.now ?? Date.now
+    this.#overlapAfterMs = options.overlapAfterMs ?? 5
   }
 
   write (row: MessageRow): Promise<WriteOutcome> {
@@ -152,6 +166,8 @@ export class MessageWriter {
   close (): void {
     clearInterval(this.#sweeper)
     this.#sweeper = undefined
+    clearTimeout(this.#overlapTimer)
+    this.#overlapTimer = undefined
   }
 
   #sweep (): void {
@@ -168,6 +184,17 @@ export class MessageWriter {
 
   #pump (): void {
     while (this.#inFlight.size < this.#concurrency && this.#queue.length > 0) {
+      if (this.#inFlight.size > 0 && this.#queue.length < this.#maxBatch) {
+        const wait = this.#lastStart + this.#overlapAfterMs - performance.now()
+        if (wait > 0) {
+          this.#overlapTimer ??= setTimeout(() => {
+            this.#overlapTimer = undefined
+            this.#pump()
+          }, Math.ceil(wait)).unref()
+          return
+        }
+      }
+      this.#lastStart = performance.now()
       const batch = this.#queue.length <= this.#maxBatch ? this.#queue : this.#queue.slice(0, this.#maxBatch)
       this.#queue = batch === this.#queue ? [] : this.#queue.slice(this.#maxBatch)
       this.#inFlight.add(batch)

@@ -26,7 +26,7 @@ try {
   }
   const records = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l))
   const figures = [...new Set(records.flatMap((r) => Object.keys(r)))]
-  const fmt = (n) => Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2)
+  const fmt = (n) => n === 0 ? '0' : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(2)
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, pnpm bench:${name}, ${records.length} runs\n`)
   console.log('| figure | median | range | runs |')
   console.log('|---|---|---|---|')

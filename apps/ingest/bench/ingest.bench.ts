@@ -62,13 +62,13 @@ interface Saturation extends RunResult { eld: Eld, serverCpu: number, dbCpu: num
 
 async function saturate (server: Server, cursor: Cursor, seconds: number, track = false, db?: TestDatabase): Promise<Saturation> {
   await server.eld(true)
-  await server.alloc(true)
+  await server.allocated()
   const pids = await backends(db)
   const statements0 = await server.statements()
   const before = [cpuSeconds([server.child.pid!]), cpuSeconds(pids)]
   const r = await run(server.port, { mode: 'closed', connections: CONNECTIONS, from: cursor.next, limit: PUSHES, durationMs: seconds * 1000, track })
   const after = [cpuSeconds([server.child.pid!]), cpuSeconds(pids)]
-  const allocated = (await server.alloc(true)).bytes
+  const allocated = await server.allocated()
   cursor.next = r.next
   return { ...r, eld: await server.eld(true), serverCpu: after[0]! - before[0]!, dbCpu: after[1]! - before[1]!, allocated, statements: await server.statements() - statements0 }
 }
@@ -106,10 +106,10 @@ try {
   servers.push(bare)
   await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: WARMUP_S * 1000 })
   const bareCpu0 = cpuSeconds([bare.child.pid!])
-  await bare.alloc(true)
+  await bare.allocated()
   const bareRun = await run(bare.port, { mode: 'closed', connections: CONNECTIONS, from: 0, limit: Number.MAX_SAFE_INTEGER, cycle: true, durationMs: DURATION_S * 1000 })
   const bareCpuUs = (cpuSeconds([bare.child.pid!]) - bareCpu0) / bareRun.answered * 1e6
-  const bareAllocKb = (await bare.alloc(true)).bytes / bareRun.answered / 1024
+  const bareAllocKb = await bare.allocated() / bareRun.answered / 1024
   const bareSteady = await run(bare.port, { mode: 'rate', rate: STEADY_RATE, from: 0, limit: PUSHES, durationMs: DURATION_S * 1000 })
   await bare.stop()
   console.log(`bare route: ${fmt(bareRun.rps)} req/s`)

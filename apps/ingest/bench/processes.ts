@@ -13,7 +13,6 @@ const tsx = ['--import', 'tsx']
 const INGEST_NODE_FLAGS = ingestNodeFlags()
 
 export interface Eld { p50: number, p99: number, max: number, mean: number }
-export interface Alloc { bytes: number, collections: number }
 export interface Memory { rss: number, heapUsed: number, heapTotal: number, external: number }
 export interface Server {
   child: ChildProcess
@@ -21,8 +20,8 @@ export interface Server {
   /** From the fork to the server's first `listening` (the process's start, the app's and its database's). */
   startMs: number
   eld: (reset?: boolean) => Promise<Eld>
-  /** Bytes allocated on V8's heap, and garbage collections, since the last reset. */
-  alloc: (reset?: boolean) => Promise<Alloc>
+  /** Bytes allocated on V8's heap since the last call (or the start). */
+  allocated: () => Promise<number>
   /** Starts V8's sampling heap profiler, or stops it and returns the functions that allocated most (bytes). */
   allocationProfile: (stop: boolean) => Promise<Array<{ name: string, bytes: number }>>
   /** Ingest's group-commit statements so far (NaN without metrics). */
@@ -71,8 +70,8 @@ export async function startServer (mode: 'bare' | 'ingest' | 'express', env: Nod
     async eld (reset = false) {
       return await answer<Eld>(child, { op: 'eld', reset }, 'eld')
     },
-    async alloc (reset = false) {
-      return await answer<Alloc>(child, { op: 'alloc', reset }, 'alloc')
+    async allocated () {
+      return (await answer<{ bytes: number }>(child, { op: 'alloc' }, 'alloc')).bytes
     },
     async allocationProfile (stop: boolean) {
       return (await answer<{ top: Array<{ name: string, bytes: number }> }>(child, { op: 'alloc-profile', stop }, 'alloc-profile')).top

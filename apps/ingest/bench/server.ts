@@ -6,10 +6,10 @@
 //                                  WRITE_OVERLAP_MS set the group commit's, for comparisons)
 //   tsx bench/server.ts express  — Express + wechat-crypto + node-postgres, one INSERT per push (express-receiver.ts)
 // It reports { op: 'listening', port } over IPC, then answers { op: 'eld' } with the event-loop delay (ms) measured
-// since the last { op: 'eld', reset: true }, { op: 'alloc' } with the bytes allocated on V8's heap (and the garbage
-// collections) since the last { op: 'alloc', reset: true }, { op: 'statements' } with ingest's group-commit statements
-// so far (metrics on), { op: 'alloc-profile', stop } starts V8's sampling heap profiler or stops it (allocationProfile), and { op: 'memory' } with process.memoryUsage() after a full GC when node runs with
-// --expose-gc.
+// since the last { op: 'eld', reset: true }, { op: 'alloc' } with the bytes allocated on V8's heap since the last
+// { op: 'alloc' }, { op: 'statements' } with ingest's group-commit statements so far (metrics on),
+// { op: 'alloc-profile', stop } by starting V8's sampling heap profiler or stopping it (allocationProfile), and
+// { op: 'memory' } with process.memoryUsage() after a full GC when node runs with --expose-gc.
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import path from 'node:path'
@@ -59,21 +59,16 @@ if (mode === 'express') {
 }
 
 /**
- * Bytes allocated on V8's heap since `reset`: what the heap grew by between garbage collections, summed (the GC
+ * Bytes allocated on V8's heap between two takes: what the heap grew by between garbage collections, summed (the GC
  * profiler gives the heap's size before and after each one). Buffers' memory outside the heap is not counted.
  */
 class Allocations {
   #profiler = new GCProfiler()
-  #usedAtStart = 0
-  constructor () { this.reset() }
-  reset (): void {
-    this.#profiler.stop()
-    this.#profiler = new GCProfiler()
-    this.#usedAtStart = getHeapStatistics().used_heap_size
-    this.#profiler.start()
-  }
+  #usedAtStart = getHeapStatistics().used_heap_size
+  constructor () { this.#profiler.start() }
 
-  read (): { bytes: number, collections: number } {
+  /** The bytes allocated since the last take (or the start); counting starts again from now. */
+  take (): number {
     const used = getHeapStatistics().used_heap_size
     const result = this.#profiler.stop()
     let bytes = 0
@@ -83,11 +78,10 @@ class Allocations {
       after = gc.afterGC.heapStatistics.usedHeapSize
     }
     bytes += used - after
-    // Keep counting from where the profiler stopped.
     this.#profiler = new GCProfiler()
-    this.#usedAtStart = used - bytes
+    this.#usedAtStart = used
     this.#profiler.start()
-    return { bytes, collections: result.statistics.length }
+    return bytes
   }
 }
 const allocations = new Allocations()
@@ -134,10 +128,6 @@ process.on('message', (msg: { op: string, reset?: boolean }) => {
     process.send!({ op: 'snapshot', file: writeHeapSnapshot(path.join(process.env.BENCH_HEAP_SNAPSHOTS ?? '.', `ingest-${process.pid}.heapsnapshot`)) })
     return
   }
-  if (msg.op === 'metric') {
-    void (metrics?.registry?.getSingleMetricAsString((msg as { name?: string }).name ?? '') ?? Promise.resolve('')).then((text) => process.send!({ op: 'metric', text }))
-    return
-  }
   if (msg.op === 'statements') {
     // Group-commit statements so far, from ingest's batch-size histogram (metrics on only).
     const histogram = metrics?.registry?.getSingleMetric('kefu_ingest_commit_batch_size') as { get: () => Promise<{ values: Array<{ metricName?: string, value: number }> }> } | undefined
@@ -150,8 +140,7 @@ process.on('message', (msg: { op: string, reset?: boolean }) => {
     return
   }
   if (msg.op === 'alloc') {
-    process.send!({ op: 'alloc', ...allocations.read() })
-    if (msg.reset === true) allocations.reset()
+    process.send!({ op: 'alloc', bytes: allocations.take() })
     return
   }
   if (msg.op !== 'eld') return

@@ -66,17 +66,13 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
   const params: unknown[] = []
   const p = (value: unknown): string => { params.push(value); return `$${params.length}` }
   const where = messageConditions(f, p)
-  const conv: string[] = []
-  if (f.tag !== undefined) conv.push(`c.tags @> ARRAY[${p(f.tag)}]::text[]`)
-  if (f.status !== undefined) conv.push(`c.status = ${p(f.status)}`)
-  if (f.assignee !== undefined) conv.push(f.assignee === '' ? 'c.assignee IS NULL' : `c.assignee = ${p(f.assignee)}`)
+  const conv = conversationConditions(f, p)
   // A semi-join: the matching conversations are hashed once, rather than looked up for every message.
   if (conv.length > 0) where.push(`(s.app_id, s.openid) IN (SELECT c.app_id, c.openid FROM conversation c WHERE c.app_id = ANY($1::text[]) AND ${conv.join(' AND ')})`)
   const whereParams = [...params]
   const match = query === null ? [] : textMatch(query, p)
   const take = f.limit + 1
   const win = f.recentWindow ?? RECENT_WINDOW
-  const order = 'ORDER BY s.at DESC, s.direction DESC, s.message_id DESC'
   const cols = 's.direction, s.message_id, s.app_id, s.openid, s.at'
   // The whole history through the indexes: `at + 0` keeps the planner off the time index, where a rare term would
   // have it read every row; the GIN index (or the conversations', for a customer) finds the matches, then sorted.
@@ -99,9 +95,9 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
       return {
         params: sliceParams,
         statement: (visible, limit) =>
-          `SELECT m.* FROM ${keys} CROSS JOIN LATERAL (
-             SELECT ${cols} FROM message_search s WHERE ${[...conds, ...(visible ? [VISIBLE] : [])].join(' AND ')} ${order} LIMIT ${limit}) m
-           ORDER BY m.at DESC, m.direction DESC, m.message_id DESC LIMIT ${limit}`
+          `SELECT s.* FROM ${keys} CROSS JOIN LATERAL (
+             SELECT ${cols} FROM message_search s WHERE ${[...conds, ...(visible ? [VISIBLE] : [])].join(' AND ')} ${ORDER} LIMIT ${limit}) s
+           ${ORDER} LIMIT ${limit}`
       }
     }
     const found = await inConversations(prisma, narrowed.length, { slice, params, take, upper: Math.min(Date.now(), f.to ?? Infinity, f.after?.at ?? Infinity), from: f.from, filtered: conv.length > 0, indexed })
@@ -109,14 +105,14 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
     withinDays = found.withinDays
   } else if (query === null) {
     phase = 'scan'
-    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${[...where, VISIBLE].join(' AND ')} ${order} LIMIT ${take}`, ...whereParams)
+    rows = await prisma.$queryRawUnsafe<Row[]>(`SELECT ${cols} FROM message_search s WHERE ${[...where, VISIBLE].join(' AND ')} ${ORDER} LIMIT ${take}`, ...whereParams)
   } else {
     phase = 'recent'
     // Pipelined: the outer LIMIT stops the time-ordered scan as soon as enough rows matched; the inner LIMIT bounds
     // how far it goes for a term that is rare.
     rows = await prisma.$queryRawUnsafe<Row[]>(
-      `SELECT ${cols} FROM (SELECT s.* FROM message_search s WHERE ${where.join(' AND ')} ${order} LIMIT ${win}) s
-       WHERE ${[...match, VISIBLE].join(' AND ')} ${order} LIMIT ${take}`, ...params)
+      `SELECT ${cols} FROM (SELECT s.* FROM message_search s WHERE ${where.join(' AND ')} ${ORDER} LIMIT ${win}) s
+       WHERE ${[...match, VISIBLE].join(' AND ')} ${ORDER} LIMIT ${take}`, ...params)
     const windowFull = rows.length < take && await windowIsFull(prisma, where, whereParams, win)
     if (windowFull) {
       phase = 'index'
@@ -132,6 +128,9 @@ async function searchIn (prisma: Db, f: SearchFilters): Promise<{ hits: SearchHi
     ...(withinDays !== undefined ? { withinDays } : {})
   }
 }
+
+/** Newest first; the direction and id break ties, as the page's cursor does. */
+const ORDER = 'ORDER BY s.at DESC, s.direction DESC, s.message_id DESC'
 
 /**
  * Not a customer message marked deleted (delete_time: gone for agents at once, its search row purged later). A scalar
@@ -156,7 +155,7 @@ const VISIBLE_MARGIN = 10
 async function visibleFirst (prisma: Db, statement: (visible: boolean, limit: number) => string, params: unknown[], take: number): Promise<Row[]> {
   const limit = take + VISIBLE_MARGIN
   const candidates = await prisma.$queryRawUnsafe<Array<Row & { visible: boolean }>>(
-    `SELECT s.*, ${VISIBLE} AS visible FROM (${statement(false, limit)}) s ORDER BY s.at DESC, s.direction DESC, s.message_id DESC`, ...params)
+    `SELECT s.*, ${VISIBLE} AS visible FROM (${statement(false, limit)}) s ${ORDER}`, ...params)
   const visible = candidates.filter((r) => r.visible)
   if (visible.length >= take || candidates.length < limit) return visible.slice(0, take).map(({ visible: _, ...row }) => row)
   return await prisma.$queryRawUnsafe<Row[]>(statement(true, take), ...params)
@@ -175,15 +174,9 @@ export const SLICE_DAYS: readonly number[] = [1, 7]
 
 /** The conversations the search's customer and conversation filters select, when they are at most FEW_CONVERSATIONS; null when more. */
 async function selectedConversations (prisma: Db, f: SearchFilters): Promise<Array<{ app_id: string, openid: string }> | null> {
-  const params: unknown[] = [f.apps]
-  const cond = ['c.app_id = ANY($1::text[])']
-  if (f.openid !== undefined) { params.push(f.openid); cond.push(`c.openid = $${params.length}`) }
-  if (f.tag !== undefined) { params.push(f.tag); cond.push(`c.tags @> ARRAY[$${params.length}]::text[]`) }
-  if (f.status !== undefined) { params.push(f.status); cond.push(`c.status = $${params.length}`) }
-  if (f.assignee !== undefined) {
-    if (f.assignee === '') cond.push('c.assignee IS NULL')
-    else { params.push(f.assignee); cond.push(`c.assignee = $${params.length}`) }
-  }
+  const params: unknown[] = []
+  const p = (value: unknown): string => { params.push(value); return `$${params.length}` }
+  const cond = [`c.app_id = ANY(${p(f.apps)}::text[])`, ...(f.openid === undefined ? [] : [`c.openid = ${p(f.openid)}`]), ...conversationConditions(f, p)]
   const rows = await prisma.$queryRawUnsafe<Array<{ app_id: string, openid: string }>>(
     `SELECT c.app_id, c.openid FROM conversation c WHERE ${cond.join(' AND ')} LIMIT ${FEW_CONVERSATIONS + 1}`, ...params)
   return rows.length > FEW_CONVERSATIONS ? null : rows
@@ -219,15 +212,13 @@ async function inConversations (prisma: Db, conversations: number, q: Conversati
     const { params, statement } = q.slice(null)
     return { rows: await visibleFirst(prisma, statement, params, q.take), withinDays: null }
   }
-  if (conversations > 0) {
-    for (const days of SLICE_DAYS) {
-      const lower = q.upper - days * 86_400_000
-      // A slice reaching back past `from` is the whole range asked for.
-      if (q.from !== undefined && lower <= q.from) break
-      const { params, statement } = q.slice(new Date(lower))
-      const rows = await visibleFirst(prisma, statement, params, q.take)
-      if (rows.length >= q.take) return { rows, withinDays: days }
-    }
+  for (const days of conversations > 0 ? SLICE_DAYS : []) {
+    const lower = q.upper - days * 86_400_000
+    // A slice reaching back past `from` is the whole range asked for.
+    if (q.from !== undefined && lower <= q.from) break
+    const { params, statement } = q.slice(new Date(lower))
+    const rows = await visibleFirst(prisma, statement, params, q.take)
+    if (rows.length >= q.take) return { rows, withinDays: days }
   }
   return { rows: await visibleFirst(prisma, q.indexed, q.params, q.take), withinDays: null }
 }
@@ -241,6 +232,15 @@ function messageConditions (f: SearchFilters, p: (v: unknown) => string): string
   if (f.to !== undefined) where.push(`s.at < ${p(new Date(f.to))}`)
   if (f.after !== undefined) where.push(`(s.at, s.direction, s.message_id) < (${p(new Date(f.after.at))}, ${p(f.after.direction)}, ${p(f.after.id)}::bigint)`)
   return where
+}
+
+/** The conditions on the message's conversation (alias c): its tag, status and assignee ('' = unassigned). */
+function conversationConditions (f: SearchFilters, p: (v: unknown) => string): string[] {
+  const conv: string[] = []
+  if (f.tag !== undefined) conv.push(`c.tags @> ARRAY[${p(f.tag)}]::text[]`)
+  if (f.status !== undefined) conv.push(`c.status = ${p(f.status)}`)
+  if (f.assignee !== undefined) conv.push(f.assignee === '' ? 'c.assignee IS NULL' : `c.assignee = ${p(f.assignee)}`)
+  return conv
 }
 
 function textMatch (query: CompiledQuery, p: (v: unknown) => string): string[] {

@@ -4,21 +4,21 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { createPrismaClient, type PrismaClient } from '@kefu/db'
 import { createTestDatabase } from '@kefu/db/testing'
-import { FsMediaStore, HistoryIndexer, mediaKey, ReportRollup, RetentionJob } from '@kefu/history'
+import { FsMediaStore, HistoryIndexer, mediaKey, type MediaStore, PURGE_LOCK, ReportRollup, RetentionJob } from '@kefu/history'
 
 const APP = 'wxc0501e0000000001'
 const DAY = 86_400_000
 const NOW = Date.parse('2026-12-01T00:00:00Z')
 
 /** A database of the test's own and a folder for kept media, both gone at teardown. */
-async function setUp (t: Test, label: string): Promise<{ prisma: PrismaClient, store: FsMediaStore }> {
+async function setUp (t: Test, label: string): Promise<{ prisma: PrismaClient, store: FsMediaStore, url: string }> {
   const db = await createTestDatabase(label)
   t.teardown(db.drop)
   const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
   t.teardown(() => prisma.$disconnect())
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-retention-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return { prisma, store: new FsMediaStore(dir) }
+  return { prisma, store: new FsMediaStore(dir), url: db.url }
 }
 
 let seq = 0
@@ -62,7 +62,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.equal(await prisma.reportEpisode.count(), 5, "the reports' roll-up: five conversations")
 
   const off = new RetentionJob(prisma, store, { days: null, now: () => NOW })
-  t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'off by default: nothing removed')
+  t.same(await off.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0, finished: true }, 'off by default: nothing removed')
   t.equal(await prisma.customerMessage.count(), 5)
 
   // An operator removes one message on request: delete_time, then the purge (even with retention off).
@@ -70,7 +70,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.match(await off.run(), { marked: 0, messages: 1 })
 
   const job = new RetentionJob(prisma, store, { days: 30, batch: 2, now: () => NOW })
-  t.same(await job.run(), { marked: 3, messages: 3, replies: 1, media: 2, conversations: 1, partitions: 0 }, 'these months have no partitions of their own: rows one by one')
+  t.same(await job.run(), { marked: 3, messages: 3, replies: 1, media: 2, conversations: 1, partitions: 0, finished: true }, 'these months have no partitions of their own: rows one by one')
   t.same((await prisma.customerMessage.findMany({ select: { id: true } })).map((r) => r.id), [recent], 'only the recent message is left')
   t.same((await prisma.messageSearch.findMany({ orderBy: { direction: 'asc' }, select: { direction: true } })).map((r) => r.direction), ['in', 'out'], 'and its search rows')
   t.same((await prisma.storedMedia.findMany({ select: { mediaId: true } })).map((r) => r.mediaId), ['media_new'])
@@ -78,7 +78,7 @@ t.test('retention: old messages get delete_time, then they, their search rows an
   t.equal(await store.get(mediaKey(APP, 'media_upload_old')), null, 'old uploads too')
   t.ok(await store.get(mediaKey(APP, 'media_new')), 'the recent file stays')
   t.same((await prisma.conversation.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'], 'a conversation with nothing left in the period is removed')
-  t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }, 'a second run finds nothing')
+  t.same(await job.run(), { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0, finished: true }, 'a second run finds nothing')
   t.same((await prisma.reportEpisode.findMany({ orderBy: { openid: 'asc' }, select: { openid: true } })).map((r) => r.openid), ['o_mixed', 'o_new'],
     "the roll-up's conversations that started before the period are gone")
   t.same(await prisma.$queryRawUnsafe('SELECT count(*)::int AS n, min(day)::text AS first FROM report_daily'), [{ n: 3, first: '2026-11-29' }],
@@ -168,4 +168,52 @@ t.test('retention drops a month that is wholly past the period, with its search 
   t.equal(await prisma.storedMedia.count({ where: { status: { not: 'removed' } } }), 0, 'September\'s kept media removed')
   t.equal(await store.get(mediaKey(APP, 'media_sept')), null, 'and its bytes')
   t.match(await job.run(), { partitions: 0, marked: 0, messages: 0 }, 'a second run finds nothing')
+})
+
+t.test('retention taken over midway by another instance: each run reports what it removed, every message counted once', {
+  skip: (process.env.DATABASE_URL ?? '') === '' && 'another instance needs a connection of its own: real PostgreSQL only (embedded run)'
+}, async (t) => {
+  const { prisma, store, url } = await setUp(t, 'retention_takeover')
+  await prisma.$queryRawUnsafe("SELECT customer_message_create_partition('2026-09-01')")
+  const media = ['media_a', 'media_b', 'media_c']
+  for (const [i, mediaId] of media.entries()) {
+    const id = await message(prisma, 'o_sept', 80 - i, mediaId)
+    await store.put(mediaKey(APP, mediaId), Buffer.from(mediaId), 'image/png')
+    await prisma.storedMedia.create({ data: { appId: APP, mediaId, origin: 'inbound', messageId: id, status: 'stored', storageKey: mediaKey(APP, mediaId), createdAt: new Date(NOW - 80 * DAY) } })
+  }
+  // The other instance: a connection of its own, asking for the purge's lock.
+  const other = createPrismaClient({ url, poolMax: 1 })
+  t.teardown(() => other.$disconnect())
+  t.same(await other.$queryRawUnsafe('SELECT pg_try_advisory_lock($1) AS ok', PURGE_LOCK), [{ ok: true }])
+  t.equal(await new RetentionJob(prisma, store, { days: 45, now: () => NOW }).run(), null, 'held elsewhere from the start: null, nothing removed')
+  t.equal(await prisma.customerMessage.count(), 3)
+  await other.$queryRawUnsafe('SELECT pg_advisory_unlock($1)', PURGE_LOCK)
+
+  // While our first batch (one message's media) is removed, the other instance queues for the lock: it gets it when
+  // that batch commits, so our next step finds it taken.
+  let otherLock: Promise<unknown> | null = null
+  const waiting = async (): Promise<boolean> => (await prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))[0]?.n === 1
+  const racing: MediaStore = {
+    description: store.description,
+    put: async (key, body, type) => await store.put(key, body, type),
+    get: async (key) => await store.get(key),
+    async remove (keys) {
+      await store.remove(keys)
+      if (otherLock !== null) return
+      otherLock = other.$queryRawUnsafe('SELECT 1 AS ok FROM pg_advisory_lock($1)', PURGE_LOCK).then(() => {}) // sent now (Prisma's queries are lazy)
+      while (!await waiting()) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+  const first = await new RetentionJob(prisma, racing, { days: 45, batch: 1, now: () => NOW }).run()
+  t.same(first, { marked: 0, messages: 0, replies: 0, media: 1, conversations: 0, partitions: 0, finished: false },
+    'taken over after one batch: one media removed, no message (the month is not dropped yet)')
+  await otherLock
+  await other.$queryRawUnsafe('SELECT pg_advisory_unlock($1)', PURGE_LOCK)
+
+  const second = await new RetentionJob(prisma, store, { days: 45, batch: 1, now: () => NOW }).run()
+  t.match(second, { partitions: 1, messages: 3, media: 2, finished: true }, 'the run that drops the month counts its three messages')
+  t.equal(first!.messages + second!.messages, 3, 'three messages, counted once')
+  t.equal(await prisma.customerMessage.count(), 0)
+  for (const mediaId of media) t.equal(await store.get(mediaKey(APP, mediaId)), null, `${mediaId}: the bytes are gone`)
 })

@@ -15,7 +15,7 @@ export { createMediaStore, FsMediaStore, mediaKey, S3MediaStore, type MediaStore
 export { createMemoryUnknownMedia, createRedisUnknownMedia, UNKNOWN_MEDIA_TTL_MS, UNKNOWN_MEDIA_MEMORY_ENTRIES, type UnknownMedia } from './media-misses.js'
 export { HistoryIndexer, WECHAT_MEDIA_TTL_MS, inboundContent, outboundText, type HistoryIndexerOptions } from './history-indexer.js'
 export { compileQuery, documentTokens, normalize, MAX_LEXEMES, MAX_QUERY_LENGTH, type CompiledQuery } from './search-tokens.js'
-export { RetentionJob, type PurgeResult, type RetentionOptions } from './retention.js'
+export { PURGE_LOCK, RetentionJob, type PurgeResult, type RetentionOptions } from './retention.js'
 export { ensurePartitions, PARTITION_MONTHS_AHEAD } from './partitions.js'
 export { ReportRollup, ROLLUP_CURSORS, dayStart, refreshDurationsSql, type FoldResult, type ReportRollupOptions } from './report-rollup.js'
 export { episodesSql, DAY_OFFSET, DAY_OFFSET_S, EPISODE_GAP_S, NO_END_S } from './report-episodes.js'

@@ -6,7 +6,7 @@ import { refreshDurationsSql } from './report-rollup.js'
 type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>
 
 /** Any number, as long as every instance agrees: the purge runs in one instance at a time. */
-const PURGE_LOCK = 0x6b656675
+export const PURGE_LOCK = 0x6b656675
 
 export interface RetentionOptions {
   /** RETENTION_DAYS: messages older than this are removed with their media; null keeps everything (the default). */
@@ -16,8 +16,12 @@ export interface RetentionOptions {
   now?: () => number
 }
 
-/** What a run removed; `partitions`: monthly customer_message partitions dropped whole (their rows count in `messages`). */
-export interface PurgeResult { marked: number, messages: number, replies: number, media: number, conversations: number, partitions: number }
+/**
+ * What a run removed; `partitions`: monthly customer_message partitions dropped whole (their rows count in
+ * `messages`, in the run that dropped them). `finished` is false when another instance took the purge over midway:
+ * the counts are then what this run removed before it stopped, and that instance goes on with the rest.
+ */
+export interface PurgeResult { marked: number, messages: number, replies: number, media: number, conversations: number, partitions: number, finished: boolean }
 
 /** How long dropping a partition waits for the table lock before giving up until the next run (inserts queue behind it). */
 const DROP_LOCK_TIMEOUT = '1s'
@@ -58,9 +62,17 @@ export class RetentionJob {
 
   get enabled (): boolean { return this.#days !== null }
 
-  /** One full run (marks, then purges until nothing is left); null when another instance is running it. */
+  /**
+   * One full run (marks, then purges until nothing is left). Null when another instance is running it and this run
+   * removed nothing; when that instance takes the purge over midway, what this run removed until then (`finished`
+   * false), so that every removal is counted by exactly one run.
+   */
   async run (): Promise<PurgeResult | null> {
-    const result: PurgeResult = { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0 }
+    const result: PurgeResult = { marked: 0, messages: 0, replies: 0, media: 0, conversations: 0, partitions: 0, finished: true }
+    const stopped = (): PurgeResult | null => {
+      const removed = result.marked + result.messages + result.replies + result.media + result.conversations + result.partitions
+      return removed === 0 ? null : { ...result, finished: false }
+    }
     const cutoff = this.#days === null ? null : new Date(this.#now() - this.#days * 86_400_000)
     const batch = this.#batch
     // Each step is a batch in a transaction holding a transaction-level advisory lock: one instance purges at a
@@ -78,13 +90,13 @@ export class RetentionJob {
       }
     }
     if (cutoff !== null) {
-      const dropped = await this.#dropPartitions(Math.floor(cutoff.getTime() / 1000), step, loop, result)
-      if (!dropped) return null
+      const dropped = await this.#dropPartitions(Math.floor(cutoff.getTime() / 1000), step, result)
+      if (!dropped) return stopped()
       const ok = await loop(async (tx) => await tx.$executeRawUnsafe(
         `UPDATE customer_message SET delete_time = now() WHERE id IN (
            SELECT id FROM customer_message WHERE delete_time IS NULL AND wechat_create_time < $1 LIMIT $2)`,
         Math.floor(cutoff.getTime() / 1000), batch), (n) => { result.marked += n }, (n) => n === batch)
-      if (!ok) return null
+      if (!ok) return stopped()
     }
     const purged = await loop(async (tx) => {
       const ids = (await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
@@ -94,8 +106,8 @@ export class RetentionJob {
       await tx.$executeRawUnsafe("DELETE FROM message_search WHERE direction = 'in' AND message_id = ANY($1::bigint[])", ids)
       return await tx.$executeRawUnsafe('DELETE FROM customer_message WHERE id = ANY($1::bigint[])', ids)
     }, (n) => { result.messages += n }, (n) => n > 0)
-    if (!purged) return null
-    if (await step(async (tx) => await this.#forgetRemoved(tx)) === null) return null
+    if (!purged) return stopped()
+    if (await step(async (tx) => await this.#forgetRemoved(tx)) === null) return stopped()
     if (cutoff === null) return result
     const replies = await loop(async (tx) => {
       const ids = (await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
@@ -104,7 +116,7 @@ export class RetentionJob {
       await tx.$executeRawUnsafe("DELETE FROM message_search WHERE direction = 'out' AND message_id = ANY($1::bigint[])", ids)
       return await tx.$executeRawUnsafe('DELETE FROM outbound_message WHERE id = ANY($1::bigint[])', ids)
     }, (n) => { result.replies += n }, (n) => n > 0)
-    if (!replies) return null
+    if (!replies) return stopped()
     const rest = await step(async (tx) => {
       result.media += await this.#removeMedia(tx, 'message_id IS NULL AND created_at < $1', [cutoff])
       result.conversations += await tx.$executeRawUnsafe('DELETE FROM conversation WHERE last_message_at < $1', cutoff)
@@ -123,46 +135,58 @@ export class RetentionJob {
       }
       return 0
     })
-    return rest === null ? null : result
+    return rest === null ? stopped() : result
   }
 
   /**
    * Drops each monthly partition that lies wholly before the cutoff (unix seconds). First, in batches, the search
    * entries and kept media of its messages (walked by id); then, holding the table's lock (at most
    * DROP_LOCK_TIMEOUT's wait, else the next run tries again), whatever arrived since (a late retry of an old message)
-   * the same way, and the partition goes. False when another instance holds the purge.
+   * the same way, and the partition goes. Its rows count in the run that drops it; a partition another instance
+   * dropped meanwhile is passed over. False when another instance holds the purge.
    */
   async #dropPartitions (
     cutoffS: number,
     step: (fn: (tx: Tx) => Promise<number>) => Promise<number | null>,
-    loop: (fn: (tx: Tx) => Promise<number>, add: (n: number) => void, more: (n: number) => boolean) => Promise<boolean>,
     result: PurgeResult
   ): Promise<boolean> {
     const parts = await this.#prisma.$queryRawUnsafe<Array<{ name: string }>>('SELECT name FROM customer_message_partitions_before($1)', cutoffS)
+    const GONE = -1
     for (const { name } of parts) {
       const table = quoteIdent(name)
       let after = '0'
+      let rows = 0
       const clear = async (tx: Tx, limit: number | null): Promise<number> => {
+        const found = await tx.$queryRawUnsafe<Array<{ t: string | null }>>('SELECT to_regclass($1)::text AS t', table)
+        if (found[0]?.t === null || found[0]?.t === undefined) return GONE
         const ids = (await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
           `SELECT id FROM ${table} WHERE id > $1::bigint ORDER BY id${limit === null ? '' : ` LIMIT ${limit}`}`, after)).map((r) => r.id.toString())
         if (ids.length === 0) return 0
         result.media += await this.#removeMedia(tx, 'message_id = ANY($1::bigint[])', [ids])
         await tx.$executeRawUnsafe("DELETE FROM message_search WHERE direction = 'in' AND message_id = ANY($1::bigint[])", ids)
         after = ids.at(-1)!
+        rows += ids.length
         return ids.length
       }
-      const cleared = await loop(async (tx) => await clear(tx, this.#batch), (n) => { result.messages += n }, (n) => n === this.#batch)
-      if (!cleared) return false
+      let n: number | null
+      do {
+        n = await step(async (tx) => await clear(tx, this.#batch))
+      } while (n === this.#batch)
+      if (n === null) return false
+      if (n === GONE) continue
       const gone = await step(async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`)
         // The parent first, as inserts lock it: taking the partition first could deadlock with one.
         await tx.$executeRawUnsafe('LOCK TABLE customer_message IN ACCESS EXCLUSIVE MODE')
-        result.messages += await clear(tx, null)
+        if (await clear(tx, null) === GONE) return 0
         await tx.$executeRawUnsafe(`DROP TABLE ${table}`)
         return 1
       })
       if (gone === null) return false
-      result.partitions += gone
+      if (gone === 1) {
+        result.partitions += 1
+        result.messages += rows
+      }
     }
     return true
   }

@@ -172,15 +172,17 @@ export async function startConsoleSystem (t: Tap, opts: {
   const prisma = createPrismaClient({ url: db.url, poolMax: db.poolMax })
   t.teardown(() => prisma.$disconnect())
   const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
-  const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl)
+  const prefix = testKeyPrefix('console')
+  deleteKeysAtTeardown(t, prefix)
+  // Channels of this system's own: test files run side by side on one Redis, and another file's announcements
+  // (message ids of its database, its agents' changes) must not reach this system's streams.
+  const bus = redisUrl === undefined ? createMemoryBus() : await createRedisBus(redisUrl, undefined, { channelPrefix: prefix })
   t.teardown(() => bus.close())
   const fake = await startFakeWechat({
     apps: apps.filter((a) => a.secret !== undefined).map((a) => ({ appid: a.appid, secret: a.secret! })),
     subscribeTemplates: Object.fromEntries(apps.map((a) => [a.appid, a.subscribeTemplates ?? []]))
   })
   t.teardown(() => fake.close())
-  const prefix = testKeyPrefix('console')
-  deleteKeysAtTeardown(t, prefix)
 
   const aBound = await bindServer()
   const cBound = await bindServer()
@@ -269,7 +271,7 @@ export async function startConsoleSystem (t: Tap, opts: {
     async startConsole (options = {}) {
       if (redisUrl === undefined) throw new Error('a second console instance needs REDIS_URL (sessions are shared through it)')
       const bound = await bindServer()
-      const ownBus = await createRedisBus(redisUrl)
+      const ownBus = await createRedisBus(redisUrl, undefined, { channelPrefix: prefix })
       t.teardown(() => ownBus.close())
       const app = await site(bound.server, consoleApp, { ...consoleOptions, bus: ownBus, ...options }, captured('console'))
       return { app, url: cUrl, internalUrl: `http://127.0.0.1:${bound.port}` }

@@ -11,7 +11,7 @@ export {
   createRedisClient, sendCommand, commandClient, closeRedisClient, hashTag, isClusterClient, isClusterTarget, describeRedisTarget,
   type RedisClient, type RedisServerClient, type RedisClusterClient, type RedisTarget, type RedisClusterTarget
 } from './redis.js'
-export { createMemoryBus, createRedisBus, type EventBus, type BusHandler } from './bus.js'
+export { createMemoryBus, createRedisBus, type EventBus, type BusHandler, type RedisBusOptions } from './bus.js'
 export { parseWechatApps, readWechatApps, createPushCrypto, type WechatAppConfig } from './wechat-apps.js'
 export { parseSubscribeTemplates, type SubscribeTemplate, type SubscribeTemplateField } from './subscribe-templates.js'
 export { SUBSCRIBE_FIELD_KINDS, subscribeFieldKind, subscribeFieldRule, subscribeValueProblem, type SubscribeFieldKind, type FieldProblem } from './subscribe-fields.js'

@@ -37,3 +37,22 @@ for (const [kind, make, skip] of kinds) {
     t.same(received, ['hello'], 'nothing after unsubscribe')
   })
 }
+
+t.test('redis bus: a channel prefix keeps two systems on one Redis apart', { skip: process.env.REDIS_URL === undefined && 'REDIS_URL is not set (embedded run)' }, async (t) => {
+  const tag = crypto.randomBytes(4).toString('hex')
+  const mine = await createRedisBus(process.env.REDIS_URL!, undefined, { channelPrefix: `kefu:t:${tag}:a:` })
+  const mineToo = await createRedisBus(process.env.REDIS_URL!, undefined, { channelPrefix: `kefu:t:${tag}:a:` })
+  const theirs = await createRedisBus(process.env.REDIS_URL!, undefined, { channelPrefix: `kefu:t:${tag}:b:` })
+  const plain = await createRedisBus(process.env.REDIS_URL!)
+  for (const bus of [mine, mineToo, theirs, plain]) t.teardown(() => bus.close())
+  const heard: string[] = []
+  const got = new EventEmitter()
+  await mine.subscribe('kefu:messages', (m) => { heard.push(m); got.emit('message') })
+  await theirs.publish('kefu:messages', 'theirs')
+  await plain.publish('kefu:messages', 'unprefixed')
+  const arrived = once(got, 'message')
+  await mineToo.publish('kefu:messages', 'mine')
+  await arrived
+  // Published one after the other: Redis hands them to a subscriber in that order, so the others' would have come first.
+  t.same(heard, ['mine'], 'only what a bus with the same prefix published')
+})

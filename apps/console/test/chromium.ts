@@ -68,3 +68,24 @@ export async function seriousViolations (page: Page): Promise<AxeViolation[]> {
 export async function checkAccessible (t: { same: (found: unknown, wanted: unknown, message: string) => unknown }, page: Page, view: string): Promise<void> {
   t.same(await seriousViolations(page), [], `axe-core: no serious or critical violation in ${view}`)
 }
+
+/** WCAG's contrast ratio of two computed CSS colors (rgb() or rgba(), alpha ignored). */
+export function contrast (a: string, b: string): number {
+  const lum = (css: string): number => {
+    const [r, g, bl] = css.match(/[0-9.]+/g)!.slice(0, 3).map((v) => Number(v) / 255).map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4) as [number, number, number]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+  }
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number]
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+/** Dispatches a paste of `file` into the reply box, or its drop on the composer, as the browser does. */
+export async function handFile (page: Page, how: 'paste' | 'drop', file: { name: string, type: string, base64?: string, size?: number }): Promise<void> {
+  await page.evaluate(({ how, file }) => {
+    const bytes = file.base64 !== undefined ? Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0)) : new Uint8Array(file.size ?? 1)
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], file.name, { type: file.type }))
+    if (how === 'paste') document.getElementById('reply-text')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
+    else document.querySelector('.composer')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }))
+  }, { how, file })
+}

@@ -5,32 +5,16 @@
 // focus, and axe-core on the main views at 1280×800 and 390×844.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { crc32, deflateSync } from 'node:zlib'
 import { type BrowserContext, type Page } from 'playwright-core'
 import { addAgent, Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
-import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
+import { checkAccessible, contrast, launchChromium, signInAtA } from '../../test/chromium.js'
+import { solidPng } from '../../test/png.js'
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
 
-/** A 600×400 PNG of one color: a customer's photo, as tall on screen as the timeline lets pictures be. */
-function png (width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const out = Buffer.alloc(12 + data.length)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), 8 + data.length)
-    return out
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x5a)])
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))), chunk('IEND', Buffer.alloc(0))])
-}
-const PICTURE = png(600, 400)
+/** A 600×400 picture: a customer's photo, as tall on screen as the timeline lets pictures be. */
+const PICTURE = solidPng(600, 400, 0x5a)
 
 const ORDER = ORDER_TEMPLATE.templateId
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
@@ -278,16 +262,6 @@ t.test('an empty Colleagues menu says why', async (t) => {
   t.equal(await page.locator('#colleagues').textContent(), 'No other agent serves your mini programs yet; an administrator adds them under Admin.')
   t.ok(await page.locator('#colleagues').isVisible())
 })
-
-/** WCAG's contrast ratio of two computed CSS colors (rgb() or rgba(), alpha ignored). */
-function contrast (a: string, b: string): number {
-  const lum = (css: string): number => {
-    const [r, g, bl] = css.match(/[0-9.]+/g)!.slice(0, 3).map((v) => Number(v) / 255).map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4) as [number, number, number]
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
-  }
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number]
-  return (hi + 0.05) / (lo + 0.05)
-}
 
 /** The header's height, and its controls as Tab reaches them (id or words) beside those shown, each with its name. */
 const headerState = (page: Page): Promise<{ height: number, shown: Array<{ key: string, name: string, width: number }> }> => page.evaluate(() => {

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { type BrowserContext, type Page } from 'playwright-core'
 import { addAgent, Agent, appsWithTemplates, ORDER_TEMPLATE, startConsoleSystem } from '../../test/helper.js'
-import { checkAccessible, launchChromium, signInAtA } from '../../test/chromium.js'
+import { checkAccessible, handFile, launchChromium, signInAtA } from '../../test/chromium.js'
 
 const apps = appsWithTemplates(1, [ORDER_TEMPLATE])
 const sys = await startConsoleSystem(t, { label: 'console_keys_browser', aHost: 'a.kefu.test', consoleHost: 'console.kefu.test', apps, worker: { autoAssignSweepMs: 0 } })
@@ -278,7 +278,7 @@ t.test('Escape closes what is open, the innermost first, and the focus goes back
 
   // The image preview, back to the reply box.
   await page.locator('#reply-text').focus()
-  await hand(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
+  await handFile(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
   await page.waitForSelector('#image-preview:not([hidden])')
   t.equal(await focusedId(page), 'send-image')
   await page.keyboard.press('Escape')
@@ -337,16 +337,6 @@ t.test('Escape closes what is open, the innermost first, and the focus goes back
   t.equal(await focusedId(page), 'reply-text')
 })
 
-/** Dispatches a paste of `file` into the reply box, or its drop on the composer, as the browser does. */
-async function hand (page: Page, how: 'paste' | 'drop', file: { name: string, type: string, base64?: string, size?: number }): Promise<void> {
-  await page.evaluate(({ how, file }) => {
-    const bytes = file.base64 !== undefined ? Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0)) : new Uint8Array(file.size ?? 1)
-    const data = new DataTransfer()
-    data.items.add(new File([bytes], file.name, { type: file.type }))
-    if (how === 'paste') document.getElementById('reply-text')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
-    else document.querySelector('.composer')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }))
-  }, { how, file })
-}
 const DOT = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex').toString('base64')
 
 t.test('an image pasted or dropped on the composer is previewed, then sent as an image reply; other files are refused in one line', async (t) => {
@@ -355,7 +345,7 @@ t.test('an image pasted or dropped on the composer is previewed, then sent as an
   const { page } = await consoleOf(t, { openid: USER })
   const images = async (): Promise<number> => await sys.prisma.outboundMessage.count({ where: { openid: USER, msgType: 'image' } })
 
-  await hand(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
+  await handFile(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
   await page.waitForSelector('#image-preview:not([hidden]) img[src^="blob:"]')
   t.equal(await page.evaluate(() => document.activeElement?.id), 'send-image', 'the preview offers to send, focused')
   await checkBothSizes(t, page, 'the image preview')
@@ -363,20 +353,20 @@ t.test('an image pasted or dropped on the composer is previewed, then sent as an
   t.equal(await page.locator('#image-preview').isVisible(), false, 'cancelled')
   t.equal(await images(), 0, 'nothing sent')
 
-  await hand(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
+  await handFile(page, 'paste', { name: 'shot.png', type: 'image/png', base64: DOT })
   await page.locator('#send-image').click()
   await page.waitForSelector('.msg.out[data-status=sent] img', { timeout: 10_000 })
   t.equal(await images(), 1, 'sent as an image reply')
 
-  await hand(page, 'drop', { name: 'photo.gif', type: 'image/gif', base64: DOT })
+  await handFile(page, 'drop', { name: 'photo.gif', type: 'image/gif', base64: DOT })
   await page.waitForSelector('#image-preview:not([hidden])')
   await page.keyboard.press('Enter')
   await page.waitForFunction(() => document.querySelectorAll('.msg.out[data-status=sent] img').length === 2, undefined, { timeout: 10_000 })
   t.equal(await images(), 2, 'dropped, sent too')
 
-  await hand(page, 'drop', { name: 'notes.txt', type: 'text/plain', base64: 'aGVsbG8=' })
+  await handFile(page, 'drop', { name: 'notes.txt', type: 'text/plain', base64: 'aGVsbG8=' })
   t.equal(await page.textContent('#notice'), '“notes.txt”不是图片：只能发送 JPG、PNG 或 GIF')
-  await hand(page, 'paste', { name: 'huge.png', type: 'image/png', size: 10 * 1024 * 1024 + 1 })
+  await handFile(page, 'paste', { name: 'huge.png', type: 'image/png', size: 10 * 1024 * 1024 + 1 })
   t.equal(await page.textContent('#notice'), '“huge.png”太大：图片最大 10 MB')
   t.equal(await page.locator('#image-preview').isVisible(), false, 'no preview for what is refused')
   t.equal(await images(), 2, 'nothing more sent')

@@ -5,7 +5,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { crc32, deflateSync } from 'node:zlib'
+import { solidPng } from '../../test/png.js'
 import { APPS, Agent, addAgent, startConsoleSystem } from '../../test/helper.js'
 import { launchChromium, newPage, signInAtA } from '../../test/chromium.js'
 
@@ -112,24 +112,6 @@ t.test('one icon set, served by the console itself: each main control has its ic
   t.same(errors, [])
 })
 
-/** A small PNG of one color: the customer's picture, as the business's server would send it. */
-function png (size: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const out = Buffer.alloc(12 + data.length)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), 8 + data.length)
-    return out
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(size, 0)
-  header.writeUInt32BE(size, 4)
-  header.set([8, 2, 0, 0, 0], 8)
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, 0x80)])
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: size }, () => row)))), chunk('IEND', Buffer.alloc(0))])
-}
-
 /** Contrast of each initials avatar's text on its background (WCAG's formula). */
 const avatarContrasts = (page: Page): Promise<Array<{ text: string, ratio: number }>> => page.evaluate(() => {
   const lum = (css: string): number => {
@@ -149,7 +131,7 @@ t.test('avatars: the profile’s picture, else initials on a color of the openid
   t.equal((await claimer.api(sys, 'POST', `/api/conversations/${SAFE}/o_nick/claim`)).status, 200)
   for (const dark of [false, true]) {
     const { page, errors } = await newPage(t, browser, { colorScheme: dark ? 'dark' : 'light' })
-    const picture = png(32)
+    const picture = solidPng(32, 32, 0x80) // the customer's picture, as the business's server would send it
     await page.context().route('https://avatar.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: picture }))
     await signInAtA(page, sys, 'alice')
     await page.goto(sys.console.url + `/?c=${SAFE}/o_nick`)

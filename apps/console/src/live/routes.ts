@@ -34,17 +34,22 @@ export const DEFAULT_STREAM_LIMITS: LiveStreamLimits = { perAgent: 5, maxBuffere
 export const STREAMS_CHANNEL = 'kefu:console:streams'
 
 /**
- * An event's data as JSON, made once per process however many streams it goes to (a team of 50 had it serialized 50
- * times): keyed by the object the live updates hand every stream alike.
+ * An event as the bytes every stream it goes to is sent, made once per process however many streams that is (a team
+ * of 50 had it serialized, then encoded as UTF-8, 50 times): keyed by the object the live updates hand every stream
+ * alike.
  */
-const serialized = new WeakMap<object, string>()
-function jsonOf (key: object, data: () => unknown): string {
-  let json = serialized.get(key)
-  if (json === undefined) {
-    json = JSON.stringify(data())
-    serialized.set(key, json)
+const frames = new WeakMap<object, Buffer>()
+function frameOf (key: object, event: string, data: () => unknown, id?: string): Buffer {
+  let frame = frames.get(key)
+  if (frame === undefined) {
+    frame = Buffer.from(sseFrame(event, JSON.stringify(data()), id))
+    frames.set(key, frame)
   }
-  return json
+  return frame
+}
+
+function sseFrame (event: string, json: string, id?: string): string {
+  return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${json}\n\n`
 }
 
 /**
@@ -139,7 +144,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       clearTimeout(draining)
       draining = undefined
     }
-    const write = (chunk: string): void => {
+    const write = (chunk: string | Buffer): void => {
       if (!open || res.write(chunk)) return
       if (res.writableLength > limits.maxBufferedBytes) return cutOff()
       if (draining === undefined) {
@@ -154,10 +159,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
       end()
       res.destroy()
     }
-    const sendJson = (event: string, json: string, id?: string): void => {
-      write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${json}\n\n`)
-    }
-    const send = (event: string, data: unknown, id?: string): void => { sendJson(event, JSON.stringify(data), id) }
+    const send = (event: string, data: unknown, id?: string): void => { write(sseFrame(event, JSON.stringify(data), id)) }
     write('retry: 2000\n\n')
 
     // Live updates that arrive while catching up wait in order behind it.
@@ -172,15 +174,15 @@ export default async function eventsRoutes (fastify: FastifyInstance, opts: Even
     const onMessages = (list: LiveMessage[]): void => {
       const mine = list.filter((m) => apps.has(m.item.appId))
       if (mine.length > 0) {
-        later(() => { for (const m of mine) if (!replayed.has(m.item.id)) sendJson('message', jsonOf(m, () => ({ ...m.item, conversation: m.conversation })), m.item.id) })
+        later(() => { for (const m of mine) if (!replayed.has(m.item.id)) write(frameOf(m, 'message', () => ({ ...m.item, conversation: m.conversation }), m.item.id)) })
       }
     }
     const onOutbound = (items: TimelineItem[]): void => {
       const mine = items.filter((item) => apps.has(item.appId))
-      if (mine.length > 0) later(() => { for (const item of mine) sendJson('outbound', jsonOf(item, () => item)) })
+      if (mine.length > 0) later(() => { for (const item of mine) write(frameOf(item, 'outbound', () => item)) })
     }
     const onConversation = (change: ConversationChange): void => {
-      if (apps.has(change.conversation.appId)) later(() => { sendJson('conversation', jsonOf(change, () => change)) })
+      if (apps.has(change.conversation.appId)) later(() => { write(frameOf(change, 'conversation', () => change)) })
     }
     const onAgent = (change: AgentChange): void => {
       const shared = change.apps.filter((a) => apps.has(a))

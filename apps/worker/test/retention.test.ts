@@ -192,8 +192,10 @@ t.test('retention taken over midway by another instance: each run reports what i
   // While our first batch (one message's media) is removed, the other instance queues for the lock: it gets it when
   // that batch commits, so our next step finds it taken.
   let otherLock: Promise<unknown> | null = null
+  // pg_locks lists every database's locks: this one's wait for the purge's, not another test file's.
   const waiting = async (): Promise<boolean> => (await prisma.$queryRawUnsafe<Array<{ n: number }>>(
-    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))[0]?.n === 1
+    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, PURGE_LOCK))[0]?.n === 1
   const racing: MediaStore = {
     description: store.description,
     put: async (key, body, type) => await store.put(key, body, type),

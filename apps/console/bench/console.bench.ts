@@ -11,7 +11,7 @@
 // is at most that; the streams are read by a process of their own, bench/stream-readers.ts, whose CPU is printed
 // apart). Loopback only; bounded; uses DATABASE_URL / REDIS_URL when set.
 import { appendFileSync, writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector'
+import { Session } from 'node:inspector/promises'
 import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium } from 'playwright-core'
@@ -33,15 +33,12 @@ const t = { teardown: (fn: () => unknown) => { teardowns.push(fn) } }
 async function startProfile (): Promise<{ stop: (file: string) => Promise<void> }> {
   const session = new Session()
   session.connect()
-  const post = async (method: string, params?: object): Promise<unknown> => await new Promise((resolve, reject) => {
-    session.post(method, params, (err, result) => { if (err !== null) reject(err); else resolve(result) })
-  })
-  await post('Profiler.enable')
-  await post('Profiler.setSamplingInterval', { interval: 250 })
-  await post('Profiler.start')
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 250 })
+  await session.post('Profiler.start')
   return {
     async stop (file) {
-      const { profile } = await post('Profiler.stop') as { profile: unknown }
+      const { profile } = await session.post('Profiler.stop')
       writeFileSync(file, JSON.stringify(profile))
       session.disconnect()
     }
@@ -65,9 +62,7 @@ function stats (xs: number[]): { median: number, p99: number, max: number } {
 
 /** Opens an agent's live stream in the readers' process, as the agent's browser would. */
 async function drain (readers: StreamReaders, sys: ConsoleSystem, agent: Agent, internalUrl: string): Promise<void> {
-  const host = new URL(sys.console.url).hostname
-  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
-  return await readers.open(internalUrl + '/api/events', { host: new URL(sys.console.url).host, cookie, accept: 'text/event-stream' })
+  await readers.open(internalUrl + '/api/events', { host: new URL(sys.console.url).host, cookie: agent.cookieHeader(sys.console), accept: 'text/event-stream' })
 }
 
 try {

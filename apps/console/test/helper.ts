@@ -84,8 +84,7 @@ export interface EventStream {
  * given) and hands out events as they arrive.
  */
 export async function openStream (sys: ConsoleSystem, agent: Agent, site: Site = sys.console, lastEventId?: string): Promise<EventStream> {
-  const host = new URL(site.url).hostname
-  const cookie = [...(agent.jars.get(host) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  const cookie = agent.cookieHeader(site)
   const controller = new AbortController()
   const res = await fetch(site.internalUrl + '/api/events', {
     headers: { host: new URL(site.url).host, cookie, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
@@ -304,11 +303,16 @@ export async function signedIn (sys: ConsoleSystem, username?: string): Promise<
 export class Agent {
   readonly jars = new Map<string, Map<string, string>>()
 
+  /** The Cookie header a browser would send to `site` (empty when the jar is). */
+  cookieHeader (site: Site): string {
+    return [...(this.jars.get(new URL(site.url).hostname) ?? [])].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  }
+
   async request (site: Site, method: string, path: string, opts: { headers?: Record<string, string>, body?: string | FormData } = {}): Promise<{ status: number, headers: Headers, text: string, json: () => any }> {
     const host = new URL(site.url).hostname
     const jar = this.jars.get(host) ?? new Map<string, string>()
     this.jars.set(host, jar)
-    const cookie = [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const cookie = this.cookieHeader(site)
     const res = await fetch(site.internalUrl + path, {
       method,
       redirect: 'manual',

@@ -146,7 +146,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   /** The first event of a live stream (then it is closed), or the error answer that refused to open one. */
   async function firstEvent (): Promise<Answer> {
     const controller = new AbortController()
-    const cookie = [...alice.jars.get('localhost')!].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const cookie = alice.cookieHeader(C)
     try {
       const res = await fetch(cUrl + '/api/events', { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal })
       if (res.status !== 200) return answer({ status: res.status, headers: res.headers, text: await res.text() })
@@ -340,7 +340,7 @@ t.test('every route of the console through PostgreSQL and Redis outages', { skip
   await t.test('an open live stream says "unavailable" and ends when Redis goes; once it is back, pushes arrive live again', async (t) => {
     const controller = new AbortController()
     t.teardown(() => { controller.abort() })
-    const cookie = [...alice.jars.get('localhost')!].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+    const cookie = alice.cookieHeader(C)
     async function open (): Promise<(ms?: number) => Promise<SseEvent | 'ended'>> {
       const res = await fetch(cUrl + '/api/events', { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal })
       if (res.status !== 200) throw new Error(`events: ${res.status}`)

@@ -120,7 +120,7 @@ t.test('the cap holds across console instances, and an eviction whose announceme
 async function stalledStream (s: ConsoleSystem, agent: Agent): Promise<{ client: net.Socket, server: net.Socket }> {
   const site = s.console
   const host = new URL(site.url).host
-  const cookie = [...(agent.jars.get(new URL(site.url).hostname) ?? new Map())].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
+  const cookie = agent.cookieHeader(site)
   const internal = new URL(site.internalUrl)
   const accepted = new Promise<net.Socket>((resolve) => {
     const onConnection = (socket: net.Socket): void => {
